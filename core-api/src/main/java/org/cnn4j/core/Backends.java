@@ -1,0 +1,129 @@
+package org.cnn4j.core;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.ServiceLoader;
+import org.cnn4j.spi.BackendProvider;
+
+/**
+ * Discovery and selection of backends. Providers are found with {@link ServiceLoader}; nothing is cached and
+ * nothing global is kept: every {@code open} returns a new backend that the caller closes.
+ *
+ * <p>The name is taken, in order, from the argument, the system property {@value #PROPERTY}, the environment
+ * variable {@value #ENV}, else {@code auto}. {@code auto} opens the available backend with the highest priority
+ * (cuda, then opencl on a GPU, then cpu, then reference). A backend asked for by name that cannot start fails
+ * with a {@link BackendUnavailableException} listing what every provider reported; there is no silent fallback.
+ */
+public final class Backends {
+    /** System property that selects the backend. */
+    public static final String PROPERTY = "cnn4j.backend";
+    /** Environment variable that selects the backend when the property is absent. */
+    public static final String ENV = "CNN4J_BACKEND";
+    /** The names this project defines, whether or not their module is on the class path. */
+    public static final List<String> KNOWN = List.of("reference", "cpu", "opencl", "cuda");
+
+    private Backends() {
+    }
+
+    /** The providers on the class path, highest priority first. */
+    public static List<BackendProvider> providers() {
+        List<BackendProvider> out = new ArrayList<>();
+        for (BackendProvider p : ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader())) {
+            out.add(p);
+        }
+        out.sort(Comparator.comparingInt(BackendProvider::priority).reversed()
+                .thenComparing(BackendProvider::name));
+        return out;
+    }
+
+    /** What every provider on the class path reports, highest priority first. Never throws. */
+    public static List<Probe> probeAll() {
+        List<Probe> out = new ArrayList<>();
+        for (BackendProvider p : providers()) {
+            out.add(safeProbe(p));
+        }
+        return out;
+    }
+
+    /** The name chosen by the system property or the environment, else {@code auto}. */
+    public static String configuredName() {
+        String v = System.getProperty(PROPERTY);
+        if (v == null || v.isBlank()) {
+            v = System.getenv(ENV);
+        }
+        return v == null || v.isBlank() ? "auto" : v.trim().toLowerCase(Locale.ROOT);
+    }
+
+    /** Opens the backend named by {@value #PROPERTY} or {@value #ENV}, else the best available. */
+    public static Backend open() {
+        return open(configuredName());
+    }
+
+    /**
+     * Opens the backend called {@code name}, or the best available one for {@code auto}.
+     *
+     * @throws BackendUnavailableException when it cannot start here (the message lists every probe)
+     * @throws IllegalArgumentException    when {@code name} is not a backend this project knows
+     */
+    public static Backend open(String name) {
+        String n = name.trim().toLowerCase(Locale.ROOT);
+        List<BackendProvider> providers = providers();
+        List<Probe> probes = new ArrayList<>();
+        if (n.equals("auto")) {
+            for (BackendProvider p : providers) {
+                Probe probe = safeProbe(p);
+                probes.add(probe);
+                if (probe.available() && p.autoSelectable()) {
+                    return p.open();
+                }
+            }
+            throw new BackendUnavailableException("auto",
+                    "no backend is available; probed:" + describe(probes), probes);
+        }
+        if (!KNOWN.contains(n)) {
+            throw new IllegalArgumentException("backend '" + name + "' is unknown; choose one of auto, "
+                    + String.join(", ", KNOWN));
+        }
+        for (BackendProvider p : providers) {
+            if (p.name().equals(n)) {
+                Probe probe = safeProbe(p);
+                if (!probe.available()) {
+                    for (BackendProvider q : providers) {
+                        probes.add(q == p ? probe : safeProbe(q));
+                    }
+                    throw new BackendUnavailableException(n, "backend '" + n + "' cannot start: "
+                            + probe.detail() + "; probed:" + describe(probes), probes);
+                }
+                return p.open();
+            }
+        }
+        for (BackendProvider q : providers) {
+            probes.add(safeProbe(q));
+        }
+        throw new BackendUnavailableException(n, "backend '" + n + "' is not on the class path (module cnn4j-backend-"
+                + (n.equals("reference") ? "cpu" : n) + " is missing or does not provide it yet); probed:"
+                + describe(probes), probes);
+    }
+
+    private static Probe safeProbe(BackendProvider p) {
+        try {
+            Probe probe = p.probe();
+            return probe != null ? probe : Probe.unavailable(p.name(), "probe returned nothing");
+        } catch (RuntimeException | LinkageError e) {
+            return Probe.unavailable(p.name(), "probe failed: " + e);
+        }
+    }
+
+    private static String describe(List<Probe> probes) {
+        if (probes.isEmpty()) {
+            return " no providers on the class path";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Probe p : probes) {
+            sb.append("\n  ").append(p);
+        }
+        return sb.toString();
+    }
+}

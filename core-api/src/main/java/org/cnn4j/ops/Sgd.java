@@ -1,0 +1,71 @@
+package org.cnn4j.ops;
+
+import static org.cnn4j.ops.Check.fail;
+
+import java.util.Map;
+import org.cnn4j.core.DType;
+import org.cnn4j.core.Tensor;
+
+/**
+ * One SGD step, PyTorch's {@code torch.optim.SGD} with {@code dampening = 0} (seed 001 eq. 15-16):
+ *
+ * <pre>
+ *   g = grad + weightDecay * param
+ *   buf = momentum * buf + g                      (when momentum != 0; buf starts at zero, which equals
+ *                                                  PyTorch's first-step copy of g when dampening is 0)
+ *   g = nesterov ? g + momentum * buf : buf
+ *   param -= lr * g
+ * </pre>
+ * {@code param} and {@code momentumBuffer} are updated in place; {@code grad} is not changed.
+ *
+ * @param lr          learning rate, positive
+ * @param momentum    momentum factor, in [0, 1)
+ * @param weightDecay L2 coefficient, non-negative
+ * @param nesterov    Nesterov momentum (needs momentum &gt; 0)
+ */
+public record Sgd(double lr, double momentum, double weightDecay, boolean nesterov) {
+    public Sgd {
+        Check.positive("Sgd", "lr", lr);
+        Check.range("Sgd", "momentum", momentum, 0, 1, true);
+        Check.nonNegative("Sgd", "weightDecay", weightDecay);
+        if (nesterov && momentum == 0) {
+            throw fail("Sgd", "nesterov needs momentum > 0");
+        }
+    }
+
+    /** Plain SGD: {@code param -= lr * grad}. */
+    public static Sgd plain(double lr) {
+        return new Sgd(lr, 0, 0, false);
+    }
+
+    /** Updates {@code param} (and {@code momentumBuffer}, required when momentum != 0) in place. */
+    public record Step(Sgd sgd, Tensor param, Tensor grad, Tensor momentumBuffer) implements Op {
+        public Step {
+            String op = "Sgd.Step";
+            Check.present(op, "param", param);
+            Check.sameShape(op, "grad", grad, "param", param);
+            if (sgd.momentum() != 0) {
+                Check.present(op, "momentumBuffer", momentumBuffer);
+            }
+            if (momentumBuffer != null) {
+                Check.sameShape(op, "momentumBuffer", momentumBuffer, "param", param);
+            }
+            Check.dtype(op, Check.operands("param", param, "grad", grad, "momentumBuffer", momentumBuffer));
+        }
+
+        @Override
+        public DType dtype() {
+            return param.dtype();
+        }
+
+        @Override
+        public Map<String, Tensor> inputs() {
+            return Check.operands("param", param, "grad", grad, "momentumBuffer", momentumBuffer);
+        }
+
+        @Override
+        public Map<String, Tensor> outputs() {
+            return Check.operands("param", param, "momentumBuffer", momentumBuffer);
+        }
+    }
+}
