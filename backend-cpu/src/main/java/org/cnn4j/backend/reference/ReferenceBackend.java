@@ -32,10 +32,18 @@ import org.cnn4j.spi.AbstractBackend;
  * a plain loop nest written from its formula (the family classes {@code *Reference}), single-threaded, with
  * every sum accumulated in double. Float32 outputs are rounded to float once, when the operator finishes.
  * It supports float32 and float64; float64 is what the finite-difference gradient checks use.
+ *
+ * <p>The class is open for one purpose: test backends that delegate to the reference and plant faults, to
+ * prove that the conformance suite catches them.
  */
-public final class ReferenceBackend extends AbstractBackend {
+public class ReferenceBackend extends AbstractBackend {
     public ReferenceBackend() {
-        super("reference");
+        this("reference");
+    }
+
+    /** A reference backend under another name (test backends built on it). */
+    protected ReferenceBackend(String name) {
+        super(name);
     }
 
     @Override
@@ -49,12 +57,12 @@ public final class ReferenceBackend extends AbstractBackend {
     }
 
     @Override
-    protected boolean supportsOp(Op op) {
+    protected final boolean supportsOp(Op op) {
         return true;
     }
 
     @Override
-    protected Tensor allocateTensor(Shape shape, DType dtype) {
+    protected final Tensor allocateTensor(Shape shape, DType dtype) {
         return new ReferenceTensor(this, shape, dtype, new double[shape.size()], null);
     }
 
@@ -73,12 +81,12 @@ public final class ReferenceBackend extends AbstractBackend {
     }
 
     /** The values of a reference tensor. */
-    static double[] data(Tensor t) {
+    protected static double[] data(Tensor t) {
         return ((ReferenceTensor) t).data;
     }
 
     /** Rounds a float32 output to float after an operator wrote it in double. */
-    static void finish(Tensor t) {
+    protected static void finish(Tensor t) {
         if (t.dtype() == DType.FLOAT32) {
             double[] d = data(t);
             for (int i = 0; i < d.length; i++) {
