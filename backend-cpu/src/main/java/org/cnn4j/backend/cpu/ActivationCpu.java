@@ -1,0 +1,105 @@
+package org.cnn4j.backend.cpu;
+
+import static org.cnn4j.backend.cpu.CpuBackend.data;
+
+import org.cnn4j.ops.Activation;
+
+/**
+ * Element-wise activations and their gradients ({@link Activation}), in chunks over the workers. NaN propagates
+ * as in the reference: the derivative at a NaN input is NaN. Each element is read before it is written, so
+ * outputs may share memory with inputs.
+ */
+final class ActivationCpu {
+    private ActivationCpu() {
+    }
+
+    /** Rough cost of one element, for the parallel threshold. */
+    private static long cost(Activation.Kind k) {
+        return switch (k) {
+            case RELU, LEAKY_RELU -> 1;
+            case ELU, SIGMOID, TANH -> 20;
+        };
+    }
+
+    static void forward(CpuBackend be, Activation.Forward o) {
+        float[] x = data(o.x());
+        float[] y = data(o.y());
+        float alpha = (float) o.act().alpha();
+        double a = o.act().alpha();
+        Activation.Kind kind = o.act().kind();
+        be.parallelFor(x.length, cost(kind), (from, to) -> {
+            switch (kind) {
+                case RELU -> {
+                    for (int i = from; i < to; i++) {
+                        float v = x[i];
+                        // NaN > 0 is false: keep NaN rather than turning it into 0
+                        y[i] = v > 0 || v != v ? v : 0f;
+                    }
+                }
+                case LEAKY_RELU -> {
+                    for (int i = from; i < to; i++) {
+                        float v = x[i];
+                        y[i] = v > 0 ? v : alpha * v;
+                    }
+                }
+                case ELU -> {
+                    for (int i = from; i < to; i++) {
+                        float v = x[i];
+                        y[i] = v > 0 ? v : (float) (a * Math.expm1(v));
+                    }
+                }
+                case SIGMOID -> {
+                    for (int i = from; i < to; i++) {
+                        y[i] = (float) (1.0 / (1.0 + Math.exp(-x[i])));
+                    }
+                }
+                case TANH -> {
+                    for (int i = from; i < to; i++) {
+                        y[i] = (float) Math.tanh(x[i]);
+                    }
+                }
+            }
+        });
+    }
+
+    static void backward(CpuBackend be, Activation.Backward o) {
+        float[] x = data(o.x());
+        float[] y = data(o.y());
+        float[] dy = data(o.dy());
+        float[] dx = data(o.dx());
+        float alpha = (float) o.act().alpha();
+        double a = o.act().alpha();
+        Activation.Kind kind = o.act().kind();
+        be.parallelFor(x.length, cost(kind), (from, to) -> {
+            switch (kind) {
+                case RELU -> {
+                    for (int i = from; i < to; i++) {
+                        dx[i] = x[i] > 0 ? dy[i] : x[i] != x[i] ? Float.NaN : 0f * dy[i];
+                    }
+                }
+                case LEAKY_RELU -> {
+                    for (int i = from; i < to; i++) {
+                        dx[i] = x[i] > 0 ? dy[i] : x[i] != x[i] ? Float.NaN : dy[i] * alpha;
+                    }
+                }
+                case ELU -> {
+                    for (int i = from; i < to; i++) {
+                        dx[i] = x[i] > 0 ? dy[i] : (float) (dy[i] * a * Math.exp(x[i]));
+                    }
+                }
+                case SIGMOID -> {
+                    for (int i = from; i < to; i++) {
+                        double s = y[i];
+                        dx[i] = x[i] != x[i] ? Float.NaN : (float) (dy[i] * s * (1 - s));
+                    }
+                }
+                case TANH -> {
+                    for (int i = from; i < to; i++) {
+                        double t = y[i];
+                        dx[i] = x[i] != x[i] ? Float.NaN : (float) (dy[i] * (1 - t * t));
+                    }
+                }
+            }
+        });
+    }
+}
