@@ -161,4 +161,16 @@ class ElementwiseReferenceTest {
             assertEquals(300.0, y4.toDoubleArray()[0], 0);
         }
     }
+
+    @Test
+    void sumAxesIntoAViewOfItsInput() {
+        // x [3, 1] summed over axis 1 (size 1) into a [3] view of x itself: y = x
+        try (RefScratch ref = new RefScratch()) {
+            Tensor x = ref.f64(Shape.of(3, 1), 4, -5, 6);
+            try (Tensor y = x.reshape(Shape.of(3))) {
+                ref.run(new SumAxes.Run(SumAxes.of(1), x, y));
+                assertArrayClose(new double[] {4, -5, 6}, y.toDoubleArray(), 0);
+            }
+        }
+    }
 }

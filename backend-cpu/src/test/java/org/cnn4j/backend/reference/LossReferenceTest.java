@@ -233,4 +233,19 @@ class LossReferenceTest {
         assertEquals(1.2 / 9, r.loss(), 1e-15);
         assertArrayClose(new double[] {0, 0, 0, 0, 0, 0, 1.0 / 9, -2.0 / 9, 1.0 / 9}, r.grad(), 1e-15);
     }
+
+    @Test
+    void hingeBackwardIntoAViewOfItsTarget() {
+        // dInput shares memory with target through a view: the result must be the one of separate tensors
+        // (PyTorch doc example above: (1, 1, 1, -3) / 4)
+        try (RefScratch ref = new RefScratch()) {
+            Shape s = Shape.of(1, 4);
+            Tensor x = ref.f64(s, 0.1, 0.2, 0.4, 0.8);
+            Tensor t = ref.f64(s, 0, 0, 0, 1);
+            try (Tensor dInput = t.reshape(s)) {
+                ref.run(new Loss.Backward(Loss.hinge(1), x, t, dInput));
+                assertArrayClose(new double[] {0.25, 0.25, 0.25, -0.75}, dInput.toDoubleArray(), 1e-15);
+            }
+        }
+    }
 }

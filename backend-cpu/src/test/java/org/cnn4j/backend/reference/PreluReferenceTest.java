@@ -77,4 +77,22 @@ class PreluReferenceTest {
             assertArrayClose(new double[] {-1, -10}, dw.toDoubleArray(), 1e-15);
         }
     }
+
+    @Test
+    void backwardIntoAViewOfItsInput() {
+        // dx shares memory with x through a view; dWeight must still see the original x:
+        // x = (-1, 2, -3), slope 0.5, dy = (1, 1, 1): dx = (0.5, 1, 0.5), dWeight = -1 - 3 = -4
+        try (RefScratch ref = new RefScratch()) {
+            Shape s = Shape.of(1, 3);
+            Tensor x = ref.f64(s, -1, 2, -3);
+            Tensor w = ref.f64(Shape.of(1), 0.5);
+            Tensor dy = ref.f64(s, 1, 1, 1);
+            Tensor dw = ref.zeros(Shape.of(1));
+            try (Tensor dx = x.reshape(s)) {
+                ref.run(new Prelu.Backward(x, w, dy, dx, dw));
+                assertArrayClose(new double[] {0.5, 1, 0.5}, dx.toDoubleArray(), 1e-15);
+                assertArrayClose(new double[] {-4}, dw.toDoubleArray(), 1e-15);
+            }
+        }
+    }
 }
