@@ -19,9 +19,9 @@ abstract class MicroKernel {
     abstract String name();
 
     /**
-     * {@code c[cOff + r*ldc + q] = alpha * sum_p ap[aOff + p*mr + r] * bp[bOff + p*nr + q] + beta * c[...]} for
-     * every {@code r < mr, q < nr}; {@code c} is not read when {@code beta == 0}.
+     * {@code c[cOff + r*ldc + q] += alpha * sum_p ap[aOff + p*mr + r] * bp[bOff + p*nr + q]} for every
+     * {@code r < mr, q < nr}.
      */
     abstract void run(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int cOff, int ldc,
-            float alpha, float beta);
+            float alpha);
 }

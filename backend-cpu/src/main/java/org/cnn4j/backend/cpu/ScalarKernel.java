@@ -12,8 +12,7 @@ final class ScalarKernel extends MicroKernel {
     }
 
     @Override
-    void run(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int cOff, int ldc, float alpha,
-            float beta) {
+    void run(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int cOff, int ldc, float alpha) {
         float c00 = 0, c01 = 0, c02 = 0, c03 = 0;
         float c10 = 0, c11 = 0, c12 = 0, c13 = 0;
         float c20 = 0, c21 = 0, c22 = 0, c23 = 0;
@@ -46,23 +45,16 @@ final class ScalarKernel extends MicroKernel {
             c32 += a3 * b2;
             c33 += a3 * b3;
         }
-        store(c, cOff, c00, c01, c02, c03, alpha, beta);
-        store(c, cOff + ldc, c10, c11, c12, c13, alpha, beta);
-        store(c, cOff + 2 * ldc, c20, c21, c22, c23, alpha, beta);
-        store(c, cOff + 3 * ldc, c30, c31, c32, c33, alpha, beta);
+        store(c, cOff, c00, c01, c02, c03, alpha);
+        store(c, cOff + ldc, c10, c11, c12, c13, alpha);
+        store(c, cOff + 2 * ldc, c20, c21, c22, c23, alpha);
+        store(c, cOff + 3 * ldc, c30, c31, c32, c33, alpha);
     }
 
-    private static void store(float[] c, int o, float v0, float v1, float v2, float v3, float alpha, float beta) {
-        if (beta == 0) {
-            c[o] = alpha * v0;
-            c[o + 1] = alpha * v1;
-            c[o + 2] = alpha * v2;
-            c[o + 3] = alpha * v3;
-        } else {
-            c[o] = alpha * v0 + beta * c[o];
-            c[o + 1] = alpha * v1 + beta * c[o + 1];
-            c[o + 2] = alpha * v2 + beta * c[o + 2];
-            c[o + 3] = alpha * v3 + beta * c[o + 3];
-        }
+    private static void store(float[] c, int o, float v0, float v1, float v2, float v3, float alpha) {
+        c[o] += alpha * v0;
+        c[o + 1] += alpha * v1;
+        c[o + 2] += alpha * v2;
+        c[o + 3] += alpha * v3;
     }
 }

@@ -6,7 +6,8 @@ package org.cnn4j.backend.cpu;
  * B ({@code KC x NC}) and of A ({@code M x KC}) are packed into panels that the micro-kernel streams contiguously,
  * then the tiles of C (blocks of {@value #MC} rows x {@code NB_PANELS} B panels) are spread over the workers.
  * Packed panels are padded with zeros, so the kernel always computes full tiles; edge tiles go through a small
- * scratch tile. Called on a worker (inside a parallel loop), the whole product runs on that thread.
+ * scratch tile. C is first scaled by beta (cleared, unread, when beta is 0) and the kernel accumulates onto it.
+ * Called on a worker (inside a parallel loop), the whole product runs on that thread.
  */
 final class Sgemm {
     /** Depth of a packed block (the k extent every micro-kernel call sees). */
@@ -47,8 +48,10 @@ final class Sgemm {
         if (m == 0 || n == 0) {
             return;
         }
+        if (beta != 1) {
+            be.parallelFor(m, n, (from, to) -> scale(from, to, n, beta, c, cOff, ldc));
+        }
         if (k == 0) {
-            scale(m, n, beta, c, cOff, ldc);
             return;
         }
         final int mr = kernel.mr;
@@ -68,7 +71,6 @@ final class Sgemm {
             for (int pc = 0; pc < k; pc += KC) {
                 final int p0 = pc;
                 final int kc = Math.min(KC, k - pc);
-                final float betaEff = pc == 0 ? beta : 1f;
                 be.parallelFor(nPanels, (long) kc * nr, (from, to) -> {
                     for (int jp = from; jp < to; jp++) {
                         packB(b, bOff, bRs, bCs, p0, kc, j0 + jp * nr, Math.min(nr, n - j0 - jp * nr), bp,
@@ -85,7 +87,7 @@ final class Sgemm {
                         int ib = t / nBlocks;
                         int jb = t % nBlocks;
                         tiles(ib * mc, Math.min(m, ib * mc + mc), jb * NB_PANELS,
-                                Math.min(nPanels, jb * NB_PANELS + NB_PANELS), kc, j0, m, n, alpha, betaEff,
+                                Math.min(nPanels, jb * NB_PANELS + NB_PANELS), kc, j0, m, n, alpha,
                                 ap, bp, c, cOff, ldc);
                     }
                 });
@@ -94,7 +96,7 @@ final class Sgemm {
     }
 
     /** Tiles of rows {@code [i0, i1)} and B panels {@code [jp0, jp1)} of the current block. */
-    private void tiles(int i0, int i1, int jp0, int jp1, int kc, int j0, int m, int n, float alpha, float beta,
+    private void tiles(int i0, int i1, int jp0, int jp1, int kc, int j0, int m, int n, float alpha,
             float[] ap, float[] bp, float[] c, int cOff, int ldc) {
         final int mr = kernel.mr;
         final int nr = kernel.nr;
@@ -107,20 +109,17 @@ final class Sgemm {
                 int aOff = (i / mr) * kc * mr;
                 int bOff = jp * kc * nr;
                 if (mEff == mr && nEff == nr) {
-                    kernel.run(kc, ap, aOff, bp, bOff, c, cOff + i * ldc + j, ldc, alpha, beta);
+                    kernel.run(kc, ap, aOff, bp, bOff, c, cOff + i * ldc + j, ldc, alpha);
                 } else {
                     if (tile == null) {
                         tile = be.workspace().floats(Workspace.TILE, mr * nr);
                     }
-                    kernel.run(kc, ap, aOff, bp, bOff, tile, 0, nr, alpha, 0f);
+                    java.util.Arrays.fill(tile, 0, mr * nr, 0f);
+                    kernel.run(kc, ap, aOff, bp, bOff, tile, 0, nr, alpha);
                     for (int r = 0; r < mEff; r++) {
                         int o = cOff + (i + r) * ldc + j;
-                        if (beta == 0) {
-                            System.arraycopy(tile, r * nr, c, o, nEff);
-                        } else {
-                            for (int q = 0; q < nEff; q++) {
-                                c[o + q] = tile[r * nr + q] + beta * c[o + q];
-                            }
+                        for (int q = 0; q < nEff; q++) {
+                            c[o + q] += tile[r * nr + q];
                         }
                     }
                 }
@@ -180,9 +179,9 @@ final class Sgemm {
         }
     }
 
-    /** {@code c *= beta} (zero when {@code beta == 0}, without reading c). */
-    private static void scale(int m, int n, float beta, float[] c, int cOff, int ldc) {
-        for (int i = 0; i < m; i++) {
+    /** Rows {@code [i0, i1)}: {@code c *= beta} (zero when {@code beta == 0}, without reading c). */
+    private static void scale(int i0, int i1, int n, float beta, float[] c, int cOff, int ldc) {
+        for (int i = i0; i < i1; i++) {
             for (int j = 0; j < n; j++) {
                 int o = cOff + i * ldc + j;
                 c[o] = beta == 0 ? 0 : beta * c[o];

@@ -7,6 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
  * The Vector API micro-kernel: a 6 x (2 * lanes) tile in twelve vector accumulators, one fused multiply-add per
  * accumulator and step ({@code FloatVector.SPECIES_PREFERRED}: 16 lanes with AVX-512, a 6 x 32 tile). This is the
  * only class that touches {@code jdk.incubator.vector}; it is loaded only when that module is present.
+ *
+ * <p>Everything stays in one method without data-dependent branches: a vector passed to a method the JIT does not
+ * inline (after a deoptimization, say) is boxed, which costs an order of magnitude.
  */
 final class VectorKernel extends MicroKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -27,8 +30,7 @@ final class VectorKernel extends MicroKernel {
     }
 
     @Override
-    void run(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int cOff, int ldc, float alpha,
-            float beta) {
+    void run(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int cOff, int ldc, float alpha) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S);
@@ -65,23 +67,24 @@ final class VectorKernel extends MicroKernel {
             c50 = a5.fma(b0, c50);
             c51 = a5.fma(b1, c51);
         }
-        store(c00, c01, c, cOff, alpha, beta);
-        store(c10, c11, c, cOff + ldc, alpha, beta);
-        store(c20, c21, c, cOff + 2 * ldc, alpha, beta);
-        store(c30, c31, c, cOff + 3 * ldc, alpha, beta);
-        store(c40, c41, c, cOff + 4 * ldc, alpha, beta);
-        store(c50, c51, c, cOff + 5 * ldc, alpha, beta);
-    }
-
-    private static void store(FloatVector v0, FloatVector v1, float[] c, int o, float alpha, float beta) {
-        if (beta == 0) {
-            v0.mul(alpha).intoArray(c, o);
-            v1.mul(alpha).intoArray(c, o + L);
-        } else {
-            FloatVector old0 = FloatVector.fromArray(S, c, o).mul(beta);
-            FloatVector old1 = FloatVector.fromArray(S, c, o + L).mul(beta);
-            v0.fma(FloatVector.broadcast(S, alpha), old0).intoArray(c, o);
-            v1.fma(FloatVector.broadcast(S, alpha), old1).intoArray(c, o + L);
-        }
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        int o0 = cOff;
+        c00.fma(va, FloatVector.fromArray(S, c, o0)).intoArray(c, o0);
+        c01.fma(va, FloatVector.fromArray(S, c, o0 + L)).intoArray(c, o0 + L);
+        int o1 = cOff + ldc;
+        c10.fma(va, FloatVector.fromArray(S, c, o1)).intoArray(c, o1);
+        c11.fma(va, FloatVector.fromArray(S, c, o1 + L)).intoArray(c, o1 + L);
+        int o2 = cOff + 2 * ldc;
+        c20.fma(va, FloatVector.fromArray(S, c, o2)).intoArray(c, o2);
+        c21.fma(va, FloatVector.fromArray(S, c, o2 + L)).intoArray(c, o2 + L);
+        int o3 = cOff + 3 * ldc;
+        c30.fma(va, FloatVector.fromArray(S, c, o3)).intoArray(c, o3);
+        c31.fma(va, FloatVector.fromArray(S, c, o3 + L)).intoArray(c, o3 + L);
+        int o4 = cOff + 4 * ldc;
+        c40.fma(va, FloatVector.fromArray(S, c, o4)).intoArray(c, o4);
+        c41.fma(va, FloatVector.fromArray(S, c, o4 + L)).intoArray(c, o4 + L);
+        int o5 = cOff + 5 * ldc;
+        c50.fma(va, FloatVector.fromArray(S, c, o5)).intoArray(c, o5);
+        c51.fma(va, FloatVector.fromArray(S, c, o5 + L)).intoArray(c, o5 + L);
     }
 }
