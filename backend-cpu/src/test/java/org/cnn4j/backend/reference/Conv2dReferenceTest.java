@@ -169,7 +169,8 @@ class Conv2dReferenceTest {
         @Override
         public String toString() {
             return name + " (seed " + seed + "): x [" + n + ", " + c + ", " + h + ", " + w + "], k=" + k
-                    + ", kernel " + kernel + ", stride " + conv.stride() + ", padding " + conv.padding() + ", dilation " + conv.dilation()
+                    + ", kernel " + kernel + ", stride " + conv.stride() + ", padding " + conv.padding()
+                    + ", dilation " + conv.dilation()
                     + ", groups " + conv.groups() + (bias ? ", bias" : ", no bias");
         }
     }
