@@ -51,6 +51,7 @@ final class BatchNormReference {
             }
             double var = sq / l.m;
             double invStd = 1 / Math.sqrt(var + o.bn().epsilon());
+            // y = gamma * xhat + beta, normalised with the biased variance
             for (int n = 0; n < l.n; n++) {
                 for (int s = 0; s < l.s; s++) {
                     int i = l.index(n, c, s);
@@ -102,6 +103,7 @@ final class BatchNormReference {
         double[] dGamma = data(o.dGamma());
         double[] dBeta = data(o.dBeta());
         for (int c = 0; c < l.c; c++) {
+            // xhat is recomputed from x and the statistics the training forward saved
             double mean = savedMean[c];
             double invStd = savedInvStd[c];
             // the two reductions over the channel: sum(dy) and sum(dy * xhat)

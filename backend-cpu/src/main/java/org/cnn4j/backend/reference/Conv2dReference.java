@@ -31,12 +31,14 @@ final class Conv2dReference {
         // x [N, C, H, W], w [K, CG, KH, KW], y [N, K, OH, OW]
         for (int n = 0; n < g.n; n++) {
             for (int k = 0; k < g.k; k++) {
+                // output channel k reads the CG input channels of its group, from c0 on
                 int c0 = (k / g.kg) * g.cg;
                 for (int oh = 0; oh < g.oh; oh++) {
                     for (int ow = 0; ow < g.ow; ow++) {
                         double s = bias == null ? 0 : bias[k];
                         for (int c = 0; c < g.cg; c++) {
                             for (int i = 0; i < g.kh; i++) {
+                                // input row under kernel row i; rows in the padding read zero and are skipped
                                 int h = oh * g.sh - g.ph + i * g.dh;
                                 if (h < 0 || h >= g.h) {
                                     continue;
@@ -70,6 +72,7 @@ final class Conv2dReference {
                 int c0 = (k / g.kg) * g.cg;
                 for (int oh = 0; oh < g.oh; oh++) {
                     for (int ow = 0; ow < g.ow; ow++) {
+                        // the forward's loop nest, with the product sent back instead of summed in
                         double d = dy[g.yIndex(n, k, oh, ow)];
                         for (int c = 0; c < g.cg; c++) {
                             for (int i = 0; i < g.kh; i++) {
@@ -106,6 +109,7 @@ final class Conv2dReference {
                 for (int i = 0; i < g.kh; i++) {
                     for (int j = 0; j < g.kw; j++) {
                         double s = 0;
+                        // every output position at which tap (i, j) met a real input element
                         for (int n = 0; n < g.n; n++) {
                             for (int oh = 0; oh < g.oh; oh++) {
                                 int h = oh * g.sh - g.ph + i * g.dh;
@@ -172,6 +176,7 @@ final class Conv2dReference {
             dw = conv.dilation().w();
         }
 
+        // x [N, C, H, W], weight [K, CG, KH, KW], y [N, K, OH, OW], all row-major
         int xIndex(int n, int c, int h, int w) {
             return ((n * this.c + c) * this.h + h) * this.w + w;
         }
