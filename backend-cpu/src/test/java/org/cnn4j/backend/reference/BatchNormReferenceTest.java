@@ -118,6 +118,45 @@ class BatchNormReferenceTest {
         assertArrayEquals(expected, dx.toDoubleArray(), 1e-15, "dx");
     }
 
+    /**
+     * Training forward (with the in-place running averages), inference and backward in float32 are the float64
+     * results rounded once (seed 13).
+     */
+    @Test
+    void float32IsFloat64RoundedOnceSeed13() {
+        Random rnd = new Random(13);
+        Shape xs = Shape.of(3, 4, 2, 5);
+        Shape cs = Shape.of(4);
+        BatchNorm bn = BatchNorm.defaults();
+        double[] xv = Float32Parity.randomFloats(rnd, xs.size());
+        double[] dyv = Float32Parity.randomFloats(rnd, xs.size());
+        double[] gv = Float32Parity.randomFloats(rnd, 4);
+        double[] bv = Float32Parity.randomFloats(rnd, 4);
+        double[] mv = Float32Parity.randomFloats(rnd, 4);
+        double[] vv = {0.5f, 1.25f, 2, 0.75f};
+        double[] isv = {1.5f, 0.25f, 1, 3};
+        Float32Parity.check("BatchNorm, seed 13", d -> {
+            Tensor x = tensor(xs, d, xv);
+            Tensor gamma = tensor(cs, d, gv);
+            Tensor beta = tensor(cs, d, bv);
+            Tensor runningMean = tensor(cs, d, mv);
+            Tensor runningVar = tensor(cs, d, vv);
+            Tensor y = zeros(xs, d);
+            Tensor savedMean = zeros(cs, d);
+            Tensor savedInvStd = zeros(cs, d);
+            Tensor yInference = zeros(xs, d);
+            Tensor dx = zeros(xs, d);
+            Tensor dGamma = zeros(cs, d);
+            Tensor dBeta = zeros(cs, d);
+            backend.execute(new BatchNorm.ForwardInference(bn, x, gamma, beta, runningMean, runningVar, yInference));
+            backend.execute(new BatchNorm.Backward(bn, x, tensor(xs, d, dyv), gamma, tensor(cs, d, mv),
+                    tensor(cs, d, isv), dx, dGamma, dBeta));
+            backend.execute(new BatchNorm.ForwardTraining(bn, x, gamma, beta, runningMean, runningVar, y, savedMean,
+                    savedInvStd));
+            return List.of(yInference, dx, dGamma, dBeta, y, savedMean, savedInvStd, runningMean, runningVar);
+        });
+    }
+
     // ---- gradient checks -------------------------------------------------------------------------------
 
     /** One batch normalization to check on input {@code shape}. */
@@ -195,6 +234,18 @@ class BatchNormReferenceTest {
             backend.execute(new BatchNorm.ForwardTraining(bn, x, gamma, beta, runningMean, runningVar, y, savedMean,
                     savedInvStd));
         }
+    }
+
+    private Tensor tensor(Shape s, DType dtype, double... values) {
+        Tensor t = backend.fromArray(s, dtype, values);
+        owned.add(t);
+        return t;
+    }
+
+    private Tensor zeros(Shape s, DType dtype) {
+        Tensor t = backend.allocate(s, dtype);
+        owned.add(t);
+        return t;
     }
 
     private Tensor tensor(Shape s, double... values) {

@@ -161,6 +161,33 @@ class Conv2dReferenceTest {
         assertArrayEquals(new float[] {1}, y.toFloatArray(), 0);
     }
 
+    /** Every output of the three calls in float32 is the float64 result rounded once (seed 11). */
+    @Test
+    void float32IsFloat64RoundedOnceSeed11() {
+        Random rnd = new Random(11);
+        Conv2d conv = new Conv2d(Size2d.of(2, 1), Size2d.of(1), Size2d.of(1, 2), 2);
+        Shape xs = Shape.of(2, 4, 6, 7);
+        Shape ws = conv.weightShape(4, 6, Size2d.of(3, 2));
+        Shape ys = conv.outputShape(xs, ws);
+        double[] xv = Float32Parity.randomFloats(rnd, xs.size());
+        double[] wv = Float32Parity.randomFloats(rnd, ws.size());
+        double[] bv = Float32Parity.randomFloats(rnd, 6);
+        double[] dyv = Float32Parity.randomFloats(rnd, ys.size());
+        Float32Parity.check("Conv2d, seed 11", d -> {
+            Tensor x = tensor(xs, d, xv);
+            Tensor w = tensor(ws, d, wv);
+            Tensor dy = tensor(ys, d, dyv);
+            Tensor y = zeros(ys, d);
+            Tensor dx = zeros(xs, d);
+            Tensor dw = zeros(ws, d);
+            Tensor db = zeros(Shape.of(6), d);
+            backend.execute(new Conv2d.Forward(conv, x, w, tensor(Shape.of(6), d, bv), y));
+            backend.execute(new Conv2d.BackwardData(conv, dy, w, dx));
+            backend.execute(new Conv2d.BackwardFilter(conv, x, dy, dw, db));
+            return List.of(y, dx, dw, db);
+        });
+    }
+
     // ---- gradient checks -------------------------------------------------------------------------------
 
     /** One convolution to check: input [n, c, h, w], weight [k, c/groups, kh, kw]. */
@@ -250,6 +277,18 @@ class Conv2dReferenceTest {
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------
+
+    private Tensor tensor(Shape s, DType dtype, double... values) {
+        Tensor t = backend.fromArray(s, dtype, values);
+        owned.add(t);
+        return t;
+    }
+
+    private Tensor zeros(Shape s, DType dtype) {
+        Tensor t = backend.allocate(s, dtype);
+        owned.add(t);
+        return t;
+    }
 
     private Tensor tensor(Shape s, double... values) {
         return own(backend.fromArray(s, DType.FLOAT64, values));

@@ -82,6 +82,26 @@ class GemmReferenceTest {
         assertArrayEquals(new double[] {-3, -4, -5, -6, -8, -10}, c.toDoubleArray(), 0);
     }
 
+    /** In float32 the product is the float64 product rounded once, for every transpose combination (seed 15). */
+    @Test
+    void float32IsFloat64RoundedOnceSeed15() {
+        Random rnd = new Random(15);
+        double[] av = Float32Parity.randomFloats(rnd, 6 * 7);
+        double[] bv = Float32Parity.randomFloats(rnd, 7 * 5);
+        double[] cv = Float32Parity.randomFloats(rnd, 6 * 5);
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                Gemm g = new Gemm(ta, tb, 0.3, -1.7);
+                Float32Parity.check(g + ", seed 15", d -> {
+                    Tensor c = tensor(Shape.of(6, 5), d, cv);
+                    backend.execute(new Gemm.Run(g, tensor(ta ? Shape.of(7, 6) : Shape.of(6, 7), d, av),
+                            tensor(tb ? Shape.of(5, 7) : Shape.of(7, 5), d, bv), c));
+                    return List.of(c);
+                });
+            }
+        }
+    }
+
     // ---- gradient checks -------------------------------------------------------------------------------
 
     /** One product to check: op(a) [m, k], op(b) [k, n]. */
@@ -156,6 +176,18 @@ class GemmReferenceTest {
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------
+
+    private Tensor tensor(Shape s, DType dtype, double... values) {
+        Tensor t = backend.fromArray(s, dtype, values);
+        owned.add(t);
+        return t;
+    }
+
+    private Tensor zeros(Shape s, DType dtype) {
+        Tensor t = backend.allocate(s, dtype);
+        owned.add(t);
+        return t;
+    }
 
     private Tensor tensor(Shape s, double... values) {
         Tensor t = backend.fromArray(s, DType.FLOAT64, values);

@@ -73,6 +73,29 @@ class LinearReferenceTest {
         return tensor(Shape.of(2, 3), 1, 0, -1, 2, 1, 0);
     }
 
+    /** The three calls in float32 are the float64 results rounded once (seed 14). */
+    @Test
+    void float32IsFloat64RoundedOnceSeed14() {
+        Random rnd = new Random(14);
+        double[] xv = Float32Parity.randomFloats(rnd, 4 * 9);
+        double[] wv = Float32Parity.randomFloats(rnd, 5 * 9);
+        double[] bv = Float32Parity.randomFloats(rnd, 5);
+        double[] dyv = Float32Parity.randomFloats(rnd, 4 * 5);
+        Float32Parity.check("Linear, seed 14", d -> {
+            Tensor x = tensor(Shape.of(4, 9), d, xv);
+            Tensor w = tensor(Shape.of(5, 9), d, wv);
+            Tensor dy = tensor(Shape.of(4, 5), d, dyv);
+            Tensor y = zeros(Shape.of(4, 5), d);
+            Tensor dx = zeros(Shape.of(4, 9), d);
+            Tensor dw = zeros(Shape.of(5, 9), d);
+            Tensor db = zeros(Shape.of(5), d);
+            backend.execute(new Linear.Forward(x, w, tensor(Shape.of(5), d, bv), y));
+            backend.execute(new Linear.BackwardData(dy, w, dx));
+            backend.execute(new Linear.BackwardWeights(x, dy, dw, db));
+            return List.of(y, dx, dw, db);
+        });
+    }
+
     // ---- gradient checks -------------------------------------------------------------------------------
 
     /** One layer to check: x [n, in], weight [out, in]. */
@@ -125,6 +148,18 @@ class LinearReferenceTest {
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------
+
+    private Tensor tensor(Shape s, DType dtype, double... values) {
+        Tensor t = backend.fromArray(s, dtype, values);
+        owned.add(t);
+        return t;
+    }
+
+    private Tensor zeros(Shape s, DType dtype) {
+        Tensor t = backend.allocate(s, dtype);
+        owned.add(t);
+        return t;
+    }
 
     private Tensor tensor(Shape s, double... values) {
         Tensor t = backend.fromArray(s, DType.FLOAT64, values);

@@ -177,6 +177,27 @@ class Pool2dReferenceTest {
         return dx.toDoubleArray();
     }
 
+    /** Forward and backward of max and average pooling in float32 are the float64 results rounded once (seed 12). */
+    @Test
+    void float32IsFloat64RoundedOnceSeed12() {
+        Random rnd = new Random(12);
+        Shape xs = Shape.of(2, 3, 7, 6);
+        double[] xv = Float32Parity.randomFloats(rnd, xs.size());
+        for (Pool2d pool : List.of(pool(Mode.MAX, 3, 2, 1, true, true), pool(Mode.AVG, 3, 2, 1, true, true),
+                pool(Mode.AVG, 3, 2, 1, true, false))) {
+            Shape ys = pool.outputShape(xs);
+            double[] dyv = Float32Parity.randomFloats(rnd, ys.size());
+            Float32Parity.check(pool + ", seed 12", d -> {
+                Tensor x = tensor(xs, d, xv);
+                Tensor y = zeros(ys, d);
+                Tensor dx = zeros(xs, d);
+                backend.execute(new Pool2d.Forward(pool, x, y));
+                backend.execute(new Pool2d.Backward(pool, x, tensor(ys, d, dyv), dx));
+                return List.of(y, dx);
+            });
+        }
+    }
+
     // ---- gradient checks -------------------------------------------------------------------------------
 
     /** One pooling to check on input [n, c, h, w]. */
@@ -247,6 +268,18 @@ class Pool2dReferenceTest {
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------
+
+    private Tensor tensor(Shape s, DType dtype, double... values) {
+        Tensor t = backend.fromArray(s, dtype, values);
+        owned.add(t);
+        return t;
+    }
+
+    private Tensor zeros(Shape s, DType dtype) {
+        Tensor t = backend.allocate(s, dtype);
+        owned.add(t);
+        return t;
+    }
 
     private Tensor tensor(Shape s, double... values) {
         Tensor t = backend.fromArray(s, DType.FLOAT64, values);
