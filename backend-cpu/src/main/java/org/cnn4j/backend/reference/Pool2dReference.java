@@ -82,13 +82,16 @@ final class Pool2dReference {
         finish(o.dx());
     }
 
-    /** The offset in {@code x} of the first maximum of the window (the first NaN, if there is one). */
+    /**
+     * The offset in {@code x} of the window's maximum as PyTorch picks it ({@code val > max || isnan(val)} in
+     * row-major order): the first of equal maxima, or the last NaN when the window holds any.
+     */
     private static int argMax(double[] x, int base, int w, Window r, Window c) {
         int best = -1;
         for (int u = r.lo; u < r.hi; u++) {
             for (int v = c.lo; v < c.hi; v++) {
                 int at = base + u * w + v;
-                if (best < 0 || x[at] > x[best] || (Double.isNaN(x[at]) && !Double.isNaN(x[best]))) {
+                if (best < 0 || x[at] > x[best] || Double.isNaN(x[at])) {
                     best = at;
                 }
             }

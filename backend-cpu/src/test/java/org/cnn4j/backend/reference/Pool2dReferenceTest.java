@@ -135,12 +135,12 @@ class Pool2dReferenceTest {
         assertArrayEquals(new double[] {0, 0, 0, 0, 10, 0, 0, 20}, dx, 0);
     }
 
-    /** With ties (and two NaNs) the gradient goes to the first in row-major window order only. */
+    /** As PyTorch: ties go to the first maximum in row-major window order, two NaNs to the last NaN. */
     @Test
-    void maxBackwardRoutesToFirstMaximum() {
+    void maxBackwardRoutesAsPyTorch() {
         Tensor x = tensor(Shape.of(1, 1, 2, 4), 3, 1, NAN, 4, 2, 3, 5, NAN);
         double[] dx = backward(Pool2d.max(2, 2), x, tensor(Shape.of(1, 1, 1, 2), 10, 20));
-        assertArrayEquals(new double[] {10, 0, 20, 0, 0, 0, 0, 0}, dx, 0);
+        assertArrayEquals(new double[] {10, 0, 0, 0, 0, 0, 0, 20}, dx, 0);
     }
 
     /** Overlapping 3x3 windows with stride 2 share a maximum, which collects the gradient of both. */
