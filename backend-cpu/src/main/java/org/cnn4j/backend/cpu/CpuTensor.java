@@ -27,6 +27,11 @@ final class CpuTensor extends Tensor {
     }
 
     @Override
+    protected Object storage() {
+        return base != null ? base : this;
+    }
+
+    @Override
     protected void writeFloats(float[] src) {
         System.arraycopy(src, 0, data, 0, src.length);
     }

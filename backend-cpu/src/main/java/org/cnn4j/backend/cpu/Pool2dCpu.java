@@ -9,7 +9,7 @@ import org.cnn4j.ops.Pool2d;
  * Max and average pooling, direct loops over each (n, c) plane, planes spread over the workers. Windows follow
  * PyTorch: a window starts at {@code o*s - p}; the average divisor counts the window clipped to the padded input
  * ({@code countIncludePad}) or the real elements only; max pooling treats padding as absent, takes NaN as the
- * maximum and routes the gradient to the first maximum in row-major window order.
+ * maximum and routes the gradient to the first maximum in row-major window order (the last NaN, if any).
  */
 final class Pool2dCpu {
     private Pool2dCpu() {
@@ -117,22 +117,20 @@ final class Pool2dCpu {
         });
     }
 
-    /** Flat index of the first maximum (a NaN counts as the maximum) of the window, which is never empty. */
+    /**
+     * Flat index of the window's maximum as PyTorch picks it ({@code v > max || isnan(v)} in row-major order): the
+     * first of equal maxima, or the last NaN when the window holds any. The window is never empty.
+     */
     private static int argMax(float[] x, int xo, int w, int h0, int h1, int w0, int w1) {
         int best = xo + h0 * w + w0;
         float m = x[best];
-        if (m != m) {
-            return best;
-        }
         for (int r = h0; r < h1; r++) {
             for (int q = w0; q < w1; q++) {
                 int idx = xo + r * w + q;
                 float v = x[idx];
-                if (v > m) {
+                if (v > m || v != v) {
                     m = v;
                     best = idx;
-                } else if (v != v) {
-                    return idx;
                 }
             }
         }
