@@ -3,6 +3,7 @@ package org.cnn4j.backend.cpu;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.cnn4j.core.DType;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
@@ -118,9 +119,10 @@ public final class CpuBackend extends AbstractBackend {
     public CpuBackend(Config config) {
         super("cpu");
         this.config = config;
+        AtomicInteger workers = new AtomicInteger();
         this.pool = new ForkJoinPool(config.threads(), p -> {
             Worker w = new Worker(p);
-            w.setName("cnn4j-cpu-" + w.getPoolIndex());
+            w.setName("cnn4j-cpu-" + workers.getAndIncrement());
             return w;
         }, null, false);
         this.sgemm = new Sgemm(this, config.vector());
