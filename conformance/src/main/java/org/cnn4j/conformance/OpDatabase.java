@@ -1144,6 +1144,8 @@ public final class OpDatabase {
             return new Sample(sc + " x" + s, ctx -> new Scale.Run(sc, ctx.input("x", s, symmetric()),
                     ctx.output("out", s)));
         });
+        db.edge("Scale.Run", "alpha=0 of large values", ctx -> new Scale.Run(new Scale(0),
+                ctx.input("x", Shape.of(3, 7), Dist.uniform(-1e30, 1e30)), ctx.output("out", Shape.of(3, 7))));
         db.error("Scale.Run", "out of another shape", "'out'", ctx -> new Scale.Run(new Scale(2),
                 ctx.input("x", Shape.of(3), symmetric()), ctx.output("out", Shape.of(4))));
 
@@ -1153,6 +1155,8 @@ public final class OpDatabase {
             return new Sample(a + " x" + s, ctx -> new Axpy.Run(a, ctx.input("x", s, symmetric()),
                     ctx.inOut("y", s, symmetric())));
         });
+        db.edge("Axpy.Run", "alpha=-1 cancels x = y", ctx -> new Axpy.Run(new Axpy(-1),
+                ctx.input("x", Shape.of(2, 9), Dist.constant(0.1)), ctx.inOut("y", Shape.of(2, 9), Dist.constant(0.1))));
         db.error("Axpy.Run", "y of another shape", "'y'", ctx -> new Axpy.Run(new Axpy(1),
                 ctx.input("x", Shape.of(3), symmetric()), ctx.inOut("y", Shape.of(1, 3), symmetric())));
         db.error("Axpy.Run", "y is x (outputs must not alias inputs)", "same tensor", ctx -> {
