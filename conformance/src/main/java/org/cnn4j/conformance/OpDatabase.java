@@ -648,9 +648,13 @@ public final class OpDatabase {
                 Activation.relu(), ctx.input("x", s3, symmetric()), ctx.output("y", Shape.of(4, 3))));
         db.error("Activation.Forward", "y float64", "'y' is float64", ctx -> new Activation.Forward(
                 Activation.tanh(), ctx.input("x", s3, symmetric()), ctx.output("y", s3, DType.FLOAT64)));
-        db.error("Activation.Forward", "y is x (outputs must not alias inputs)", "same tensor as input 'x'", ctx -> {
+        db.error("Activation.Forward", "y is x (outputs must not alias inputs)", "output 'y'", ctx -> {
             var x = ctx.input("x", s3, symmetric());
             return new Activation.Forward(Activation.relu(), x, x);
+        });
+        db.error("Activation.Forward", "y is a view of x", "output 'y'", ctx -> {
+            var x = ctx.input("x", s3, symmetric());
+            return new Activation.Forward(Activation.relu(), x, x.reshape(s3));
         });
         db.error("Activation.Forward", "alpha NaN", "alpha", ctx -> new Activation.Forward(
                 Activation.leakyRelu(Double.NaN), ctx.input("x", s3, symmetric()), ctx.output("y", s3)));
@@ -1159,7 +1163,7 @@ public final class OpDatabase {
                 ctx.input("x", Shape.of(2, 9), Dist.constant(0.1)), ctx.inOut("y", Shape.of(2, 9), Dist.constant(0.1))));
         db.error("Axpy.Run", "y of another shape", "'y'", ctx -> new Axpy.Run(new Axpy(1),
                 ctx.input("x", Shape.of(3), symmetric()), ctx.inOut("y", Shape.of(1, 3), symmetric())));
-        db.error("Axpy.Run", "y is x (outputs must not alias inputs)", "same tensor", ctx -> {
+        db.error("Axpy.Run", "y is x (outputs must not alias inputs)", "output 'y'", ctx -> {
             var x = ctx.inOut("y", Shape.of(3), symmetric());
             return new Axpy.Run(new Axpy(1), x, x);
         });
