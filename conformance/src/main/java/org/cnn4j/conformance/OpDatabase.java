@@ -45,8 +45,8 @@ import org.cnn4j.ops.SumAxes;
  *             ctx -> new Scale.Run(new Scale(alpha), ctx.input("x", s, symmetric()), ctx.output("out", s)));
  * });
  * // a named edge case: fixed parameters, data from its seed
- * db.edge("Scale.Run", "alpha=0", ctx -> new Scale.Run(new Scale(0), ctx.input("x", S, symmetric()),
- *         ctx.output("out", S)));
+ * db.edge("Scale.Run", "alpha=0 of large values", ctx -> new Scale.Run(new Scale(0),
+ *         ctx.input("x", Shape.of(3, 7), Dist.uniform(-1e30, 1e30)), ctx.output("out", Shape.of(3, 7))));
  * // an error case: building (or executing) it must throw IllegalArgumentException mentioning "'out'"
  * db.error("Scale.Run", "out of another shape", "'out'", ctx -> new Scale.Run(new Scale(2),
  *         ctx.input("x", Shape.of(3), symmetric()), ctx.output("out", Shape.of(4))));
