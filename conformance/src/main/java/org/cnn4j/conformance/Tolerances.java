@@ -3,7 +3,8 @@ package org.cnn4j.conformance;
 /**
  * Every tolerance of the suite, in one place. A float32 result is compared with the reference (which computes in
  * double and rounds once) element by element, {@code |out - ref| <= atol + rtol * |ref|}, and per tensor by the
- * relative L2 error {@code ||out - ref|| / ||ref|| <= relL2}. NaN in the reference must be NaN in the result.
+ * relative L2 error {@code ||out - ref|| <= relL2 * ||ref|| + atol * sqrt(n)} (the absolute floor keeps
+ * tensors that cancel to almost zero from failing on rounding alone). NaN in the reference must be NaN in the result.
  *
  * <p>The bounds allow what float32 arithmetic in another order legitimately changes (sums of many terms,
  * {@code exp} and {@code sqrt} a few ulps off, fused multiply-adds), and no more: a planted fault (a wrong index,
@@ -18,7 +19,7 @@ public final class Tolerances {
      *
      * @param atol  absolute slack per element
      * @param rtol  slack per element relative to |ref|
-     * @param relL2 bound on {@code ||out - ref|| / ||ref||} per tensor
+     * @param relL2 bound on {@code ||out - ref|| / ||ref||} per tensor (plus the floor {@code atol * sqrt(n)})
      */
     public record Tolerance(double atol, double rtol, double relL2) {
         /** The bound for one element whose reference value is {@code ref}. */
