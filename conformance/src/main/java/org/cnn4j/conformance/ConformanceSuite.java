@@ -49,6 +49,8 @@ import org.junit.jupiter.api.DynamicNode;
  *       their seed is S;</li>
  *   <li>{@value #FILTER}{@code =text}: only the cases whose name contains the text ({@code Conv2d.Forward},
  *       {@code groups=2});</li>
+ *   <li>{@value #REQUIRE}{@code =true}: a candidate that cannot start here fails every case instead of skipping
+ *       (for CI machines that have the device);</li>
  *   <li>{@value #REPORT_DIR}: where the coverage matrix goes (default {@code target/conformance}).</li>
  * </ul>
  */
@@ -59,6 +61,8 @@ public final class ConformanceSuite {
     public static final String SEED = "cnn4j.conformance.seed";
     /** Keeps the cases whose name contains this text. */
     public static final String FILTER = "cnn4j.conformance.filter";
+    /** Turns an unavailable candidate from a skip into a failure. */
+    public static final String REQUIRE = "cnn4j.conformance.require";
     /** Directory of the coverage matrix. */
     public static final String REPORT_DIR = "cnn4j.conformance.reportDir";
 
@@ -312,11 +316,19 @@ public final class ConformanceSuite {
             reference = referenceFactory.get();
         }
 
-        void check(OpCase c) {
+        private void requireCandidate() {
             open();
             if (unavailable != null) {
-                Assumptions.abort("the candidate backend is unavailable here: " + unavailable);
+                String why = "the candidate backend is unavailable here: " + unavailable;
+                if (Boolean.getBoolean(REQUIRE)) {
+                    Assertions.fail(why + " (-D" + REQUIRE + "=true)");
+                }
+                Assumptions.abort(why);
             }
+        }
+
+        void check(OpCase c) {
+            requireCandidate();
             CaseResult r = run(candidate, reference, c);
             coverage.record(r);
             switch (r.status()) {
@@ -327,10 +339,7 @@ public final class ConformanceSuite {
         }
 
         synchronized void finish() {
-            open();
-            if (unavailable != null) {
-                Assumptions.abort("the candidate backend is unavailable here: " + unavailable);
-            }
+            requireCandidate();
             Path dir = Path.of(System.getProperty(REPORT_DIR, "target/conformance"));
             Path file = coverage.write(dir, candidate.name(), candidate.device(), sweep().name());
             System.out.println("conformance of '" + candidate.name() + "': " + coverage.total(CaseResult.Status.PASSED)

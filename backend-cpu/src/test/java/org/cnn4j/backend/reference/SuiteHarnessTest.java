@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.cnn4j.conformance.CaseResult;
+import org.cnn4j.core.BackendUnavailableException;
 import org.cnn4j.conformance.ConformanceSuite;
 import org.cnn4j.conformance.OpCase;
 import org.cnn4j.conformance.OpDatabase;
@@ -82,6 +83,17 @@ class SuiteHarnessTest {
         assertTrue(md.contains("| Conv2d.Forward | 0 | 0 | 1 | backend 'partial' does not support Conv2d.Forward"),
                 md);
         assertTrue(md.matches("(?s).*\\| Copy\\.Run \\| \\d+ \\| 0 \\| 1 \\|.*"), md);
+    }
+
+    @Test
+    void anUnavailableCandidateIsASkipWithTheProbe() {
+        List<DynamicTest> tests = flatten(ConformanceSuite.tests(() -> {
+            throw new BackendUnavailableException("cuda", "backend 'cuda' cannot start: libcuda.so.1 not found",
+                    List.of());
+        }));
+        TestAbortedException e = assertThrows(TestAbortedException.class,
+                () -> tests.getFirst().getExecutable().execute());
+        assertTrue(e.getMessage().contains("libcuda.so.1 not found"), e.getMessage());
     }
 
     @Test
