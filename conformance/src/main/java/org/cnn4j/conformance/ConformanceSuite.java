@@ -78,7 +78,16 @@ public final class ConformanceSuite {
     public static List<OpCase> cases() {
         String seed = System.getProperty(SEED, "").trim();
         String filter = System.getProperty(FILTER, "").trim();
-        List<OpCase> all = OpDatabase.cases(sweep(), seed.isEmpty() ? null : Long.parseLong(seed));
+        Long replay = null;
+        if (!seed.isEmpty()) {
+            try {
+                replay = Long.parseLong(seed);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("-D" + SEED + "=" + seed + " is not a seed (a long, as printed"
+                        + " in a case's name)", e);
+            }
+        }
+        List<OpCase> all = OpDatabase.cases(sweep(), replay);
         if (filter.isEmpty()) {
             return all;
         }
