@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.cnn4j.core.DType;
 import org.cnn4j.core.Shape;
+import org.cnn4j.core.Tensor;
 import org.cnn4j.core.Size2d;
 import org.cnn4j.ops.Activation;
 import org.cnn4j.ops.Adagrad;
@@ -568,6 +569,12 @@ public final class OpDatabase {
                         symmetric()), ctx.input("gamma", c3, GAMMA), ctx.input("savedMean", c3, symmetric()),
                         ctx.input("savedInvStd", c3, VARIANCE), ctx.output("dx", Shape.of(2, 3)),
                         ctx.output("dGamma", c3), ctx.output("dBeta", Shape.of(2))));
+        db.error("BatchNorm.Backward", "dGamma and dBeta one tensor", "share memory", ctx -> {
+            Tensor both = ctx.output("dGamma", c3);
+            return new BatchNorm.Backward(def, ctx.input("x", Shape.of(2, 3), symmetric()), ctx.input("dy",
+                    Shape.of(2, 3), symmetric()), ctx.input("gamma", c3, GAMMA), ctx.input("savedMean", c3,
+                    symmetric()), ctx.input("savedInvStd", c3, VARIANCE), ctx.output("dx", Shape.of(2, 3)), both, both);
+        });
     }
 
     // ---- Activation, PReLU ----------------------------------------------------------------------------------
