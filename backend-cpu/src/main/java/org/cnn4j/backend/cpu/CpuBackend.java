@@ -149,7 +149,7 @@ public final class CpuBackend extends AbstractBackend {
 
     @Override
     protected Tensor allocateTensor(Shape shape, DType dtype) {
-        return new CpuTensor(this, shape, new float[shape.size()], null);
+        return new CpuTensor(this, shape, new float[shape.size()]);
     }
 
     void released(CpuTensor t) {

@@ -6,29 +6,17 @@ import org.cnn4j.core.Tensor;
 
 /**
  * A float32 tensor of the {@code cpu} backend: its values live in a heap {@code float[]}. Views (reshape) share
- * the array of their base. A heap array rather than a shared-arena segment: the Vector API loads and stores on
+ * the array of the tensor that owns it (the base class tracks which one that is). A heap array rather than a shared-arena segment: the Vector API loads and stores on
  * arrays without the liveness checks of a segment, the JIT removes their bounds checks in simple loops, and the
  * worker threads see the data through the happens-before edges of fork/join. The cost is that memory is returned
  * by the garbage collector rather than at {@link #close()}; the backend still counts live tensors and bytes.
  */
 final class CpuTensor extends Tensor {
     final float[] data;
-    private final CpuTensor base;
 
-    CpuTensor(CpuBackend backend, Shape shape, float[] data, CpuTensor base) {
+    CpuTensor(CpuBackend backend, Shape shape, float[] data) {
         super(backend, shape, DType.FLOAT32);
         this.data = data;
-        this.base = base;
-    }
-
-    @Override
-    public boolean isReleased() {
-        return super.isReleased() || (base != null && base.isReleased()) || ((CpuBackend) backend()).isClosed();
-    }
-
-    @Override
-    protected Object storage() {
-        return base != null ? base : this;
     }
 
     @Override
@@ -57,12 +45,12 @@ final class CpuTensor extends Tensor {
 
     @Override
     protected Tensor view(Shape newShape) {
-        return new CpuTensor((CpuBackend) backend(), newShape, data, base != null ? base : this);
+        return new CpuTensor((CpuBackend) backend(), newShape, data);
     }
 
     @Override
     protected void release() {
-        if (base == null) {
+        if (!isView()) {
             ((CpuBackend) backend()).released(this);
         }
     }
