@@ -125,16 +125,14 @@ final class Conv2dCpu {
         float[] dw = data(o.dWeight());
         int ohw = g.ohw();
         int wSize = dw.length;
-        // images in chunks, one weight-gradient accumulator per chunk (the first is dWeight itself)
+        // images in chunks, one weight-gradient accumulator per chunk: the first is dWeight itself, the others
+        // live in the calling thread's scratch (read by the workers, as the packed GEMM panels are)
         int chunks = be.worthSplitting(g.n, g.macsPerImage()) ? Math.min(g.n, be.threads()) : 1;
-        float[][] partial = new float[chunks][];
-        partial[0] = dw;
-        for (int t = 1; t < chunks; t++) {
-            partial[t] = new float[wSize];
-        }
+        float[] partial = chunks > 1 ? be.workspace().floats(Workspace.PARTIAL, (chunks - 1) * wSize) : null;
         be.parallelEach(chunks, g.n * g.macsPerImage() / chunks, (from, to) -> {
             for (int t = from; t < to; t++) {
-                float[] acc = partial[t];
+                float[] acc = t == 0 ? dw : partial;
+                int accOff = t == 0 ? 0 : (t - 1) * wSize;
                 int n0 = (int) ((long) g.n * t / chunks);
                 int n1 = (int) ((long) g.n * (t + 1) / chunks);
                 for (int n = n0; n < n1; n++) {
@@ -151,7 +149,7 @@ final class Conv2dCpu {
                         }
                         int dyOff = (n * g.k + gi * g.kg()) * ohw;
                         be.sgemm.gemm(g.kg(), g.ckk(), ohw, 1f, dy, dyOff, ohw, 1, col, colOff, 1, ohw,
-                                n == n0 ? 0f : 1f, acc, gi * g.kg() * g.ckk(), g.ckk());
+                                n == n0 ? 0f : 1f, acc, accOff + gi * g.kg() * g.ckk(), g.ckk());
                     }
                 }
             }
@@ -159,9 +157,9 @@ final class Conv2dCpu {
         if (chunks > 1) {
             be.parallelFor(wSize, chunks, (from, to) -> {
                 for (int t = 1; t < chunks; t++) {
-                    float[] p = partial[t];
+                    int off = (t - 1) * wSize;
                     for (int i = from; i < to; i++) {
-                        dw[i] += p[i];
+                        dw[i] += partial[off + i];
                     }
                 }
             });

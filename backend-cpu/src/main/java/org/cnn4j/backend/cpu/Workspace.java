@@ -14,7 +14,7 @@ final class Workspace {
     static final int TILE = 2;
     /** im2col columns of one image (convolution). */
     static final int COLUMNS = 3;
-    /** Partial weight gradients of one worker (convolution backward filter). */
+    /** Partial weight gradients of the image chunks (convolution backward filter; the calling thread's, shared). */
     static final int PARTIAL = 4;
     static final int SLOTS = 5;
 
