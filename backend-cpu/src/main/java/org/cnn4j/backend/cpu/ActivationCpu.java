@@ -30,16 +30,15 @@ final class ActivationCpu {
         be.parallelFor(x.length, cost(kind), (from, to) -> {
             switch (kind) {
                 case RELU -> {
+                    // Math.max keeps NaN and compiles to a vector max: no branch to mispredict on random signs
                     for (int i = from; i < to; i++) {
-                        float v = x[i];
-                        // NaN > 0 is false: keep NaN rather than turning it into 0
-                        y[i] = v > 0 || v != v ? v : 0f;
+                        y[i] = Math.max(x[i], 0f);
                     }
                 }
                 case LEAKY_RELU -> {
                     for (int i = from; i < to; i++) {
                         float v = x[i];
-                        y[i] = v > 0 ? v : alpha * v;
+                        y[i] = Math.max(v, 0f) + alpha * Math.min(v, 0f);
                     }
                 }
                 case ELU -> {
@@ -73,13 +72,15 @@ final class ActivationCpu {
         be.parallelFor(x.length, cost(kind), (from, to) -> {
             switch (kind) {
                 case RELU -> {
+                    // step = signum(max(x, 0)): 1 for x > 0, 0 otherwise, NaN for NaN; branch-free
                     for (int i = from; i < to; i++) {
-                        dx[i] = x[i] > 0 ? dy[i] : x[i] != x[i] ? Float.NaN : 0f * dy[i];
+                        dx[i] = dy[i] * Math.signum(Math.max(x[i], 0f));
                     }
                 }
                 case LEAKY_RELU -> {
                     for (int i = from; i < to; i++) {
-                        dx[i] = x[i] > 0 ? dy[i] : x[i] != x[i] ? Float.NaN : dy[i] * alpha;
+                        float step = Math.signum(Math.max(x[i], 0f));
+                        dx[i] = dy[i] * (step + alpha * (1f - step));
                     }
                 }
                 case ELU -> {

@@ -9,7 +9,8 @@ import org.cnn4j.ops.Sgd;
 
 /**
  * Optimizer steps, each one fused pass over parameter, gradient and state (read once, written once), in chunks
- * over the workers; per-element arithmetic in double, stored as float.
+ * over the workers. The per-element arithmetic is float, branch-free, so the JIT vectorizes the loops; the
+ * step-wide constants (bias corrections) are computed once in double.
  */
 final class OptimizerCpu {
     private OptimizerCpu() {
@@ -20,19 +21,28 @@ final class OptimizerCpu {
         float[] p = data(o.param());
         float[] grad = data(o.grad());
         float[] buf = s.momentum() != 0 ? data(o.momentumBuffer()) : null;
-        double lr = s.lr();
-        double wd = s.weightDecay();
-        double mom = s.momentum();
+        float lr = (float) s.lr();
+        float wd = (float) s.weightDecay();
+        float mom = (float) s.momentum();
         boolean nesterov = s.nesterov();
         be.parallelFor(p.length, 4, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                double g = grad[i] + wd * p[i];
-                if (buf != null) {
-                    float b = (float) (mom * buf[i] + g);
-                    buf[i] = b;
-                    g = nesterov ? g + mom * b : b;
+            if (buf == null) {
+                for (int i = from; i < to; i++) {
+                    p[i] -= lr * (grad[i] + wd * p[i]);
                 }
-                p[i] = (float) (p[i] - lr * g);
+            } else if (nesterov) {
+                for (int i = from; i < to; i++) {
+                    float g = grad[i] + wd * p[i];
+                    float b = mom * buf[i] + g;
+                    buf[i] = b;
+                    p[i] -= lr * (g + mom * b);
+                }
+            } else {
+                for (int i = from; i < to; i++) {
+                    float b = mom * buf[i] + grad[i] + wd * p[i];
+                    buf[i] = b;
+                    p[i] -= lr * b;
+                }
             }
         });
     }
@@ -42,15 +52,15 @@ final class OptimizerCpu {
         float[] p = data(o.param());
         float[] grad = data(o.grad());
         float[] sum = data(o.stateSum());
-        double lr = a.lr();
-        double wd = a.weightDecay();
-        double eps = a.epsilon();
+        float lr = (float) a.lr();
+        float wd = (float) a.weightDecay();
+        float eps = (float) a.epsilon();
         be.parallelFor(p.length, 8, (from, to) -> {
             for (int i = from; i < to; i++) {
-                double g = grad[i] + wd * p[i];
-                float s = (float) (sum[i] + g * g);
+                float g = grad[i] + wd * p[i];
+                float s = sum[i] + g * g;
                 sum[i] = s;
-                p[i] = (float) (p[i] - lr * g / (Math.sqrt(s) + eps));
+                p[i] -= lr * g / ((float) Math.sqrt(s) + eps);
             }
         });
     }
@@ -60,16 +70,17 @@ final class OptimizerCpu {
         float[] p = data(o.param());
         float[] grad = data(o.grad());
         float[] v = data(o.squareAvg());
-        double lr = r.lr();
-        double wd = r.weightDecay();
-        double alpha = r.alpha();
-        double eps = r.epsilon();
+        float lr = (float) r.lr();
+        float wd = (float) r.weightDecay();
+        float alpha = (float) r.alpha();
+        float oneMinusAlpha = (float) (1 - r.alpha());
+        float eps = (float) r.epsilon();
         be.parallelFor(p.length, 8, (from, to) -> {
             for (int i = from; i < to; i++) {
-                double g = grad[i] + wd * p[i];
-                float sq = (float) (alpha * v[i] + (1 - alpha) * g * g);
+                float g = grad[i] + wd * p[i];
+                float sq = alpha * v[i] + oneMinusAlpha * g * g;
                 v[i] = sq;
-                p[i] = (float) (p[i] - lr * g / (Math.sqrt(sq) + eps));
+                p[i] -= lr * g / ((float) Math.sqrt(sq) + eps);
             }
         });
     }
@@ -80,20 +91,22 @@ final class OptimizerCpu {
         float[] grad = data(o.grad());
         float[] m = data(o.expAvg());
         float[] v = data(o.expAvgSq());
-        double b1 = a.beta1();
-        double b2 = a.beta2();
-        double wd = a.weightDecay();
-        double eps = a.epsilon();
-        double stepSize = a.lr() / (1 - Math.pow(b1, a.step()));
-        double correction2 = Math.sqrt(1 - Math.pow(b2, a.step()));
+        float b1 = (float) a.beta1();
+        float oneMinusB1 = (float) (1 - a.beta1());
+        float b2 = (float) a.beta2();
+        float oneMinusB2 = (float) (1 - a.beta2());
+        float wd = (float) a.weightDecay();
+        float eps = (float) a.epsilon();
+        float stepSize = (float) (a.lr() / (1 - Math.pow(a.beta1(), a.step())));
+        float invCorrection2 = (float) (1 / Math.sqrt(1 - Math.pow(a.beta2(), a.step())));
         be.parallelFor(p.length, 10, (from, to) -> {
             for (int i = from; i < to; i++) {
-                double g = grad[i] + wd * p[i];
-                float mi = (float) (b1 * m[i] + (1 - b1) * g);
-                float vi = (float) (b2 * v[i] + (1 - b2) * g * g);
+                float g = grad[i] + wd * p[i];
+                float mi = b1 * m[i] + oneMinusB1 * g;
+                float vi = b2 * v[i] + oneMinusB2 * g * g;
                 m[i] = mi;
                 v[i] = vi;
-                p[i] = (float) (p[i] - stepSize * mi / (Math.sqrt(vi) / correction2 + eps));
+                p[i] -= stepSize * mi / ((float) Math.sqrt(vi) * invCorrection2 + eps);
             }
         });
     }

@@ -48,7 +48,15 @@ final class Pool2dCpu {
                         int w0 = Math.max(ws, 0);
                         int w1 = Math.min(we, w);
                         if (max) {
-                            y[yo + i * ow + j] = x[argMax(x, xo, w, h0, h1, w0, w1)];
+                            // Math.max propagates NaN, so the value needs no arg-max (the backward does)
+                            float m = Float.NEGATIVE_INFINITY;
+                            for (int r = h0; r < h1; r++) {
+                                int row = xo + r * w;
+                                for (int q = w0; q < w1; q++) {
+                                    m = Math.max(m, x[row + q]);
+                                }
+                            }
+                            y[yo + i * ow + j] = m;
                         } else {
                             double s = 0;
                             for (int r = h0; r < h1; r++) {
