@@ -48,15 +48,19 @@ final class Pool2dCpu {
                         int w0 = Math.max(ws, 0);
                         int w1 = Math.min(we, w);
                         if (max) {
-                            // Math.max propagates NaN, so the value needs no arg-max (the backward does)
+                            // the value needs no arg-max (the backward does); NaN is tracked on the side, which
+                            // keeps the comparison a conditional move
                             float m = Float.NEGATIVE_INFINITY;
+                            boolean nan = false;
                             for (int r = h0; r < h1; r++) {
                                 int row = xo + r * w;
                                 for (int q = w0; q < w1; q++) {
-                                    m = Math.max(m, x[row + q]);
+                                    float v = x[row + q];
+                                    m = v > m ? v : m;
+                                    nan |= v != v;
                                 }
                             }
-                            y[yo + i * ow + j] = m;
+                            y[yo + i * ow + j] = nan ? Float.NaN : m;
                         } else {
                             double s = 0;
                             for (int r = h0; r < h1; r++) {
