@@ -1,0 +1,20 @@
+package org.cnn4j.backend.opencl;
+
+import org.cnn4j.core.Tensor;
+import org.cnn4j.ops.Dropout;
+
+/**
+ * Dropout (dropout.k): the mask is Philox4x32-10 of (seed, flat index), the same function as
+ * {@link org.cnn4j.ops.Philox#draw24}, so forward, backward and every backend agree element for element.
+ */
+final class DropoutOpenCl {
+    private DropoutOpenCl() {
+    }
+
+    static void apply(OpenClBackend b, Dropout d, Tensor in, Tensor out) {
+        int total = in.size();
+        long seed = d.seed();
+        b.kernel("dropout", "dropout_f32").mem(in).mem(out).i((int) seed).i((int) (seed >>> 32)).i(d.threshold())
+                .f(d.scale()).i(total).elements(total);
+    }
+}
