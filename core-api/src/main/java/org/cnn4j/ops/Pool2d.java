@@ -17,7 +17,8 @@ import org.cnn4j.core.Tensor;
  *   with ceilMode, a last window that would start at or beyond H + padding.h is dropped
  * </pre>
  * Max pooling treats padding as -infinity and propagates NaN (a NaN in the window is the maximum); its backward
- * routes the gradient to the first maximum in row-major window order. Average pooling divides by the window
+ * routes the gradient to the element PyTorch picks, scanning the window in row-major order and taking a value when
+ * {@code value > max || isNaN(value)}: the first of equal maxima, the last NaN when there are NaNs. Average pooling divides by the window
  * clipped to the padded input when {@code countIncludePad}, otherwise by the number of real input elements in it.
  * Padding may be at most half the kernel, as PyTorch requires.
  */
@@ -85,6 +86,7 @@ public record Pool2d(Mode mode, Size2d kernel, Size2d stride, Size2d padding, bo
     /** {@code y = pool(x)}. */
     public record Forward(Pool2d pool, Tensor x, Tensor y) implements Op {
         public Forward {
+            Check.descriptor("Pool2d.Forward", "pool", pool);
             String op = "Pool2d.Forward";
             Check.present(op, "x", x);
             Check.shape(op, "y", y, pool.outputShape(x.shape()), pool + " of x " + x.shape());
@@ -110,6 +112,7 @@ public record Pool2d(Mode mode, Size2d kernel, Size2d stride, Size2d padding, bo
     /** {@code dx = dL/dx} given {@code dy}; max pooling recomputes the arg-max from {@code x}. */
     public record Backward(Pool2d pool, Tensor x, Tensor dy, Tensor dx) implements Op {
         public Backward {
+            Check.descriptor("Pool2d.Backward", "pool", pool);
             String op = "Pool2d.Backward";
             Check.present(op, "x", x);
             Check.shape(op, "dy", dy, pool.outputShape(x.shape()), pool + " of x " + x.shape());

@@ -67,6 +67,11 @@ final class ArrayBackend extends AbstractBackend {
         }
 
         @Override
+        protected Object storage() {
+            return base != null ? base : this;
+        }
+
+        @Override
         public boolean isReleased() {
             return super.isReleased() || (base != null && base.isReleased());
         }

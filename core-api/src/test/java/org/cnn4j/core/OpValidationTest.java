@@ -116,5 +116,10 @@ class OpValidationTest {
             b.execute(op);
             return null;
         }, "'y'", "'x'", "alias");
+        Op viaView = new org.cnn4j.ops.Copy.Run(x, x.reshape(Shape.of(3, 2)).reshape(Shape.of(2, 3)));
+        rejects(() -> {
+            b.execute(viaView);
+            return null;
+        }, "'y'", "shares memory", "'x'");
     }
 }
