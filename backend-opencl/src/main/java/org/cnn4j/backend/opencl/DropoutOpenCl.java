@@ -14,7 +14,9 @@ final class DropoutOpenCl {
     static void apply(OpenClBackend b, Dropout d, Tensor in, Tensor out) {
         int total = in.size();
         long seed = d.seed();
+        // the scale as a float pair hi + lo, so the kernel can round in * scale as the double product does
+        float hi = (float) d.scale();
         b.kernel("dropout", "dropout_f32").mem(in).mem(out).i((int) seed).i((int) (seed >>> 32)).i(d.threshold())
-                .f(d.scale()).i(total).elements(total);
+                .f(hi).f(d.scale() - hi).i(total).elements(total);
     }
 }

@@ -1,5 +1,6 @@
 package org.cnn4j.backend.opencl;
 
+import java.util.List;
 import org.cnn4j.core.Backend;
 import org.cnn4j.core.BackendUnavailableException;
 import org.cnn4j.core.Probe;
@@ -7,12 +8,16 @@ import org.cnn4j.spi.BackendProvider;
 
 /**
  * Service entry for the {@code opencl} backend. Loading this class does nothing native; {@link #probe()} loads
- * libOpenCL through LWJGL, lists the devices and picks one, and reports every failure as an unavailable probe.
- * Priority 300 when the chosen device is a GPU, 150 otherwise (PoCL on the CPU ranks below the CPU backend).
+ * libOpenCL through LWJGL, lists the devices and picks one ({@code -Dcnn4j.opencl.device}), and reports every
+ * failure as an unavailable probe. Priority 300 when the chosen device is a GPU, 150 otherwise (PoCL on the CPU
+ * ranks below the CPU backend).
  */
 public final class OpenClProvider implements BackendProvider {
-    private volatile Probe probe;
-    private volatile boolean gpu;
+    /** A probe and whether the device it found is a GPU. */
+    record Found(Probe probe, boolean gpu) {
+    }
+
+    private volatile Found found;
 
     @Override
     public String name() {
@@ -21,33 +26,35 @@ public final class OpenClProvider implements BackendProvider {
 
     @Override
     public int priority() {
-        probe();
-        return gpu ? 300 : 150;
+        return found().gpu() ? 300 : 150;
     }
 
     @Override
     public Probe probe() {
-        Probe p = probe;
-        if (p == null) {
-            p = find();
-            probe = p;
-        }
-        return p;
+        return found().probe();
     }
 
-    private Probe find() {
-        String selector = System.getProperty(OpenClDevices.DEVICE_PROPERTY);
+    private Found found() {
+        Found f = found;
+        if (f == null) {
+            f = find(System.getProperty(OpenClDevices.DEVICE_PROPERTY));
+            found = f;
+        }
+        return f;
+    }
+
+    /** What a probe with device selector {@code selector} (null: automatic) finds; never throws. */
+    static Found find(String selector) {
         try {
             OpenClDevices.Selection s = OpenClDevices.select(OpenClDevices.list(), selector);
             if (!s.found()) {
-                return Probe.unavailable("opencl", s.reason());
+                return new Found(Probe.unavailable("opencl", s.reason()), false);
             }
-            gpu = s.device().gpu();
-            return Probe.available("opencl", s.device().describe());
+            return new Found(Probe.available("opencl", s.device().describe()), s.device().gpu());
         } catch (Throwable e) { // a missing libOpenCL surfaces as a LinkageError from LWJGL's loader
-            return Probe.unavailable("opencl", "could not load libOpenCL through LWJGL (looked for libOpenCL.so"
-                    + " and libOpenCL.so.1 on the system library path and -Dorg.lwjgl.opencl.libname;"
-                    + " on Debian install ocl-icd-opencl-dev and an ICD such as pocl-opencl-icd): " + e);
+            return new Found(Probe.unavailable("opencl", "could not load libOpenCL through LWJGL (looked for"
+                    + " libOpenCL.so and libOpenCL.so.1 on the system library path and -Dorg.lwjgl.opencl.libname;"
+                    + " on Debian install ocl-icd-opencl-dev and an ICD such as pocl-opencl-icd): " + e), false);
         }
     }
 
@@ -55,7 +62,8 @@ public final class OpenClProvider implements BackendProvider {
     public Backend open() {
         Probe p = probe();
         if (!p.available()) {
-            throw new BackendUnavailableException("opencl", "backend 'opencl' cannot start: " + p.detail(), java.util.List.of(p));
+            throw new BackendUnavailableException("opencl", "backend 'opencl' cannot start: " + p.detail(),
+                    List.of(p));
         }
         return OpenClBackend.open(System.getProperty(OpenClDevices.DEVICE_PROPERTY));
     }

@@ -32,6 +32,11 @@ final class OpenClTensor extends Tensor {
     }
 
     @Override
+    protected Object storage() {
+        return base != null ? base : this;
+    }
+
+    @Override
     protected void writeFloats(float[] src) {
         cl().write(this, src);
     }

@@ -28,6 +28,7 @@ typedef unsigned int uint;
 #define FABSF(x) fabsf(x)
 #define FMAXF(a, b) fmaxf(a, b)
 #define FMINF(a, b) fminf(a, b)
+#define FMAF(a, b, c) fmaf(a, b, c)
 #define ISNANF(x) isnan(x)
 #define MULHI(a, b) __umulhi((uint) (a), (uint) (b))
 #define INFINITY_F __int_as_float(0x7f800000)
