@@ -99,8 +99,21 @@ final class OpenClDevices {
         return out;
     }
 
+    /** Work-items per work-group the kernels use (gemm's 16 x 16, the reductions' 256). */
+    static final int MIN_WORK_GROUP = 256;
+
     /** Picks a device by {@code selector} (null or blank: automatic). */
     static Selection select(List<Device> devices, String selector) {
+        Selection s = pick(devices, selector);
+        if (s.found() && s.device().maxWorkGroupSize() < MIN_WORK_GROUP) {
+            return new Selection(null, "OpenCL device " + s.device().describe() + " allows work-groups of "
+                    + s.device().maxWorkGroupSize() + " work-items; the kernels need " + MIN_WORK_GROUP
+                    + " (choose another with -D" + DEVICE_PROPERTY + "; devices found: " + names(devices) + ")");
+        }
+        return s;
+    }
+
+    private static Selection pick(List<Device> devices, String selector) {
         if (devices.isEmpty()) {
             return new Selection(null, "libOpenCL loaded, but the ICD loader reports no platform with a device"
                     + " (searched /etc/OpenCL/vendors/*.icd; install an ICD such as pocl-opencl-icd)");
@@ -127,7 +140,7 @@ final class OpenClDevices {
         }
         Device best = null;
         for (Device d : devices) {
-            if (d.gpu() && (best == null || d.computeUnits() > best.computeUnits())) {
+            if (d.gpu() && d.maxWorkGroupSize() >= MIN_WORK_GROUP && (best == null || d.computeUnits() > best.computeUnits())) {
                 best = d;
             }
         }
