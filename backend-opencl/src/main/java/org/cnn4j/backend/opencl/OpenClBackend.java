@@ -168,7 +168,7 @@ public final class OpenClBackend extends AbstractBackend {
         long bytes = (long) shape.size() * Float.BYTES;
         long mem = obtain(bytes);
         live.put(mem, bytes);
-        OpenClTensor t = new OpenClTensor(this, shape, mem, null);
+        OpenClTensor t = new OpenClTensor(this, shape, mem);
         try {
             kernel("elementwise", "fill_f32").mem(mem).f(0).i(shape.size()).elements(shape.size());
         } catch (RuntimeException e) {

@@ -10,12 +10,10 @@ import org.cnn4j.core.Tensor;
  */
 final class OpenClTensor extends Tensor {
     final long mem;
-    private final OpenClTensor base;
 
-    OpenClTensor(OpenClBackend backend, Shape shape, long mem, OpenClTensor base) {
+    OpenClTensor(OpenClBackend backend, Shape shape, long mem) {
         super(backend, shape, DType.FLOAT32);
         this.mem = mem;
-        this.base = base;
     }
 
     private OpenClBackend cl() {
@@ -24,16 +22,6 @@ final class OpenClTensor extends Tensor {
 
     long bytes() {
         return (long) size() * Float.BYTES;
-    }
-
-    @Override
-    public boolean isReleased() {
-        return super.isReleased() || (base != null && base.isReleased());
-    }
-
-    @Override
-    protected Object storage() {
-        return base != null ? base : this;
     }
 
     @Override
@@ -66,12 +54,12 @@ final class OpenClTensor extends Tensor {
 
     @Override
     protected Tensor view(Shape newShape) {
-        return new OpenClTensor(cl(), newShape, mem, base != null ? base : this);
+        return new OpenClTensor(cl(), newShape, mem);
     }
 
     @Override
     protected void release() {
-        if (base == null) {
+        if (!isView()) {
             cl().released(this);
         }
     }
