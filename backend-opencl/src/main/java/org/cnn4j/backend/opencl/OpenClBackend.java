@@ -105,6 +105,7 @@ public final class OpenClBackend extends AbstractBackend {
     private final Map<Long, ArrayDeque<Long>> pool = new HashMap<>();
     private final Map<Long, Long> live = new HashMap<>();
     private long pooledBytes;
+    private long buffersCreated;
     private boolean released;
 
     private OpenClBackend(OpenClDevices.Device device) {
@@ -197,6 +198,7 @@ public final class OpenClBackend extends AbstractBackend {
                 long mem = clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, err);
                 status = err.get(0);
                 if (status == 0) {
+                    buffersCreated++;
                     return mem;
                 }
             }
@@ -229,6 +231,11 @@ public final class OpenClBackend extends AbstractBackend {
         }
         pool.clear();
         pooledBytes = 0;
+    }
+
+    /** Number of {@code clCreateBuffer} calls so far (the pool's misses). */
+    synchronized long buffersCreated() {
+        return buffersCreated;
     }
 
     /** Bytes held in the pool for reuse. */
