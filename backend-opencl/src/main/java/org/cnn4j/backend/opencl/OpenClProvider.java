@@ -52,9 +52,12 @@ public final class OpenClProvider implements BackendProvider {
             }
             return new Found(Probe.available("opencl", s.device().describe()), s.device().gpu());
         } catch (Throwable e) { // a missing libOpenCL surfaces as a LinkageError from LWJGL's loader
-            return new Found(Probe.unavailable("opencl", "could not load libOpenCL through LWJGL (looked for"
-                    + " libOpenCL.so and libOpenCL.so.1 on the system library path and -Dorg.lwjgl.opencl.libname;"
-                    + " on Debian install ocl-icd-opencl-dev and an ICD such as pocl-opencl-icd): " + e), false);
+            String libname = System.getProperty("org.lwjgl.opencl.libname");
+            String searched = libname != null ? "-Dorg.lwjgl.opencl.libname=" + libname
+                    : "libOpenCL.so on java.library.path, LD_LIBRARY_PATH and the system library path";
+            return new Found(Probe.unavailable("opencl", "could not load the OpenCL ICD loader through LWJGL ("
+                    + searched + "; on Debian install ocl-icd-opencl-dev, which provides libOpenCL.so, and an ICD"
+                    + " such as pocl-opencl-icd): " + e), false);
         }
     }
 
