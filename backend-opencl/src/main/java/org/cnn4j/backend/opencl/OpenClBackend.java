@@ -188,8 +188,8 @@ public final class OpenClBackend extends AbstractBackend {
             return free.pop();
         }
         if (bytes > device.maxAllocBytes()) {
-            throw new DeviceMemoryException(name(), bytes, device.globalMemBytes(),
-                    "CL_INVALID_BUFFER_SIZE: larger than CL_DEVICE_MAX_MEM_ALLOC_SIZE = " + device.maxAllocBytes());
+            throw new DeviceMemoryException(name(), bytes, -1, "CL_INVALID_BUFFER_SIZE: larger than"
+                    + " CL_DEVICE_MAX_MEM_ALLOC_SIZE = " + device.maxAllocBytes() + " bytes of " + device.name());
         }
         int status = 0;
         for (int attempt = 0; attempt < 2; attempt++) {

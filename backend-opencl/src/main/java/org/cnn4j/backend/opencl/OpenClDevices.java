@@ -115,8 +115,10 @@ final class OpenClDevices {
 
     private static Selection pick(List<Device> devices, String selector) {
         if (devices.isEmpty()) {
+            String vendors = System.getenv("OCL_ICD_VENDORS");
             return new Selection(null, "libOpenCL loaded, but the ICD loader reports no platform with a device"
-                    + " (searched /etc/OpenCL/vendors/*.icd; install an ICD such as pocl-opencl-icd)");
+                    + " (it reads " + (vendors != null ? "OCL_ICD_VENDORS=" + vendors : "/etc/OpenCL/vendors/*.icd")
+                    + "; install an ICD such as pocl-opencl-icd, or a GPU driver's)");
         }
         if (selector != null && !selector.isBlank()) {
             String s = selector.trim();

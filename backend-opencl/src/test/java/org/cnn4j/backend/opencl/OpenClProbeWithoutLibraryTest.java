@@ -28,22 +28,46 @@ class OpenClProbeWithoutLibraryTest {
         }
     }
 
-    @Test
-    void noLibraryMeansUnavailableWithTheReason() throws Exception {
+    /** Runs {@link #main} in a child JVM with {@code property} set and {@code env} added; returns its output. */
+    private static String child(String property, String... env) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = List.of(java, "--enable-native-access=ALL-UNNAMED",
-                "-Dorg.lwjgl.opencl.libname=/nonexistent/libOpenCL.so", "-cp", System.getProperty("java.class.path"),
-                OpenClProbeWithoutLibraryTest.class.getName());
-        Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        List<String> cmd = property == null
+                ? List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                        OpenClProbeWithoutLibraryTest.class.getName())
+                : List.of(java, "--enable-native-access=ALL-UNNAMED", property, "-cp",
+                        System.getProperty("java.class.path"), OpenClProbeWithoutLibraryTest.class.getName());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        for (int i = 0; i < env.length; i += 2) {
+            pb.environment().put(env[i], env[i + 1]);
+        }
+        Process proc = pb.start();
         String out;
         try (var in = proc.getInputStream()) {
             out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         assertTrue(proc.waitFor(120, TimeUnit.SECONDS), "child JVM did not finish: " + out);
         assertEquals(0, proc.exitValue(), out);
+        return out;
+    }
+
+    @Test
+    void noLibraryMeansUnavailableWithTheReason() throws Exception {
+        String out = child("-Dorg.lwjgl.opencl.libname=/nonexistent/libOpenCL.so");
         assertTrue(out.contains("PROBE false could not load the OpenCL ICD loader"), out);
         assertTrue(out.contains("/nonexistent/libOpenCL.so"), out);
         assertTrue(out.contains("ocl-icd-opencl-dev"), out);
+        assertTrue(out.contains("LISTED false"), out);
+        assertTrue(out.contains("STILL RUNNING reference"), out);
+    }
+
+    /** The ICD loader finds no vendor file: no platform, unavailable, and the reason says where it looked. */
+    @Test
+    void noPlatformMeansUnavailableWithTheReason() throws Exception {
+        OpenClTestSupport.requireDevice(); // needs the ICD loader itself
+        String out = child(null, "OCL_ICD_VENDORS", "/nonexistent-icd-dir");
+        assertTrue(out.contains("PROBE false"), out);
+        assertTrue(out.contains("no platform"), out);
+        assertTrue(out.contains("OCL_ICD_VENDORS=/nonexistent-icd-dir"), out);
         assertTrue(out.contains("LISTED false"), out);
         assertTrue(out.contains("STILL RUNNING reference"), out);
     }
