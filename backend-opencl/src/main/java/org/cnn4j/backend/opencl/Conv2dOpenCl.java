@@ -47,10 +47,10 @@ final class Conv2dOpenCl {
             return k / groups;
         }
 
-        /** Images per chunk. */
-        int chunk() {
+        /** Images per chunk: as many as keep the columns within {@code limit} floats, at least one. */
+        int chunk(int limit) {
             long per = (long) ckk() * ohw();
-            return (int) Math.max(1, Math.min(n, OpenClBackend.COL_LIMIT_FLOATS / per));
+            return (int) Math.max(1, Math.min(n, limit / per));
         }
     }
 
@@ -63,7 +63,7 @@ final class Conv2dOpenCl {
 
     static void forward(OpenClBackend b, Conv2d.Forward o) {
         Geometry g = Geometry.of(o.conv(), o.x().shape(), o.weight().shape(), o.y().shape());
-        int chunk = g.chunk();
+        int chunk = g.chunk(b.colLimitFloats());
         long colFloats = (long) chunk * g.ckk() * g.ohw();
         long col = b.scratch(colFloats);
         try {
@@ -86,7 +86,7 @@ final class Conv2dOpenCl {
 
     static void backwardData(OpenClBackend b, Conv2d.BackwardData o) {
         Geometry g = Geometry.of(o.conv(), o.dx().shape(), o.weight().shape(), o.dy().shape());
-        int chunk = g.chunk();
+        int chunk = g.chunk(b.colLimitFloats());
         long colFloats = (long) chunk * g.ckk() * g.ohw();
         long dcol = b.scratch(colFloats);
         try {
@@ -108,7 +108,7 @@ final class Conv2dOpenCl {
 
     static void backwardFilter(OpenClBackend b, Conv2d.BackwardFilter o) {
         Geometry g = Geometry.of(o.conv(), o.x().shape(), o.dWeight().shape(), o.dy().shape());
-        int chunk = g.chunk();
+        int chunk = g.chunk(b.colLimitFloats());
         long colFloats = (long) chunk * g.ckk() * g.ohw();
         long col = b.scratch(colFloats);
         try {

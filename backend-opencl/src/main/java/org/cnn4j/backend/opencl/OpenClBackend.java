@@ -92,7 +92,7 @@ public final class OpenClBackend extends AbstractBackend {
     static final String BUILD_OPTIONS = "";
     /** Work-group size of the reduction kernels (REDUCE_WG in reduce.h). */
     static final int REDUCE_WG = 256;
-    /** Largest im2col scratch buffer, in floats, before convolution splits the batch into chunks. */
+    /** Largest im2col scratch buffer, in floats, before convolution splits the batch into chunks (64 MiB). */
     static final int COL_LIMIT_FLOATS = 1 << 24;
     /** Bytes the buffer pool keeps at most; beyond it, closed tensors release their buffers at once. */
     private static final long POOL_LIMIT_BYTES = 1L << 30;
@@ -106,6 +106,7 @@ public final class OpenClBackend extends AbstractBackend {
     private final Map<Long, Long> live = new HashMap<>();
     private long pooledBytes;
     private long buffersCreated;
+    private volatile int colLimitFloats = COL_LIMIT_FLOATS;
     private boolean released;
 
     private OpenClBackend(OpenClDevices.Device device) {
@@ -231,6 +232,16 @@ public final class OpenClBackend extends AbstractBackend {
         }
         pool.clear();
         pooledBytes = 0;
+    }
+
+    /** The im2col chunk limit in floats. */
+    int colLimitFloats() {
+        return colLimitFloats;
+    }
+
+    /** Sets the im2col chunk limit (tests force small chunks to cover the chunked paths). */
+    void colLimitFloats(int floats) {
+        colLimitFloats = floats;
     }
 
     /** Number of {@code clCreateBuffer} calls so far (the pool's misses). */

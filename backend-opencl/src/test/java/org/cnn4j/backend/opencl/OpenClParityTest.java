@@ -123,6 +123,29 @@ class OpenClParityTest {
                         2, 3);
     }
 
+    /** Columns limited to one or two images' worth: the chunked paths (offsets of later chunks, a short last one). */
+    @ParameterizedTest(name = "images per chunk={0}")
+    @ValueSource(ints = {1, 2})
+    void conv2dInChunks(int images) {
+        Conv2d conv = new Conv2d(Size2d.of(2, 1), Size2d.of(1), Size2d.of(1), 2);
+        Shape x = Shape.of(5, 4, 9, 7);
+        Shape wt = conv.weightShape(4, 6, Size2d.of(3, 2));
+        Shape y = conv.outputShape(x, wt);
+        int perImage = 4 * 3 * 2 * y.dim(2) * y.dim(3);
+        cl.colLimitFloats(perImage * images);
+        try {
+            parity(101).in(x).in(wt).in(Shape.of(6)).out(y)
+                    .check("Conv2d.Forward chunked", t -> new Conv2d.Forward(conv, t[0], t[1], t[2], t[3]), TOL, 3);
+            parity(102).in(y).in(wt).out(x)
+                    .check("Conv2d.BackwardData chunked", t -> new Conv2d.BackwardData(conv, t[0], t[1], t[2]), TOL, 2);
+            parity(103).in(x).in(y).out(wt).out(Shape.of(6))
+                    .check("Conv2d.BackwardFilter chunked",
+                            t -> new Conv2d.BackwardFilter(conv, t[0], t[1], t[2], t[3]), TOL, 2, 3);
+        } finally {
+            cl.colLimitFloats(OpenClBackend.COL_LIMIT_FLOATS);
+        }
+    }
+
     // ---- pooling ------------------------------------------------------------------------------------
 
     @ParameterizedTest(name = "{0} k={1} s={2} p={3} ceil={4} countPad={5}")
