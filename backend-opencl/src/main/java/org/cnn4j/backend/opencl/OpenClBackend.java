@@ -120,7 +120,7 @@ public final class OpenClBackend extends AbstractBackend {
             ClStatus.check(err.get(0), "clCreateContext", device.name());
             long q = clCreateCommandQueue(ctx, device.id(), 0, err);
             if (err.get(0) != 0) {
-                clReleaseContext(ctx);
+                clReleaseContext(ctx); // cleanup on the way to reporting the queue's failure
                 ClStatus.check(err.get(0), "clCreateCommandQueue", device.name());
             }
             this.context = ctx;
@@ -175,7 +175,7 @@ public final class OpenClBackend extends AbstractBackend {
             kernel("elementwise", "fill_f32").mem(mem).f(0).i(shape.size()).elements(shape.size());
         } catch (RuntimeException e) {
             live.remove(mem);
-            clReleaseMemObject(mem);
+            clReleaseMemObject(mem); // cleanup on the way to reporting the fill's failure
             throw e;
         }
         return t;
@@ -225,13 +225,36 @@ public final class OpenClBackend extends AbstractBackend {
     }
 
     private void drainPool() {
+        Releases r = new Releases();
+        drainPool(r);
+        r.check();
+    }
+
+    private void drainPool(Releases r) {
         for (ArrayDeque<Long> free : pool.values()) {
             for (long mem : free) {
-                clReleaseMemObject(mem);
+                r.add(clReleaseMemObject(mem), "clReleaseMemObject");
             }
         }
         pool.clear();
         pooledBytes = 0;
+    }
+
+    /** Release calls made in a row: all of them run, then the first failure is reported. */
+    private static final class Releases {
+        private int status;
+        private String function;
+
+        void add(int s, String fn) {
+            if (s != 0 && status == 0) {
+                status = s;
+                function = fn;
+            }
+        }
+
+        void check() {
+            ClStatus.check(status, function == null ? "clRelease*" : function);
+        }
     }
 
     /** The im2col chunk limit in floats. */
@@ -297,24 +320,25 @@ public final class OpenClBackend extends AbstractBackend {
 
     @Override
     protected synchronized void shutdown() {
-        int finish = clFinish(queue);
+        Releases r = new Releases();
+        r.add(clFinish(queue), "clFinish");
         for (long k : kernels.values()) {
-            clReleaseKernel(k);
+            r.add(clReleaseKernel(k), "clReleaseKernel");
         }
         kernels.clear();
         for (long p : programs.values()) {
-            clReleaseProgram(p);
+            r.add(clReleaseProgram(p), "clReleaseProgram");
         }
         programs.clear();
-        drainPool();
+        drainPool(r);
         for (long mem : live.keySet()) {
-            clReleaseMemObject(mem);
+            r.add(clReleaseMemObject(mem), "clReleaseMemObject");
         }
         live.clear();
         released = true;
-        clReleaseCommandQueue(queue);
-        clReleaseContext(context);
-        ClStatus.check(finish, "clFinish");
+        r.add(clReleaseCommandQueue(queue), "clReleaseCommandQueue");
+        r.add(clReleaseContext(context), "clReleaseContext");
+        r.check();
     }
 
     // ---- programs and kernels -----------------------------------------------------------------------
@@ -333,7 +357,7 @@ public final class OpenClBackend extends AbstractBackend {
             int status = clBuildProgram(program, device.id(), options, null, 0);
             if (status != 0) {
                 String log = buildLog(program);
-                clReleaseProgram(program);
+                clReleaseProgram(program); // cleanup on the way to reporting the build failure
                 throw new KernelCompileException(label + " on " + device.name(), ClStatus.name(status), log);
             }
             programs.put(key, program);
