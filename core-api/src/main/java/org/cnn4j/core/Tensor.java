@@ -118,6 +118,16 @@ public abstract class Tensor implements AutoCloseable {
         return closed;
     }
 
+    /** True when this tensor and {@code other} are the same memory (one is a view of the other, or both of one base). */
+    public final boolean sharesMemoryWith(Tensor other) {
+        return storage() == other.storage();
+    }
+
+    /** The identity of the memory behind this tensor: itself, or for a view its base. Views override this. */
+    protected Object storage() {
+        return this;
+    }
+
     @Override
     public final void close() {
         if (closed) {

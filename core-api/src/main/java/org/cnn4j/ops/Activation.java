@@ -15,7 +15,7 @@ import org.cnn4j.core.Tensor;
  *   SIGMOID     y = 1 / (1 + exp(-x))                  dx = dy * y * (1 - y)
  *   TANH        y = tanh(x)                            dx = dy * (1 - y^2)
  * </pre>
- * NaN propagates through each.
+ * NaN propagates through each, forward and backward (a NaN in x, y or dy gives NaN in dx).
  *
  * @param kind  the function
  * @param alpha the slope for LEAKY_RELU, the scale for ELU, ignored otherwise; finite
@@ -54,8 +54,8 @@ public record Activation(Kind kind, double alpha) {
     /** {@code y = f(x)}. */
     public record Forward(Activation act, Tensor x, Tensor y) implements Op {
         public Forward {
+            Check.descriptor("Activation.Forward", "act", act);
             String op = "Activation.Forward";
-            Objects.requireNonNull(act, "act");
             Check.present(op, "x", x);
             Check.sameShape(op, "y", y, "x", x);
             Check.dtype(op, Check.operands("x", x, "y", y));
@@ -80,8 +80,8 @@ public record Activation(Kind kind, double alpha) {
     /** {@code dx = dy * f'(x)}, given both {@code x} and the forward's output {@code y}. */
     public record Backward(Activation act, Tensor x, Tensor y, Tensor dy, Tensor dx) implements Op {
         public Backward {
+            Check.descriptor("Activation.Backward", "act", act);
             String op = "Activation.Backward";
-            Objects.requireNonNull(act, "act");
             Check.present(op, "x", x);
             Check.sameShape(op, "y", y, "x", x);
             Check.sameShape(op, "dy", dy, "x", x);

@@ -28,6 +28,7 @@ public record Adagrad(double lr, double epsilon, double weightDecay) {
     /** Updates {@code param} and {@code stateSum} in place. */
     public record Step(Adagrad adagrad, Tensor param, Tensor grad, Tensor stateSum) implements Op {
         public Step {
+            Check.descriptor("Adagrad.Step", "adagrad", adagrad);
             String op = "Adagrad.Step";
             Check.present(op, "param", param);
             Check.sameShape(op, "grad", grad, "param", param);

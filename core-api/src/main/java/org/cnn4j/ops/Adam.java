@@ -42,6 +42,7 @@ public record Adam(double lr, double beta1, double beta2, double epsilon, double
     /** Updates {@code param}, {@code expAvg} (m) and {@code expAvgSq} (v) in place. */
     public record Step(Adam adam, Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq) implements Op {
         public Step {
+            Check.descriptor("Adam.Step", "adam", adam);
             String op = "Adam.Step";
             Check.present(op, "param", param);
             Check.sameShape(op, "grad", grad, "param", param);

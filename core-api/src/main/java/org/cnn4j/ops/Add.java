@@ -24,6 +24,7 @@ public record Add(double alpha, double beta) {
     /** Computes {@code out}. */
     public record Run(Add add, Tensor a, Tensor b, Tensor out) implements Op {
         public Run {
+            Check.descriptor("Add.Run", "add", add);
             String op = "Add.Run";
             Check.present(op, "a", a);
             Check.sameShape(op, "b", b, "a", a);

@@ -17,6 +17,7 @@ public record Axpy(double alpha) {
     /** Updates {@code y}. */
     public record Run(Axpy axpy, Tensor x, Tensor y) implements Op {
         public Run {
+            Check.descriptor("Axpy.Run", "axpy", axpy);
             String op = "Axpy.Run";
             Check.present(op, "x", x);
             Check.sameShape(op, "y", y, "x", x);

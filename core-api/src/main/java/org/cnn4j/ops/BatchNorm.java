@@ -42,6 +42,7 @@ public record BatchNorm(double epsilon, double momentum) {
     public record ForwardTraining(BatchNorm bn, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
             Tensor runningVar, Tensor y, Tensor savedMean, Tensor savedInvStd) implements Op {
         public ForwardTraining {
+            Check.descriptor("BatchNorm.ForwardTraining", "bn", bn);
             String op = "BatchNorm.ForwardTraining";
             Shape c = channels(op, x);
             Shape s = x.shape();
@@ -86,6 +87,7 @@ public record BatchNorm(double epsilon, double momentum) {
     public record ForwardInference(BatchNorm bn, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
             Tensor runningVar, Tensor y) implements Op {
         public ForwardInference {
+            Check.descriptor("BatchNorm.ForwardInference", "bn", bn);
             String op = "BatchNorm.ForwardInference";
             Shape c = channels(op, x);
             Check.shape(op, "gamma", gamma, c, "one per channel of x " + x.shape());
@@ -121,6 +123,7 @@ public record BatchNorm(double epsilon, double momentum) {
     public record Backward(BatchNorm bn, Tensor x, Tensor dy, Tensor gamma, Tensor savedMean, Tensor savedInvStd,
             Tensor dx, Tensor dGamma, Tensor dBeta) implements Op {
         public Backward {
+            Check.descriptor("BatchNorm.Backward", "bn", bn);
             String op = "BatchNorm.Backward";
             Shape c = channels(op, x);
             Check.sameShape(op, "dy", dy, "x", x);

@@ -17,6 +17,13 @@ final class Check {
         return new IllegalArgumentException(op + ": " + message);
     }
 
+    /** The operator's descriptor (parameters) must be given. */
+    static void descriptor(String op, String role, Object d) {
+        if (d == null) {
+            throw fail(op, "descriptor '" + role + "' is required (null given)");
+        }
+    }
+
     static Tensor present(String op, String role, Tensor t) {
         if (t == null) {
             throw fail(op, "tensor '" + role + "' is required (null given)");

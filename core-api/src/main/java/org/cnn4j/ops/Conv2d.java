@@ -102,6 +102,7 @@ public record Conv2d(Size2d stride, Size2d padding, Size2d dilation, int groups)
     /** {@code y = conv(x, weight) + bias}. */
     public record Forward(Conv2d conv, Tensor x, Tensor weight, Tensor bias, Tensor y) implements Op {
         public Forward {
+            Check.descriptor("Conv2d.Forward", "conv", conv);
             String op = "Conv2d.Forward";
             Check.present(op, "x", x);
             Check.present(op, "weight", weight);
@@ -134,6 +135,7 @@ public record Conv2d(Size2d stride, Size2d padding, Size2d dilation, int groups)
      */
     public record BackwardData(Conv2d conv, Tensor dy, Tensor weight, Tensor dx) implements Op {
         public BackwardData {
+            Check.descriptor("Conv2d.BackwardData", "conv", conv);
             String op = "Conv2d.BackwardData";
             Check.present(op, "dy", dy);
             Check.present(op, "weight", weight);
@@ -163,6 +165,7 @@ public record Conv2d(Size2d stride, Size2d padding, Size2d dilation, int groups)
     /** {@code dWeight = dL/dweight} and, when given, {@code dBias = dL/dbias}, from {@code x} and {@code dy}. */
     public record BackwardFilter(Conv2d conv, Tensor x, Tensor dy, Tensor dWeight, Tensor dBias) implements Op {
         public BackwardFilter {
+            Check.descriptor("Conv2d.BackwardFilter", "conv", conv);
             String op = "Conv2d.BackwardFilter";
             Check.present(op, "x", x);
             Check.present(op, "dy", dy);

@@ -34,9 +34,10 @@ public record Dropout(double p, long seed) {
         return Philox.draw24(seed, index) >= threshold();
     }
 
-    /** {@code y = x * mask * scale}. */
+    /** {@code y[i] = keeps(i) ? x[i] * scale() : 0} (a dropped element is exactly 0, even where x is NaN). */
     public record Forward(Dropout dropout, Tensor x, Tensor y) implements Op {
         public Forward {
+            Check.descriptor("Dropout.Forward", "dropout", dropout);
             String op = "Dropout.Forward";
             Check.present(op, "x", x);
             Check.sameShape(op, "y", y, "x", x);
@@ -59,9 +60,10 @@ public record Dropout(double p, long seed) {
         }
     }
 
-    /** {@code dx = dy * mask * scale}, with the mask of the same seed. */
+    /** {@code dx[i] = keeps(i) ? dy[i] * scale() : 0}, with the mask of the same seed. */
     public record Backward(Dropout dropout, Tensor dy, Tensor dx) implements Op {
         public Backward {
+            Check.descriptor("Dropout.Backward", "dropout", dropout);
             String op = "Dropout.Backward";
             Check.present(op, "dy", dy);
             Check.sameShape(op, "dx", dx, "dy", dy);

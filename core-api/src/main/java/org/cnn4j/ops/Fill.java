@@ -13,6 +13,7 @@ public record Fill(double value) {
     /** Fills {@code y}. */
     public record Run(Fill fill, Tensor y) implements Op {
         public Run {
+            Check.descriptor("Fill.Run", "fill", fill);
             Check.present("Fill.Run", "y", y);
         }
 

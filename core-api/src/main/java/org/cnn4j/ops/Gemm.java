@@ -47,6 +47,7 @@ public record Gemm(boolean transA, boolean transB, double alpha, double beta) {
     /** {@code c = alpha * op(a) * op(b) + beta * c}. */
     public record Run(Gemm gemm, Tensor a, Tensor b, Tensor c) implements Op {
         public Run {
+            Check.descriptor("Gemm.Run", "gemm", gemm);
             String op = "Gemm.Run";
             Check.present(op, "a", a);
             Check.present(op, "b", b);

@@ -19,6 +19,7 @@ public record L2Penalty(double coefficient) {
     /** {@code loss = coefficient / 2 * sum(weight^2)}, a rank-0 tensor. */
     public record Forward(L2Penalty penalty, Tensor weight, Tensor loss) implements Op {
         public Forward {
+            Check.descriptor("L2Penalty.Forward", "penalty", penalty);
             String op = "L2Penalty.Forward";
             Check.present(op, "weight", weight);
             Check.shape(op, "loss", loss, Shape.scalar(), "a scalar");
@@ -44,6 +45,7 @@ public record L2Penalty(double coefficient) {
     /** {@code dWeight += coefficient * weight} (in place). */
     public record Backward(L2Penalty penalty, Tensor weight, Tensor dWeight) implements Op {
         public Backward {
+            Check.descriptor("L2Penalty.Backward", "penalty", penalty);
             String op = "L2Penalty.Backward";
             Check.present(op, "weight", weight);
             Check.sameShape(op, "dWeight", dWeight, "weight", weight);

@@ -64,8 +64,8 @@ public record Loss(Kind kind, double margin) {
     /** {@code loss = L(input, target)}, a rank-0 tensor. */
     public record Forward(Loss fn, Tensor input, Tensor target, Tensor loss) implements Op {
         public Forward {
+            Check.descriptor("Loss.Forward", "fn", fn);
             String op = "Loss.Forward";
-            Objects.requireNonNull(fn, "fn");
             operands(op, fn, input, target);
             Check.shape(op, "loss", loss, Shape.scalar(), "a scalar");
             Check.dtype(op, Check.operands("input", input, "target", target, "loss", loss));
@@ -90,8 +90,8 @@ public record Loss(Kind kind, double margin) {
     /** {@code dInput = dL/dinput} of the mean loss. */
     public record Backward(Loss fn, Tensor input, Tensor target, Tensor dInput) implements Op {
         public Backward {
+            Check.descriptor("Loss.Backward", "fn", fn);
             String op = "Loss.Backward";
-            Objects.requireNonNull(fn, "fn");
             operands(op, fn, input, target);
             Check.sameShape(op, "dInput", dInput, "input", input);
             Check.dtype(op, Check.operands("input", input, "target", target, "dInput", dInput));

@@ -85,6 +85,7 @@ public record Pool2d(Mode mode, Size2d kernel, Size2d stride, Size2d padding, bo
     /** {@code y = pool(x)}. */
     public record Forward(Pool2d pool, Tensor x, Tensor y) implements Op {
         public Forward {
+            Check.descriptor("Pool2d.Forward", "pool", pool);
             String op = "Pool2d.Forward";
             Check.present(op, "x", x);
             Check.shape(op, "y", y, pool.outputShape(x.shape()), pool + " of x " + x.shape());
@@ -110,6 +111,7 @@ public record Pool2d(Mode mode, Size2d kernel, Size2d stride, Size2d padding, bo
     /** {@code dx = dL/dx} given {@code dy}; max pooling recomputes the arg-max from {@code x}. */
     public record Backward(Pool2d pool, Tensor x, Tensor dy, Tensor dx) implements Op {
         public Backward {
+            Check.descriptor("Pool2d.Backward", "pool", pool);
             String op = "Pool2d.Backward";
             Check.present(op, "x", x);
             Check.shape(op, "dy", dy, pool.outputShape(x.shape()), pool + " of x " + x.shape());

@@ -29,6 +29,7 @@ public record RmsProp(double lr, double alpha, double epsilon, double weightDeca
     /** Updates {@code param} and {@code squareAvg} in place. */
     public record Step(RmsProp rmsProp, Tensor param, Tensor grad, Tensor squareAvg) implements Op {
         public Step {
+            Check.descriptor("RmsProp.Step", "rmsProp", rmsProp);
             String op = "RmsProp.Step";
             Check.present(op, "param", param);
             Check.sameShape(op, "grad", grad, "param", param);

@@ -17,6 +17,7 @@ public record Scale(double alpha) {
     /** Computes {@code out}. */
     public record Run(Scale scale, Tensor x, Tensor out) implements Op {
         public Run {
+            Check.descriptor("Scale.Run", "scale", scale);
             String op = "Scale.Run";
             Check.present(op, "x", x);
             Check.sameShape(op, "out", out, "x", x);

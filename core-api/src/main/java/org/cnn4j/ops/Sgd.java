@@ -16,7 +16,8 @@ import org.cnn4j.core.Tensor;
  *   g = nesterov ? g + momentum * buf : buf
  *   param -= lr * g
  * </pre>
- * {@code param} and {@code momentumBuffer} are updated in place; {@code grad} is not changed.
+ * {@code param} and {@code momentumBuffer} are updated in place; {@code grad} is not changed. With momentum 0 the
+ * buffer may be null and is ignored when given.
  *
  * @param lr          learning rate, positive
  * @param momentum    momentum factor, in [0, 1)
@@ -41,6 +42,7 @@ public record Sgd(double lr, double momentum, double weightDecay, boolean nester
     /** Updates {@code param} (and {@code momentumBuffer}, required when momentum != 0) in place. */
     public record Step(Sgd sgd, Tensor param, Tensor grad, Tensor momentumBuffer) implements Op {
         public Step {
+            Check.descriptor("Sgd.Step", "sgd", sgd);
             String op = "Sgd.Step";
             Check.present(op, "param", param);
             Check.sameShape(op, "grad", grad, "param", param);
@@ -60,12 +62,17 @@ public record Sgd(double lr, double momentum, double weightDecay, boolean nester
 
         @Override
         public Map<String, Tensor> inputs() {
-            return Check.operands("param", param, "grad", grad, "momentumBuffer", momentumBuffer);
+            return Check.operands("param", param, "grad", grad, "momentumBuffer", buffer());
         }
 
         @Override
         public Map<String, Tensor> outputs() {
-            return Check.operands("param", param, "momentumBuffer", momentumBuffer);
+            return Check.operands("param", param, "momentumBuffer", buffer());
+        }
+
+        /** The buffer when momentum is used; with momentum 0 a given buffer is neither read nor written. */
+        private Tensor buffer() {
+            return sgd.momentum() != 0 ? momentumBuffer : null;
         }
     }
 }

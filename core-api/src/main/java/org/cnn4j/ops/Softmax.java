@@ -27,6 +27,7 @@ public record Softmax(boolean log) {
     /** {@code y = softmax(x)} over axis 1. */
     public record Forward(Softmax softmax, Tensor x, Tensor y) implements Op {
         public Forward {
+            Check.descriptor("Softmax.Forward", "softmax", softmax);
             String op = "Softmax.Forward";
             Check.minRank(op, "x", x, 2);
             Check.sameShape(op, "y", y, "x", x);
@@ -52,6 +53,7 @@ public record Softmax(boolean log) {
     /** {@code dx} from the forward's output {@code y} and {@code dy}. */
     public record Backward(Softmax softmax, Tensor y, Tensor dy, Tensor dx) implements Op {
         public Backward {
+            Check.descriptor("Softmax.Backward", "softmax", softmax);
             String op = "Softmax.Backward";
             Check.minRank(op, "y", y, 2);
             Check.sameShape(op, "dy", dy, "y", y);

@@ -76,6 +76,7 @@ public record SumAxes(int[] axes) {
     /** {@code y = sum of x over axes}. */
     public record Run(SumAxes sum, Tensor x, Tensor y) implements Op {
         public Run {
+            Check.descriptor("SumAxes.Run", "sum", sum);
             String op = "SumAxes.Run";
             Check.present(op, "x", x);
             Check.shape(op, "y", y, sum.outputShape(x.shape()), sum + " of x " + x.shape());

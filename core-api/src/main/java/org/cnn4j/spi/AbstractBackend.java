@@ -68,9 +68,10 @@ public abstract class AbstractBackend implements Backend {
             Tensor t = e.getValue();
             checkOperand(op, e.getKey(), t);
             for (Map.Entry<String, Tensor> i : in.entrySet()) {
-                if (i.getValue() == t && !i.getKey().equals(e.getKey())) {
+                if (i.getValue().sharesMemoryWith(t) && !i.getKey().equals(e.getKey())) {
                     throw new IllegalArgumentException(op.name() + ": output '" + e.getKey() + "' " + t.shape()
-                            + " is the same tensor as input '" + i.getKey() + "'; outputs must not alias inputs");
+                            + " shares memory with input '" + i.getKey() + "' " + i.getValue().shape()
+                            + "; outputs must not alias inputs");
                 }
             }
         }

@@ -1,17 +1,35 @@
 package org.cnn4j.backend.reference;
 
-import org.cnn4j.core.UnsupportedOpException;
-import org.cnn4j.ops.*;
+import static org.cnn4j.backend.reference.ReferenceBackend.data;
+import static org.cnn4j.backend.reference.ReferenceBackend.finish;
 
+import org.cnn4j.ops.Dropout;
+
+/**
+ * Inverted dropout ({@link Dropout}): flat element i is kept iff {@code Dropout.keeps(i)} (its Philox draw is at
+ * least the threshold) and then scaled by {@code scale()}; a dropped element is exactly 0, whatever its input
+ * (also NaN or infinite). The backward recomputes the same mask from the seed.
+ */
 final class DropoutReference {
     private DropoutReference() {
     }
 
+    /** y = keeps(i) ? x * scale : 0, any shape. */
     static void forward(Dropout.Forward o) {
-        throw new UnsupportedOpException("reference", o.name(), "not written yet");
+        apply(o.dropout(), data(o.x()), data(o.y()));
+        finish(o.y());
     }
 
+    /** dx = keeps(i) ? dy * scale : 0, the forward's mask. */
     static void backward(Dropout.Backward o) {
-        throw new UnsupportedOpException("reference", o.name(), "not written yet");
+        apply(o.dropout(), data(o.dy()), data(o.dx()));
+        finish(o.dx());
+    }
+
+    private static void apply(Dropout d, double[] in, double[] out) {
+        double scale = d.scale();
+        for (int i = 0; i < in.length; i++) {
+            out[i] = d.keeps(i) ? in[i] * scale : 0;
+        }
     }
 }

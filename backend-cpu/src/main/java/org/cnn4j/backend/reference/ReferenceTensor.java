@@ -20,6 +20,11 @@ final class ReferenceTensor extends Tensor {
     }
 
     @Override
+    protected Object storage() {
+        return base != null ? base : this;
+    }
+
+    @Override
     public boolean isReleased() {
         return super.isReleased() || (base != null && base.isReleased());
     }

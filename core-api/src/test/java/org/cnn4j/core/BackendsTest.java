@@ -1,0 +1,67 @@
+package org.cnn4j.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BackendsTest {
+    @Test
+    void autoSkipsUnavailableAndThrowingProvidersAndTakesTheBestAvailable() {
+        try (Backend b = Backends.open("auto")) {
+            assertEquals("cpu", b.name());
+        }
+    }
+
+    @Test
+    void probeAllListsEveryProviderByPriorityAndSurvivesAThrowingProbe() {
+        List<Probe> probes = Backends.probeAll();
+        assertEquals(List.of("cuda", "opencl", "cpu"), probes.stream().map(Probe::backend).toList());
+        assertTrue(probes.get(1).detail().contains("driver exploded"), probes.get(1).toString());
+    }
+
+    @Test
+    void anUnavailableBackendAskedForByNameFailsWithWhatWasProbed() {
+        BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> Backends.open("cuda"));
+        assertEquals("cuda", e.backend());
+        assertTrue(e.getMessage().contains("libcuda.so.1 not found"), e.getMessage());
+        assertTrue(e.getMessage().contains("cpu: available"), e.getMessage());
+        assertEquals(3, e.probes().size());
+    }
+
+    @Test
+    void aKnownBackendWithoutAProviderSaysWhichModuleIsMissing() {
+        BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                () -> Backends.open("reference"));
+        assertTrue(e.getMessage().contains("not on the class path"), e.getMessage());
+        assertTrue(e.getMessage().contains("cnn4j-backend-cpu"), e.getMessage());
+    }
+
+    @Test
+    void anUnknownNameIsAnIllegalArgument() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Backends.open("tpu"));
+        assertTrue(e.getMessage().contains("tpu") && e.getMessage().contains("reference"), e.getMessage());
+    }
+
+    @Test
+    void theSystemPropertySelectsTheBackend() {
+        String old = System.getProperty(Backends.PROPERTY);
+        try {
+            System.setProperty(Backends.PROPERTY, "CPU");
+            assertEquals("cpu", Backends.configuredName());
+            try (Backend b = Backends.open()) {
+                assertEquals("cpu", b.name());
+            }
+            System.setProperty(Backends.PROPERTY, "cuda");
+            assertThrows(BackendUnavailableException.class, Backends::open);
+        } finally {
+            if (old == null) {
+                System.clearProperty(Backends.PROPERTY);
+            } else {
+                System.setProperty(Backends.PROPERTY, old);
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package org.cnn4j.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.function.Supplier;
+import org.cnn4j.ops.Adam;
+import org.cnn4j.ops.BatchNorm;
+import org.cnn4j.ops.Conv2d;
+import org.cnn4j.ops.Dropout;
+import org.cnn4j.ops.Gemm;
+import org.cnn4j.ops.Linear;
+import org.cnn4j.ops.Loss;
+import org.cnn4j.ops.Op;
+import org.cnn4j.ops.Pool2d;
+import org.cnn4j.ops.SumAxes;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The operator records reject bad parameters and shapes with messages that name them. */
+class OpValidationTest {
+    private final ArrayBackend b = new ArrayBackend("a");
+
+    @AfterEach
+    void close() {
+        b.close();
+    }
+
+    private Tensor t(int... dims) {
+        return b.allocate(Shape.of(dims));
+    }
+
+    private static void rejects(Supplier<Object> build, String... fragments) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, build::get);
+        for (String f : fragments) {
+            assertTrue(e.getMessage().contains(f), "message '" + e.getMessage() + "' lacks '" + f + "'");
+        }
+    }
+
+    @Test
+    void convOutputSizesFollowTheFormula() {
+        // seed 001: 10x10 input, 3x3 kernel: stride 1 gives 8x8, stride 3 gives 3x3
+        assertEquals(Shape.of(1, 1, 8, 8), Conv2d.of(1, 0).outputShape(Shape.of(1, 1, 10, 10), Shape.of(1, 1, 3, 3)));
+        assertEquals(Shape.of(1, 1, 3, 3), Conv2d.of(3, 0).outputShape(Shape.of(1, 1, 10, 10), Shape.of(1, 1, 3, 3)));
+        // dilation 2 makes a 3x3 kernel span 5
+        Conv2d dilated = Conv2d.of(1, 0).withDilation(Size2d.of(2));
+        assertEquals(Shape.of(1, 1, 6, 6), dilated.outputShape(Shape.of(1, 1, 10, 10), Shape.of(1, 1, 3, 3)));
+    }
+
+    @Test
+    void convRejectsBadParametersAndShapes() {
+        rejects(() -> Conv2d.of(0, 0), "Conv2d", "stride");
+        rejects(() -> Conv2d.of(1, -1), "padding");
+        rejects(() -> Conv2d.of(1, 0).withGroups(0), "groups");
+        rejects(() -> Conv2d.of(1, 0).outputShape(Shape.of(1, 3, 5, 5), Shape.of(4, 2, 3, 3)),
+                "weight [4, 2, 3, 3]", "x [1, 3, 5, 5]");
+        rejects(() -> Conv2d.of(1, 0).withGroups(2).outputShape(Shape.of(1, 3, 5, 5), Shape.of(4, 1, 3, 3)),
+                "groups=2", "[1, 3, 5, 5]");
+        rejects(() -> Conv2d.of(1, 0).outputShape(Shape.of(1, 1, 2, 2), Shape.of(1, 1, 3, 3)),
+                "larger than the padded input");
+        rejects(() -> new Conv2d.Forward(Conv2d.of(1, 0), t(1, 1, 5, 5), t(2, 1, 3, 3), null, t(1, 2, 4, 4)),
+                "'y'", "[1, 2, 4, 4]", "[1, 2, 3, 3]");
+        rejects(() -> new Conv2d.Forward(Conv2d.of(1, 0), t(1, 1, 5, 5), t(2, 1, 3, 3), t(3), t(1, 2, 3, 3)),
+                "'bias'", "[3]");
+        rejects(() -> new Conv2d.Forward(Conv2d.of(1, 0), t(1, 5, 5), t(2, 1, 3, 3), null, t(1, 2, 3, 3)),
+                "[1, 5, 5]");
+    }
+
+    @Test
+    void poolingFollowsPyTorchIncludingCeilMode() {
+        // seed 000 fig. 8: 4x4 input, 2x2 window, stride 2 -> 2x2
+        assertEquals(Shape.of(1, 1, 2, 2), Pool2d.max(2, 2).outputShape(Shape.of(1, 1, 4, 4)));
+        // AlexNet's overlapping pool: 55 -> 27 with 3x3 stride 2
+        assertEquals(Shape.of(1, 96, 27, 27), Pool2d.max(3, 2).outputShape(Shape.of(1, 96, 55, 55)));
+        // ceil mode: 6 with k3 s2 gives 3 (floor: 2); a window may not start in the right padding
+        assertEquals(Shape.of(1, 1, 3, 3), Pool2d.max(3, 2).withCeilMode(true).outputShape(Shape.of(1, 1, 6, 6)));
+        assertEquals(Shape.of(1, 1, 2, 2), Pool2d.max(3, 2).outputShape(Shape.of(1, 1, 6, 6)));
+        Pool2d p = Pool2d.max(2, 2).withPadding(Size2d.of(1)).withCeilMode(true);
+        assertEquals(Shape.of(1, 1, 3, 3), p.outputShape(Shape.of(1, 1, 4, 4)));
+        rejects(() -> Pool2d.max(2, 2).withPadding(Size2d.of(2)), "padding", "half of kernel");
+        rejects(() -> Pool2d.max(5, 1).outputShape(Shape.of(1, 1, 4, 4)), "kernel", "[1, 1, 4, 4]");
+    }
+
+    @Test
+    void otherFamiliesNameTheOffendingOperand() {
+        rejects(() -> new Linear.Forward(t(2, 3), t(4, 5), null, t(2, 4)), "x [2, 3]", "weight [4, 5]");
+        rejects(() -> new Gemm.Run(Gemm.plain(), t(2, 3), t(4, 5), t(2, 5)), "K=3", "K=4");
+        rejects(() -> new BatchNorm.ForwardInference(BatchNorm.defaults(), t(2, 3, 4, 4), t(3), t(3), t(4), t(3),
+                t(2, 3, 4, 4)), "'runningMean'", "[4]");
+        rejects(() -> new BatchNorm.ForwardTraining(BatchNorm.defaults(), t(1, 3), t(3), t(3), t(3), t(3), t(1, 3),
+                t(3), t(3)), "more than 1");
+        rejects(() -> new Loss.Forward(Loss.softmaxCrossEntropy(), t(2, 3), t(2, 4), b.allocate(Shape.scalar())),
+                "'target'", "[2, 4]");
+        rejects(() -> new Loss.Forward(Loss.mse(), t(2, 3), t(2, 3), t(1)), "'loss'", "scalar");
+        rejects(() -> new Dropout(1.5, 1), "p", "1.5");
+        rejects(() -> new Adam(1e-3, 0.9, 0.999, 1e-8, 0, 0), "step");
+        rejects(() -> SumAxes.of(1, 1), "axes");
+        rejects(() -> new SumAxes.Run(SumAxes.of(0, 4), t(2, 3), t(3)), "axis 4", "[2, 3]");
+    }
+
+    @Test
+    void mixedDtypesAreRejected() {
+        try (ArrayBackend wide = new ArrayBackend("wide", true)) {
+            Tensor x = wide.allocate(Shape.of(2, 3), DType.FLOAT64);
+            rejects(() -> new Linear.Forward(x, wide.allocate(Shape.of(4, 3)), null, wide.allocate(Shape.of(2, 4))),
+                    "float32", "float64");
+        }
+    }
+
+    @Test
+    void outputsThatAliasInputsAreRejected() {
+        Tensor x = t(2, 3);
+        Op op = new org.cnn4j.ops.Copy.Run(x, x);
+        rejects(() -> {
+            b.execute(op);
+            return null;
+        }, "'y'", "'x'", "alias");
+        Op viaView = new org.cnn4j.ops.Copy.Run(x, x.reshape(Shape.of(3, 2)).reshape(Shape.of(2, 3)));
+        rejects(() -> {
+            b.execute(viaView);
+            return null;
+        }, "'y'", "shares memory", "'x'");
+    }
+}
