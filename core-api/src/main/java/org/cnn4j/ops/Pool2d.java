@@ -17,7 +17,8 @@ import org.cnn4j.core.Tensor;
  *   with ceilMode, a last window that would start at or beyond H + padding.h is dropped
  * </pre>
  * Max pooling treats padding as -infinity and propagates NaN (a NaN in the window is the maximum); its backward
- * routes the gradient to the first maximum in row-major window order. Average pooling divides by the window
+ * routes the gradient to the element PyTorch picks, scanning the window in row-major order and taking a value when
+ * {@code value > max || isNaN(value)}: the first of equal maxima, the last NaN when there are NaNs. Average pooling divides by the window
  * clipped to the padded input when {@code countIncludePad}, otherwise by the number of real input elements in it.
  * Padding may be at most half the kernel, as PyTorch requires.
  */
