@@ -44,6 +44,11 @@ public final class Dropout extends Layer {
         return baseSeed;
     }
 
+    /** Restores the sequence's key (from a checkpoint). */
+    public void setBaseSeed(long baseSeed) {
+        this.baseSeed = baseSeed;
+    }
+
     @Override
     public void initialize(Init init, SplittableRandom rng) {
         this.baseSeed = rng.nextLong();

@@ -115,10 +115,12 @@ public final class Checkpoint {
         for (Map.Entry<String, Layer> e : net.leaves()) {
             if (e.getValue() instanceof Dropout d) {
                 String k = meta.get("rng.dropout." + e.getKey());
-                if (k == null) {
+                String s = meta.get("rng.dropout_seed." + e.getKey());
+                if (k == null || s == null) {
                     throw new CheckpointException(file, "has no dropout state for layer " + e.getKey());
                 }
                 d.setCounter(Long.parseLong(k));
+                d.setBaseSeed(Long.parseLong(s));
             }
         }
         return meta;
