@@ -57,12 +57,14 @@ public final class Plots implements TrainingListener {
         }
         XYChart loss = new XYChartBuilder().width(640).height(420).title("Loss").xAxisTitle("epoch")
                 .yAxisTitle("cross-entropy").build();
+        loss.getStyler().setYAxisDecimalPattern("0.000").setXAxisDecimalPattern("0");
         loss.addSeries("training", epochs, trainLoss);
         if (hasVal) {
             loss.addSeries("validation", epochs, valLoss);
         }
         XYChart acc = new XYChartBuilder().width(640).height(420).title("Accuracy").xAxisTitle("epoch")
                 .yAxisTitle("%").build();
+        acc.getStyler().setYAxisDecimalPattern("0.0").setXAxisDecimalPattern("0");
         acc.addSeries("training", epochs, trainAcc);
         if (hasVal) {
             acc.addSeries("validation", epochs, valAcc);
@@ -73,13 +75,7 @@ public final class Plots implements TrainingListener {
             EpochResult last = history.getLast();
             double[][] c = (last.validation() != null ? last.validation() : last.train()).confusionPercent();
             int k = c.length;
-            int[] xs = new int[k];
-            int[] ys = new int[k];
-            for (int i = 0; i < k; i++) {
-                xs[i] = i;
-                ys[i] = i;
-            }
-            // XChart's heat map takes [x][y]: predicted class on x, true class on y.
+            // Heat map cells are (x index, y index, value): predicted class on x, true class on y.
             List<Number[]> data = new ArrayList<>();
             for (int t = 0; t < k; t++) {
                 for (int p = 0; p < k; p++) {
@@ -90,13 +86,15 @@ public final class Plots implements TrainingListener {
                     .title("Confusion matrix (% of true class), epoch " + last.epoch()).xAxisTitle("predicted")
                     .yAxisTitle("true").build();
             hm.getStyler().setShowValue(true);
+            hm.getStyler().setDecimalPattern("0.0");
             hm.getStyler().setMin(0);
             hm.getStyler().setMax(100);
-            List<Integer> xl = new ArrayList<>();
-            List<Integer> yl = new ArrayList<>();
+            List<String> xl = new ArrayList<>();
+            List<String> yl = new ArrayList<>();
             for (int i = 0; i < k; i++) {
-                xl.add(xs[i]);
-                yl.add(ys[i]);
+                String label = i < classNames.size() ? classNames.get(i) : Integer.toString(i);
+                xl.add(label);
+                yl.add(label);
             }
             hm.addSeries("confusion", xl, yl, data);
             BitmapEncoder.saveBitmap(hm, dir.resolve("confusion").toString(), BitmapEncoder.BitmapFormat.PNG);

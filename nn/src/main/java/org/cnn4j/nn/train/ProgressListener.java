@@ -13,7 +13,7 @@ public final class ProgressListener implements TrainingListener {
     @Override
     public void epochStarted(int epoch, int epochs, long images) {
         bar = new ProgressBarBuilder().setTaskName("epoch " + epoch + "/" + epochs).setInitialMax(images)
-                .setUnit(" img", 1).showSpeed().setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
+                .setUnit(" img", 1).showSpeed().setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).setMaxRenderedLength(120)
                 .continuousUpdate().build();
     }
 
@@ -21,7 +21,7 @@ public final class ProgressListener implements TrainingListener {
     public void batchDone(int epoch, long imagesDone, double meanLoss, double accuracy) {
         if (bar != null) {
             bar.stepTo(imagesDone);
-            bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f acc %.2f%%", meanLoss, 100 * accuracy));
+            bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f acc %.2f%%", meanLoss, 100 * accuracy));
         }
     }
 

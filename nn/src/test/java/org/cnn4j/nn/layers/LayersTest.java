@@ -151,41 +151,69 @@ class LayersTest {
         }
     }
 
-    /** Finite differences of the loss against the chained layer backward, on a few weights. */
+    /** Finite differences of the loss against the chained layer backward, on a few values of each parameter. */
+    private static void gradientCheck(Backend b, Sequential s, Tensor x, Tensor t, List<String> names) {
+        try (Tensor loss = b.allocate(Shape.scalar()); Tensor dl = b.allocate(t.shape())) {
+            Tensor y = s.forward(x);
+            b.execute(new Loss.Backward(Loss.softmaxCrossEntropy(), y, t, dl));
+            s.backward(dl);
+            for (String name : names) {
+                Parameter p = s.parameters().get(name);
+                float[] w = p.value().toFloatArray();
+                float[] g = p.grad().toFloatArray();
+                for (int i = 0; i < Math.min(3, w.length); i++) {
+                    double h = 1e-3;
+                    float orig = w[i];
+                    w[i] = (float) (orig + h);
+                    p.value().copyFrom(w);
+                    b.execute(new Loss.Forward(Loss.softmaxCrossEntropy(), s.forward(x), t, loss));
+                    double up = loss.toFloatArray()[0];
+                    w[i] = (float) (orig - h);
+                    p.value().copyFrom(w);
+                    b.execute(new Loss.Forward(Loss.softmaxCrossEntropy(), s.forward(x), t, loss));
+                    double down = loss.toFloatArray()[0];
+                    w[i] = orig;
+                    p.value().copyFrom(w);
+                    double fd = (up - down) / (2 * h);
+                    assertEquals(fd, g[i], 2e-3 + 0.05 * Math.abs(fd), name + "[" + i + "]");
+                }
+            }
+        }
+    }
+
     @Test
-    void sequentialBackwardMatchesFiniteDifferences() {
-        try (Backend b = new ReferenceBackend(); Sequential s = new Sequential(b)) {
+    void convolutionalChainMatchesFiniteDifferences() {
+        try (Backend b = new ReferenceBackend(); Sequential s = new Sequential(b);
+                Tensor x = b.fromArray(Shape.of(2, 2, 4, 4), random(64, 3));
+                Tensor t = b.fromArray(Shape.of(2, 4), new float[] {0, 1, 0, 0, 0, 0, 0, 1})) {
             s.add(new Conv2d(b, 2, 3, 3, 1, 1)).add(Activation.tanh(b)).add(new AvgPool2d(b, 2, 2))
                     .add(new Flatten(b)).add(new Linear(b, 12, 4)).add(new PReLU(b, 1)).add(Activation.elu(b, 1.0));
             s.initialize(Init.XAVIER_UNIFORM, new SplittableRandom(2));
-            try (Tensor x = b.fromArray(Shape.of(2, 2, 4, 4), random(64, 3));
-                    Tensor t = b.fromArray(Shape.of(2, 4), new float[] {0, 1, 0, 0, 0, 0, 0, 1});
-                    Tensor loss = b.allocate(Shape.scalar()); Tensor dl = b.allocate(Shape.of(2, 4))) {
-                Tensor y = s.forward(x);
-                b.execute(new Loss.Backward(Loss.softmaxCrossEntropy(), y, t, dl));
-                s.backward(dl);
-                for (String name : List.of("0.weight", "0.bias", "4.weight", "5.weight")) {
-                    Parameter p = s.parameters().get(name);
-                    float[] w = p.value().toFloatArray();
-                    float[] g = p.grad().toFloatArray();
-                    for (int i = 0; i < Math.min(3, w.length); i++) {
-                        double h = 1e-3;
-                        float orig = w[i];
-                        w[i] = (float) (orig + h);
-                        p.value().copyFrom(w);
-                        b.execute(new Loss.Forward(Loss.softmaxCrossEntropy(), s.forward(x), t, loss));
-                        double up = loss.toFloatArray()[0];
-                        w[i] = (float) (orig - h);
-                        p.value().copyFrom(w);
-                        b.execute(new Loss.Forward(Loss.softmaxCrossEntropy(), s.forward(x), t, loss));
-                        double down = loss.toFloatArray()[0];
-                        w[i] = orig;
-                        p.value().copyFrom(w);
-                        double fd = (up - down) / (2 * h);
-                        assertEquals(fd, g[i], 2e-3 + 0.05 * Math.abs(fd), name + "[" + i + "]");
-                    }
-                }
-            }
+            gradientCheck(b, s, x, t, List.of("0.weight", "0.bias", "4.weight", "4.bias", "5.weight"));
+        }
+    }
+
+    @Test
+    void denseChainWithBatchNormMatchesFiniteDifferences() {
+        try (Backend b = new ReferenceBackend(); Sequential s = new Sequential(b);
+                Tensor x = b.fromArray(Shape.of(4, 6), random(24, 7));
+                Tensor t = b.fromArray(Shape.of(4, 3), new float[] {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0})) {
+            s.add(new Linear(b, 6, 5)).add(new BatchNorm1d(b, 5)).add(Activation.leakyRelu(b, 0.1))
+                    .add(Activation.sigmoid(b)).add(new Linear(b, 5, 3)).add(Softmax.logSoftmax(b));
+            s.initialize(Init.KAIMING_UNIFORM, new SplittableRandom(4));
+            gradientCheck(b, s, x, t, List.of("0.weight", "0.bias", "1.weight", "1.bias", "4.weight"));
+        }
+    }
+
+    @Test
+    void maxPoolAndSoftmaxChainMatchesFiniteDifferences() {
+        try (Backend b = new ReferenceBackend(); Sequential s = new Sequential(b);
+                Tensor x = b.fromArray(Shape.of(2, 1, 6, 6), random(72, 8));
+                Tensor t = b.fromArray(Shape.of(2, 2), new float[] {1, 0, 0, 1})) {
+            s.add(new Conv2d(b, 1, 2, 3, 1, 0)).add(new BatchNorm2d(b, 2)).add(new MaxPool2d(b, 2, 2))
+                    .add(new Flatten(b)).add(new Linear(b, 8, 2)).add(Softmax.softmax(b));
+            s.initialize(Init.PYTORCH_DEFAULT, new SplittableRandom(5));
+            gradientCheck(b, s, x, t, List.of("0.weight", "1.weight", "1.bias", "4.weight"));
         }
     }
 }

@@ -206,6 +206,10 @@ class TrainerTest {
                 Plots.write(dir, r, DATA.classNames());
                 assertTrue(Files.size(dir.resolve("curves.png")) > 1000);
                 assertTrue(Files.size(dir.resolve("confusion.png")) > 1000);
+                String keep = System.getProperty("cnn4j.test.chartsDir");
+                if (keep != null) {
+                    Plots.write(Path.of(keep), r, DATA.classNames());
+                }
             } finally {
                 closeAll(t);
             }
