@@ -131,6 +131,10 @@ final class TrainCommand implements Callable<Integer> {
         Optimizer.Config oc = Optimizer.Config.defaults(kind, lr != null ? lr : Cli.defaultLr(kind))
                 .withMomentum(momentum).withWeightDecay(weightDecay);
         Augment aug = augment == null ? null : Augment.parse(augment, all.height());
+        if (aug != null && ds.equals("mnist") && aug.flipProbability() > 0
+                && augment.trim().equalsIgnoreCase("standard")) {
+            aug = new Augment(aug.cropPadding(), 0, aug.brightness()); // a mirrored digit is another digit
+        }
         Trainer.Config tc = new Trainer.Config(batch, seed, l2, new StepLr(lrStep, lrGamma), aug);
         Path out = outDir != null ? outDir : checkpointDir;
         try (Backend backend = Backends.open(backendName);

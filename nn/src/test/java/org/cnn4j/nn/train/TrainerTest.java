@@ -197,6 +197,25 @@ class TrainerTest {
     }
 
     @Test
+    void epochsAfterTheFirstAllocateNoTensors() {
+        try (Backend b = new ReferenceBackend()) {
+            Trainer t = trainer(b, "seed002-cnn", Optimizer.Config.defaults(Optimizer.Kind.ADAM, 0.001),
+                    new Trainer.Config(20, 1, 1e-4, StepLr.none(), Augment.standard(8)));
+            try {
+                ImageDataset data = DATA.head(50);
+                t.fit(data, data, 1, new TrainingListener() { });
+                long warm = b.liveTensors();
+                long bytes = b.liveBytes();
+                t.fit(data, data, 3, new TrainingListener() { });
+                assertEquals(warm, b.liveTensors());
+                assertEquals(bytes, b.liveBytes());
+            } finally {
+                closeAll(t);
+            }
+        }
+    }
+
+    @Test
     void chartsAreWritten() throws IOException {
         try (Backend b = new ReferenceBackend()) {
             Trainer t = trainer(b, "seed002-dense", Optimizer.Config.defaults(Optimizer.Kind.ADAM, 0.003),
