@@ -26,6 +26,8 @@ public abstract class BatchNorm extends Layer {
     private final Tensor savedInvStd;
     private Tensor x;
 
+    // Registering parameters calls Layer's final helpers only; no subclass state is read.
+    @SuppressWarnings("this-escape")
     protected BatchNorm(Backend backend, int channels, int rank, org.cnn4j.ops.BatchNorm bn) {
         super(backend);
         this.bn = bn;
@@ -38,11 +40,16 @@ public abstract class BatchNorm extends Layer {
         this.runningVar = addBuffer("running_var", c);
         this.savedMean = workspace.get("saved_mean", c);
         this.savedInvStd = workspace.get("saved_inv_std", c);
-        initialize(Init.PYTORCH_DEFAULT, new SplittableRandom(0));
+        reset();
     }
 
+    /** gamma 1, beta 0, running mean 0, running variance 1, whatever the scheme (as PyTorch). */
     @Override
     public void initialize(Init init, SplittableRandom rng) {
+        reset();
+    }
+
+    private void reset() {
         fill(weight.value(), 1f);
         fill(bias.value(), 0f);
         fill(runningMean, 0f);
