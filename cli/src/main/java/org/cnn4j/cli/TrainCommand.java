@@ -15,6 +15,7 @@ import org.cnn4j.nn.models.Model;
 import org.cnn4j.nn.models.Models;
 import org.cnn4j.nn.train.Augment;
 import org.cnn4j.nn.train.Checkpoint;
+import org.cnn4j.nn.train.CheckpointWriter;
 import org.cnn4j.nn.train.EpochResult;
 import org.cnn4j.nn.train.JsonLog;
 import org.cnn4j.nn.train.Metrics;
@@ -162,22 +163,15 @@ final class TrainCommand implements Callable<Integer> {
                             true, java.nio.charset.StandardCharsets.UTF_8);
                     files = TrainingListener.of(new JsonLog(jsonFile), new Plots(out, all.classNames()));
                 }
-                TrainingListener checkpoints = new TrainingListener() {
+                TrainingListener report = new TrainingListener() {
                     @Override
                     public void epochDone(EpochResult r) {
                         ProgressListener.print(err, r);
-                        if (checkpointDir != null) {
-                            Path f = checkpointDir.resolve("epoch-" + r.epoch() + ".safetensors");
-                            try {
-                                Checkpoint.save(f, trainer);
-                            } catch (IOException e) {
-                                throw new java.io.UncheckedIOException("writing checkpoint " + f, e);
-                            }
-                            err.println("checkpoint " + f);
-                        }
                     }
                 };
-                trainer.fit(train, val, epochs, TrainingListener.of(progress, json, files, checkpoints));
+                TrainingListener checkpoints = checkpointDir == null ? new TrainingListener() { }
+                        : new CheckpointWriter(checkpointDir, trainer, f -> err.println("checkpoint " + f));
+                trainer.fit(train, val, epochs, TrainingListener.of(progress, json, files, report, checkpoints));
             } finally {
                 if (jsonFile != null) {
                     jsonFile.close();

@@ -1,0 +1,40 @@
+package org.cnn4j.nn.train;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+/** Writes {@code epoch-N.safetensors} into a directory after every epoch (see {@link Checkpoint}). */
+public final class CheckpointWriter implements TrainingListener {
+    private final Path dir;
+    private final Trainer trainer;
+    private final Consumer<Path> written;
+
+    /**
+     * @param dir     where the checkpoints go (created when missing)
+     * @param trainer whose state is saved
+     * @param written told the path of each checkpoint written
+     */
+    public CheckpointWriter(Path dir, Trainer trainer, Consumer<Path> written) {
+        this.dir = dir;
+        this.trainer = trainer;
+        this.written = written;
+    }
+
+    /** The file of epoch {@code epoch} in {@code dir}. */
+    public static Path file(Path dir, int epoch) {
+        return dir.resolve("epoch-" + epoch + ".safetensors");
+    }
+
+    @Override
+    public void epochDone(EpochResult result) {
+        Path f = file(dir, result.epoch());
+        try {
+            Checkpoint.save(f, trainer);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing checkpoint " + f, e);
+        }
+        written.accept(f);
+    }
+}
