@@ -147,8 +147,16 @@ final class TrainCommand implements Callable<Integer> {
                     + "batch %d, %,d parameters%n", m.name(), ds, train.size(), val == null ? 0 : val.size(),
                     backend.name(), backend.device(), kind.name().toLowerCase(Locale.ROOT), oc.lr(), batch,
                     m.summary().trainable());
+            java.util.Map<String, String> run = new java.util.LinkedHashMap<>();
+            run.put("dataset", ds);
+            run.put("limit", Integer.toString(limit));
+            run.put("validation", Double.toString(validation));
+            run.put("data", train.size() + "+" + (val == null ? 0 : val.size()));
             if (resume != null) {
-                Checkpoint.load(resume, trainer);
+                java.util.Map<String, String> meta = Checkpoint.load(resume, trainer);
+                for (String d : Checkpoint.runDifferences(meta, run)) {
+                    err.println("warning: " + d + " (the resumed run will not repeat the original exactly)");
+                }
                 err.println("resumed from " + resume + " after epoch " + trainer.epochsDone());
             }
             PrintStream jsonFile = null;
@@ -170,7 +178,7 @@ final class TrainCommand implements Callable<Integer> {
                     }
                 };
                 TrainingListener checkpoints = checkpointDir == null ? new TrainingListener() { }
-                        : new CheckpointWriter(checkpointDir, trainer, f -> err.println("checkpoint " + f));
+                        : new CheckpointWriter(checkpointDir, trainer, f -> err.println("checkpoint " + f), run);
                 trainer.fit(train, val, epochs, TrainingListener.of(progress, json, files, report, checkpoints));
             } finally {
                 if (jsonFile != null) {

@@ -30,6 +30,14 @@ public final class Checkpoint {
 
     /** Writes {@code trainer}'s state to {@code file} (atomically). */
     public static void save(Path file, Trainer trainer) throws IOException {
+        save(file, trainer, Map.of());
+    }
+
+    /**
+     * Writes {@code trainer}'s state to {@code file} (atomically), with {@code extra} metadata (for example the
+     * data selection and flags of the run, so a resume can check it continues the same run).
+     */
+    public static void save(Path file, Trainer trainer, Map<String, String> extra) throws IOException {
         Layer net = trainer.model().net();
         Map<String, SafeTensors.Entry> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, Parameter> e : net.parameters().entrySet()) {
@@ -51,6 +59,14 @@ public final class Checkpoint {
         meta.put("optimizer", trainer.optimizer().config().kind().name());
         meta.put("lr", Double.toString(trainer.optimizer().lr()));
         meta.put("seed", Long.toString(trainer.config().seed()));
+        meta.put("batch", Integer.toString(trainer.config().batchSize()));
+        meta.put("l2", Double.toString(trainer.config().l2()));
+        meta.put("schedule", trainer.config().schedule().toString());
+        meta.put("augment", String.valueOf(trainer.config().augment()));
+        meta.put("optimizer_config", trainer.optimizer().config().toString());
+        for (Map.Entry<String, String> e : extra.entrySet()) {
+            meta.putIfAbsent("run." + e.getKey(), e.getValue());
+        }
         for (Map.Entry<String, Layer> e : net.leaves()) {
             if (e.getValue() instanceof Dropout d) {
                 meta.put("rng.dropout." + e.getKey(), Long.toString(d.counter()));
@@ -110,6 +126,17 @@ public final class Checkpoint {
         for (Map.Entry<String, Tensor> e : targets.entrySet()) {
             e.getValue().copyFrom(c.tensors().get(e.getKey()).data());
         }
+        List<String> differs = new ArrayList<>();
+        compare(differs, meta, "seed", Long.toString(trainer.config().seed()));
+        compare(differs, meta, "batch", Integer.toString(trainer.config().batchSize()));
+        compare(differs, meta, "l2", Double.toString(trainer.config().l2()));
+        compare(differs, meta, "schedule", trainer.config().schedule().toString());
+        compare(differs, meta, "augment", String.valueOf(trainer.config().augment()));
+        compare(differs, meta, "optimizer_config", trainer.optimizer().config().toString());
+        if (!differs.isEmpty()) {
+            System.getLogger("org.cnn4j").log(System.Logger.Level.WARNING, file + ": resuming with other settings"
+                    + " than the checkpoint's run, so the run will not continue exactly: " + String.join("; ", differs));
+        }
         trainer.setEpochsDone(Integer.parseInt(meta.get("epoch")));
         trainer.optimizer().setSteps(Long.parseLong(meta.get("step")));
         for (Map.Entry<String, Layer> e : net.leaves()) {
@@ -148,6 +175,22 @@ public final class Checkpoint {
             e.getValue().copyFrom(c.tensors().get(e.getKey()).data());
         }
         return c.metadata();
+    }
+
+    private static void compare(List<String> out, Map<String, String> meta, String key, String now) {
+        String then = meta.get(key);
+        if (then != null && !then.equals(now)) {
+            out.add(key + " was " + then + ", is " + now);
+        }
+    }
+
+    /** Settings recorded in {@code meta} under {@code run.} that differ from {@code now}, as messages. */
+    public static List<String> runDifferences(Map<String, String> meta, Map<String, String> now) {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, String> e : now.entrySet()) {
+            compare(out, meta, "run." + e.getKey(), e.getValue());
+        }
+        return out;
     }
 
     private static SafeTensors.Entry entry(Tensor t) {

@@ -10,6 +10,7 @@ public final class CheckpointWriter implements TrainingListener {
     private final Path dir;
     private final Trainer trainer;
     private final Consumer<Path> written;
+    private final java.util.Map<String, String> extra;
 
     /**
      * @param dir     where the checkpoints go (created when missing)
@@ -17,9 +18,15 @@ public final class CheckpointWriter implements TrainingListener {
      * @param written told the path of each checkpoint written
      */
     public CheckpointWriter(Path dir, Trainer trainer, Consumer<Path> written) {
+        this(dir, trainer, written, java.util.Map.of());
+    }
+
+    /** As above, with {@code extra} metadata in every checkpoint (see {@link Checkpoint#save(Path, Trainer, java.util.Map)}). */
+    public CheckpointWriter(Path dir, Trainer trainer, Consumer<Path> written, java.util.Map<String, String> extra) {
         this.dir = dir;
         this.trainer = trainer;
         this.written = written;
+        this.extra = java.util.Map.copyOf(extra);
     }
 
     /** The file of epoch {@code epoch} in {@code dir}. */
@@ -31,7 +38,7 @@ public final class CheckpointWriter implements TrainingListener {
     public void epochDone(EpochResult result) {
         Path f = file(dir, result.epoch());
         try {
-            Checkpoint.save(f, trainer);
+            Checkpoint.save(f, trainer, extra);
         } catch (IOException e) {
             throw new UncheckedIOException("writing checkpoint " + f, e);
         }
