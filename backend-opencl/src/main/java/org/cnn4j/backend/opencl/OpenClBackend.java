@@ -37,6 +37,7 @@ import org.cnn4j.core.BackendUnavailableException;
 import org.cnn4j.core.DType;
 import org.cnn4j.core.DeviceMemoryException;
 import org.cnn4j.core.KernelCompileException;
+import org.cnn4j.core.NativeCallException;
 import org.cnn4j.core.Probe;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
@@ -176,6 +177,11 @@ public final class OpenClBackend extends AbstractBackend {
         } catch (RuntimeException e) {
             live.remove(mem);
             clReleaseMemObject(mem); // cleanup on the way to reporting the fill's failure
+            // drivers that allocate on first use report running out of memory here, at the zero fill
+            if (e instanceof NativeCallException n && ClStatus.isOutOfMemory(n.code())) {
+                drainPool();
+                throw new DeviceMemoryException(name(), bytes, -1, n.status() + " (first use of the buffer)");
+            }
             throw e;
         }
         return t;
