@@ -29,6 +29,11 @@ final class OpenClTestSupport {
         return p;
     }
 
+    /** True when the automatic device choice finds a device. */
+    static boolean available() {
+        return OpenClProvider.find(System.getProperty(OpenClDevices.DEVICE_PROPERTY)).probe().available();
+    }
+
     static OpenClBackend open() {
         requireDevice();
         return OpenClBackend.open();
