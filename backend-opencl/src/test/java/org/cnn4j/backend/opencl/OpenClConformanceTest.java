@@ -1,0 +1,21 @@
+package org.cnn4j.backend.opencl;
+
+import java.util.stream.Stream;
+import org.cnn4j.conformance.ConformanceSuite;
+import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The cross-backend conformance suite on the OpenCL backend (PoCL in CI). Without an OpenCL device every case is
+ * skipped with the reason (the suite turns the backend's {@code BackendUnavailableException} into skips); with
+ * {@code -Dcnn4j.require=opencl} (or the suite's own {@code -Dcnn4j.conformance.require=true}) it fails instead.
+ */
+class OpenClConformanceTest {
+    @TestFactory
+    Stream<DynamicNode> conformance() {
+        if (OpenClTestSupport.required()) {
+            OpenClTestSupport.requireDevice();
+        }
+        return ConformanceSuite.tests(OpenClBackend::open);
+    }
+}
