@@ -19,9 +19,9 @@ abstract class MicroKernel {
     abstract String name();
 
     /**
-     * {@code c[cOff + r*ldc + q] += alpha * sum_p ap[aOff + p*mr + r] * bp[bOff + p*nr + q]} for every
-     * {@code r < mr, q < nr}.
+     * {@code c[cOff + r*ldc + q] += alpha * sum_p ap[aOff + p*mr + r] * bp[bOff + p*ldb + q]} for every
+     * {@code r < mr, q < nr}: B is a packed panel ({@code ldb == nr}) or rows of a row-major matrix.
      */
-    abstract void run(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int cOff, int ldc,
+    abstract void run(int kc, float[] ap, int aOff, float[] bp, int bOff, int ldb, float[] c, int cOff, int ldc,
             float alpha);
 }

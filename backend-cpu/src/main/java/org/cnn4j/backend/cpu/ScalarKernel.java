@@ -12,14 +12,15 @@ final class ScalarKernel extends MicroKernel {
     }
 
     @Override
-    void run(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int cOff, int ldc, float alpha) {
+    void run(int kc, float[] ap, int aOff, float[] bp, int bOff, int ldb, float[] c, int cOff, int ldc,
+            float alpha) {
         float c00 = 0, c01 = 0, c02 = 0, c03 = 0;
         float c10 = 0, c11 = 0, c12 = 0, c13 = 0;
         float c20 = 0, c21 = 0, c22 = 0, c23 = 0;
         float c30 = 0, c31 = 0, c32 = 0, c33 = 0;
         int a = aOff;
         int b = bOff;
-        for (int p = 0; p < kc; p++, a += 4, b += 4) {
+        for (int p = 0; p < kc; p++, a += 4, b += ldb) {
             float b0 = bp[b];
             float b1 = bp[b + 1];
             float b2 = bp[b + 2];

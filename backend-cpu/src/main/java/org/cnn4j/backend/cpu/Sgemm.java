@@ -10,7 +10,7 @@ package org.cnn4j.backend.cpu;
  * Called on a worker (inside a parallel loop), the whole product runs on that thread.
  */
 final class Sgemm {
-    /** Depth of a packed block (the k extent every micro-kernel call sees). */
+    /** Largest depth of a packed block (the k extent a micro-kernel call sees); K is split into equal blocks. */
     static final int KC = 256;
     /** Target rows of A per tile block (rounded to the kernel's rows): with KC, about 100 KB, in L2. */
     static final int MC_TARGET = 96;
@@ -18,6 +18,12 @@ final class Sgemm {
     static final int NC = 4096;
     /** B panels per tile block. */
     static final int NB_PANELS = 4;
+    /**
+     * Up to this many rows of C, a row-major B (unit column stride) is read in place instead of packed: with few
+     * rows each element of B is used only a few times and copying it costs as much as the arithmetic. Only a
+     * last, partial panel is packed (zero-padded).
+     */
+    static final int DIRECT_B_MAX_M = 128;
 
     private final CpuBackend be;
     private final MicroKernel kernel;
@@ -57,26 +63,37 @@ final class Sgemm {
         final int mr = kernel.mr;
         final int nr = kernel.nr;
         Workspace ws = be.workspace();
-        int kcMax = Math.min(KC, k);
+        // depth blocks of equal size (576 = 3 x 192, not 256 + 256 + 64): no short last block
+        final int kcStep = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
+        int kcMax = kcStep;
         int mPanels = (m + mr - 1) / mr;
         int ncMax = Math.min(NC, n);
         float[] ap = ws.floats(Workspace.PACK_A, mPanels * mr * kcMax);
         float[] bp = ws.floats(Workspace.PACK_B, ((ncMax + nr - 1) / nr) * nr * kcMax);
         int mBlocks = (m + mc - 1) / mc;
+        final boolean directB = bCs == 1 && m <= DIRECT_B_MAX_M;
         for (int jc = 0; jc < n; jc += NC) {
             final int j0 = jc;
             final int nc = Math.min(NC, n - jc);
             final int nPanels = (nc + nr - 1) / nr;
             final int nBlocks = (nPanels + NB_PANELS - 1) / NB_PANELS;
-            for (int pc = 0; pc < k; pc += KC) {
+            for (int pc = 0; pc < k; pc += kcStep) {
                 final int p0 = pc;
-                final int kc = Math.min(KC, k - pc);
-                be.parallelFor(nPanels, (long) kc * nr, (from, to) -> {
-                    for (int jp = from; jp < to; jp++) {
-                        packB(b, bOff, bRs, bCs, p0, kc, j0 + jp * nr, Math.min(nr, n - j0 - jp * nr), bp,
-                                jp * kc * nr);
+                final int kc = Math.min(kcStep, k - pc);
+                if (directB) {
+                    int last = nPanels - 1;
+                    int cols = nc - last * nr;
+                    if (cols < nr) {
+                        packB(b, bOff, bRs, bCs, p0, kc, j0 + last * nr, cols, bp, last * kc * nr);
                     }
-                });
+                } else {
+                    be.parallelFor(nPanels, (long) kc * nr, (from, to) -> {
+                        for (int jp = from; jp < to; jp++) {
+                            packB(b, bOff, bRs, bCs, p0, kc, j0 + jp * nr, Math.min(nr, n - j0 - jp * nr), bp,
+                                    jp * kc * nr);
+                        }
+                    });
+                }
                 be.parallelFor(mPanels, (long) kc * mr, (from, to) -> {
                     for (int ip = from; ip < to; ip++) {
                         packA(a, aOff, aRs, aCs, p0, kc, ip * mr, Math.min(mr, m - ip * mr), ap, ip * kc * mr);
@@ -88,16 +105,20 @@ final class Sgemm {
                         int jb = t % nBlocks;
                         tiles(ib * mc, Math.min(m, ib * mc + mc), jb * NB_PANELS,
                                 Math.min(nPanels, jb * NB_PANELS + NB_PANELS), kc, j0, m, n, alpha,
-                                ap, bp, c, cOff, ldc);
+                                ap, bp, directB ? b : null, bOff + p0 * bRs, bRs, c, cOff, ldc);
                     }
                 });
             }
         }
     }
 
-    /** Tiles of rows {@code [i0, i1)} and B panels {@code [jp0, jp1)} of the current block. */
+    /**
+     * Tiles of rows {@code [i0, i1)} and B panels {@code [jp0, jp1)} of the current block. With {@code b}
+     * given, full panels read B in place from row {@code bRow} (row stride {@code ldb}); else every panel is
+     * packed in {@code bp}.
+     */
     private void tiles(int i0, int i1, int jp0, int jp1, int kc, int j0, int m, int n, float alpha,
-            float[] ap, float[] bp, float[] c, int cOff, int ldc) {
+            float[] ap, float[] bp, float[] b, int bRow, int ldb, float[] c, int cOff, int ldc) {
         final int mr = kernel.mr;
         final int nr = kernel.nr;
         float[] tile = null;
@@ -107,15 +128,18 @@ final class Sgemm {
             for (int i = i0; i < i1; i += mr) {
                 int mEff = Math.min(mr, m - i);
                 int aOff = (i / mr) * kc * mr;
-                int bOff = jp * kc * nr;
+                boolean direct = b != null && nEff == nr;
+                float[] bSrc = direct ? b : bp;
+                int bOff = direct ? bRow + j : jp * kc * nr;
+                int bStride = direct ? ldb : nr;
                 if (mEff == mr && nEff == nr) {
-                    kernel.run(kc, ap, aOff, bp, bOff, c, cOff + i * ldc + j, ldc, alpha);
+                    kernel.run(kc, ap, aOff, bSrc, bOff, bStride, c, cOff + i * ldc + j, ldc, alpha);
                 } else {
                     if (tile == null) {
                         tile = be.workspace().floats(Workspace.TILE, mr * nr);
                     }
                     java.util.Arrays.fill(tile, 0, mr * nr, 0f);
-                    kernel.run(kc, ap, aOff, bp, bOff, tile, 0, nr, alpha);
+                    kernel.run(kc, ap, aOff, bSrc, bOff, bStride, tile, 0, nr, alpha);
                     for (int r = 0; r < mEff; r++) {
                         int o = cOff + (i + r) * ldc + j;
                         for (int q = 0; q < nEff; q++) {

@@ -32,7 +32,8 @@ final class VectorKernel extends MicroKernel {
     }
 
     @Override
-    void run(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int cOff, int ldc, float alpha) {
+    void run(int kc, float[] ap, int aOff, float[] bp, int bOff, int ldb, float[] c, int cOff, int ldc,
+            float alpha) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S);
@@ -51,7 +52,7 @@ final class VectorKernel extends MicroKernel {
         FloatVector c71 = FloatVector.zero(S);
         int a = aOff;
         int b = bOff;
-        for (int p = 0; p < kc; p++, a += 8, b += 2 * L) {
+        for (int p = 0; p < kc; p++, a += 8, b += ldb) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b);
             FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a + 0]);
