@@ -244,8 +244,15 @@ final class Conv2dCpu {
                             continue;
                         }
                         int dst = plane + ih * g.w + jOff;
-                        for (int q = owLo; q < owHi; q++) {
-                            dx[dst + q * g.sw] += col[src + q];
+                        if (g.sw == 1) {
+                            // unit stride: a loop the JIT vectorizes
+                            for (int q = owLo; q < owHi; q++) {
+                                dx[dst + q] += col[src + q];
+                            }
+                        } else {
+                            for (int q = owLo; q < owHi; q++) {
+                                dx[dst + q * g.sw] += col[src + q];
+                            }
                         }
                     }
                 }

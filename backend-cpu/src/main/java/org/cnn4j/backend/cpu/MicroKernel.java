@@ -24,4 +24,8 @@ abstract class MicroKernel {
      */
     abstract void run(int kc, float[] ap, int aOff, float[] bp, int bOff, int ldb, float[] c, int cOff, int ldc,
             float alpha);
+
+    /** As {@link #run} but {@code c[...] = alpha * sum ...}: the old C is neither read nor kept. */
+    abstract void set(int kc, float[] ap, int aOff, float[] bp, int bOff, int ldb, float[] c, int cOff, int ldc,
+            float alpha);
 }

@@ -6,7 +6,8 @@ package org.cnn4j.backend.cpu;
  * B ({@code KC x NC}) and of A ({@code M x KC}) are packed into panels that the micro-kernel streams contiguously,
  * then the tiles of C (blocks of {@value #MC} rows x {@code NB_PANELS} B panels) are spread over the workers.
  * Packed panels are padded with zeros, so the kernel always computes full tiles; edge tiles go through a small
- * scratch tile. C is first scaled by beta (cleared, unread, when beta is 0) and the kernel accumulates onto it.
+ * scratch tile. With beta = 0 the first depth block overwrites C (never reading it) and the others accumulate;
+ * otherwise C is first scaled by beta (skipped for 1) and every block accumulates.
  * Called on a worker (inside a parallel loop), the whole product runs on that thread.
  */
 final class Sgemm {
@@ -54,7 +55,8 @@ final class Sgemm {
         if (m == 0 || n == 0) {
             return;
         }
-        if (beta != 1) {
+        if (k == 0 || (beta != 1 && beta != 0)) {
+            // beta = 0 needs no pass: the first depth block overwrites C (kernel set), never reading it
             be.parallelFor(m, n, (from, to) -> scale(from, to, n, beta, c, cOff, ldc));
         }
         if (k == 0) {
@@ -80,6 +82,7 @@ final class Sgemm {
             for (int pc = 0; pc < k; pc += kcStep) {
                 final int p0 = pc;
                 final int kc = Math.min(kcStep, k - pc);
+                final boolean overwrite = pc == 0 && beta == 0;
                 if (directB) {
                     int last = nPanels - 1;
                     int cols = nc - last * nr;
@@ -105,7 +108,7 @@ final class Sgemm {
                         int jb = t % nBlocks;
                         tiles(ib * mc, Math.min(m, ib * mc + mc), jb * NB_PANELS,
                                 Math.min(nPanels, jb * NB_PANELS + NB_PANELS), kc, j0, m, n, alpha,
-                                ap, bp, directB ? b : null, bOff + p0 * bRs, bRs, c, cOff, ldc);
+                                ap, bp, directB ? b : null, bOff + p0 * bRs, bRs, overwrite, c, cOff, ldc);
                     }
                 });
             }
@@ -118,7 +121,7 @@ final class Sgemm {
      * packed in {@code bp}.
      */
     private void tiles(int i0, int i1, int jp0, int jp1, int kc, int j0, int m, int n, float alpha,
-            float[] ap, float[] bp, float[] b, int bRow, int ldb, float[] c, int cOff, int ldc) {
+            float[] ap, float[] bp, float[] b, int bRow, int ldb, boolean overwrite, float[] c, int cOff, int ldc) {
         final int mr = kernel.mr;
         final int nr = kernel.nr;
         float[] tile = null;
@@ -133,17 +136,24 @@ final class Sgemm {
                 int bOff = direct ? bRow + j : jp * kc * nr;
                 int bStride = direct ? ldb : nr;
                 if (mEff == mr && nEff == nr) {
-                    kernel.run(kc, ap, aOff, bSrc, bOff, bStride, c, cOff + i * ldc + j, ldc, alpha);
+                    if (overwrite) {
+                        kernel.set(kc, ap, aOff, bSrc, bOff, bStride, c, cOff + i * ldc + j, ldc, alpha);
+                    } else {
+                        kernel.run(kc, ap, aOff, bSrc, bOff, bStride, c, cOff + i * ldc + j, ldc, alpha);
+                    }
                 } else {
                     if (tile == null) {
                         tile = be.workspace().floats(Workspace.TILE, mr * nr);
                     }
-                    java.util.Arrays.fill(tile, 0, mr * nr, 0f);
-                    kernel.run(kc, ap, aOff, bSrc, bOff, bStride, tile, 0, nr, alpha);
+                    kernel.set(kc, ap, aOff, bSrc, bOff, bStride, tile, 0, nr, alpha);
                     for (int r = 0; r < mEff; r++) {
                         int o = cOff + (i + r) * ldc + j;
-                        for (int q = 0; q < nEff; q++) {
-                            c[o + q] += tile[r * nr + q];
+                        if (overwrite) {
+                            System.arraycopy(tile, r * nr, c, o, nEff);
+                        } else {
+                            for (int q = 0; q < nEff; q++) {
+                                c[o + q] += tile[r * nr + q];
+                            }
                         }
                     }
                 }

@@ -106,4 +106,80 @@ final class VectorKernel extends MicroKernel {
         c70.fma(va, FloatVector.fromArray(S, c, o7)).intoArray(c, o7);
         c71.fma(va, FloatVector.fromArray(S, c, o7 + L)).intoArray(c, o7 + L);
     }
+
+    @Override
+    void set(int kc, float[] ap, int aOff, float[] bp, int bOff, int ldb, float[] c, int cOff, int ldc,
+            float alpha) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S);
+        FloatVector c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S);
+        FloatVector c71 = FloatVector.zero(S);
+        int a = aOff;
+        int b = bOff;
+        for (int p = 0; p < kc; p++, a += 8, b += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, b);
+            FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[a + 0]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[a + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+            FloatVector a6 = FloatVector.broadcast(S, ap[a + 6]);
+            c60 = a6.fma(b0, c60);
+            c61 = a6.fma(b1, c61);
+            FloatVector a7 = FloatVector.broadcast(S, ap[a + 7]);
+            c70 = a7.fma(b0, c70);
+            c71 = a7.fma(b1, c71);
+        }
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        int o0 = cOff;
+        c00.mul(va).intoArray(c, o0);
+        c01.mul(va).intoArray(c, o0 + L);
+        int o1 = cOff + ldc;
+        c10.mul(va).intoArray(c, o1);
+        c11.mul(va).intoArray(c, o1 + L);
+        int o2 = cOff + 2 * ldc;
+        c20.mul(va).intoArray(c, o2);
+        c21.mul(va).intoArray(c, o2 + L);
+        int o3 = cOff + 3 * ldc;
+        c30.mul(va).intoArray(c, o3);
+        c31.mul(va).intoArray(c, o3 + L);
+        int o4 = cOff + 4 * ldc;
+        c40.mul(va).intoArray(c, o4);
+        c41.mul(va).intoArray(c, o4 + L);
+        int o5 = cOff + 5 * ldc;
+        c50.mul(va).intoArray(c, o5);
+        c51.mul(va).intoArray(c, o5 + L);
+        int o6 = cOff + 6 * ldc;
+        c60.mul(va).intoArray(c, o6);
+        c61.mul(va).intoArray(c, o6 + L);
+        int o7 = cOff + 7 * ldc;
+        c70.mul(va).intoArray(c, o7);
+        c71.mul(va).intoArray(c, o7 + L);
+    }
 }
