@@ -19,6 +19,8 @@ public abstract class Tensor implements AutoCloseable {
     private final Shape shape;
     private final DType dtype;
     private volatile boolean closed;
+    /** For a view: the tensor that owns the memory; null for an owner. */
+    private Tensor root;
 
     protected Tensor(Backend backend, Shape shape, DType dtype) {
         this.backend = Objects.requireNonNull(backend, "backend");
@@ -99,7 +101,8 @@ public abstract class Tensor implements AutoCloseable {
     /**
      * A view of the same memory with another shape of the same size (PyTorch's {@code view} on a contiguous
      * tensor). The view does not own the memory: closing it does nothing to the base; closing the base makes the
-     * view unusable too.
+     * view unusable too. The base class records which tensor owns the memory, so backends need not: their
+     * {@link #view} only wraps the same memory and must not count the view as an allocation.
      */
     public final Tensor reshape(Shape newShape) {
         checkOpen();
@@ -107,15 +110,19 @@ public abstract class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("reshape: newShape " + newShape + " has " + newShape.size()
                     + " elements but the tensor " + shape + " has " + shape.size());
         }
-        return view(newShape);
+        Tensor v = view(newShape);
+        v.root = root != null ? root : this;
+        return v;
     }
 
-    /**
-     * True when this tensor was closed directly or, for a view, when its base was closed. Views override this
-     * to consult their base.
-     */
-    public boolean isReleased() {
-        return closed;
+    /** True when this tensor was closed directly or, for a view, when the tensor owning its memory was closed. */
+    public final boolean isReleased() {
+        return closed || (root != null && root.closed);
+    }
+
+    /** True for a view made by {@link #reshape}: it does not own its memory. */
+    public final boolean isView() {
+        return root != null;
     }
 
     /** True when this tensor and {@code other} are the same memory (one is a view of the other, or both of one base). */
@@ -123,9 +130,9 @@ public abstract class Tensor implements AutoCloseable {
         return storage() == other.storage();
     }
 
-    /** The identity of the memory behind this tensor: itself, or for a view its base. Views override this. */
-    protected Object storage() {
-        return this;
+    /** The tensor that owns the memory behind this one: itself, or for a view the tensor it was made from. */
+    private Tensor storage() {
+        return root != null ? root : this;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package org.cnn4j.spi;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -72,6 +74,15 @@ public abstract class AbstractBackend implements Backend {
                     throw new IllegalArgumentException(op.name() + ": output '" + e.getKey() + "' " + t.shape()
                             + " shares memory with input '" + i.getKey() + "' " + i.getValue().shape()
                             + "; outputs must not alias inputs");
+                }
+            }
+        }
+        List<Map.Entry<String, Tensor>> outs = new ArrayList<>(out.entrySet());
+        for (int a = 0; a < outs.size(); a++) {
+            for (int b = a + 1; b < outs.size(); b++) {
+                if (outs.get(a).getValue().sharesMemoryWith(outs.get(b).getValue())) {
+                    throw new IllegalArgumentException(op.name() + ": outputs '" + outs.get(a).getKey() + "' and '"
+                            + outs.get(b).getKey() + "' share memory; every output must be its own tensor");
                 }
             }
         }

@@ -38,7 +38,7 @@ final class ArrayBackend extends AbstractBackend {
 
     @Override
     protected Tensor allocateTensor(Shape shape, DType dtype) {
-        return new ArrayTensor(this, shape, dtype, new float[shape.size()], null);
+        return new ArrayTensor(this, shape, dtype, new float[shape.size()]);
     }
 
     @Override
@@ -58,22 +58,10 @@ final class ArrayBackend extends AbstractBackend {
 
     static final class ArrayTensor extends Tensor {
         final float[] data;
-        private final ArrayTensor base;
 
-        ArrayTensor(ArrayBackend b, Shape shape, DType dtype, float[] data, ArrayTensor base) {
+        ArrayTensor(ArrayBackend b, Shape shape, DType dtype, float[] data) {
             super(b, shape, dtype);
             this.data = data;
-            this.base = base;
-        }
-
-        @Override
-        protected Object storage() {
-            return base != null ? base : this;
-        }
-
-        @Override
-        public boolean isReleased() {
-            return super.isReleased() || (base != null && base.isReleased());
         }
 
         @Override
@@ -102,12 +90,12 @@ final class ArrayBackend extends AbstractBackend {
 
         @Override
         protected Tensor view(Shape newShape) {
-            return new ArrayTensor((ArrayBackend) backend(), newShape, dtype(), data, base != null ? base : this);
+            return new ArrayTensor((ArrayBackend) backend(), newShape, dtype(), data);
         }
 
         @Override
         protected void release() {
-            if (base == null) {
+            if (!isView()) {
                 ((ArrayBackend) backend()).onReleaseForTest(this);
             }
         }

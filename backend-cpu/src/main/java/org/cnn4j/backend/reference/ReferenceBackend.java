@@ -63,7 +63,7 @@ public class ReferenceBackend extends AbstractBackend {
 
     @Override
     protected final Tensor allocateTensor(Shape shape, DType dtype) {
-        return new ReferenceTensor(this, shape, dtype, new double[shape.size()], null);
+        return new ReferenceTensor(this, shape, dtype, new double[shape.size()]);
     }
 
     void released(ReferenceTensor t) {

@@ -11,22 +11,10 @@ import org.cnn4j.core.Tensor;
  */
 final class ReferenceTensor extends Tensor {
     final double[] data;
-    private final ReferenceTensor base;
 
-    ReferenceTensor(ReferenceBackend backend, Shape shape, DType dtype, double[] data, ReferenceTensor base) {
+    ReferenceTensor(ReferenceBackend backend, Shape shape, DType dtype, double[] data) {
         super(backend, shape, dtype);
         this.data = data;
-        this.base = base;
-    }
-
-    @Override
-    protected Object storage() {
-        return base != null ? base : this;
-    }
-
-    @Override
-    public boolean isReleased() {
-        return super.isReleased() || (base != null && base.isReleased());
     }
 
     @Override
@@ -61,12 +49,12 @@ final class ReferenceTensor extends Tensor {
 
     @Override
     protected Tensor view(Shape newShape) {
-        return new ReferenceTensor((ReferenceBackend) backend(), newShape, dtype(), data, base != null ? base : this);
+        return new ReferenceTensor((ReferenceBackend) backend(), newShape, dtype(), data);
     }
 
     @Override
     protected void release() {
-        if (base == null) {
+        if (!isView()) {
             ((ReferenceBackend) backend()).released(this);
         }
     }

@@ -1,0 +1,219 @@
+package org.cnn4j.backend.reference;
+
+import org.cnn4j.core.Shape;
+import org.cnn4j.core.Tensor;
+import org.cnn4j.ops.Adam;
+import org.cnn4j.ops.BatchNorm;
+import org.cnn4j.ops.Conv2d;
+import org.cnn4j.ops.Dropout;
+import org.cnn4j.ops.Gemm;
+import org.cnn4j.ops.Op;
+import org.cnn4j.ops.Pool2d;
+import org.cnn4j.ops.Softmax;
+
+/**
+ * The reference backend with one planted fault, the kind of bug a fast backend has: the conformance suite must
+ * catch every one of them. With {@link Fault#NONE} it is the reference under another name.
+ */
+final class PlantedFaultBackend extends ReferenceBackend {
+    /** The faults; {@code target} is the operator whose cases must catch it (null: every operator). */
+    enum Fault {
+        NONE(null),
+        /** Conv2d.Forward with padding: the window origin one row too low (padding.h - 1 used). */
+        CONV_PADDING_OFF_BY_ONE("Conv2d.Forward"),
+        /** Conv2d.BackwardFilter: dBias negated. */
+        CONV_DBIAS_SIGN("Conv2d.BackwardFilter"),
+        /** BatchNorm.Backward: dBeta negated. */
+        BATCHNORM_DBETA_SIGN("BatchNorm.Backward"),
+        /** Every operator: the last element of every output keeps the value it had (NaN for a pure output). */
+        LAST_ELEMENT_UNWRITTEN(null),
+        /** Grouped Conv2d.Forward: the last output channel left at zero. */
+        GROUPED_CONV_LAST_CHANNEL_SKIPPED("Conv2d.Forward"),
+        /** Max Pool2d.Backward: the gradient routed to the last maximum of a window, not the first. */
+        MAX_POOL_BACKWARD_LAST_MAX("Pool2d.Backward"),
+        /** Adam.Step without bias correction. */
+        ADAM_NO_BIAS_CORRECTION("Adam.Step"),
+        /** Softmax.Forward of a 4-D tensor over the last axis instead of the channels. */
+        SOFTMAX_WRONG_AXIS("Softmax.Forward"),
+        /** Gemm.Run treating beta as 0. */
+        GEMM_IGNORES_BETA("Gemm.Run"),
+        /** Dropout.Forward without the 1 / (1 - p) scale. */
+        DROPOUT_UNSCALED("Dropout.Forward"),
+        /** Average Pool2d.Forward counting padding although countIncludePad is false. */
+        AVG_POOL_COUNTS_PADDING("Pool2d.Forward");
+
+        final String target;
+
+        Fault(String target) {
+            this.target = target;
+        }
+    }
+
+    private final Fault fault;
+
+    PlantedFaultBackend(Fault fault) {
+        super("planted-" + fault.name().toLowerCase(java.util.Locale.ROOT));
+        this.fault = fault;
+    }
+
+    @Override
+    protected void run(Op op) {
+        switch (fault) {
+            case NONE -> super.run(op);
+            case CONV_PADDING_OFF_BY_ONE -> {
+                if (op instanceof Conv2d.Forward f && f.conv().padding().h() > 0) {
+                    try (Tensor shifted = shiftedUpOneRow(f.x())) {
+                        super.run(new Conv2d.Forward(f.conv(), shifted, f.weight(), f.bias(), f.y()));
+                    }
+                } else {
+                    super.run(op);
+                }
+            }
+            case CONV_DBIAS_SIGN -> {
+                super.run(op);
+                if (op instanceof Conv2d.BackwardFilter f && f.dBias() != null) {
+                    negate(f.dBias());
+                }
+            }
+            case BATCHNORM_DBETA_SIGN -> {
+                super.run(op);
+                if (op instanceof BatchNorm.Backward b) {
+                    negate(b.dBeta());
+                }
+            }
+            case LAST_ELEMENT_UNWRITTEN -> {
+                Tensor[] outs = op.outputs().values().toArray(Tensor[]::new);
+                double[] before = new double[outs.length];
+                for (int i = 0; i < outs.length; i++) {
+                    before[i] = data(outs[i])[outs[i].size() - 1];
+                }
+                super.run(op);
+                for (int i = 0; i < outs.length; i++) {
+                    data(outs[i])[outs[i].size() - 1] = before[i];
+                }
+            }
+            case GROUPED_CONV_LAST_CHANNEL_SKIPPED -> {
+                super.run(op);
+                if (op instanceof Conv2d.Forward f && f.conv().groups() > 1) {
+                    Shape s = f.y().shape();
+                    int k = s.dim(1);
+                    int plane = s.dim(2) * s.dim(3);
+                    double[] y = data(f.y());
+                    for (int n = 0; n < s.dim(0); n++) {
+                        java.util.Arrays.fill(y, (n * k + k - 1) * plane, (n * k + k) * plane, 0);
+                    }
+                }
+            }
+            case MAX_POOL_BACKWARD_LAST_MAX -> {
+                if (op instanceof Pool2d.Backward b && b.pool().mode() == Pool2d.Mode.MAX) {
+                    maxPoolBackwardToLastMax(b);
+                } else {
+                    super.run(op);
+                }
+            }
+            case ADAM_NO_BIAS_CORRECTION -> {
+                if (op instanceof Adam.Step s) {
+                    Adam a = s.adam();
+                    // beta^step underflows to 0 at a huge step: both corrections become 1, i.e. none.
+                    Adam uncorrected = new Adam(a.lr(), a.beta1(), a.beta2(), a.epsilon(), a.weightDecay(),
+                            1_000_000_000L);
+                    super.run(new Adam.Step(uncorrected, s.param(), s.grad(), s.expAvg(), s.expAvgSq()));
+                } else {
+                    super.run(op);
+                }
+            }
+            case SOFTMAX_WRONG_AXIS -> {
+                if (op instanceof Softmax.Forward f && f.x().shape().rank() == 4) {
+                    Shape s = f.x().shape();
+                    Shape rows = Shape.of(s.size() / s.dim(3), s.dim(3));
+                    super.run(new Softmax.Forward(f.softmax(), f.x().reshape(rows), f.y().reshape(rows)));
+                } else {
+                    super.run(op);
+                }
+            }
+            case GEMM_IGNORES_BETA -> {
+                if (op instanceof Gemm.Run g) {
+                    Gemm z = new Gemm(g.gemm().transA(), g.gemm().transB(), g.gemm().alpha(), 0);
+                    super.run(new Gemm.Run(z, g.a(), g.b(), g.c()));
+                } else {
+                    super.run(op);
+                }
+            }
+            case DROPOUT_UNSCALED -> {
+                super.run(op);
+                if (op instanceof Dropout.Forward f && f.dropout().p() < 1) {
+                    double[] y = data(f.y());
+                    for (int i = 0; i < y.length; i++) {
+                        y[i] = (float) (y[i] * (1 - f.dropout().p()));
+                    }
+                }
+            }
+            case AVG_POOL_COUNTS_PADDING -> {
+                if (op instanceof Pool2d.Forward f && f.pool().mode() == Pool2d.Mode.AVG) {
+                    super.run(new Pool2d.Forward(f.pool().withCountIncludePad(true), f.x(), f.y()));
+                } else {
+                    super.run(op);
+                }
+            }
+        }
+    }
+
+    /** A new tensor with {@code x[.., h, ..] = x[.., h + 1, ..]} and a zero last row: origin one row lower. */
+    private Tensor shiftedUpOneRow(Tensor x) {
+        Shape s = x.shape();
+        int h = s.dim(2);
+        int w = s.dim(3);
+        Tensor t = allocate(s, x.dtype());
+        double[] src = data(x);
+        double[] dst = data(t);
+        for (int plane = 0; plane < s.dim(0) * s.dim(1); plane++) {
+            System.arraycopy(src, plane * h * w + w, dst, plane * h * w, (h - 1) * w);
+        }
+        return t;
+    }
+
+    private static void negate(Tensor t) {
+        double[] d = data(t);
+        for (int i = 0; i < d.length; i++) {
+            d[i] = -d[i];
+        }
+    }
+
+    /** Max pooling's backward with ties broken towards the last maximum in row-major window order. */
+    private static void maxPoolBackwardToLastMax(Pool2d.Backward b) {
+        Pool2d p = b.pool();
+        Shape xs = b.x().shape();
+        Shape ys = b.dy().shape();
+        double[] x = data(b.x());
+        double[] dy = data(b.dy());
+        double[] dx = data(b.dx());
+        java.util.Arrays.fill(dx, 0);
+        int h = xs.dim(2);
+        int w = xs.dim(3);
+        for (int plane = 0; plane < xs.dim(0) * xs.dim(1); plane++) {
+            for (int oh = 0; oh < ys.dim(2); oh++) {
+                for (int ow = 0; ow < ys.dim(3); ow++) {
+                    int best = -1;
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int i = 0; i < p.kernel().h(); i++) {
+                        for (int j = 0; j < p.kernel().w(); j++) {
+                            int ih = oh * p.stride().h() - p.padding().h() + i;
+                            int iw = ow * p.stride().w() - p.padding().w() + j;
+                            if (ih >= 0 && ih < h && iw >= 0 && iw < w) {
+                                int at = plane * h * w + ih * w + iw;
+                                if (x[at] >= max) {
+                                    max = x[at];
+                                    best = at;
+                                }
+                            }
+                        }
+                    }
+                    if (best >= 0) {
+                        dx[best] += dy[(plane * ys.dim(2) + oh) * ys.dim(3) + ow];
+                    }
+                }
+            }
+        }
+        finish(b.dx());
+    }
+}

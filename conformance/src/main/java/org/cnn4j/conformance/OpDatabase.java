@@ -1,0 +1,1201 @@
+package org.cnn4j.conformance;
+
+import static org.cnn4j.conformance.Dist.symmetric;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.cnn4j.core.DType;
+import org.cnn4j.core.Shape;
+import org.cnn4j.core.Tensor;
+import org.cnn4j.core.Size2d;
+import org.cnn4j.ops.Activation;
+import org.cnn4j.ops.Adagrad;
+import org.cnn4j.ops.Adam;
+import org.cnn4j.ops.Add;
+import org.cnn4j.ops.Axpy;
+import org.cnn4j.ops.BatchNorm;
+import org.cnn4j.ops.Conv2d;
+import org.cnn4j.ops.Copy;
+import org.cnn4j.ops.Dropout;
+import org.cnn4j.ops.Fill;
+import org.cnn4j.ops.Gemm;
+import org.cnn4j.ops.L2Penalty;
+import org.cnn4j.ops.Linear;
+import org.cnn4j.ops.Loss;
+import org.cnn4j.ops.Pool2d;
+import org.cnn4j.ops.Prelu;
+import org.cnn4j.ops.RmsProp;
+import org.cnn4j.ops.Scale;
+import org.cnn4j.ops.Sgd;
+import org.cnn4j.ops.Softmax;
+import org.cnn4j.ops.SumAxes;
+
+/**
+ * The operator database: for every operator call, generators of random valid cases, named edge cases, and error
+ * cases that must be rejected. It is the one place to add a case.
+ *
+ * <h2>Adding an operator (or a case)</h2>
+ * In {@link #register(Db)}, next to its family:
+ * <pre>{@code
+ * // a generator: draws parameters from d (sizes bounded by d.sweep()), describes them, allocates in ctx
+ * db.sample("Scale.Run", d -> {
+ *     Shape s = d.shape(1, 4);
+ *     double alpha = d.pick(0.5, -3.0);
+ *     return new Sample(s + " alpha=" + alpha,
+ *             ctx -> new Scale.Run(new Scale(alpha), ctx.input("x", s, symmetric()), ctx.output("out", s)));
+ * });
+ * // a named edge case: fixed parameters, data from its seed
+ * db.edge("Scale.Run", "alpha=0 of large values", ctx -> new Scale.Run(new Scale(0),
+ *         ctx.input("x", Shape.of(3, 7), Dist.uniform(-1e30, 1e30)), ctx.output("out", Shape.of(3, 7))));
+ * // an error case: building (or executing) it must throw IllegalArgumentException mentioning "'out'"
+ * db.error("Scale.Run", "out of another shape", "'out'", ctx -> new Scale.Run(new Scale(2),
+ *         ctx.input("x", Shape.of(3), symmetric()), ctx.output("out", Shape.of(4))));
+ * }</pre>
+ * and give a new family its tolerance in {@link Tolerances#of}. Inputs come from {@link CaseContext#input}, in-place
+ * tensors from {@link CaseContext#inOut}, outputs from {@link CaseContext#output} (NaN-poisoned); pick a
+ * {@link Dist} that suits the operator. A builder must be deterministic: all randomness of parameters comes from
+ * the {@link Draw}, all randomness of data from the context.
+ */
+public final class OpDatabase {
+    private OpDatabase() {
+    }
+
+    /** A random case's description and builder. */
+    public record Sample(String params, OpCase.Builder builder) {
+    }
+
+    /** Draws one random valid case of an operator. */
+    @FunctionalInterface
+    public interface Sampler {
+        Sample draw(Draw d);
+    }
+
+    /** The random parameters of one sample, from its seed, with sizes bounded by the sweep. */
+    public static final class Draw {
+        private final Sweep sweep;
+        private final SplittableRandom r;
+
+        Draw(Sweep sweep, long seed) {
+            this.sweep = sweep;
+            this.r = new SplittableRandom(seed);
+        }
+
+        public Sweep sweep() {
+            return sweep;
+        }
+
+        /** Uniform in [lo, hi]. */
+        public int between(int lo, int hi) {
+            return hi <= lo ? lo : r.nextInt(lo, hi + 1);
+        }
+
+        /** True with probability {@code p}. */
+        public boolean chance(double p) {
+            return r.nextDouble() < p;
+        }
+
+        public double pick(double... values) {
+            return values[r.nextInt(values.length)];
+        }
+
+        public long nextLong() {
+            return r.nextLong();
+        }
+
+        /** A shape of rank in [minRank, maxRank] with dimensions from 1 to the sweep's spatial bound. */
+        public Shape shape(int minRank, int maxRank) {
+            int rank = between(minRank, maxRank);
+            int[] dims = new int[rank];
+            int limit = rank <= 2 ? sweep.maxFeatures() : sweep.maxSpatial();
+            for (int i = 0; i < rank; i++) {
+                dims[i] = between(1, i == 0 && rank > 2 ? sweep.maxBatch() : limit);
+            }
+            return Shape.of(dims);
+        }
+    }
+
+    /** The collector {@link #register} fills. */
+    public static final class Db {
+        private final Sweep sweep;
+        private final Long replaySeed;
+        private final List<OpCase> cases = new ArrayList<>();
+        private int samplers;
+
+        Db(Sweep sweep, Long replaySeed) {
+            this.sweep = sweep;
+            this.replaySeed = replaySeed;
+        }
+
+        public Sweep sweep() {
+            return sweep;
+        }
+
+        /** Adds {@code sweep().samples()} random cases of {@code op} (one, drawn from the replay seed, on replay). */
+        public void sample(String op, Sampler sampler) {
+            int index = samplers++;
+            if (replaySeed != null) {
+                add(op, replaySeed, sampler);
+                return;
+            }
+            for (int i = 0; i < sweep.samples(); i++) {
+                long seed = CaseContext.mix(CaseContext.mix(op.hashCode() * 1_000_003L + index) + i) >>> 20;
+                add(op, seed, sampler);
+            }
+        }
+
+        private void add(String op, long seed, Sampler sampler) {
+            Sample s = sampler.draw(new Draw(sweep, seed));
+            cases.add(new OpCase(op, s.params(), seed, OpCase.Kind.SAMPLE, null, s.builder()));
+        }
+
+        /** Adds a named edge case. */
+        public void edge(String op, String params, OpCase.Builder builder) {
+            named(op, params, OpCase.Kind.EDGE, null, builder);
+        }
+
+        /** Adds a named edge case that only the full sweep runs (expensive on the reference). */
+        public void heavyEdge(String op, String params, OpCase.Builder builder) {
+            if (sweep.heavy()) {
+                edge(op, params, builder);
+            }
+        }
+
+        /** Adds an error case: it must be rejected with an IllegalArgumentException whose message has {@code expected}. */
+        public void error(String op, String params, String expected, OpCase.Builder builder) {
+            named(op, params, OpCase.Kind.ERROR, expected, builder);
+        }
+
+        private void named(String op, String params, OpCase.Kind kind, String expected, OpCase.Builder builder) {
+            long seed = CaseContext.mix((op + "/" + params).hashCode()) >>> 20;
+            if (replaySeed == null || replaySeed == seed) {
+                cases.add(new OpCase(op, params, seed, kind, expected, builder));
+            }
+        }
+    }
+
+    /** Every case of {@code sweep}; with a replay seed, the cases that seed produces. */
+    public static List<OpCase> cases(Sweep sweep, Long replaySeed) {
+        Db db = new Db(sweep, replaySeed);
+        register(db);
+        return List.copyOf(db.cases);
+    }
+
+    /** Registers every operator's cases, family by family. */
+    static void register(Db db) {
+        conv2d(db);
+        pool2d(db);
+        batchNorm(db);
+        activation(db);
+        prelu(db);
+        softmax(db);
+        dropout(db);
+        linear(db);
+        gemm(db);
+        loss(db);
+        l2Penalty(db);
+        optimizers(db);
+        elementwise(db);
+    }
+
+    // ---- Conv2d ---------------------------------------------------------------------------------------------
+
+    /** One convolution geometry, shared by the forward and both backwards. */
+    record ConvGeom(Conv2d conv, Shape x, Shape w, boolean bias) {
+        Shape y() {
+            return conv.outputShape(x, w);
+        }
+
+        @Override
+        public String toString() {
+            return "x" + x + " weight" + w + " stride" + conv.stride() + " padding" + conv.padding() + " dilation"
+                    + conv.dilation() + " groups=" + conv.groups() + (bias ? " bias" : " no bias");
+        }
+    }
+
+    static ConvGeom conv(int[] x, int[] w, int stride, int padding, int groups, boolean bias) {
+        return new ConvGeom(Conv2d.of(stride, padding).withGroups(groups), Shape.of(x), Shape.of(w), bias);
+    }
+
+    static ConvGeom drawConv(Draw d) {
+        Sweep s = d.sweep();
+        int kind = d.between(0, 3); // 0, 1: one group; 2: a few groups; 3: depthwise
+        int groups;
+        int cPerGroup;
+        int kPerGroup;
+        if (kind == 3) {
+            groups = d.between(2, s.maxChannels() + 1);
+            cPerGroup = 1;
+            kPerGroup = d.between(1, 2);
+        } else {
+            groups = kind == 2 ? d.between(2, 3) : 1;
+            cPerGroup = d.between(1, s.maxChannels());
+            kPerGroup = d.between(1, s.maxChannels());
+        }
+        Size2d kernel = Size2d.of(d.between(1, 5), d.between(1, 5));
+        Size2d stride = Size2d.of(d.between(1, 3), d.between(1, 3));
+        Size2d dilation = Size2d.of(d.chance(0.25) ? 2 : 1, d.chance(0.25) ? 2 : 1);
+        Size2d padding = Size2d.of(d.between(0, 2), d.between(0, 2));
+        int effH = dilation.h() * (kernel.h() - 1) + 1;
+        int effW = dilation.w() * (kernel.w() - 1) + 1;
+        int minH = Math.max(1, effH - 2 * padding.h());
+        int minW = Math.max(1, effW - 2 * padding.w());
+        int h = d.between(minH, Math.max(minH, s.maxSpatial()));
+        int w = d.between(minW, Math.max(minW, s.maxSpatial()));
+        Conv2d c = new Conv2d(stride, padding, dilation, groups);
+        return new ConvGeom(c, Shape.of(d.between(1, s.maxBatch()), groups * cPerGroup, h, w),
+                Shape.of(groups * kPerGroup, cPerGroup, kernel.h(), kernel.w()), d.chance(0.5));
+    }
+
+    static OpCase.Builder convForward(ConvGeom g) {
+        return ctx -> new Conv2d.Forward(g.conv(), ctx.input("x", g.x(), symmetric()),
+                ctx.input("weight", g.w(), symmetric()),
+                g.bias() ? ctx.input("bias", Shape.of(g.w().dim(0)), symmetric()) : null, ctx.output("y", g.y()));
+    }
+
+    static OpCase.Builder convBackwardData(ConvGeom g) {
+        return ctx -> new Conv2d.BackwardData(g.conv(), ctx.input("dy", g.y(), symmetric()),
+                ctx.input("weight", g.w(), symmetric()), ctx.output("dx", g.x()));
+    }
+
+    static OpCase.Builder convBackwardFilter(ConvGeom g) {
+        return ctx -> new Conv2d.BackwardFilter(g.conv(), ctx.input("x", g.x(), symmetric()),
+                ctx.input("dy", g.y(), symmetric()), ctx.output("dWeight", g.w()),
+                g.bias() ? ctx.output("dBias", Shape.of(g.w().dim(0))) : null);
+    }
+
+    static void convEdge(Db db, boolean heavy, String name, ConvGeom g) {
+        String p = name + ": " + g;
+        if (heavy) {
+            db.heavyEdge("Conv2d.Forward", p, convForward(g));
+            db.heavyEdge("Conv2d.BackwardData", p, convBackwardData(g));
+            db.heavyEdge("Conv2d.BackwardFilter", p, convBackwardFilter(g));
+        } else {
+            db.edge("Conv2d.Forward", p, convForward(g));
+            db.edge("Conv2d.BackwardData", p, convBackwardData(g));
+            db.edge("Conv2d.BackwardFilter", p, convBackwardFilter(g));
+        }
+    }
+
+    static void conv2d(Db db) {
+        db.sample("Conv2d.Forward", d -> {
+            ConvGeom g = drawConv(d);
+            return new Sample(g.toString(), convForward(g));
+        });
+        db.sample("Conv2d.BackwardData", d -> {
+            ConvGeom g = drawConv(d);
+            return new Sample(g.toString(), convBackwardData(g));
+        });
+        db.sample("Conv2d.BackwardFilter", d -> {
+            ConvGeom g = drawConv(d);
+            return new Sample(g.toString(), convBackwardFilter(g));
+        });
+
+        convEdge(db, false, "AlexNet conv1, batch 1", conv(new int[] {1, 3, 227, 227}, new int[] {96, 3, 11, 11},
+                4, 0, 1, true));
+        convEdge(db, false, "LeNet-5 C1", conv(new int[] {2, 1, 32, 32}, new int[] {6, 1, 5, 5}, 1, 0, 1, true));
+        convEdge(db, false, "LeNet-5 C3", conv(new int[] {2, 6, 14, 14}, new int[] {16, 6, 5, 5}, 1, 0, 1, true));
+        convEdge(db, false, "1x1", conv(new int[] {2, 5, 7, 9}, new int[] {3, 5, 1, 1}, 1, 0, 1, true));
+        convEdge(db, false, "depthwise 3x3 stride 2", conv(new int[] {2, 6, 9, 8}, new int[] {6, 1, 3, 3}, 2, 1, 6,
+                true));
+        convEdge(db, false, "AlexNet conv2 towers, fewer channels", conv(new int[] {1, 8, 27, 27},
+                new int[] {12, 4, 5, 5}, 1, 2, 2, true));
+        convEdge(db, false, "kernel = padded input", conv(new int[] {1, 2, 3, 3}, new int[] {3, 2, 5, 5}, 1, 1, 1,
+                true));
+        convEdge(db, false, "stride 3 > kernel 2", conv(new int[] {1, 2, 10, 9}, new int[] {2, 2, 2, 2}, 3, 0, 1,
+                false));
+        convEdge(db, false, "non-square kernel, stride, padding, dilation", new ConvGeom(new Conv2d(Size2d.of(2, 1),
+                Size2d.of(0, 2), Size2d.of(1, 2), 1), Shape.of(2, 3, 9, 6), Shape.of(4, 3, 2, 3), true));
+        convEdge(db, true, "AlexNet conv2, two towers", conv(new int[] {1, 96, 27, 27}, new int[] {256, 48, 5, 5},
+                1, 2, 2, true));
+
+        String f = "Conv2d.Forward";
+        db.error(f, "weight channels differ from x", "weight [2, 3, 3, 3]", ctx -> new Conv2d.Forward(
+                Conv2d.of(1, 0), ctx.input("x", Shape.of(1, 4, 5, 5), symmetric()),
+                ctx.input("weight", Shape.of(2, 3, 3, 3), symmetric()), null, ctx.output("y", Shape.of(1, 2, 3, 3))));
+        db.error(f, "groups=3 does not divide 4 channels", "groups=3", ctx -> new Conv2d.Forward(
+                Conv2d.of(1, 0).withGroups(3), ctx.input("x", Shape.of(1, 4, 5, 5), symmetric()),
+                ctx.input("weight", Shape.of(3, 1, 3, 3), symmetric()), null, ctx.output("y", Shape.of(1, 3, 3, 3))));
+        db.error(f, "kernel larger than padded input", "dilated kernel", ctx -> new Conv2d.Forward(
+                Conv2d.of(1, 0), ctx.input("x", Shape.of(1, 1, 3, 3), symmetric()),
+                ctx.input("weight", Shape.of(1, 1, 5, 5), symmetric()), null, ctx.output("y", Shape.of(1, 1, 1, 1))));
+        db.error(f, "dilation makes kernel larger than input", "dilated kernel", ctx -> new Conv2d.Forward(
+                Conv2d.of(1, 0).withDilation(Size2d.of(3)), ctx.input("x", Shape.of(1, 1, 5, 5), symmetric()),
+                ctx.input("weight", Shape.of(1, 1, 3, 3), symmetric()), null, ctx.output("y", Shape.of(1, 1, 1, 1))));
+        db.error(f, "x of rank 3", "x must be [N, C, H, W]", ctx -> new Conv2d.Forward(Conv2d.of(1, 0),
+                ctx.input("x", Shape.of(4, 5, 5), symmetric()), ctx.input("weight", Shape.of(2, 4, 3, 3), symmetric()),
+                null, ctx.output("y", Shape.of(1, 2, 3, 3))));
+        db.error(f, "y of the wrong shape", "'y'", ctx -> new Conv2d.Forward(Conv2d.of(1, 0),
+                ctx.input("x", Shape.of(1, 3, 5, 5), symmetric()), ctx.input("weight", Shape.of(2, 3, 3, 3), symmetric()),
+                null, ctx.output("y", Shape.of(1, 2, 4, 4))));
+        db.error(f, "bias of the wrong length", "'bias'", ctx -> new Conv2d.Forward(Conv2d.of(1, 0),
+                ctx.input("x", Shape.of(1, 3, 5, 5), symmetric()), ctx.input("weight", Shape.of(2, 3, 3, 3), symmetric()),
+                ctx.input("bias", Shape.of(3), symmetric()), ctx.output("y", Shape.of(1, 2, 3, 3))));
+        db.error(f, "float64 weight with float32 x", "'weight' is float64", ctx -> new Conv2d.Forward(
+                Conv2d.of(1, 0), ctx.input("x", Shape.of(1, 3, 5, 5), symmetric()),
+                ctx.input("weight", Shape.of(2, 3, 3, 3), DType.FLOAT64, symmetric()), null,
+                ctx.output("y", Shape.of(1, 2, 3, 3))));
+        db.error(f, "groups=0", "groups", ctx -> new Conv2d.Forward(Conv2d.of(1, 0).withGroups(0),
+                ctx.input("x", Shape.of(1, 3, 5, 5), symmetric()), ctx.input("weight", Shape.of(2, 3, 3, 3), symmetric()),
+                null, ctx.output("y", Shape.of(1, 2, 3, 3))));
+        db.error("Conv2d.BackwardData", "dy of the wrong shape", "'dy'", ctx -> new Conv2d.BackwardData(
+                Conv2d.of(2, 1), ctx.input("dy", Shape.of(1, 2, 5, 5), symmetric()),
+                ctx.input("weight", Shape.of(2, 3, 3, 3), symmetric()), ctx.output("dx", Shape.of(1, 3, 7, 7))));
+        db.error("Conv2d.BackwardData", "dx of rank 2", "x must be [N, C, H, W]", ctx -> new Conv2d.BackwardData(
+                Conv2d.of(1, 0), ctx.input("dy", Shape.of(1, 2, 3, 3), symmetric()),
+                ctx.input("weight", Shape.of(2, 3, 3, 3), symmetric()), ctx.output("dx", Shape.of(3, 25))));
+        db.error("Conv2d.BackwardFilter", "dBias of the wrong length", "'dBias'", ctx -> new Conv2d.BackwardFilter(
+                Conv2d.of(1, 0), ctx.input("x", Shape.of(1, 3, 5, 5), symmetric()),
+                ctx.input("dy", Shape.of(1, 2, 3, 3), symmetric()), ctx.output("dWeight", Shape.of(2, 3, 3, 3)),
+                ctx.output("dBias", Shape.of(3))));
+        db.error("Conv2d.BackwardFilter", "dy float64", "'dy' is float64", ctx -> new Conv2d.BackwardFilter(
+                Conv2d.of(1, 0), ctx.input("x", Shape.of(1, 3, 5, 5), symmetric()),
+                ctx.input("dy", Shape.of(1, 2, 3, 3), DType.FLOAT64, symmetric()),
+                ctx.output("dWeight", Shape.of(2, 3, 3, 3)), null));
+    }
+
+    // ---- Pool2d ---------------------------------------------------------------------------------------------
+
+    static Pool2d drawPool(Draw d, Pool2d.Mode mode) {
+        Size2d k = Size2d.of(d.between(1, 4), d.between(1, 4));
+        Size2d s = Size2d.of(d.between(1, 4), d.between(1, 4));
+        Size2d p = Size2d.of(d.between(0, k.h() / 2), d.between(0, k.w() / 2));
+        return new Pool2d(mode, k, s, p, d.chance(0.4), d.chance(0.5));
+    }
+
+    static Shape drawPoolInput(Draw d, Pool2d pool) {
+        Sweep s = d.sweep();
+        int minH = Math.max(1, pool.kernel().h() - 2 * pool.padding().h());
+        int minW = Math.max(1, pool.kernel().w() - 2 * pool.padding().w());
+        return Shape.of(d.between(1, s.maxBatch()), d.between(1, s.maxChannels() + 2),
+                d.between(minH, Math.max(minH, s.maxSpatial())), d.between(minW, Math.max(minW, s.maxSpatial())));
+    }
+
+    static String describe(Pool2d p, Shape x) {
+        return p.mode() + " x" + x + " kernel" + p.kernel() + " stride" + p.stride() + " padding" + p.padding()
+                + (p.ceilMode() ? " ceil" : " floor") + (p.mode() == Pool2d.Mode.AVG
+                        ? (p.countIncludePad() ? " countIncludePad" : " padding not counted") : "");
+    }
+
+    static OpCase.Builder poolForward(Pool2d p, Shape x, Dist dist) {
+        return ctx -> new Pool2d.Forward(p, ctx.input("x", x, dist), ctx.output("y", p.outputShape(x)));
+    }
+
+    static OpCase.Builder poolBackward(Pool2d p, Shape x, Dist dist) {
+        return ctx -> new Pool2d.Backward(p, ctx.input("x", x, dist), ctx.input("dy", p.outputShape(x), symmetric()),
+                ctx.output("dx", x));
+    }
+
+    static void poolEdge(Db db, String name, Pool2d p, Shape x, Dist dist) {
+        db.edge("Pool2d.Forward", name + ": " + describe(p, x), poolForward(p, x, dist));
+        db.edge("Pool2d.Backward", name + ": " + describe(p, x), poolBackward(p, x, dist));
+    }
+
+    static void pool2d(Db db) {
+        for (Pool2d.Mode mode : Pool2d.Mode.values()) {
+            db.sample("Pool2d.Forward", d -> {
+                Pool2d p = drawPool(d, mode);
+                Shape x = drawPoolInput(d, p);
+                return new Sample(describe(p, x), poolForward(p, x, symmetric()));
+            });
+            db.sample("Pool2d.Backward", d -> {
+                Pool2d p = drawPool(d, mode);
+                Shape x = drawPoolInput(d, p);
+                return new Sample(describe(p, x), poolBackward(p, x, symmetric()));
+            });
+        }
+        Shape lenet = Shape.of(2, 6, 28, 28);
+        poolEdge(db, "LeNet-5 S2", Pool2d.max(2, 2), lenet, symmetric());
+        poolEdge(db, "LeNet-5 S2", Pool2d.avg(2, 2), lenet, symmetric());
+        poolEdge(db, "AlexNet overlapping 3x3/2", Pool2d.max(3, 2), Shape.of(1, 5, 13, 13), symmetric());
+        poolEdge(db, "ties, first maximum wins", Pool2d.max(3, 2).withPadding(Size2d.of(1)), Shape.of(2, 3, 9, 8),
+                Dist.integers(0, 2));
+        poolEdge(db, "window = input", Pool2d.max(1, 1).withPadding(Size2d.of(0)), Shape.of(1, 1, 1, 1), symmetric());
+        poolEdge(db, "global window = input", new Pool2d(Pool2d.Mode.MAX, Size2d.of(5, 7), Size2d.of(1),
+                Size2d.of(0), false, true), Shape.of(2, 3, 5, 7), symmetric());
+        poolEdge(db, "global window = input", new Pool2d(Pool2d.Mode.AVG, Size2d.of(5, 7), Size2d.of(1),
+                Size2d.of(0), false, true), Shape.of(2, 3, 5, 7), symmetric());
+        poolEdge(db, "ceil mode keeps a partial window", Pool2d.max(3, 2).withCeilMode(true), Shape.of(1, 2, 6, 6),
+                symmetric());
+        poolEdge(db, "ceil mode, padding not counted", Pool2d.avg(3, 2).withPadding(Size2d.of(1)).withCeilMode(true)
+                .withCountIncludePad(false), Shape.of(1, 2, 6, 7), symmetric());
+        poolEdge(db, "padding counted", Pool2d.avg(3, 2).withPadding(Size2d.of(1)), Shape.of(1, 2, 7, 7),
+                symmetric());
+        poolEdge(db, "stride 3 > kernel 2", Pool2d.avg(2, 3), Shape.of(1, 2, 8, 10), symmetric());
+        db.edge("Pool2d.Forward", "NaN propagates: MAX x[2, 3, 6, 6] kernel 2 stride 2",
+                poolForward(Pool2d.max(2, 2), Shape.of(2, 3, 6, 6), symmetric().sprinkled(Double.NaN, 0.05)));
+
+        db.error("Pool2d.Forward", "kernel larger than padded input", "kernel", ctx -> new Pool2d.Forward(
+                Pool2d.max(3, 1), ctx.input("x", Shape.of(1, 1, 2, 2), symmetric()),
+                ctx.output("y", Shape.of(1, 1, 1, 1))));
+        db.error("Pool2d.Forward", "padding more than half the kernel", "padding", ctx -> new Pool2d.Forward(
+                Pool2d.max(3, 1).withPadding(Size2d.of(2)), ctx.input("x", Shape.of(1, 1, 5, 5), symmetric()),
+                ctx.output("y", Shape.of(1, 1, 7, 7))));
+        db.error("Pool2d.Forward", "x of rank 3", "x must be [N, C, H, W]", ctx -> new Pool2d.Forward(
+                Pool2d.max(2, 2), ctx.input("x", Shape.of(3, 4, 4), symmetric()), ctx.output("y", Shape.of(3, 2, 2))));
+        db.error("Pool2d.Forward", "y of the wrong shape", "'y'", ctx -> new Pool2d.Forward(Pool2d.max(2, 2),
+                ctx.input("x", Shape.of(1, 2, 4, 4), symmetric()), ctx.output("y", Shape.of(1, 2, 3, 3))));
+        db.error("Pool2d.Backward", "dx of the wrong shape", "'dx'", ctx -> new Pool2d.Backward(Pool2d.max(2, 2),
+                ctx.input("x", Shape.of(1, 2, 4, 4), symmetric()), ctx.input("dy", Shape.of(1, 2, 2, 2), symmetric()),
+                ctx.output("dx", Shape.of(1, 2, 4, 5))));
+        db.error("Pool2d.Backward", "dy of the wrong shape", "'dy'", ctx -> new Pool2d.Backward(Pool2d.avg(2, 2),
+                ctx.input("x", Shape.of(1, 2, 4, 4), symmetric()), ctx.input("dy", Shape.of(1, 2, 3, 3), symmetric()),
+                ctx.output("dx", Shape.of(1, 2, 4, 4))));
+    }
+
+    // ---- BatchNorm ------------------------------------------------------------------------------------------
+
+    static final Dist BN_X = Dist.uniform(-2, 2).channelOffsets(3);
+    static final Dist GAMMA = Dist.uniform(0.5, 1.5);
+    static final Dist VARIANCE = Dist.uniform(0.5, 2);
+
+    static Shape drawBnInput(Draw d) {
+        Sweep s = d.sweep();
+        int c = d.between(1, s.maxChannels() + 2);
+        if (d.chance(0.3)) {
+            return Shape.of(d.between(2, s.maxFeatures()), c);
+        }
+        return Shape.of(d.between(1, s.maxBatch()), c, d.between(1, s.maxSpatial()), d.between(2, s.maxSpatial()));
+    }
+
+    static OpCase.Builder bnTraining(BatchNorm bn, Shape x, Dist dist) {
+        Shape c = Shape.of(x.dim(1));
+        return ctx -> new BatchNorm.ForwardTraining(bn, ctx.input("x", x, dist), ctx.input("gamma", c, GAMMA),
+                ctx.input("beta", c, symmetric()), ctx.inOut("runningMean", c, symmetric()),
+                ctx.inOut("runningVar", c, VARIANCE), ctx.output("y", x), ctx.output("savedMean", c),
+                ctx.output("savedInvStd", c));
+    }
+
+    static OpCase.Builder bnInference(BatchNorm bn, Shape x, Dist dist) {
+        Shape c = Shape.of(x.dim(1));
+        return ctx -> new BatchNorm.ForwardInference(bn, ctx.input("x", x, dist), ctx.input("gamma", c, GAMMA),
+                ctx.input("beta", c, symmetric()), ctx.input("runningMean", c, symmetric()),
+                ctx.input("runningVar", c, VARIANCE), ctx.output("y", x));
+    }
+
+    /** The backward with {@code savedMean} and {@code savedInvStd} computed from x, as the training forward saves. */
+    static OpCase.Builder bnBackward(BatchNorm bn, Shape x, Dist dist) {
+        int channels = x.dim(1);
+        int inner = x.strideOf(1);
+        Shape c = Shape.of(channels);
+        return ctx -> {
+            double[] xv = ctx.draw("x", x, dist);
+            double[] sum = new double[channels];
+            double[] count = new double[channels];
+            for (int i = 0; i < xv.length; i++) {
+                xv[i] = (float) xv[i];
+                sum[(i / inner) % channels] += xv[i];
+                count[(i / inner) % channels]++;
+            }
+            double[] mean = new double[channels];
+            double[] var = new double[channels];
+            for (int k = 0; k < channels; k++) {
+                mean[k] = sum[k] / count[k];
+            }
+            for (int i = 0; i < xv.length; i++) {
+                double dv = xv[i] - mean[(i / inner) % channels];
+                var[(i / inner) % channels] += dv * dv;
+            }
+            double[] invStd = new double[channels];
+            for (int k = 0; k < channels; k++) {
+                invStd[k] = 1 / Math.sqrt(var[k] / count[k] + bn.epsilon());
+            }
+            return new BatchNorm.Backward(bn, ctx.input("x", x, xv), ctx.input("dy", x, symmetric()),
+                    ctx.input("gamma", c, GAMMA), ctx.input("savedMean", c, mean), ctx.input("savedInvStd", c, invStd),
+                    ctx.output("dx", x), ctx.output("dGamma", c), ctx.output("dBeta", c));
+        };
+    }
+
+    static BatchNorm drawBn(Draw d) {
+        return new BatchNorm(d.pick(1e-5, 1e-3), d.pick(0.1, 0.5, 0, 1));
+    }
+
+    static void batchNorm(Db db) {
+        db.sample("BatchNorm.ForwardTraining", d -> {
+            BatchNorm bn = drawBn(d);
+            Shape x = drawBnInput(d);
+            return new Sample("x" + x + " " + bn, bnTraining(bn, x, BN_X));
+        });
+        db.sample("BatchNorm.ForwardInference", d -> {
+            BatchNorm bn = drawBn(d);
+            Shape x = drawBnInput(d);
+            return new Sample("x" + x + " " + bn, bnInference(bn, x, BN_X));
+        });
+        db.sample("BatchNorm.Backward", d -> {
+            BatchNorm bn = drawBn(d);
+            Shape x = drawBnInput(d);
+            return new Sample("x" + x + " " + bn, bnBackward(bn, x, BN_X));
+        });
+        BatchNorm def = BatchNorm.defaults();
+        record BnEdge(String name, Shape x, Dist dist) {
+        }
+        for (BnEdge e : List.of(new BnEdge("batch 1, 4-D", Shape.of(1, 3, 4, 5), BN_X),
+                new BnEdge("BatchNorm1d [N, C]", Shape.of(5, 7), BN_X),
+                new BnEdge("two values per channel", Shape.of(2, 3), BN_X),
+                new BnEdge("mean 100, std 1 (stable variance)", Shape.of(4, 3, 5, 5), Dist.normal(100, 1)),
+                new BnEdge("seed 002 CNN layer, batch 8", Shape.of(8, 32, 6, 6), BN_X))) {
+            String p = e.name() + ": x" + e.x() + " " + def;
+            db.edge("BatchNorm.ForwardTraining", p, bnTraining(def, e.x(), e.dist()));
+            db.edge("BatchNorm.ForwardInference", p, bnInference(def, e.x(), e.dist()));
+            db.edge("BatchNorm.Backward", p, bnBackward(def, e.x(), e.dist()));
+        }
+        Shape c3 = Shape.of(3);
+        db.error("BatchNorm.ForwardTraining", "one value per channel", "more than 1", ctx ->
+                new BatchNorm.ForwardTraining(def, ctx.input("x", Shape.of(1, 3), symmetric()), ctx.input("gamma", c3,
+                        GAMMA), ctx.input("beta", c3, symmetric()), ctx.inOut("runningMean", c3, symmetric()),
+                        ctx.inOut("runningVar", c3, VARIANCE), ctx.output("y", Shape.of(1, 3)),
+                        ctx.output("savedMean", c3), ctx.output("savedInvStd", c3)));
+        db.error("BatchNorm.ForwardTraining", "x of rank 3", "'x' must have rank 2 or 4", ctx ->
+                new BatchNorm.ForwardTraining(def, ctx.input("x", Shape.of(2, 3, 4), symmetric()), ctx.input("gamma", c3,
+                        GAMMA), ctx.input("beta", c3, symmetric()), ctx.inOut("runningMean", c3, symmetric()),
+                        ctx.inOut("runningVar", c3, VARIANCE), ctx.output("y", Shape.of(2, 3, 4)),
+                        ctx.output("savedMean", c3), ctx.output("savedInvStd", c3)));
+        db.error("BatchNorm.ForwardTraining", "gamma of the wrong length", "'gamma'", ctx ->
+                new BatchNorm.ForwardTraining(def, ctx.input("x", Shape.of(2, 3), symmetric()),
+                        ctx.input("gamma", Shape.of(4), GAMMA), ctx.input("beta", c3, symmetric()),
+                        ctx.inOut("runningMean", c3, symmetric()), ctx.inOut("runningVar", c3, VARIANCE),
+                        ctx.output("y", Shape.of(2, 3)), ctx.output("savedMean", c3), ctx.output("savedInvStd", c3)));
+        db.error("BatchNorm.ForwardTraining", "momentum 1.5", "momentum", ctx ->
+                new BatchNorm.ForwardTraining(new BatchNorm(1e-5, 1.5), ctx.input("x", Shape.of(2, 3), symmetric()),
+                        ctx.input("gamma", c3, GAMMA), ctx.input("beta", c3, symmetric()),
+                        ctx.inOut("runningMean", c3, symmetric()), ctx.inOut("runningVar", c3, VARIANCE),
+                        ctx.output("y", Shape.of(2, 3)), ctx.output("savedMean", c3), ctx.output("savedInvStd", c3)));
+        db.error("BatchNorm.ForwardInference", "runningVar float64", "'runningVar' is float64", ctx ->
+                new BatchNorm.ForwardInference(def, ctx.input("x", Shape.of(2, 3), symmetric()), ctx.input("gamma", c3,
+                        GAMMA), ctx.input("beta", c3, symmetric()), ctx.input("runningMean", c3, symmetric()),
+                        ctx.input("runningVar", c3, DType.FLOAT64, VARIANCE), ctx.output("y", Shape.of(2, 3))));
+        db.error("BatchNorm.Backward", "dBeta of the wrong length", "'dBeta'", ctx ->
+                new BatchNorm.Backward(def, ctx.input("x", Shape.of(2, 3), symmetric()), ctx.input("dy", Shape.of(2, 3),
+                        symmetric()), ctx.input("gamma", c3, GAMMA), ctx.input("savedMean", c3, symmetric()),
+                        ctx.input("savedInvStd", c3, VARIANCE), ctx.output("dx", Shape.of(2, 3)),
+                        ctx.output("dGamma", c3), ctx.output("dBeta", Shape.of(2))));
+        db.error("BatchNorm.Backward", "dGamma and dBeta one tensor", "share memory", ctx -> {
+            Tensor both = ctx.output("dGamma", c3);
+            return new BatchNorm.Backward(def, ctx.input("x", Shape.of(2, 3), symmetric()), ctx.input("dy",
+                    Shape.of(2, 3), symmetric()), ctx.input("gamma", c3, GAMMA), ctx.input("savedMean", c3,
+                    symmetric()), ctx.input("savedInvStd", c3, VARIANCE), ctx.output("dx", Shape.of(2, 3)), both, both);
+        });
+    }
+
+    // ---- Activation, PReLU ----------------------------------------------------------------------------------
+
+    /** The activation on the host, in double, as the forward defines it. */
+    static double activate(Activation a, double x) {
+        return switch (a.kind()) {
+            case RELU -> Math.max(x, 0);
+            case LEAKY_RELU -> x > 0 ? x : a.alpha() * x;
+            case ELU -> x > 0 ? x : a.alpha() * Math.expm1(x);
+            case SIGMOID -> 1 / (1 + Math.exp(-x));
+            case TANH -> Math.tanh(x);
+        };
+    }
+
+    static Activation drawActivation(Draw d, Activation.Kind kind) {
+        return switch (kind) {
+            case RELU -> Activation.relu();
+            case LEAKY_RELU -> Activation.leakyRelu(d.pick(0.01, 0.2, 1.5));
+            case ELU -> Activation.elu(d.pick(1.0, 0.5));
+            case SIGMOID -> Activation.sigmoid();
+            case TANH -> Activation.tanh();
+        };
+    }
+
+    static OpCase.Builder actForward(Activation a, Shape s, Dist dist) {
+        return ctx -> new Activation.Forward(a, ctx.input("x", s, dist), ctx.output("y", s));
+    }
+
+    /** The backward, with {@code y = f(x)} computed on the host. */
+    static OpCase.Builder actBackward(Activation a, Shape s, Dist dist) {
+        return ctx -> {
+            double[] x = ctx.draw("x", s, dist);
+            double[] y = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) x[i];
+                y[i] = activate(a, x[i]);
+            }
+            return new Activation.Backward(a, ctx.input("x", s, x), ctx.input("y", s, y),
+                    ctx.input("dy", s, symmetric()), ctx.output("dx", s));
+        };
+    }
+
+    static final Dist AWAY_FROM_KINK = Dist.awayFromZero(1e-3, 4);
+
+    static void activation(Db db) {
+        for (Activation.Kind kind : Activation.Kind.values()) {
+            db.sample("Activation.Forward", d -> {
+                Activation a = drawActivation(d, kind);
+                Shape s = d.shape(1, 4);
+                return new Sample(a + " x" + s, actForward(a, s, AWAY_FROM_KINK));
+            });
+            db.sample("Activation.Backward", d -> {
+                Activation a = drawActivation(d, kind);
+                Shape s = d.shape(1, 4);
+                return new Sample(a + " x" + s, actBackward(a, s, AWAY_FROM_KINK));
+            });
+        }
+        Shape s = Shape.of(2, 3, 5, 7);
+        for (Activation a : List.of(Activation.relu(), Activation.leakyRelu(0.01), Activation.elu(1.0))) {
+            db.edge("Activation.Forward", "exact zeros: " + a + " x" + s, actForward(a, s, Dist.integers(-1, 1)));
+            db.edge("Activation.Backward", "gradient at the kink x = 0: " + a + " x" + s,
+                    actBackward(a, s, Dist.integers(-1, 1)));
+        }
+        for (Activation a : List.of(Activation.sigmoid(), Activation.tanh(), Activation.elu(1.0))) {
+            db.edge("Activation.Forward", "saturation |x| <= 100: " + a + " x" + s,
+                    actForward(a, s, Dist.uniform(-100, 100)));
+            db.edge("Activation.Backward", "saturation |x| <= 100: " + a + " x" + s,
+                    actBackward(a, s, Dist.uniform(-100, 100)));
+        }
+        for (Activation.Kind kind : Activation.Kind.values()) {
+            Activation a = new Activation(kind, kind == Activation.Kind.LEAKY_RELU ? 0.01 : 1.0);
+            db.edge("Activation.Forward", "NaN propagates: " + a + " x[37]", actForward(a, Shape.of(37),
+                    symmetric().sprinkled(Double.NaN, 0.2)));
+        }
+        Shape s3 = Shape.of(3, 4);
+        db.error("Activation.Forward", "y of the wrong shape", "'y'", ctx -> new Activation.Forward(
+                Activation.relu(), ctx.input("x", s3, symmetric()), ctx.output("y", Shape.of(4, 3))));
+        db.error("Activation.Forward", "y float64", "'y' is float64", ctx -> new Activation.Forward(
+                Activation.tanh(), ctx.input("x", s3, symmetric()), ctx.output("y", s3, DType.FLOAT64)));
+        db.error("Activation.Forward", "y is x (outputs must not alias inputs)", "output 'y'", ctx -> {
+            var x = ctx.input("x", s3, symmetric());
+            return new Activation.Forward(Activation.relu(), x, x);
+        });
+        db.error("Activation.Forward", "y is a view of x", "output 'y'", ctx -> {
+            var x = ctx.input("x", s3, symmetric());
+            return new Activation.Forward(Activation.relu(), x, x.reshape(s3));
+        });
+        db.error("Activation.Forward", "alpha NaN", "alpha", ctx -> new Activation.Forward(
+                Activation.leakyRelu(Double.NaN), ctx.input("x", s3, symmetric()), ctx.output("y", s3)));
+        db.error("Activation.Backward", "dy of the wrong shape", "'dy'", ctx -> new Activation.Backward(
+                Activation.sigmoid(), ctx.input("x", s3, symmetric()), ctx.input("y", s3, symmetric()),
+                ctx.input("dy", Shape.of(12), symmetric()), ctx.output("dx", s3)));
+    }
+
+    static OpCase.Builder preluForward(Shape x, int slopes) {
+        return ctx -> new Prelu.Forward(ctx.input("x", x, AWAY_FROM_KINK), ctx.input("weight", Shape.of(slopes),
+                Dist.uniform(-0.5, 1.5)), ctx.output("y", x));
+    }
+
+    static OpCase.Builder preluBackward(Shape x, int slopes, Dist dist) {
+        return ctx -> new Prelu.Backward(ctx.input("x", x, dist), ctx.input("weight", Shape.of(slopes),
+                Dist.uniform(-0.5, 1.5)), ctx.input("dy", x, symmetric()), ctx.output("dx", x),
+                ctx.output("dWeight", Shape.of(slopes)));
+    }
+
+    static void prelu(Db db) {
+        db.sample("Prelu.Forward", d -> {
+            Shape x = d.shape(1, 4);
+            int slopes = x.rank() >= 2 && d.chance(0.6) ? x.dim(1) : 1;
+            return new Sample("x" + x + " slopes=" + slopes, preluForward(x, slopes));
+        });
+        db.sample("Prelu.Backward", d -> {
+            Shape x = d.shape(1, 4);
+            int slopes = x.rank() >= 2 && d.chance(0.6) ? x.dim(1) : 1;
+            return new Sample("x" + x + " slopes=" + slopes, preluBackward(x, slopes, AWAY_FROM_KINK));
+        });
+        db.edge("Prelu.Forward", "one slope per channel: x[2, 6, 5, 5]", preluForward(Shape.of(2, 6, 5, 5), 6));
+        db.edge("Prelu.Forward", "one shared slope, rank 1: x[7]", preluForward(Shape.of(7), 1));
+        db.edge("Prelu.Backward", "one slope per channel: x[2, 6, 5, 5]",
+                preluBackward(Shape.of(2, 6, 5, 5), 6, AWAY_FROM_KINK));
+        db.edge("Prelu.Backward", "gradient at x = 0: x[3, 4, 3]", preluBackward(Shape.of(3, 4, 3), 4,
+                Dist.integers(-1, 1)));
+        db.error("Prelu.Forward", "3 slopes for 4 channels", "weight [3]", ctx -> new Prelu.Forward(
+                ctx.input("x", Shape.of(2, 4), symmetric()), ctx.input("weight", Shape.of(3), symmetric()),
+                ctx.output("y", Shape.of(2, 4))));
+        db.error("Prelu.Forward", "weight of rank 2", "'weight' must have rank 1", ctx -> new Prelu.Forward(
+                ctx.input("x", Shape.of(2, 4), symmetric()), ctx.input("weight", Shape.of(1, 4), symmetric()),
+                ctx.output("y", Shape.of(2, 4))));
+        db.error("Prelu.Backward", "dWeight of the wrong length", "'dWeight'", ctx -> new Prelu.Backward(
+                ctx.input("x", Shape.of(2, 4), symmetric()), ctx.input("weight", Shape.of(4), symmetric()),
+                ctx.input("dy", Shape.of(2, 4), symmetric()), ctx.output("dx", Shape.of(2, 4)),
+                ctx.output("dWeight", Shape.of(1))));
+    }
+
+    // ---- Softmax, Dropout -----------------------------------------------------------------------------------
+
+    /** Softmax or log-softmax over axis 1 on the host, rows stabilised by their maximum. */
+    static double[] softmaxOnHost(double[] x, Shape s, boolean log) {
+        int c = s.dim(1);
+        int inner = s.strideOf(1);
+        double[] y = new double[x.length];
+        for (int outer = 0; outer < x.length / (c * inner); outer++) {
+            for (int in = 0; in < inner; in++) {
+                int base = outer * c * inner + in;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int k = 0; k < c; k++) {
+                    max = Math.max(max, x[base + k * inner]);
+                }
+                double sum = 0;
+                for (int k = 0; k < c; k++) {
+                    sum += Math.exp(x[base + k * inner] - max);
+                }
+                for (int k = 0; k < c; k++) {
+                    double v = x[base + k * inner] - max;
+                    y[base + k * inner] = log ? v - Math.log(sum) : Math.exp(v) / sum;
+                }
+            }
+        }
+        return y;
+    }
+
+    static OpCase.Builder softmaxForward(Softmax sm, Shape s, Dist dist) {
+        return ctx -> new Softmax.Forward(sm, ctx.input("x", s, dist), ctx.output("y", s));
+    }
+
+    /** The backward, with {@code y} the host softmax of random logits. */
+    static OpCase.Builder softmaxBackward(Softmax sm, Shape s, Dist dist) {
+        return ctx -> new Softmax.Backward(sm, ctx.input("y", s, softmaxOnHost(ctx.draw("x", s, dist), s, sm.log())),
+                ctx.input("dy", s, symmetric()), ctx.output("dx", s));
+    }
+
+    static void softmax(Db db) {
+        for (Softmax sm : List.of(Softmax.softmax(), Softmax.logSoftmax())) {
+            db.sample("Softmax.Forward", d -> {
+                Shape s = d.shape(2, 4);
+                return new Sample(sm + " x" + s, softmaxForward(sm, s, Dist.uniform(-5, 5)));
+            });
+            db.sample("Softmax.Backward", d -> {
+                Shape s = d.shape(2, 4);
+                return new Sample(sm + " x" + s, softmaxBackward(sm, s, Dist.uniform(-5, 5)));
+            });
+            record SmEdge(String name, Shape s, Dist dist) {
+            }
+            for (SmEdge e : List.of(new SmEdge("logits up to 1e4", Shape.of(3, 10), Dist.uniform(-1e4, 1e4)),
+                    new SmEdge("one class", Shape.of(4, 1), symmetric()),
+                    new SmEdge("4-D, over channels", Shape.of(2, 5, 3, 4), Dist.uniform(-3, 3)),
+                    new SmEdge("equal logits", Shape.of(2, 6), Dist.constant(3)))) {
+                db.edge("Softmax.Forward", e.name() + ": " + sm + " x" + e.s(), softmaxForward(sm, e.s(), e.dist()));
+                db.edge("Softmax.Backward", e.name() + ": " + sm + " x" + e.s(), softmaxBackward(sm, e.s(), e.dist()));
+            }
+        }
+        db.error("Softmax.Forward", "x of rank 1", "'x' must have rank at least 2", ctx -> new Softmax.Forward(
+                Softmax.softmax(), ctx.input("x", Shape.of(5), symmetric()), ctx.output("y", Shape.of(5))));
+        db.error("Softmax.Forward", "y of the wrong shape", "'y'", ctx -> new Softmax.Forward(Softmax.logSoftmax(),
+                ctx.input("x", Shape.of(2, 5), symmetric()), ctx.output("y", Shape.of(5, 2))));
+        db.error("Softmax.Backward", "dy of the wrong shape", "'dy'", ctx -> new Softmax.Backward(Softmax.softmax(),
+                ctx.input("y", Shape.of(2, 5), symmetric()), ctx.input("dy", Shape.of(2, 4), symmetric()),
+                ctx.output("dx", Shape.of(2, 5))));
+    }
+
+    static void dropout(Db db) {
+        db.sample("Dropout.Forward", d -> {
+            Dropout p = new Dropout(d.pick(0.1, 0.25, 0.5, 0.8), d.nextLong() >>> 16);
+            Shape s = d.shape(1, 4);
+            return new Sample("x" + s + " " + p, ctx -> new Dropout.Forward(p, ctx.input("x", s, symmetric()),
+                    ctx.output("y", s)));
+        });
+        db.sample("Dropout.Backward", d -> {
+            Dropout p = new Dropout(d.pick(0.1, 0.25, 0.5, 0.8), d.nextLong() >>> 16);
+            Shape s = d.shape(1, 4);
+            return new Sample("dy" + s + " " + p, ctx -> new Dropout.Backward(p, ctx.input("dy", s, symmetric()),
+                    ctx.output("dx", s)));
+        });
+        Shape s = Shape.of(3, 5, 7);
+        for (double p : new double[] {0, 1, 0.5}) {
+            Dropout dr = new Dropout(p, 42);
+            db.edge("Dropout.Forward", "x" + s + " " + dr, ctx -> new Dropout.Forward(dr, ctx.input("x", s,
+                    symmetric()), ctx.output("y", s)));
+            db.edge("Dropout.Backward", "dy" + s + " " + dr, ctx -> new Dropout.Backward(dr, ctx.input("dy", s,
+                    symmetric()), ctx.output("dx", s)));
+        }
+        db.error("Dropout.Forward", "p = 1.5", "p must be in", ctx -> new Dropout.Forward(new Dropout(1.5, 1),
+                ctx.input("x", s, symmetric()), ctx.output("y", s)));
+        db.error("Dropout.Forward", "y of the wrong shape", "'y'", ctx -> new Dropout.Forward(new Dropout(0.5, 1),
+                ctx.input("x", s, symmetric()), ctx.output("y", Shape.of(105))));
+        db.error("Dropout.Backward", "dx of the wrong shape", "'dx'", ctx -> new Dropout.Backward(new Dropout(0.5, 1),
+                ctx.input("dy", s, symmetric()), ctx.output("dx", Shape.of(3, 7, 5))));
+    }
+
+    // ---- Linear, Gemm ---------------------------------------------------------------------------------------
+
+    static OpCase.Builder linearForward(int n, int in, int out, boolean bias) {
+        return ctx -> new Linear.Forward(ctx.input("x", Shape.of(n, in), symmetric()),
+                ctx.input("weight", Shape.of(out, in), symmetric()),
+                bias ? ctx.input("bias", Shape.of(out), symmetric()) : null, ctx.output("y", Shape.of(n, out)));
+    }
+
+    static OpCase.Builder linearBackwardData(int n, int in, int out) {
+        return ctx -> new Linear.BackwardData(ctx.input("dy", Shape.of(n, out), symmetric()),
+                ctx.input("weight", Shape.of(out, in), symmetric()), ctx.output("dx", Shape.of(n, in)));
+    }
+
+    static OpCase.Builder linearBackwardWeights(int n, int in, int out, boolean bias) {
+        return ctx -> new Linear.BackwardWeights(ctx.input("x", Shape.of(n, in), symmetric()),
+                ctx.input("dy", Shape.of(n, out), symmetric()), ctx.output("dWeight", Shape.of(out, in)),
+                bias ? ctx.output("dBias", Shape.of(out)) : null);
+    }
+
+    static String linear(int n, int in, int out, boolean bias) {
+        return "N=" + n + " in=" + in + " out=" + out + (bias ? " bias" : " no bias");
+    }
+
+    static void linear(Db db) {
+        db.sample("Linear.Forward", d -> {
+            int n = d.between(1, d.sweep().maxBatch() + 3);
+            int in = d.between(1, d.sweep().maxFeatures());
+            int out = d.between(1, d.sweep().maxFeatures());
+            boolean bias = d.chance(0.6);
+            return new Sample(linear(n, in, out, bias), linearForward(n, in, out, bias));
+        });
+        db.sample("Linear.BackwardData", d -> {
+            int n = d.between(1, d.sweep().maxBatch() + 3);
+            int in = d.between(1, d.sweep().maxFeatures());
+            int out = d.between(1, d.sweep().maxFeatures());
+            return new Sample(linear(n, in, out, false), linearBackwardData(n, in, out));
+        });
+        db.sample("Linear.BackwardWeights", d -> {
+            int n = d.between(1, d.sweep().maxBatch() + 3);
+            int in = d.between(1, d.sweep().maxFeatures());
+            int out = d.between(1, d.sweep().maxFeatures());
+            boolean bias = d.chance(0.6);
+            return new Sample(linear(n, in, out, bias), linearBackwardWeights(n, in, out, bias));
+        });
+        int[][] layers = {{4, 400, 120}, {4, 120, 84}, {4, 84, 10}, {1, 1, 1}, {1, 9216, 3}};
+        String[] names = {"LeNet-5 F5", "LeNet-5 F6", "LeNet-5 output", "1 x 1", "AlexNet fc6 fan-in, 3 outputs"};
+        for (int i = 0; i < layers.length; i++) {
+            int[] l = layers[i];
+            String p = names[i] + ": " + linear(l[0], l[1], l[2], true);
+            db.edge("Linear.Forward", p, linearForward(l[0], l[1], l[2], true));
+            db.edge("Linear.BackwardData", p, linearBackwardData(l[0], l[1], l[2]));
+            db.edge("Linear.BackwardWeights", p, linearBackwardWeights(l[0], l[1], l[2], true));
+        }
+        db.error("Linear.Forward", "features differ", "weight [3, 4] expects 4", ctx -> new Linear.Forward(
+                ctx.input("x", Shape.of(2, 5), symmetric()), ctx.input("weight", Shape.of(3, 4), symmetric()), null,
+                ctx.output("y", Shape.of(2, 3))));
+        db.error("Linear.Forward", "x of rank 3", "x must be [N, IN]", ctx -> new Linear.Forward(
+                ctx.input("x", Shape.of(2, 2, 2), symmetric()), ctx.input("weight", Shape.of(3, 4), symmetric()), null,
+                ctx.output("y", Shape.of(2, 3))));
+        db.error("Linear.Forward", "bias of the wrong length", "'bias'", ctx -> new Linear.Forward(
+                ctx.input("x", Shape.of(2, 4), symmetric()), ctx.input("weight", Shape.of(3, 4), symmetric()),
+                ctx.input("bias", Shape.of(4), symmetric()), ctx.output("y", Shape.of(2, 3))));
+        db.error("Linear.Forward", "y of the wrong shape", "'y'", ctx -> new Linear.Forward(
+                ctx.input("x", Shape.of(2, 4), symmetric()), ctx.input("weight", Shape.of(3, 4), symmetric()), null,
+                ctx.output("y", Shape.of(3, 2))));
+        db.error("Linear.BackwardData", "dy of the wrong shape", "'dy'", ctx -> new Linear.BackwardData(
+                ctx.input("dy", Shape.of(2, 4), symmetric()), ctx.input("weight", Shape.of(3, 4), symmetric()),
+                ctx.output("dx", Shape.of(2, 4))));
+        db.error("Linear.BackwardWeights", "dBias of the wrong length", "'dBias'", ctx -> new Linear.BackwardWeights(
+                ctx.input("x", Shape.of(2, 4), symmetric()), ctx.input("dy", Shape.of(2, 3), symmetric()),
+                ctx.output("dWeight", Shape.of(3, 4)), ctx.output("dBias", Shape.of(2))));
+    }
+
+    static OpCase.Builder gemm(Gemm g, int m, int n, int k) {
+        Shape a = g.transA() ? Shape.of(k, m) : Shape.of(m, k);
+        Shape b = g.transB() ? Shape.of(n, k) : Shape.of(k, n);
+        Shape c = Shape.of(m, n);
+        // With beta = 0 the old c must not be read: it stays a NaN-poisoned output.
+        return ctx -> new Gemm.Run(g, ctx.input("a", a, symmetric()), ctx.input("b", b, symmetric()),
+                g.beta() == 0 ? ctx.output("c", c) : ctx.inOut("c", c, symmetric()));
+    }
+
+    static void gemm(Db db) {
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                db.sample("Gemm.Run", d -> {
+                    Gemm g = new Gemm(ta, tb, d.pick(1, -0.5, 2.5), d.pick(0, 0, 1, 0.3, -2));
+                    int m = d.between(1, d.sweep().maxFeatures());
+                    int n = d.between(1, d.sweep().maxFeatures());
+                    int k = d.between(1, d.sweep().maxFeatures());
+                    return new Sample(g + " M=" + m + " N=" + n + " K=" + k, gemm(g, m, n, k));
+                });
+                Gemm g = new Gemm(ta, tb, 1, 0);
+                db.edge("Gemm.Run", "LeNet-5 F5 as GEMM: " + g + " M=4 N=120 K=400", gemm(g, 4, 120, 400));
+            }
+        }
+        db.edge("Gemm.Run", "1 x 1 x 1", gemm(Gemm.plain(), 1, 1, 1));
+        db.edge("Gemm.Run", "long inner product K=4099", gemm(new Gemm(true, false, 1, 0), 1, 1, 4099));
+        db.edge("Gemm.Run", "alpha=0 beta=1 leaves c", gemm(new Gemm(false, false, 0, 1), 3, 5, 7));
+        db.edge("Gemm.Run", "alpha=0 beta=0 zeroes c", gemm(new Gemm(false, false, 0, 0), 3, 5, 7));
+        db.error("Gemm.Run", "inner dimensions differ", "inner dimensions differ", ctx -> new Gemm.Run(Gemm.plain(),
+                ctx.input("a", Shape.of(2, 3), symmetric()), ctx.input("b", Shape.of(4, 2), symmetric()),
+                ctx.output("c", Shape.of(2, 2))));
+        db.error("Gemm.Run", "a of rank 3", "must both have rank 2", ctx -> new Gemm.Run(Gemm.plain(),
+                ctx.input("a", Shape.of(2, 3, 1), symmetric()), ctx.input("b", Shape.of(3, 2), symmetric()),
+                ctx.output("c", Shape.of(2, 2))));
+        db.error("Gemm.Run", "c of the wrong shape", "'c'", ctx -> new Gemm.Run(new Gemm(true, true, 1, 0),
+                ctx.input("a", Shape.of(3, 2), symmetric()), ctx.input("b", Shape.of(4, 3), symmetric()),
+                ctx.output("c", Shape.of(4, 2))));
+        db.error("Gemm.Run", "alpha NaN", "alpha", ctx -> new Gemm.Run(new Gemm(false, false, Double.NaN, 0),
+                ctx.input("a", Shape.of(2, 3), symmetric()), ctx.input("b", Shape.of(3, 2), symmetric()),
+                ctx.output("c", Shape.of(2, 2))));
+    }
+
+    // ---- Loss, L2Penalty ------------------------------------------------------------------------------------
+
+    /** Builds input and target for {@code loss}; MAE's input differs from its target by at least 1e-3. */
+    static OpCase.Builder lossCase(Loss loss, Shape s, Dist input, Dist target, boolean backward) {
+        return ctx -> {
+            var t = ctx.input("target", s, target);
+            double[] in = ctx.draw("input", s, input);
+            if (loss.kind() == Loss.Kind.MAE && input != TIES) {
+                double[] tv = t.toDoubleArray();
+                for (int i = 0; i < in.length; i++) {
+                    in[i] = tv[i] + Math.copySign(1e-3 + Math.abs(in[i]), in[i]);
+                }
+            } else if (input == TIES) {
+                in = t.toDoubleArray();
+            }
+            var x = ctx.input("input", s, in);
+            return backward ? new Loss.Backward(loss, x, t, ctx.output("dInput", s))
+                    : new Loss.Forward(loss, x, t, ctx.output("loss", Shape.scalar()));
+        };
+    }
+
+    /** Marks MAE's edge case where input equals target (gradient sign(0) = 0). */
+    static final Dist TIES = Dist.constant(0);
+
+    static Sample drawLoss(Draw d, Loss.Kind kind, boolean backward) {
+        Sweep sw = d.sweep();
+        return switch (kind) {
+            case SOFTMAX_CROSS_ENTROPY -> {
+                Shape s = Shape.of(d.between(1, sw.maxBatch() + 3), d.between(1, sw.maxFeatures()));
+                boolean hard = d.chance(0.6);
+                Loss l = Loss.softmaxCrossEntropy();
+                yield new Sample(l + " input" + s + (hard ? " one-hot" : " soft") + " targets",
+                        lossCase(l, s, Dist.uniform(-4, 4), hard ? Dist.oneHot() : Dist.probabilities(), backward));
+            }
+            case MSE, MAE -> {
+                Shape s = d.shape(1, 4);
+                Loss l = kind == Loss.Kind.MSE ? Loss.mse() : Loss.mae();
+                yield new Sample(l + " input" + s, lossCase(l, s, symmetric(), symmetric(), backward));
+            }
+            case HINGE -> {
+                Shape s = Shape.of(d.between(1, sw.maxBatch() + 3), d.between(2, sw.maxFeatures()));
+                Loss l = Loss.hinge(d.pick(1, 0.5, 2));
+                yield new Sample(l + " input" + s, lossCase(l, s, Dist.uniform(-2, 2), Dist.oneHot(), backward));
+            }
+        };
+    }
+
+    static void loss(Db db) {
+        for (Loss.Kind kind : Loss.Kind.values()) {
+            db.sample("Loss.Forward", d -> drawLoss(d, kind, false));
+            db.sample("Loss.Backward", d -> drawLoss(d, kind, true));
+        }
+        record LossEdge(String name, Loss loss, Shape s, Dist input, Dist target) {
+        }
+        for (LossEdge e : List.of(
+                new LossEdge("logits up to 1e4", Loss.softmaxCrossEntropy(), Shape.of(4, 10), Dist.uniform(-1e4, 1e4),
+                        Dist.oneHot()),
+                new LossEdge("one class", Loss.softmaxCrossEntropy(), Shape.of(3, 1), symmetric(), Dist.oneHot()),
+                new LossEdge("batch 1, LeNet-5 output", Loss.softmaxCrossEntropy(), Shape.of(1, 10), symmetric(),
+                        Dist.oneHot()),
+                new LossEdge("two classes", Loss.hinge(1), Shape.of(5, 2), symmetric(), Dist.oneHot()),
+                new LossEdge("input equals target, sign(0) = 0", Loss.mae(), Shape.of(4, 5), TIES, symmetric()),
+                new LossEdge("scalar input", Loss.mse(), Shape.scalar(), symmetric(), symmetric()))) {
+            String p = e.name() + ": " + e.loss() + " input" + e.s();
+            db.edge("Loss.Forward", p, lossCase(e.loss(), e.s(), e.input(), e.target(), false));
+            db.edge("Loss.Backward", p, lossCase(e.loss(), e.s(), e.input(), e.target(), true));
+        }
+        db.error("Loss.Forward", "target of the wrong shape", "'target'", ctx -> new Loss.Forward(Loss.mse(),
+                ctx.input("input", Shape.of(2, 3), symmetric()), ctx.input("target", Shape.of(3, 2), symmetric()),
+                ctx.output("loss", Shape.scalar())));
+        db.error("Loss.Forward", "cross-entropy of rank 3", "needs input [N, C]", ctx -> new Loss.Forward(
+                Loss.softmaxCrossEntropy(), ctx.input("input", Shape.of(2, 3, 4), symmetric()),
+                ctx.input("target", Shape.of(2, 3, 4), Dist.oneHot()), ctx.output("loss", Shape.scalar())));
+        db.error("Loss.Forward", "loss not a scalar", "'loss'", ctx -> new Loss.Forward(Loss.mae(),
+                ctx.input("input", Shape.of(2, 3), symmetric()), ctx.input("target", Shape.of(2, 3), symmetric()),
+                ctx.output("loss", Shape.of(1))));
+        db.error("Loss.Backward", "dInput of the wrong shape", "'dInput'", ctx -> new Loss.Backward(
+                Loss.hinge(1), ctx.input("input", Shape.of(2, 3), symmetric()),
+                ctx.input("target", Shape.of(2, 3), Dist.oneHot()), ctx.output("dInput", Shape.of(2, 4))));
+    }
+
+    static void l2Penalty(Db db) {
+        db.sample("L2Penalty.Forward", d -> {
+            L2Penalty p = new L2Penalty(d.pick(0, 1e-4, 0.5, 3));
+            Shape s = d.shape(1, 4);
+            return new Sample(p + " weight" + s, ctx -> new L2Penalty.Forward(p, ctx.input("weight", s, symmetric()),
+                    ctx.output("loss", Shape.scalar())));
+        });
+        db.sample("L2Penalty.Backward", d -> {
+            L2Penalty p = new L2Penalty(d.pick(0, 1e-4, 0.5, 3));
+            Shape s = d.shape(1, 4);
+            return new Sample(p + " weight" + s, ctx -> new L2Penalty.Backward(p, ctx.input("weight", s, symmetric()),
+                    ctx.inOut("dWeight", s, symmetric())));
+        });
+        Shape c3 = Shape.of(16, 6, 5, 5);
+        L2Penalty p = new L2Penalty(5e-4);
+        db.edge("L2Penalty.Forward", "LeNet-5 C3 weight: " + p + " weight" + c3, ctx -> new L2Penalty.Forward(p,
+                ctx.input("weight", c3, symmetric()), ctx.output("loss", Shape.scalar())));
+        db.edge("L2Penalty.Backward", "LeNet-5 C3 weight: " + p + " weight" + c3, ctx -> new L2Penalty.Backward(p,
+                ctx.input("weight", c3, symmetric()), ctx.inOut("dWeight", c3, symmetric())));
+        db.error("L2Penalty.Forward", "negative coefficient", "coefficient", ctx -> new L2Penalty.Forward(
+                new L2Penalty(-1), ctx.input("weight", Shape.of(3), symmetric()), ctx.output("loss", Shape.scalar())));
+        db.error("L2Penalty.Forward", "loss not a scalar", "'loss'", ctx -> new L2Penalty.Forward(p,
+                ctx.input("weight", Shape.of(3), symmetric()), ctx.output("loss", Shape.of(3))));
+        db.error("L2Penalty.Backward", "dWeight of the wrong shape", "'dWeight'", ctx -> new L2Penalty.Backward(p,
+                ctx.input("weight", Shape.of(3), symmetric()), ctx.inOut("dWeight", Shape.of(4), symmetric())));
+    }
+
+    // ---- Optimizers -----------------------------------------------------------------------------------------
+
+    /** Gradients away from zero, so that AdaGrad, RMSProp and Adam do not divide by a tiny root. */
+    static final Dist GRAD = Dist.awayFromZero(1e-2, 1);
+    static final Dist STATE = Dist.uniform(1e-3, 0.5);
+
+    static OpCase.Builder sgd(Sgd o, Shape s) {
+        return ctx -> new Sgd.Step(o, ctx.inOut("param", s, symmetric()), ctx.input("grad", s, GRAD),
+                o.momentum() != 0 ? ctx.inOut("momentumBuffer", s, symmetric()) : null);
+    }
+
+    static OpCase.Builder adagrad(Adagrad o, Shape s, Dist state) {
+        return ctx -> new Adagrad.Step(o, ctx.inOut("param", s, symmetric()), ctx.input("grad", s, GRAD),
+                ctx.inOut("stateSum", s, state));
+    }
+
+    static OpCase.Builder rmsProp(RmsProp o, Shape s, Dist state) {
+        return ctx -> new RmsProp.Step(o, ctx.inOut("param", s, symmetric()), ctx.input("grad", s, GRAD),
+                ctx.inOut("squareAvg", s, state));
+    }
+
+    static OpCase.Builder adam(Adam o, Shape s, Dist m, Dist v) {
+        return ctx -> new Adam.Step(o, ctx.inOut("param", s, symmetric()), ctx.input("grad", s, GRAD),
+                ctx.inOut("expAvg", s, m), ctx.inOut("expAvgSq", s, v));
+    }
+
+    static void optimizers(Db db) {
+        db.sample("Sgd.Step", d -> {
+            double momentum = d.pick(0, 0.9, 0.5);
+            Sgd o = new Sgd(d.pick(0.1, 0.01, 1), momentum, d.pick(0, 1e-4, 0.01), momentum > 0 && d.chance(0.5));
+            Shape s = d.shape(1, 4);
+            return new Sample(o + " param" + s, sgd(o, s));
+        });
+        db.sample("Adagrad.Step", d -> {
+            Adagrad o = new Adagrad(d.pick(0.01, 0.1), d.pick(1e-10, 1e-6), d.pick(0, 0.01));
+            Shape s = d.shape(1, 4);
+            return new Sample(o + " param" + s, adagrad(o, s, STATE));
+        });
+        db.sample("RmsProp.Step", d -> {
+            RmsProp o = new RmsProp(d.pick(0.01, 0.001), d.pick(0.99, 0.9, 0), 1e-8, d.pick(0, 0.01));
+            Shape s = d.shape(1, 4);
+            return new Sample(o + " param" + s, rmsProp(o, s, STATE));
+        });
+        db.sample("Adam.Step", d -> {
+            boolean defaults = d.chance(0.5);
+            Adam o = new Adam(d.pick(1e-3, 0.01), defaults ? 0.9 : 0.8, defaults ? 0.999 : 0.95, 1e-8,
+                    d.pick(0, 0.01), d.between(1, 12));
+            Shape s = d.shape(1, 4);
+            return new Sample(o + " param" + s, adam(o, s, Dist.uniform(-0.1, 0.1), Dist.uniform(1e-4, 0.1)));
+        });
+        Shape s = Shape.of(6, 1, 5, 5);
+        db.edge("Sgd.Step", "plain: param" + s, sgd(Sgd.plain(0.1), s));
+        db.edge("Sgd.Step", "nesterov with weight decay: param" + s, sgd(new Sgd(0.05, 0.9, 5e-4, true), s));
+        db.edge("Adagrad.Step", "first step, zero state: param" + s, adagrad(new Adagrad(0.01, 1e-10, 0), s,
+                Dist.constant(0)));
+        db.edge("RmsProp.Step", "first step, zero state: param" + s, rmsProp(new RmsProp(0.01, 0.99, 1e-8, 0), s,
+                Dist.constant(0)));
+        db.edge("Adam.Step", "step 1, zero state: param" + s, adam(Adam.defaults(1e-3, 1), s, Dist.constant(0),
+                Dist.constant(0)));
+        db.edge("Adam.Step", "step 10000: param" + s, adam(Adam.defaults(1e-3, 10_000), s,
+                Dist.uniform(-0.1, 0.1), Dist.uniform(1e-4, 0.1)));
+        Shape t = Shape.of(3, 4);
+        db.error("Sgd.Step", "momentum without a buffer", "'momentumBuffer' is required", ctx -> new Sgd.Step(
+                new Sgd(0.1, 0.9, 0, false), ctx.inOut("param", t, symmetric()), ctx.input("grad", t, GRAD), null));
+        db.error("Sgd.Step", "nesterov without momentum", "nesterov", ctx -> new Sgd.Step(new Sgd(0.1, 0, 0, true),
+                ctx.inOut("param", t, symmetric()), ctx.input("grad", t, GRAD), null));
+        db.error("Sgd.Step", "grad of the wrong shape", "'grad'", ctx -> new Sgd.Step(Sgd.plain(0.1),
+                ctx.inOut("param", t, symmetric()), ctx.input("grad", Shape.of(4, 3), GRAD), null));
+        db.error("Adagrad.Step", "stateSum float64", "'stateSum' is float64", ctx -> new Adagrad.Step(
+                new Adagrad(0.01, 1e-10, 0), ctx.inOut("param", t, symmetric()), ctx.input("grad", t, GRAD),
+                ctx.input("stateSum", t, DType.FLOAT64, STATE)));
+        db.error("RmsProp.Step", "alpha = 1", "alpha", ctx -> new RmsProp.Step(new RmsProp(0.01, 1, 1e-8, 0),
+                ctx.inOut("param", t, symmetric()), ctx.input("grad", t, GRAD), ctx.inOut("squareAvg", t, STATE)));
+        db.error("Adam.Step", "step 0", "step", ctx -> new Adam.Step(Adam.defaults(1e-3, 0),
+                ctx.inOut("param", t, symmetric()), ctx.input("grad", t, GRAD), ctx.inOut("expAvg", t, symmetric()),
+                ctx.inOut("expAvgSq", t, STATE)));
+        db.error("Adam.Step", "expAvgSq of the wrong shape", "'expAvgSq'", ctx -> new Adam.Step(
+                Adam.defaults(1e-3, 1), ctx.inOut("param", t, symmetric()), ctx.input("grad", t, GRAD),
+                ctx.inOut("expAvg", t, symmetric()), ctx.inOut("expAvgSq", Shape.of(12), STATE)));
+    }
+
+    // ---- Element-wise helpers -------------------------------------------------------------------------------
+
+    static void elementwise(Db db) {
+        db.sample("Fill.Run", d -> {
+            Fill f = new Fill(d.pick(0, 1, -2.5, 1e-3, Math.PI));
+            Shape s = d.shape(0, 4);
+            return new Sample(f + " y" + s, ctx -> new Fill.Run(f, ctx.output("y", s)));
+        });
+        for (double v : new double[] {Double.NaN, Double.NEGATIVE_INFINITY, 1e30}) {
+            Fill f = new Fill(v);
+            db.edge("Fill.Run", f + " y[3, 5]", ctx -> new Fill.Run(f, ctx.output("y", Shape.of(3, 5))));
+        }
+        db.error("Fill.Run", "no tensor", "'y' is required", ctx -> new Fill.Run(new Fill(1), null));
+
+        db.sample("Copy.Run", d -> {
+            Shape s = d.shape(0, 4);
+            return new Sample("x" + s, ctx -> new Copy.Run(ctx.input("x", s, symmetric()), ctx.output("y", s)));
+        });
+        db.edge("Copy.Run", "NaN and infinities: x[4, 9]", ctx -> new Copy.Run(ctx.input("x", Shape.of(4, 9),
+                symmetric().sprinkled(Double.NaN, 0.2).sprinkled(Double.POSITIVE_INFINITY, 0.1)),
+                ctx.output("y", Shape.of(4, 9))));
+        db.error("Copy.Run", "y of another shape", "'y'", ctx -> new Copy.Run(ctx.input("x", Shape.of(2, 3),
+                symmetric()), ctx.output("y", Shape.of(6))));
+        db.error("Copy.Run", "y float64", "'y' is float64", ctx -> new Copy.Run(ctx.input("x", Shape.of(2, 3),
+                symmetric()), ctx.output("y", Shape.of(2, 3), DType.FLOAT64)));
+
+        db.sample("Add.Run", d -> {
+            Add a = new Add(d.pick(1, -1, 0.5, 3), d.pick(1, 0, -2.25));
+            Shape s = d.shape(1, 4);
+            return new Sample(a + " a" + s, ctx -> new Add.Run(a, ctx.input("a", s, symmetric()),
+                    ctx.input("b", s, symmetric()), ctx.output("out", s)));
+        });
+        db.edge("Add.Run", "alpha=1 beta=-1 of nearly equal values", ctx -> new Add.Run(new Add(1, -1),
+                ctx.input("a", Shape.of(50), Dist.constant(1.0 + 1e-6)), ctx.input("b", Shape.of(50),
+                        Dist.constant(1)), ctx.output("out", Shape.of(50))));
+        db.error("Add.Run", "b of another shape", "'b'", ctx -> new Add.Run(Add.sum(), ctx.input("a", Shape.of(3),
+                symmetric()), ctx.input("b", Shape.of(4), symmetric()), ctx.output("out", Shape.of(3))));
+        db.error("Add.Run", "beta infinite", "beta", ctx -> new Add.Run(new Add(1, Double.POSITIVE_INFINITY),
+                ctx.input("a", Shape.of(3), symmetric()), ctx.input("b", Shape.of(3), symmetric()),
+                ctx.output("out", Shape.of(3))));
+
+        db.sample("Scale.Run", d -> {
+            Scale sc = new Scale(d.pick(0, -1, 0.5, 3e3));
+            Shape s = d.shape(1, 4);
+            return new Sample(sc + " x" + s, ctx -> new Scale.Run(sc, ctx.input("x", s, symmetric()),
+                    ctx.output("out", s)));
+        });
+        db.edge("Scale.Run", "alpha=0 of large values", ctx -> new Scale.Run(new Scale(0),
+                ctx.input("x", Shape.of(3, 7), Dist.uniform(-1e30, 1e30)), ctx.output("out", Shape.of(3, 7))));
+        db.error("Scale.Run", "out of another shape", "'out'", ctx -> new Scale.Run(new Scale(2),
+                ctx.input("x", Shape.of(3), symmetric()), ctx.output("out", Shape.of(4))));
+
+        db.sample("Axpy.Run", d -> {
+            Axpy a = new Axpy(d.pick(1, -0.5, 2));
+            Shape s = d.shape(1, 4);
+            return new Sample(a + " x" + s, ctx -> new Axpy.Run(a, ctx.input("x", s, symmetric()),
+                    ctx.inOut("y", s, symmetric())));
+        });
+        db.edge("Axpy.Run", "alpha=-1 cancels x = y", ctx -> new Axpy.Run(new Axpy(-1),
+                ctx.input("x", Shape.of(2, 9), Dist.constant(0.1)), ctx.inOut("y", Shape.of(2, 9), Dist.constant(0.1))));
+        db.error("Axpy.Run", "y of another shape", "'y'", ctx -> new Axpy.Run(new Axpy(1),
+                ctx.input("x", Shape.of(3), symmetric()), ctx.inOut("y", Shape.of(1, 3), symmetric())));
+        db.error("Axpy.Run", "y is x (outputs must not alias inputs)", "output 'y'", ctx -> {
+            var x = ctx.inOut("y", Shape.of(3), symmetric());
+            return new Axpy.Run(new Axpy(1), x, x);
+        });
+
+        db.sample("SumAxes.Run", d -> {
+            Shape s = d.shape(1, 4);
+            int[] axes = java.util.stream.IntStream.range(0, s.rank()).filter(i -> d.chance(0.5)).toArray();
+            SumAxes sum = SumAxes.of(axes.length == 0 ? new int[] {d.between(0, s.rank() - 1)} : axes);
+            return new Sample(sum + " x" + s, ctx -> new SumAxes.Run(sum, ctx.input("x", s, symmetric()),
+                    ctx.output("y", sum.outputShape(s))));
+        });
+        record SumEdge(String name, SumAxes sum, Shape x) {
+        }
+        for (SumEdge e : List.of(new SumEdge("bias gradient over N, H, W", SumAxes.of(0, 2, 3), Shape.of(4, 6, 5, 5)),
+                new SumEdge("every axis to a scalar", SumAxes.of(0, 1, 2), Shape.of(3, 4, 5)),
+                new SumEdge("an axis of size 1", SumAxes.of(1), Shape.of(5, 1, 3)),
+                new SumEdge("Linear bias gradient over N", SumAxes.of(0), Shape.of(64, 10)))) {
+            db.edge("SumAxes.Run", e.name() + ": " + e.sum() + " x" + e.x(), ctx -> new SumAxes.Run(e.sum(),
+                    ctx.input("x", e.x(), symmetric()), ctx.output("y", e.sum().outputShape(e.x()))));
+        }
+        db.error("SumAxes.Run", "axis out of range", "axis 3 is out of range", ctx -> new SumAxes.Run(SumAxes.of(3),
+                ctx.input("x", Shape.of(2, 3, 4), symmetric()), ctx.output("y", Shape.of(2, 3, 4))));
+        db.error("SumAxes.Run", "axes not increasing", "must be distinct", ctx -> new SumAxes.Run(SumAxes.of(1, 0),
+                ctx.input("x", Shape.of(2, 3), symmetric()), ctx.output("y", Shape.scalar())));
+        db.error("SumAxes.Run", "y of the wrong shape", "'y'", ctx -> new SumAxes.Run(SumAxes.of(0),
+                ctx.input("x", Shape.of(2, 3), symmetric()), ctx.output("y", Shape.of(2))));
+    }
+}
