@@ -62,7 +62,7 @@ export LD_LIBRARY_PATH="${libdirs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 cp="$(find "$work/lib" -name '*.jar' | sort | paste -sd:)"
 for tc in "$work"/test-classes/*; do cp="$cp:$tc"; done
 
-jvm=(--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xss4m
+jvm=(--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xss4m -Dcnn4j.conformance.require=true
      "-Dcnn4j.cuda.libraryPath=$libdirs" -Dcnn4j.conformance.reportDir="$OUT")
 
 suite() {

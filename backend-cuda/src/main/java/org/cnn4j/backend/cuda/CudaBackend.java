@@ -259,7 +259,7 @@ public final class CudaBackend extends AbstractBackend {
             if (shape.size() > 0) {
                 rt.driver.memsetD32(p, 0, shape.size(), stream);
             }
-            return new CudaTensor(this, shape, p, null);
+            return new CudaTensor(this, shape, p);
         } finally {
             lock.unlock();
         }

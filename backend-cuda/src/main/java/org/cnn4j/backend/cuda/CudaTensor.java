@@ -6,19 +6,17 @@ import org.cnn4j.core.Tensor;
 
 /**
  * A float32 tensor in device memory: a device pointer from the backend's {@link CachingAllocator}. A view
- * ({@link #reshape}) shares its base's pointer, reports the base as its {@link #storage()} so aliasing checks see
- * one memory, and is released when its base is.
+ * ({@link #reshape}) wraps its base's pointer; {@link Tensor} records which tensor owns the memory, and only the
+ * owner returns it to the allocator.
  */
 final class CudaTensor extends Tensor {
     private final CudaBackend owner;
     private final long pointer;
-    private final CudaTensor base;
 
-    CudaTensor(CudaBackend owner, Shape shape, long pointer, CudaTensor base) {
+    CudaTensor(CudaBackend owner, Shape shape, long pointer) {
         super(owner, shape, DType.FLOAT32);
         this.owner = owner;
         this.pointer = pointer;
-        this.base = base;
     }
 
     /** The device address of the first element. */
@@ -29,16 +27,6 @@ final class CudaTensor extends Tensor {
     /** Bytes of the data ({@code size() * 4}). */
     long bytes() {
         return (long) size() * Float.BYTES;
-    }
-
-    @Override
-    protected Object storage() {
-        return base != null ? base : this;
-    }
-
-    @Override
-    public boolean isReleased() {
-        return super.isReleased() || (base != null && base.isReleased());
     }
 
     @Override
@@ -71,12 +59,12 @@ final class CudaTensor extends Tensor {
 
     @Override
     protected Tensor view(Shape newShape) {
-        return new CudaTensor(owner, newShape, pointer, base != null ? base : this);
+        return new CudaTensor(owner, newShape, pointer);
     }
 
     @Override
     protected void release() {
-        if (base == null) {
+        if (!isView()) {
             owner.released(this);
         }
     }
