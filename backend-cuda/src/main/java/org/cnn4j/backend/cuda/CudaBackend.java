@@ -77,6 +77,8 @@ public final class CudaBackend extends AbstractBackend {
     final MemorySegment cudnnHandle;
     final CachingAllocator allocator;
     final ConcurrentHashMap<AlgoKey, Cudnn.Algo> algorithms = new ConcurrentHashMap<>();
+    /** The own kernels through NVRTC; null when NVRTC is absent. */
+    final CudaKernels kernels;
     private MemorySegment staging = MemorySegment.NULL;
     private boolean stagingInFlight;
     private long workspace;
@@ -101,6 +103,20 @@ public final class CudaBackend extends AbstractBackend {
             this.cudnnHandle = null;
         }
         CudaDriver d = rt.driver;
+        this.kernels = rt.nvrtc == null ? null : new CudaKernels(rt.nvrtc::compileToPtx,
+                new CudaKernels.ModuleLoader() {
+                    @Override
+                    public MemorySegment load(byte[] ptx) {
+                        try (var a = java.lang.foreign.Arena.ofConfined()) {
+                            return d.loadModule(a.allocateFrom(java.lang.foreign.ValueLayout.JAVA_BYTE, ptx));
+                        }
+                    }
+
+                    @Override
+                    public MemorySegment function(MemorySegment module, String entry) {
+                        return d.function(module, entry);
+                    }
+                }, rt.ccMajor, rt.ccMinor);
         this.allocator = new CachingAllocator("cuda", new CachingAllocator.Device() {
             @Override
             public int allocate(long bytes, long[] out) {
@@ -309,6 +325,18 @@ public final class CudaBackend extends AbstractBackend {
         return ones;
     }
 
+    /**
+     * Launches {@code f} over {@code threads} threads in one dimension, {@code block} per block, with
+     * {@code args} in the kernel's declared order (work-group = block, global / local size = grid).
+     */
+    void launch1d(MemorySegment f, long threads, int block, CudaKernels.Args args) {
+        if (threads == 0) {
+            return;
+        }
+        long grid = (threads + block - 1) / block;
+        rt.driver.launch(f, (int) grid, 1, 1, block, 1, 1, 0, stream, args.array());
+    }
+
     static long ptr(Tensor t) {
         return ((CudaTensor) t).pointer();
     }
@@ -395,6 +423,11 @@ public final class CudaBackend extends AbstractBackend {
                 allocator.free(ones, (long) onesCount * Float.BYTES);
             }
             allocator.emptyCache();
+            if (kernels != null) {
+                for (MemorySegment m : kernels.modules()) {
+                    rt.driver.unloadModule(m);
+                }
+            }
             rt.driver.destroyStream(stream);
             rt.driver.releasePrimaryContext(rt.device);
         } finally {

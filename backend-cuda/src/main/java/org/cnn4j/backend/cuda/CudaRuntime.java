@@ -19,14 +19,19 @@ final class CudaRuntime {
     final Cudnn cudnn;
     final Nvrtc nvrtc;
     final int device;
+    final int ccMajor;
+    final int ccMinor;
     final String description;
 
-    private CudaRuntime(CudaDriver driver, Cublas cublas, Cudnn cudnn, Nvrtc nvrtc, int device, String description) {
+    private CudaRuntime(CudaDriver driver, Cublas cublas, Cudnn cudnn, Nvrtc nvrtc, int device, int ccMajor,
+            int ccMinor, String description) {
         this.driver = driver;
         this.cublas = cublas;
         this.cudnn = cudnn;
         this.nvrtc = nvrtc;
         this.device = device;
+        this.ccMajor = ccMajor;
+        this.ccMinor = ccMinor;
         this.description = description;
     }
 
@@ -99,7 +104,7 @@ final class CudaRuntime {
             String description = name + " (compute capability " + ccMajor + "." + ccMinor + ", "
                     + total / (1024 * 1024) + " MiB, " + versionText + ", " + count + " device(s)); "
                     + String.join("; ", notes);
-            return new Discovery(new CudaRuntime(driver, cublas, cudnn, nvrtc, device, description), description);
+            return new Discovery(new CudaRuntime(driver, cublas, cudnn, nvrtc, device, ccMajor, ccMinor, description), description);
         } catch (RuntimeException | LinkageError e) {
             notes.add("discovery failed: " + e);
             return new Discovery(null, String.join("; ", notes));

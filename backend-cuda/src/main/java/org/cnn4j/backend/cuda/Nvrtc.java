@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.util.List;
+import java.util.Map;
 import org.cnn4j.core.KernelCompileException;
 import org.cnn4j.core.NativeCallException;
 
@@ -64,18 +65,29 @@ final class Nvrtc {
 
     /**
      * Compiles {@code source} (named {@code name} in messages) with {@code options} and returns the PTX,
-     * NUL-terminated, ready for {@code cuModuleLoadData}.
+     * NUL-terminated, ready for {@code cuModuleLoadData}. {@code headers} maps include names
+     * ({@code "reduce.h"}) to their text, so {@code #include} needs no file system.
      */
-    byte[] compileToPtx(String name, String source, List<String> options) {
+    byte[] compileToPtx(String name, String source, Map<String, String> headers, List<String> options) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment progOut = a.allocate(ADDRESS);
+            int h = headers.size();
+            MemorySegment contents = a.allocate(ADDRESS, Math.max(1, h));
+            MemorySegment includeNames = a.allocate(ADDRESS, Math.max(1, h));
+            int i = 0;
+            for (Map.Entry<String, String> e : headers.entrySet()) {
+                includeNames.setAtIndex(ADDRESS, i, a.allocateFrom(e.getKey()));
+                contents.setAtIndex(ADDRESS, i, a.allocateFrom(e.getValue()));
+                i++;
+            }
             check("nvrtcCreateProgram", Native.call(nvrtcCreateProgram, progOut, a.allocateFrom(source),
-                    a.allocateFrom(name), 0, MemorySegment.NULL, MemorySegment.NULL));
+                    a.allocateFrom(name), h, h == 0 ? MemorySegment.NULL : contents,
+                    h == 0 ? MemorySegment.NULL : includeNames));
             MemorySegment prog = progOut.get(ADDRESS, 0);
             try {
                 MemorySegment opts = a.allocate(ADDRESS, Math.max(1, options.size()));
-                for (int i = 0; i < options.size(); i++) {
-                    opts.setAtIndex(ADDRESS, i, a.allocateFrom(options.get(i)));
+                for (int o = 0; o < options.size(); o++) {
+                    opts.setAtIndex(ADDRESS, o, a.allocateFrom(options.get(o)));
                 }
                 int rc = Native.call(nvrtcCompileProgram, prog, options.size(), opts);
                 if (rc != 0) {
