@@ -59,6 +59,7 @@ class FakeDriverTest {
         gcc(cuda, noDevice.resolve("libcuda.so.1"), "-DDEVICES=0");
         gcc(cuda, oneDevice.resolve("libcuda.so.1"), "-DDEVICES=1");
         gcc(cublas, oneDevice.resolve("libcublas.so.13"));
+        gcc(source("fake_nvrtc.c"), oneDevice.resolve("libnvrtc.so.13"));
     }
 
     private static Path source(String name) throws IOException {
@@ -113,6 +114,26 @@ class FakeDriverTest {
         assertTrue(p.detail().contains("libcublas.so.13 loaded from " + oneDevice.resolve("libcublas.so.13")),
                 p.detail());
         assertTrue(p.detail().contains("libcudnn.so.9 or libcudnn.so.8 not found"), p.detail());
+        assertTrue(p.detail().contains("libnvrtc.so.13 loaded from " + oneDevice.resolve("libnvrtc.so.13")
+                + "; NVRTC 13.0"), p.detail());
+    }
+
+    @Test
+    void nvrtcCompilesWithHeadersAndOptionsAndReportsTheLogOnError() {
+        Nvrtc nvrtc = new Nvrtc(CudaLibraries.Loader.system().byPath(oneDevice.resolve("libnvrtc.so.13")));
+        assertArrayEquals(new int[] {13, 0}, nvrtc.version());
+        byte[] ptx = nvrtc.compileToPtx("elementwise.k", "KERNEL void fill_f32() {}",
+                new java.util.LinkedHashMap<>(Map.of("reduce.h", "#define X 1")),
+                List.of("--gpu-architecture=compute_90", "-default-device"));
+        assertEquals(0, ptx[ptx.length - 1], "NUL-terminated for cuModuleLoadData");
+        String text = new String(ptx, 0, ptx.length - 1, java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals("// name elementwise.k\n// header reduce.h\n// option --gpu-architecture=compute_90\n"
+                + "// option -default-device\n", text);
+        org.cnn4j.core.KernelCompileException e = assertThrows(org.cnn4j.core.KernelCompileException.class,
+                () -> nvrtc.compileToPtx("broken.k", "#error planted", Map.of(), List.of()));
+        assertEquals("broken.k", e.kernel());
+        assertEquals("fake.cu(1): error: #error directive: planted", e.buildLog());
+        assertTrue(e.getMessage().contains("NVRTC_ERROR_COMPILATION"), e.getMessage());
     }
 
     @Test
