@@ -47,6 +47,7 @@ class FakeDriverTest {
 
     static Path noDevice;
     static Path oneDevice;
+    static Path withCudnn;
 
     @BeforeAll
     static void build() throws Exception {
@@ -60,6 +61,55 @@ class FakeDriverTest {
         gcc(cuda, oneDevice.resolve("libcuda.so.1"), "-DDEVICES=1");
         gcc(cublas, oneDevice.resolve("libcublas.so.13"));
         gcc(source("fake_nvrtc.c"), oneDevice.resolve("libnvrtc.so.13"));
+        withCudnn = Files.createDirectories(dir.resolve("dnn"));
+        gcc(cuda, withCudnn.resolve("libcuda.so.1"), "-DDEVICES=1");
+        gcc(cublas, withCudnn.resolve("libcublas.so.13"));
+        gcc(source("fake_cudnn.c"), withCudnn.resolve("libcudnn.so.9"));
+    }
+
+    @Test
+    void cudnnBindsChoosesTheFastestAlgorithmThatFitsAndNamesFailures() {
+        java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(withCudnn.resolve("libcudnn.so.9"));
+        Cudnn dnn = new Cudnn(lib, 9);
+        assertEquals(90100, dnn.version());
+        java.lang.foreign.MemorySegment h = dnn.create();
+        try (Cudnn.Scope s = dnn.scope()) {
+            var x = s.tensor(2, 3, 5, 5);
+            var w = s.filter(4, 3, 3, 3);
+            var c = s.convolution(1, 1, 1, 1, 1, 1, 1, false);
+            var y = s.tensor(2, 4, 5, 5);
+            assertEquals(new Cudnn.Algo(2, 1024), dnn.chooseAlgorithm(h, Cudnn.Direction.FORWARD, x, w, c, y,
+                    256L << 20), "the first that succeeded and fits; algo 1 failed, algo 6 needs 1 TiB");
+            assertEquals(new Cudnn.Algo(6, 1L << 40), dnn.chooseAlgorithm(h, Cudnn.Direction.BACKWARD_FILTER, x, y,
+                    c, w, 1L << 41));
+            org.cnn4j.core.NativeCallException none = assertThrows(org.cnn4j.core.NativeCallException.class,
+                    () -> dnn.chooseAlgorithm(h, Cudnn.Direction.BACKWARD_DATA, w, y, c, x, 100));
+            assertTrue(none.getMessage().contains("none of 3 algorithms fits a workspace of 100 bytes"),
+                    none.getMessage());
+            org.cnn4j.core.NativeCallException bad = assertThrows(org.cnn4j.core.NativeCallException.class,
+                    () -> s.tensor(0, 1, 1, 1));
+            assertEquals("CUDNN_STATUS_BAD_PARAM", bad.status());
+            assertEquals("cudnnSetTensor4dDescriptor", bad.function());
+            assertTrue(bad.getMessage().endsWith(": CUDNN_STATUS_BAD_PARAM: fake detail"), bad.getMessage());
+        }
+        java.lang.invoke.MethodHandle live = java.lang.foreign.Linker.nativeLinker().downcallHandle(
+                lib.find("fake_cudnn_live").orElseThrow(),
+                java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT));
+        assertEquals(0, (int) Native.value(live), "every descriptor of the scope was destroyed");
+    }
+
+    @Test
+    void withCudnnTheBackendServesItsOperatorsThroughIt() {
+        CudaProvider p = provider(withCudnn);
+        assertTrue(p.probe().detail().contains("cuDNN 90100"), p.probe().detail());
+        try (Backend b = p.open(); Tensor x = b.allocate(Shape.of(1, 1, 3, 3)); Tensor w = b.allocate(
+                Shape.of(1, 1, 1, 1)); Tensor y = b.allocate(Shape.of(1, 1, 3, 3))) {
+            Conv2d.Forward op = new Conv2d.Forward(Conv2d.of(1, 0), x, w, null, y);
+            assertTrue(b.supports(op));
+            b.execute(op);
+            b.execute(new Activation.Forward(new Activation(Activation.Kind.RELU, 0), x, y));
+            assertFalse(b.supports(new Activation.Forward(new Activation(Activation.Kind.LEAKY_RELU, 0.1), x, y)));
+        }
     }
 
     private static Path source(String name) throws IOException {
