@@ -86,22 +86,53 @@ public final class CudaBackend extends AbstractBackend {
     private long ones;
     private int onesCount;
 
+    /** The context, stream and library handles of one backend, made together or not at all. */
+    private record Handles(MemorySegment context, MemorySegment stream, MemorySegment cublas, MemorySegment cudnn) {
+        static Handles open(CudaRuntime rt, Options options) {
+            java.util.ArrayDeque<Runnable> undo = new java.util.ArrayDeque<>();
+            try {
+                MemorySegment context = rt.driver.retainPrimaryContext(rt.device);
+                undo.push(() -> rt.driver.releasePrimaryContext(rt.device));
+                rt.driver.setCurrent(context);
+                MemorySegment stream = rt.driver.createStream();
+                undo.push(() -> rt.driver.destroyStream(stream));
+                MemorySegment cublas = rt.cublas.create();
+                undo.push(() -> rt.cublas.destroy(cublas));
+                rt.cublas.setStream(cublas, stream);
+                rt.cublas.setMathMode(cublas, options.allowTf32() ? Cublas.TF32_TENSOR_OP_MATH : Cublas.DEFAULT_MATH);
+                MemorySegment cudnn = null;
+                if (rt.cudnn != null && options.useCudnn()) {
+                    MemorySegment h = rt.cudnn.create();
+                    undo.push(() -> rt.cudnn.destroy(h));
+                    rt.cudnn.setStream(h, stream);
+                    cudnn = h;
+                }
+                return new Handles(context, stream, cublas, cudnn);
+            } catch (RuntimeException e) {
+                while (!undo.isEmpty()) {
+                    try {
+                        undo.pop().run();
+                    } catch (RuntimeException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
+                throw e;
+            }
+        }
+    }
+
     CudaBackend(CudaRuntime rt, Options options) {
+        this(rt, options, Handles.open(rt, options));
+    }
+
+    private CudaBackend(CudaRuntime rt, Options options, Handles handles) {
         super("cuda");
         this.rt = rt;
         this.options = options;
-        this.context = rt.driver.retainPrimaryContext(rt.device);
-        rt.driver.setCurrent(context);
-        this.stream = rt.driver.createStream();
-        this.cublasHandle = rt.cublas.create();
-        rt.cublas.setStream(cublasHandle, stream);
-        rt.cublas.setMathMode(cublasHandle, options.allowTf32() ? Cublas.TF32_TENSOR_OP_MATH : Cublas.DEFAULT_MATH);
-        if (rt.cudnn != null && options.useCudnn()) {
-            this.cudnnHandle = rt.cudnn.create();
-            rt.cudnn.setStream(cudnnHandle, stream);
-        } else {
-            this.cudnnHandle = null;
-        }
+        this.context = handles.context();
+        this.stream = handles.stream();
+        this.cublasHandle = handles.cublas();
+        this.cudnnHandle = handles.cudnn();
         CudaDriver d = rt.driver;
         this.kernels = rt.nvrtc == null ? null : new CudaKernels(rt.nvrtc::compileToPtx,
                 new CudaKernels.ModuleLoader() {

@@ -65,6 +65,25 @@ class FakeDriverTest {
         gcc(cuda, withCudnn.resolve("libcuda.so.1"), "-DDEVICES=1");
         gcc(cublas, withCudnn.resolve("libcublas.so.13"));
         gcc(source("fake_cudnn.c"), withCudnn.resolve("libcudnn.so.9"));
+        failingCublas = Files.createDirectories(dir.resolve("failing"));
+        gcc(cuda, failingCublas.resolve("libcuda.so.1"), "-DDEVICES=1");
+        gcc(cublas, failingCublas.resolve("libcublas.so.13"), "-DFAIL_SET_STREAM");
+    }
+
+    static Path failingCublas;
+
+    @Test
+    void aBackendThatCannotStartGivesBackTheContextAndStream() throws Throwable {
+        org.cnn4j.core.NativeCallException e = assertThrows(org.cnn4j.core.NativeCallException.class,
+                () -> provider(failingCublas).open());
+        assertEquals("cublasSetStream_v2", e.function());
+        assertEquals("CUBLAS_STATUS_INTERNAL_ERROR", e.status());
+        java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(
+                failingCublas.resolve("libcuda.so.1"));
+        java.lang.invoke.MethodHandle held = java.lang.foreign.Linker.nativeLinker().downcallHandle(
+                lib.find("fake_cuda_held").orElseThrow(),
+                java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT));
+        assertEquals(0, (int) Native.value(held), "primary context released and stream destroyed");
     }
 
     @Test

@@ -23,11 +23,14 @@ int cuDeviceGet(int *d, int ordinal) { if (ordinal >= DEVICES) return 101; *d = 
 int cuDeviceGetName(char *name, int len, int dev) { strncpy(name, "Fake GPU", (size_t) len); return 0; }
 int cuDeviceGetAttribute(int *v, int attr, int dev) { *v = attr == 75 ? 9 : 0; return 0; }
 int cuDeviceTotalMem_v2(size_t *bytes, int dev) { *bytes = (size_t) 1 << 30; return 0; }
-int cuDevicePrimaryCtxRetain(void **ctx, int dev) { *ctx = (void *) 0x1000; return 0; }
-int cuDevicePrimaryCtxRelease_v2(int dev) { return 0; }
+static int retained;
+int cuDevicePrimaryCtxRetain(void **ctx, int dev) { *ctx = (void *) 0x1000; retained++; return 0; }
+int cuDevicePrimaryCtxRelease_v2(int dev) { retained--; return 0; }
+static int streams;
+int fake_cuda_held(void) { return retained + streams; }
 int cuCtxSetCurrent(void *ctx) { return ctx == (void *) 0x1000 ? 0 : 201; }
-int cuStreamCreate(void **s, unsigned flags) { *s = (void *) 0x2000; return flags == 1 ? 0 : 1; }
-int cuStreamDestroy_v2(void *s) { return s == (void *) 0x2000 ? 0 : 400; }
+int cuStreamCreate(void **s, unsigned flags) { *s = (void *) 0x2000; streams++; return flags == 1 ? 0 : 1; }
+int cuStreamDestroy_v2(void *s) { streams--; return s == (void *) 0x2000 ? 0 : 400; }
 int cuStreamSynchronize(void *s) { return s == (void *) 0x2000 ? 0 : 400; }
 int cuMemAlloc_v2(CUdeviceptr *p, size_t bytes) {
     if (used + bytes > CAPACITY) return 2;
