@@ -86,9 +86,9 @@ public final class CudaLibraries {
     public record Environment(Function<String, String> env, Function<String, String> properties,
             Supplier<List<Path>> pythonSiteDirs, List<Path> systemDirs, List<Path> pythonRoots) {
 
-        /** This process's environment; python3 is asked for its site directories (once, with a timeout). */
+        /** This process's environment; python3 is asked for its site directories (once per process, 5 s at most). */
         public static Environment system() {
-            return new Environment(System::getenv, System::getProperty, CudaLibraries::askPython,
+            return new Environment(System::getenv, System::getProperty, PythonSites::get,
                     List.of(Path.of("/usr/local/cuda/lib64"), Path.of("/usr/local/cuda/lib"),
                             Path.of("/usr/local/cuda/targets/x86_64-linux/lib"),
                             Path.of("/usr/lib/x86_64-linux-gnu"), Path.of("/usr/lib64"), Path.of("/usr/lib/wsl/lib")),
@@ -328,6 +328,21 @@ public final class CudaLibraries {
         }
         out.sort(null);
         return out;
+    }
+
+    /**
+     * python3's answer, asked on first use and kept: it cannot change while the process runs, and providers are
+     * made afresh by every {@link java.util.ServiceLoader} pass.
+     */
+    private static final class PythonSites {
+        private static List<Path> sites;
+
+        static synchronized List<Path> get() {
+            if (sites == null) {
+                sites = askPython();
+            }
+            return sites;
+        }
     }
 
     /** Asks {@code python3} (when it exists) for its site directories; empty on any failure, 5 s at most. */
