@@ -8,28 +8,16 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.cnn4j.core.DType;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
 import org.cnn4j.ops.BatchNorm;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** BatchNorm on the reference backend: hand-computed forwards, running statistics, gradient checks. */
-class BatchNormReferenceTest {
-    private final ReferenceBackend backend = new ReferenceBackend();
-    private final List<Tensor> owned = new ArrayList<>();
-
-    @AfterEach
-    void close() {
-        owned.forEach(Tensor::close);
-        assertEquals(0, backend.liveTensors(), "tensors left open");
-        backend.close();
-    }
-
+class BatchNormReferenceTest extends ReferenceTestSupport {
     // ---- hand-computed values ----------------------------------------------------------------------------
 
     /**
@@ -234,30 +222,5 @@ class BatchNormReferenceTest {
             backend.execute(new BatchNorm.ForwardTraining(bn, x, gamma, beta, runningMean, runningVar, y, savedMean,
                     savedInvStd));
         }
-    }
-
-    private Tensor tensor(Shape s, DType dtype, double... values) {
-        Tensor t = backend.fromArray(s, dtype, values);
-        owned.add(t);
-        return t;
-    }
-
-    private Tensor zeros(Shape s, DType dtype) {
-        Tensor t = backend.allocate(s, dtype);
-        owned.add(t);
-        return t;
-    }
-
-    private Tensor tensor(Shape s, double... values) {
-        Tensor t = backend.fromArray(s, DType.FLOAT64, values);
-        owned.add(t);
-        return t;
-    }
-
-    /** A float64 tensor full of NaN, so that an element the operator does not write fails the test. */
-    private Tensor poisoned(Shape s) {
-        double[] nan = new double[s.size()];
-        Arrays.fill(nan, Double.NaN);
-        return tensor(s, nan);
     }
 }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -14,23 +13,12 @@ import org.cnn4j.core.Size2d;
 import org.cnn4j.core.Tensor;
 import org.cnn4j.ops.Conv2d;
 import org.cnn4j.ops.Pool2d;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Conv2d on the reference backend: known answers from the seeds and by hand, and gradient checks. */
-class Conv2dReferenceTest {
-    private final ReferenceBackend backend = new ReferenceBackend();
-    private final List<Tensor> owned = new ArrayList<>();
-
-    @AfterEach
-    void close() {
-        owned.forEach(Tensor::close);
-        assertEquals(0, backend.liveTensors(), "tensors left open");
-        backend.close();
-    }
-
+class Conv2dReferenceTest extends ReferenceTestSupport {
     // ---- output sizes from the seeds -----------------------------------------------------------------
 
     @Test
@@ -274,35 +262,5 @@ class Conv2dReferenceTest {
             backend.execute(new Conv2d.Forward(t.conv, x, w, b, y));
             return GradCheck.dot(y, r);
         }, rnd, 80);
-    }
-
-    // ---- helpers -----------------------------------------------------------------------------------------
-
-    private Tensor tensor(Shape s, DType dtype, double... values) {
-        Tensor t = backend.fromArray(s, dtype, values);
-        owned.add(t);
-        return t;
-    }
-
-    private Tensor zeros(Shape s, DType dtype) {
-        Tensor t = backend.allocate(s, dtype);
-        owned.add(t);
-        return t;
-    }
-
-    private Tensor tensor(Shape s, double... values) {
-        return own(backend.fromArray(s, DType.FLOAT64, values));
-    }
-
-    private Tensor own(Tensor t) {
-        owned.add(t);
-        return t;
-    }
-
-    /** A float64 tensor full of NaN, so that an element the operator does not write fails the test. */
-    private Tensor poisoned(Shape s) {
-        double[] nan = new double[s.size()];
-        Arrays.fill(nan, Double.NaN);
-        return tensor(s, nan);
     }
 }

@@ -1,42 +1,28 @@
 package org.cnn4j.backend.reference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.cnn4j.core.DType;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
 import org.cnn4j.ops.Gemm;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Gemm on the reference backend: hand-computed products in every transpose combination, gradient checks. */
-class GemmReferenceTest {
+class GemmReferenceTest extends ReferenceTestSupport {
     /** A = [[1, 2, 3], [4, 5, 6]] and its transpose, row-major. */
     private static final double[] A = {1, 2, 3, 4, 5, 6};
     private static final double[] A_T = {1, 4, 2, 5, 3, 6};
     /** B = [[7, 8], [9, 10], [11, 12]] and its transpose. */
     private static final double[] B = {7, 8, 9, 10, 11, 12};
     private static final double[] B_T = {7, 9, 11, 8, 10, 12};
-
-    private final ReferenceBackend backend = new ReferenceBackend();
-    private final List<Tensor> owned = new ArrayList<>();
-
-    @AfterEach
-    void close() {
-        owned.forEach(Tensor::close);
-        assertEquals(0, backend.liveTensors(), "tensors left open");
-        backend.close();
-    }
 
     // ---- hand-computed values ----------------------------------------------------------------------------
 
@@ -173,31 +159,5 @@ class GemmReferenceTest {
                     backend.execute(new Gemm.Run(g, a, b, c));
                     return GradCheck.dot(c, r);
                 }, rnd, 200);
-    }
-
-    // ---- helpers -----------------------------------------------------------------------------------------
-
-    private Tensor tensor(Shape s, DType dtype, double... values) {
-        Tensor t = backend.fromArray(s, dtype, values);
-        owned.add(t);
-        return t;
-    }
-
-    private Tensor zeros(Shape s, DType dtype) {
-        Tensor t = backend.allocate(s, dtype);
-        owned.add(t);
-        return t;
-    }
-
-    private Tensor tensor(Shape s, double... values) {
-        Tensor t = backend.fromArray(s, DType.FLOAT64, values);
-        owned.add(t);
-        return t;
-    }
-
-    private Tensor poisoned(Shape s) {
-        double[] nan = new double[s.size()];
-        Arrays.fill(nan, Double.NaN);
-        return tensor(s, nan);
     }
 }

@@ -1,33 +1,20 @@
 package org.cnn4j.backend.reference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.cnn4j.core.DType;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
 import org.cnn4j.ops.Linear;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Linear on the reference backend: hand-computed forward and backward, gradient checks. */
-class LinearReferenceTest {
-    private final ReferenceBackend backend = new ReferenceBackend();
-    private final List<Tensor> owned = new ArrayList<>();
-
-    @AfterEach
-    void close() {
-        owned.forEach(Tensor::close);
-        assertEquals(0, backend.liveTensors(), "tensors left open");
-        backend.close();
-    }
+class LinearReferenceTest extends ReferenceTestSupport {
 
     /**
      * x = [[1, 2, 3], [4, 5, 6]], weight = [[1, 0, -1], [2, 1, 0]], bias (10, 20):
@@ -145,32 +132,5 @@ class LinearReferenceTest {
             backend.execute(new Linear.Forward(x, w, b, y));
             return GradCheck.dot(y, r);
         }, rnd, 200);
-    }
-
-    // ---- helpers -----------------------------------------------------------------------------------------
-
-    private Tensor tensor(Shape s, DType dtype, double... values) {
-        Tensor t = backend.fromArray(s, dtype, values);
-        owned.add(t);
-        return t;
-    }
-
-    private Tensor zeros(Shape s, DType dtype) {
-        Tensor t = backend.allocate(s, dtype);
-        owned.add(t);
-        return t;
-    }
-
-    private Tensor tensor(Shape s, double... values) {
-        Tensor t = backend.fromArray(s, DType.FLOAT64, values);
-        owned.add(t);
-        return t;
-    }
-
-    /** A float64 tensor full of NaN, so that an element the operator does not write fails the test. */
-    private Tensor poisoned(Shape s) {
-        double[] nan = new double[s.size()];
-        Arrays.fill(nan, Double.NaN);
-        return tensor(s, nan);
     }
 }

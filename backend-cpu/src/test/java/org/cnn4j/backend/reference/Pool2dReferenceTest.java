@@ -4,35 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.cnn4j.core.DType;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Size2d;
 import org.cnn4j.core.Tensor;
 import org.cnn4j.ops.Pool2d;
 import org.cnn4j.ops.Pool2d.Mode;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Pool2d on the reference backend: known answers (seed 000, PyTorch's rules by hand) and gradient checks. */
-class Pool2dReferenceTest {
+class Pool2dReferenceTest extends ReferenceTestSupport {
     private static final double NAN = Double.NaN;
-
-    private final ReferenceBackend backend = new ReferenceBackend();
-    private final List<Tensor> owned = new ArrayList<>();
-
-    @AfterEach
-    void close() {
-        owned.forEach(Tensor::close);
-        assertEquals(0, backend.liveTensors(), "tensors left open");
-        backend.close();
-    }
 
     // ---- known answers ---------------------------------------------------------------------------------
 
@@ -265,32 +252,5 @@ class Pool2dReferenceTest {
             backend.execute(new Pool2d.Forward(t.pool, x, y));
             return GradCheck.dot(y, r);
         }, rnd, 200);
-    }
-
-    // ---- helpers -----------------------------------------------------------------------------------------
-
-    private Tensor tensor(Shape s, DType dtype, double... values) {
-        Tensor t = backend.fromArray(s, dtype, values);
-        owned.add(t);
-        return t;
-    }
-
-    private Tensor zeros(Shape s, DType dtype) {
-        Tensor t = backend.allocate(s, dtype);
-        owned.add(t);
-        return t;
-    }
-
-    private Tensor tensor(Shape s, double... values) {
-        Tensor t = backend.fromArray(s, DType.FLOAT64, values);
-        owned.add(t);
-        return t;
-    }
-
-    /** A float64 tensor full of NaN, so that an element the operator does not write fails the test. */
-    private Tensor poisoned(Shape s) {
-        double[] nan = new double[s.size()];
-        Arrays.fill(nan, Double.NaN);
-        return tensor(s, nan);
     }
 }

@@ -1,0 +1,197 @@
+package org.cnn4j.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.cnn4j.core.Backend;
+import org.cnn4j.core.Backends;
+import org.cnn4j.nn.Init;
+import org.cnn4j.nn.data.DataSets;
+import org.cnn4j.nn.data.ImageDataset;
+import org.cnn4j.nn.models.Model;
+import org.cnn4j.nn.models.Models;
+import org.cnn4j.nn.train.Augment;
+import org.cnn4j.nn.train.Checkpoint;
+import org.cnn4j.nn.train.CheckpointWriter;
+import org.cnn4j.nn.train.EpochResult;
+import org.cnn4j.nn.train.JsonLog;
+import org.cnn4j.nn.train.Metrics;
+import org.cnn4j.nn.train.Optimizer;
+import org.cnn4j.nn.train.Plots;
+import org.cnn4j.nn.train.ProgressListener;
+import org.cnn4j.nn.train.StepLr;
+import org.cnn4j.nn.train.Trainer;
+import org.cnn4j.nn.train.TrainingListener;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code cnn4j train}: trains a zoo model on a data set, with checkpoints, JSON epoch lines and charts. */
+@Command(name = "train", mixinStandardHelpOptions = true, description = "Train a model of the zoo on a data set.")
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--model", defaultValue = "lenet5", description = "model (default: ${DEFAULT-VALUE}): lenet5, "
+            + "alexnet, alexnet-2tower, seed002-cnn, seed002-dense, seed003-mnist")
+    String model;
+
+    @Option(names = "--dataset", defaultValue = "fashion-mnist",
+            description = "fashion-mnist, mnist or cifar-10 (default: ${DEFAULT-VALUE})")
+    String dataset;
+
+    @Option(names = "--epochs", defaultValue = "5", description = "epochs in total (default: ${DEFAULT-VALUE})")
+    int epochs;
+
+    @Option(names = "--batch", defaultValue = "64", description = "mini-batch size (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--optimizer", defaultValue = "adam", description = "sgd, adagrad, rmsprop or adam "
+            + "(default: ${DEFAULT-VALUE})")
+    String optimizer;
+
+    @Option(names = "--lr", description = "learning rate (default: 0.01 for sgd and adagrad, 0.001 for adam and "
+            + "rmsprop)")
+    Double lr;
+
+    @Option(names = "--momentum", defaultValue = "0", description = "SGD momentum (seed 001: 0.9)")
+    double momentum;
+
+    @Option(names = "--weight-decay", defaultValue = "0", description = "optimizer weight decay on every "
+            + "parameter (seed 001: 0.0005)")
+    double weightDecay;
+
+    @Option(names = "--l2", defaultValue = "0", description = "L2 penalty on conv and linear weights")
+    double l2;
+
+    @Option(names = "--lr-step", defaultValue = "0", description = "epochs between learning-rate decays (0: none)")
+    int lrStep;
+
+    @Option(names = "--lr-gamma", defaultValue = "0.1", description = "learning-rate decay factor "
+            + "(default: ${DEFAULT-VALUE}, seed 003's /10)")
+    double lrGamma;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed of initialisation, shuffling, augmentation "
+            + "and dropout (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--init", description = "weight initialisation: default, kaiming-uniform, kaiming-normal, "
+            + "xavier-uniform, xavier-normal (default: the model's)")
+    String init;
+
+    @Option(names = "--augment", description = "standard, none, or crop=N,flip=P,brightness=B (seed 001)")
+    String augment;
+
+    @Option(names = "--data-dir", description = "directory with the data set's files")
+    Path dataDir;
+
+    @Option(names = "--no-download", description = "never download the data set")
+    boolean noDownload;
+
+    @Option(names = "--limit", defaultValue = "0", description = "use only the first N training images (0: all)")
+    int limit;
+
+    @Option(names = "--validation", defaultValue = "0.2", description = "validation share of the training images "
+            + "(default: ${DEFAULT-VALUE}: 48,000/12,000 of Fashion-MNIST as in seed 002; 0: none)")
+    double validation;
+
+    @Option(names = "--test-limit", defaultValue = "0", description = "evaluate on the first N test images "
+            + "after training (0: all; -1: skip)")
+    int testLimit;
+
+    @Option(names = "--checkpoint-dir", description = "write epoch-N.safetensors here after every epoch")
+    Path checkpointDir;
+
+    @Option(names = "--resume", description = "checkpoint to continue from")
+    Path resume;
+
+    @Option(names = "--out-dir", description = "write epochs.jsonl, curves.png and confusion.png here "
+            + "(default: the checkpoint directory, if any)")
+    Path outDir;
+
+    @Option(names = "--backend", defaultValue = "auto", description = "auto, reference, cpu, opencl, cuda "
+            + "(default: ${DEFAULT-VALUE})")
+    String backendName;
+
+    @Option(names = "--no-progress", description = "no progress bar")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintStream err = System.err;
+        String ds = DataSets.canonical(dataset);
+        ImageDataset all = DataSets.load(ds, dataDir, true, limit, !noDownload, err::println);
+        ImageDataset train = all;
+        ImageDataset val = null;
+        if (validation > 0) {
+            int nTrain = (int) Math.round(all.size() * (1 - validation));
+            ImageDataset.Split s = all.split(nTrain, seed);
+            train = s.train();
+            val = s.validation();
+        }
+        Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);
+        Optimizer.Config oc = Optimizer.Config.defaults(kind, lr != null ? lr : Cli.defaultLr(kind))
+                .withMomentum(momentum).withWeightDecay(weightDecay);
+        Augment aug = augment == null ? null : Augment.parse(augment, all.height());
+        if (aug != null && ds.equals("mnist") && aug.flipProbability() > 0
+                && augment.trim().equalsIgnoreCase("standard")) {
+            aug = new Augment(aug.cropPadding(), 0, aug.brightness()); // a mirrored digit is another digit
+        }
+        Trainer.Config tc = new Trainer.Config(batch, seed, l2, new StepLr(lrStep, lrGamma), aug);
+        Path out = outDir != null ? outDir : checkpointDir;
+        try (Backend backend = Backends.open(backendName);
+                Model m = Models.create(model, backend, all.sampleShape(), all.classes(), seed,
+                        init != null ? Init.parse(init) : Models.defaultInit(model));
+                Optimizer opt = new Optimizer(backend, m.net().parameters(), oc);
+                Trainer trainer = new Trainer(m, opt, tc)) {
+            err.printf(Locale.ROOT, "%s on %s (%d train, %d validation images), backend %s (%s), %s lr %g, "
+                    + "batch %d, %,d parameters%n", m.name(), ds, train.size(), val == null ? 0 : val.size(),
+                    backend.name(), backend.device(), kind.name().toLowerCase(Locale.ROOT), oc.lr(), batch,
+                    m.summary().trainable());
+            java.util.Map<String, String> run = new java.util.LinkedHashMap<>();
+            run.put("dataset", ds);
+            run.put("limit", Integer.toString(limit));
+            run.put("validation", Double.toString(validation));
+            run.put("data", train.size() + "+" + (val == null ? 0 : val.size()));
+            if (resume != null) {
+                java.util.Map<String, String> meta = Checkpoint.load(resume, trainer);
+                for (String d : Checkpoint.runDifferences(meta, run)) {
+                    err.println("warning: " + d + " (the resumed run will not repeat the original exactly)");
+                }
+                err.println("resumed from " + resume + " after epoch " + trainer.epochsDone());
+            }
+            PrintStream jsonFile = null;
+            try {
+                TrainingListener progress = noProgress ? new TrainingListener() { } : new ProgressListener();
+                TrainingListener json = new JsonLog(System.out);
+                TrainingListener files = new TrainingListener() { };
+                if (out != null) {
+                    Files.createDirectories(out);
+                    jsonFile = new PrintStream(Files.newOutputStream(out.resolve("epochs.jsonl"),
+                            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND),
+                            true, java.nio.charset.StandardCharsets.UTF_8);
+                    files = TrainingListener.of(new JsonLog(jsonFile), new Plots(out, all.classNames()));
+                }
+                TrainingListener report = new TrainingListener() {
+                    @Override
+                    public void epochDone(EpochResult r) {
+                        ProgressListener.print(err, r);
+                    }
+                };
+                TrainingListener checkpoints = checkpointDir == null ? new TrainingListener() { }
+                        : new CheckpointWriter(checkpointDir, trainer, f -> err.println("checkpoint " + f), run);
+                trainer.fit(train, val, epochs, TrainingListener.of(progress, json, files, report, checkpoints));
+            } finally {
+                if (jsonFile != null) {
+                    jsonFile.close();
+                }
+            }
+            if (testLimit >= 0) {
+                ImageDataset test = DataSets.load(ds, dataDir, false, testLimit, !noDownload, err::println);
+                Metrics t = trainer.evaluate(test);
+                err.printf(Locale.ROOT, "test: loss %.4f accuracy %.2f%% on %d images%n", t.loss(),
+                        100 * t.accuracy(), t.samples());
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,171 @@
+package org.cnn4j.nn;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.cnn4j.core.Backend;
+import org.cnn4j.core.Shape;
+import org.cnn4j.core.Tensor;
+import org.cnn4j.ops.Op;
+
+/**
+ * A layer: parameters and buffers on one {@link Backend}, a forward and a backward pass.
+ *
+ * <p>Contract. {@link #forward} returns a tensor the layer owns (or its input, for layers that do nothing in the
+ * current mode); it stays valid until the next {@code forward} with the same input shape. The layer keeps what
+ * its backward needs (usually the input and output), so the caller must not change the input before
+ * {@link #backward}. {@code backward(dy)} writes the gradients of the parameters (overwriting them) and returns
+ * {@code dL/dx}, or {@code null} when {@link #needsInputGradient(boolean) no input gradient} was asked for.
+ * Activations come from a {@link Workspace}: allocated once per input shape, then reused.
+ *
+ * <p>Names follow PyTorch's {@code state_dict}: a layer's own tensors are {@code weight}, {@code bias},
+ * {@code running_mean}, {@code running_var}; containers prefix their children's names ({@code 0.weight}).
+ */
+public abstract class Layer implements AutoCloseable {
+    protected final Backend backend;
+    protected final Workspace workspace;
+    private final Map<String, Parameter> params = new LinkedHashMap<>();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    private boolean training = true;
+    private boolean inputGradient = true;
+
+    protected Layer(Backend backend) {
+        this.backend = backend;
+        this.workspace = new Workspace(backend);
+    }
+
+    public final Backend backend() {
+        return backend;
+    }
+
+    /** The output shape for an input of {@code input}; throws when the input does not fit. */
+    public abstract Shape outputShape(Shape input);
+
+    /** {@code y = f(x)}. */
+    public abstract Tensor forward(Tensor x);
+
+    /** {@code dL/dx} from {@code dL/dy}, after a training-mode {@link #forward}; writes the parameter gradients. */
+    public abstract Tensor backward(Tensor dy);
+
+    /** Training mode (batch statistics, dropout) or inference mode (running statistics, no dropout). */
+    public void train(boolean on) {
+        this.training = on;
+    }
+
+    public final boolean isTraining() {
+        return training;
+    }
+
+    /** Whether {@link #backward} must compute the input gradient (false for the first layer of a model). */
+    public void needsInputGradient(boolean on) {
+        this.inputGradient = on;
+    }
+
+    public final boolean needsInputGradient() {
+        return inputGradient;
+    }
+
+    /** Re-initialises the parameters (and resets the buffers) with {@code init}, drawing from {@code rng}. */
+    public void initialize(Init init, SplittableRandom rng) {
+    }
+
+    /** The learned tensors by state-dict name, in declaration order. */
+    public Map<String, Parameter> parameters() {
+        return java.util.Collections.unmodifiableMap(params);
+    }
+
+    /** The non-learned state by state-dict name (running statistics). */
+    public Map<String, Tensor> buffers() {
+        return java.util.Collections.unmodifiableMap(buffers);
+    }
+
+    /** The directly contained layers by name; empty for leaves. */
+    public Map<String, Layer> children() {
+        return Map.of();
+    }
+
+    /** A short description for summaries ({@code Conv2d(1, 6, kernel=(5, 5), ...)}). */
+    public String describe() {
+        return getClass().getSimpleName();
+    }
+
+    /** Number of trainable values. */
+    public final long trainableCount() {
+        long n = 0;
+        for (Parameter p : parameters().values()) {
+            n += p.shape().size();
+        }
+        return n;
+    }
+
+    /** Number of buffer values (non-trainable). */
+    public final long bufferCount() {
+        long n = 0;
+        for (Tensor t : buffers().values()) {
+            n += t.size();
+        }
+        return n;
+    }
+
+    /** The leaves under this layer with their qualified names (this layer itself when it is a leaf). */
+    public final List<Map.Entry<String, Layer>> leaves() {
+        List<Map.Entry<String, Layer>> out = new ArrayList<>();
+        collectLeaves("", this, out);
+        return out;
+    }
+
+    private static void collectLeaves(String prefix, Layer l, List<Map.Entry<String, Layer>> out) {
+        if (l.children().isEmpty()) {
+            out.add(Map.entry(prefix, l));
+            return;
+        }
+        for (Map.Entry<String, Layer> e : l.children().entrySet()) {
+            collectLeaves(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), e.getValue(), out);
+        }
+    }
+
+    protected final Parameter addParameter(String name, Shape shape, boolean decays) {
+        Parameter p = Parameter.allocate(backend, name, shape, decays);
+        params.put(name, p);
+        return p;
+    }
+
+    protected final Tensor addBuffer(String name, Shape shape) {
+        Tensor t = backend.allocate(shape);
+        buffers.put(name, t);
+        return t;
+    }
+
+    protected final void run(Op op) {
+        backend.execute(op);
+    }
+
+    /** Fills a tensor with {@code value} on the host and uploads it (initialisation only). */
+    protected static void fill(Tensor t, float value) {
+        if (t.backend() instanceof MetaBackend) {
+            return;
+        }
+        float[] v = new float[t.size()];
+        java.util.Arrays.fill(v, value);
+        t.copyFrom(v);
+    }
+
+    protected static void requireRank(String layer, Shape s, int rank) {
+        if (s.rank() != rank) {
+            throw new IllegalArgumentException(layer + ": input must have rank " + rank + " but has shape " + s);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Parameter p : params.values()) {
+            p.close();
+        }
+        for (Tensor t : buffers.values()) {
+            t.close();
+        }
+        workspace.close();
+    }
+}

@@ -1,0 +1,248 @@
+package org.cnn4j.nn.io;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.cnn4j.core.Shape;
+
+/**
+ * The safetensors format (huggingface/safetensors): an 8-byte little-endian header length N, N bytes of JSON
+ * header ({@code {"name": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, ...,
+ * "__metadata__": {"key": "value"}}}, padded with spaces to a multiple of 8), then the tensors' little-endian
+ * bytes, offsets relative to the end of the header. This class reads and writes float32 tensors only.
+ *
+ * <p>Writing is atomic: the file is written next to its target under a temporary name, forced to disk, then
+ * renamed over the target. The metadata gets {@value #CHECKSUM_KEY}, the SHA-256 of the data section, which
+ * {@link #read} verifies along with the header's structure, the offsets and the file size.
+ */
+public final class SafeTensors {
+    public static final String CHECKSUM_KEY = "cnn4j.sha256";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long MAX_HEADER = 100L << 20;
+
+    /** A float32 tensor in host memory. */
+    public record Entry(Shape shape, float[] data) {
+        public Entry {
+            if (shape.size() != data.length) {
+                throw new IllegalArgumentException("shape " + shape + " does not hold " + data.length + " values");
+            }
+        }
+    }
+
+    /** What a file holds: tensors in file order, and the metadata. */
+    public record Contents(Map<String, Entry> tensors, Map<String, String> metadata) {
+    }
+
+    private SafeTensors() {
+    }
+
+    /** Writes {@code tensors} and {@code metadata} to {@code file} atomically. */
+    public static void write(Path file, Map<String, Entry> tensors, Map<String, String> metadata)
+            throws IOException {
+        long offset = 0;
+        Map<String, Object> header = new LinkedHashMap<>();
+        MessageDigest sha = sha256();
+        List<Entry> order = new ArrayList<>();
+        for (Map.Entry<String, Entry> e : tensors.entrySet()) {
+            if (e.getKey().equals("__metadata__")) {
+                throw new IllegalArgumentException("a tensor may not be called __metadata__");
+            }
+            long bytes = 4L * e.getValue().data().length;
+            Map<String, Object> info = new LinkedHashMap<>();
+            info.put("dtype", "F32");
+            info.put("shape", e.getValue().shape().dims());
+            info.put("data_offsets", new long[] {offset, offset + bytes});
+            header.put(e.getKey(), info);
+            offset += bytes;
+            order.add(e.getValue());
+        }
+        for (Entry e : order) {
+            sha.update(bytes(e.data()));
+        }
+        Map<String, String> meta = new LinkedHashMap<>(metadata);
+        meta.put(CHECKSUM_KEY, HexFormat.of().formatHex(sha.digest()));
+        Map<String, Object> full = new LinkedHashMap<>();
+        full.put("__metadata__", meta);
+        full.putAll(header);
+        byte[] json = JSON.writeValueAsBytes(full);
+        int padded = (json.length + 7) / 8 * 8;
+        byte[] head = new byte[8 + padded];
+        ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+        System.arraycopy(json, 0, head, 8, json.length);
+        for (int i = 8 + json.length; i < head.length; i++) {
+            head[i] = ' ';
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
+                    OutputStream os = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch),
+                            1 << 16)) {
+                os.write(head);
+                for (Entry e : order) {
+                    os.write(bytes(e.data()));
+                }
+                os.flush();
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Reads and verifies {@code file}. */
+    public static Contents read(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size < 8) {
+            throw new CheckpointException(file, "is " + size + " bytes, shorter than the 8-byte header length");
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lenBuf, 0, file);
+            long n = lenBuf.flip().getLong();
+            if (n < 2 || n > MAX_HEADER || 8 + n > size) {
+                throw new CheckpointException(file, "header length " + n + " does not fit a file of " + size
+                        + " bytes (not a safetensors file, or truncated)");
+            }
+            ByteBuffer hb = ByteBuffer.allocate((int) n);
+            readFully(ch, hb, 8, file);
+            Map<String, Object> header;
+            try {
+                header = JSON.readValue(new String(hb.array(), StandardCharsets.UTF_8).strip(),
+                        new TypeReference<LinkedHashMap<String, Object>>() { });
+            } catch (IOException e) {
+                throw new CheckpointException(file, "header is not valid JSON: " + e.getMessage());
+            }
+            Map<String, String> meta = new LinkedHashMap<>();
+            Map<String, Entry> tensors = new LinkedHashMap<>();
+            long dataStart = 8 + n;
+            long dataLen = size - dataStart;
+            List<long[]> spans = new ArrayList<>();
+            MessageDigest sha = sha256();
+            List<Map.Entry<String, long[]>> entries = new ArrayList<>();
+            for (Map.Entry<String, Object> e : header.entrySet()) {
+                if (e.getKey().equals("__metadata__")) {
+                    if (e.getValue() instanceof Map<?, ?> m) {
+                        for (Map.Entry<?, ?> kv : m.entrySet()) {
+                            meta.put(String.valueOf(kv.getKey()), String.valueOf(kv.getValue()));
+                        }
+                    }
+                    continue;
+                }
+                if (!(e.getValue() instanceof Map<?, ?> info)) {
+                    throw new CheckpointException(file, "entry " + e.getKey() + " is not an object");
+                }
+                Object dtype = info.get("dtype");
+                if (!"F32".equals(dtype)) {
+                    throw new CheckpointException(file, "tensor " + e.getKey() + " has dtype " + dtype
+                            + "; only F32 is supported");
+                }
+                int[] dims = ints(info.get("shape"), file, e.getKey(), "shape");
+                long[] off = longs(info.get("data_offsets"), file, e.getKey());
+                Shape shape = dims.length == 0 ? Shape.scalar() : Shape.of(dims);
+                if (off[1] - off[0] != 4L * shape.size() || off[0] < 0 || off[1] > dataLen) {
+                    throw new CheckpointException(file, "tensor " + e.getKey() + " " + shape + " has data_offsets ["
+                            + off[0] + ", " + off[1] + "] that do not fit its shape or the " + dataLen
+                            + "-byte data section (truncated?)");
+                }
+                spans.add(off);
+                entries.add(Map.entry(e.getKey(), new long[] {off[0], off[1]}));
+                ByteBuffer db = ByteBuffer.allocate((int) (off[1] - off[0])).order(ByteOrder.LITTLE_ENDIAN);
+                readFully(ch, db, dataStart + off[0], file);
+                float[] v = new float[shape.size()];
+                db.flip().asFloatBuffer().get(v);
+                tensors.put(e.getKey(), new Entry(shape, v));
+            }
+            spans.sort((a, b) -> Long.compare(a[0], b[0]));
+            long end = 0;
+            for (long[] s : spans) {
+                if (s[0] != end) {
+                    throw new CheckpointException(file, "tensor data has a gap or overlap at byte " + s[0]);
+                }
+                end = s[1];
+            }
+            if (end != dataLen) {
+                throw new CheckpointException(file, "data section is " + dataLen + " bytes but the tensors use "
+                        + end);
+            }
+            entries.sort((a, b) -> Long.compare(a.getValue()[0], b.getValue()[0]));
+            for (Map.Entry<String, long[]> e : entries) {
+                sha.update(bytes(tensors.get(e.getKey()).data()));
+            }
+            String want = meta.get(CHECKSUM_KEY);
+            String got = HexFormat.of().formatHex(sha.digest());
+            if (want != null && !want.equals(got)) {
+                throw new CheckpointException(file, "checksum mismatch: data SHA-256 is " + got + " but the metadata"
+                        + " says " + want + " (corrupted file)");
+            }
+            return new Contents(tensors, meta);
+        }
+    }
+
+    private static int[] ints(Object o, Path file, String name, String what) throws CheckpointException {
+        if (!(o instanceof List<?> l)) {
+            throw new CheckpointException(file, "tensor " + name + " has no " + what);
+        }
+        int[] out = new int[l.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ((Number) l.get(i)).intValue();
+        }
+        return out;
+    }
+
+    private static long[] longs(Object o, Path file, String name) throws CheckpointException {
+        if (!(o instanceof List<?> l) || l.size() != 2) {
+            throw new CheckpointException(file, "tensor " + name + " has no data_offsets [begin, end]");
+        }
+        return new long[] {((Number) l.get(0)).longValue(), ((Number) l.get(1)).longValue()};
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer b, long pos, Path file) throws IOException {
+        long p = pos;
+        while (b.hasRemaining()) {
+            int r = ch.read(b, p);
+            if (r < 0) {
+                throw new CheckpointException(file, "is truncated at byte " + p);
+            }
+            p += r;
+        }
+    }
+
+    private static byte[] bytes(float[] v) {
+        ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(v);
+        return b.array();
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package org.cnn4j.nn.train;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.cnn4j.core.Tensor;
+import org.cnn4j.nn.Layer;
+import org.cnn4j.nn.Parameter;
+import org.cnn4j.nn.io.CheckpointException;
+import org.cnn4j.nn.io.SafeTensors;
+import org.cnn4j.nn.layers.Dropout;
+
+/**
+ * A trainer's complete state in one safetensors file: the model's parameters and buffers under their state-dict
+ * names ({@code 0.weight}, {@code 2.running_mean}, so the file also loads as a plain state dict), the optimizer
+ * state under {@code optimizer.} ({@code optimizer.0.weight.exp_avg}), and metadata: format, model, epochs done,
+ * optimizer steps, learning rate, seed, and the position of every dropout layer's mask sequence. The shuffling
+ * and augmentation streams are keyed by (seed, epoch), so these numbers are the whole random state.
+ */
+public final class Checkpoint {
+    public static final String FORMAT = "cnn4j-checkpoint/1";
+    private static final String OPT = "optimizer.";
+
+    private Checkpoint() {
+    }
+
+    /** Writes {@code trainer}'s state to {@code file} (atomically). */
+    public static void save(Path file, Trainer trainer) throws IOException {
+        save(file, trainer, Map.of());
+    }
+
+    /**
+     * Writes {@code trainer}'s state to {@code file} (atomically), with {@code extra} metadata (for example the
+     * data selection and flags of the run, so a resume can check it continues the same run).
+     */
+    public static void save(Path file, Trainer trainer, Map<String, String> extra) throws IOException {
+        Layer net = trainer.model().net();
+        Map<String, SafeTensors.Entry> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : net.parameters().entrySet()) {
+            tensors.put(e.getKey(), entry(e.getValue().value()));
+        }
+        for (Map.Entry<String, Tensor> e : net.buffers().entrySet()) {
+            tensors.put(e.getKey(), entry(e.getValue()));
+        }
+        for (Map.Entry<String, Tensor> e : trainer.optimizer().state().entrySet()) {
+            tensors.put(OPT + e.getKey(), entry(e.getValue()));
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", FORMAT);
+        meta.put("model", trainer.model().name());
+        meta.put("sample_shape", trainer.model().sample().toString());
+        meta.put("classes", Integer.toString(trainer.model().classes()));
+        meta.put("epoch", Integer.toString(trainer.epochsDone()));
+        meta.put("step", Long.toString(trainer.optimizer().steps()));
+        meta.put("optimizer", trainer.optimizer().config().kind().name());
+        meta.put("lr", Double.toString(trainer.optimizer().lr()));
+        meta.put("seed", Long.toString(trainer.config().seed()));
+        meta.put("batch", Integer.toString(trainer.config().batchSize()));
+        meta.put("l2", Double.toString(trainer.config().l2()));
+        meta.put("schedule", trainer.config().schedule().toString());
+        meta.put("augment", String.valueOf(trainer.config().augment()));
+        meta.put("optimizer_config", trainer.optimizer().config().toString());
+        for (Map.Entry<String, String> e : extra.entrySet()) {
+            meta.putIfAbsent("run." + e.getKey(), e.getValue());
+        }
+        for (Map.Entry<String, Layer> e : net.leaves()) {
+            if (e.getValue() instanceof Dropout d) {
+                meta.put("rng.dropout." + e.getKey(), Long.toString(d.counter()));
+                meta.put("rng.dropout_seed." + e.getKey(), Long.toString(d.baseSeed()));
+            }
+        }
+        SafeTensors.write(file, tensors, meta);
+    }
+
+    /**
+     * Loads {@code file} into {@code trainer}: verifies the file (structure, size, checksum), that it names
+     * exactly the model's and optimizer's tensors with the same shapes, then copies them in and restores the
+     * epoch, step and random state.
+     */
+    public static Map<String, String> load(Path file, Trainer trainer) throws IOException {
+        SafeTensors.Contents c = SafeTensors.read(file);
+        Map<String, String> meta = c.metadata();
+        if (!FORMAT.equals(meta.get("format"))) {
+            throw new CheckpointException(file, "format is " + meta.get("format") + ", expected " + FORMAT);
+        }
+        if (!trainer.model().name().equals(meta.get("model"))) {
+            throw new CheckpointException(file, "holds model " + meta.get("model") + " but the trainer has "
+                    + trainer.model().name());
+        }
+        String opt = trainer.optimizer().config().kind().name();
+        if (!opt.equals(meta.get("optimizer"))) {
+            throw new CheckpointException(file, "holds " + meta.get("optimizer") + " optimizer state but the "
+                    + "trainer uses " + opt);
+        }
+        Layer net = trainer.model().net();
+        Map<String, Tensor> targets = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : net.parameters().entrySet()) {
+            targets.put(e.getKey(), e.getValue().value());
+        }
+        targets.putAll(net.buffers());
+        for (Map.Entry<String, Tensor> e : trainer.optimizer().state().entrySet()) {
+            targets.put(OPT + e.getKey(), e.getValue());
+        }
+        TreeSet<String> missing = new TreeSet<>(targets.keySet());
+        missing.removeAll(c.tensors().keySet());
+        TreeSet<String> unexpected = new TreeSet<>(c.tensors().keySet());
+        unexpected.removeAll(targets.keySet());
+        if (!missing.isEmpty() || !unexpected.isEmpty()) {
+            throw new CheckpointException(file, "does not fit the model: missing " + missing + ", unexpected "
+                    + unexpected);
+        }
+        List<String> wrong = new ArrayList<>();
+        for (Map.Entry<String, Tensor> e : targets.entrySet()) {
+            SafeTensors.Entry s = c.tensors().get(e.getKey());
+            if (!s.shape().equals(e.getValue().shape())) {
+                wrong.add(e.getKey() + " is " + s.shape() + " in the file, " + e.getValue().shape() + " in the model");
+            }
+        }
+        if (!wrong.isEmpty()) {
+            throw new CheckpointException(file, "shapes differ: " + String.join("; ", wrong));
+        }
+        for (Map.Entry<String, Tensor> e : targets.entrySet()) {
+            e.getValue().copyFrom(c.tensors().get(e.getKey()).data());
+        }
+        List<String> differs = new ArrayList<>();
+        compare(differs, meta, "seed", Long.toString(trainer.config().seed()));
+        compare(differs, meta, "batch", Integer.toString(trainer.config().batchSize()));
+        compare(differs, meta, "l2", Double.toString(trainer.config().l2()));
+        compare(differs, meta, "schedule", trainer.config().schedule().toString());
+        compare(differs, meta, "augment", String.valueOf(trainer.config().augment()));
+        compare(differs, meta, "optimizer_config", trainer.optimizer().config().toString());
+        if (!differs.isEmpty()) {
+            System.getLogger("org.cnn4j").log(System.Logger.Level.WARNING, file + ": resuming with other settings"
+                    + " than the checkpoint's run, so the run will not continue exactly: " + String.join("; ", differs));
+        }
+        trainer.setEpochsDone(Integer.parseInt(meta.get("epoch")));
+        trainer.optimizer().setSteps(Long.parseLong(meta.get("step")));
+        for (Map.Entry<String, Layer> e : net.leaves()) {
+            if (e.getValue() instanceof Dropout d) {
+                String k = meta.get("rng.dropout." + e.getKey());
+                String s = meta.get("rng.dropout_seed." + e.getKey());
+                if (k == null || s == null) {
+                    throw new CheckpointException(file, "has no dropout state for layer " + e.getKey());
+                }
+                d.setCounter(Long.parseLong(k));
+                d.setBaseSeed(Long.parseLong(s));
+            }
+        }
+        return meta;
+    }
+
+    /** Loads only the model's parameters and buffers (for evaluation); optimizer state in the file is ignored. */
+    public static Map<String, String> loadWeights(Path file, Layer net) throws IOException {
+        SafeTensors.Contents c = SafeTensors.read(file);
+        Map<String, Tensor> targets = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : net.parameters().entrySet()) {
+            targets.put(e.getKey(), e.getValue().value());
+        }
+        targets.putAll(net.buffers());
+        for (Map.Entry<String, Tensor> e : targets.entrySet()) {
+            SafeTensors.Entry s = c.tensors().get(e.getKey());
+            if (s == null) {
+                throw new CheckpointException(file, "has no tensor " + e.getKey());
+            }
+            if (!s.shape().equals(e.getValue().shape())) {
+                throw new CheckpointException(file, e.getKey() + " is " + s.shape() + " in the file, "
+                        + e.getValue().shape() + " in the model");
+            }
+        }
+        for (Map.Entry<String, Tensor> e : targets.entrySet()) {
+            e.getValue().copyFrom(c.tensors().get(e.getKey()).data());
+        }
+        return c.metadata();
+    }
+
+    private static void compare(List<String> out, Map<String, String> meta, String key, String now) {
+        String then = meta.get(key);
+        if (then != null && !then.equals(now)) {
+            out.add(key + " was " + then + ", is " + now);
+        }
+    }
+
+    /** Settings recorded in {@code meta} under {@code run.} that differ from {@code now}, as messages. */
+    public static List<String> runDifferences(Map<String, String> meta, Map<String, String> now) {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, String> e : now.entrySet()) {
+            compare(out, meta, "run." + e.getKey(), e.getValue());
+        }
+        return out;
+    }
+
+    private static SafeTensors.Entry entry(Tensor t) {
+        return new SafeTensors.Entry(t.shape(), t.toFloatArray());
+    }
+}

@@ -1,0 +1,162 @@
+package org.cnn4j.nn.train;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.cnn4j.core.Backend;
+import org.cnn4j.core.Tensor;
+import org.cnn4j.nn.Parameter;
+import org.cnn4j.ops.Adagrad;
+import org.cnn4j.ops.Adam;
+import org.cnn4j.ops.RmsProp;
+import org.cnn4j.ops.Sgd;
+
+/**
+ * An optimizer over a model's parameters, with PyTorch's update rules (the operator records {@link Sgd},
+ * {@link Adagrad}, {@link RmsProp}, {@link Adam} document them). Its state tensors live on the parameters'
+ * backend and are named as in PyTorch's optimizer state ({@code 0.weight.momentum_buffer}, {@code exp_avg},
+ * {@code exp_avg_sq}, {@code sum}, {@code square_avg}), so a checkpoint can hold them.
+ */
+public final class Optimizer implements AutoCloseable {
+    /** The update rules. */
+    public enum Kind {
+        SGD, ADAGRAD, RMSPROP, ADAM;
+
+        public static Kind parse(String s) {
+            return valueOf(s.trim().toUpperCase(Locale.ROOT).replace("-", ""));
+        }
+    }
+
+    /**
+     * Hyper-parameters; unused ones are ignored by a rule.
+     *
+     * @param kind        the rule
+     * @param lr          learning rate
+     * @param momentum    SGD momentum
+     * @param nesterov    SGD Nesterov momentum
+     * @param weightDecay L2 coefficient added to every gradient (PyTorch's {@code weight_decay})
+     * @param beta1       Adam's first-moment decay
+     * @param beta2       Adam's second-moment decay
+     * @param alpha       RMSProp's smoothing constant
+     * @param epsilon     denominator term (Adam, RMSProp, AdaGrad)
+     */
+    public record Config(Kind kind, double lr, double momentum, boolean nesterov, double weightDecay, double beta1,
+            double beta2, double alpha, double epsilon) {
+        /** PyTorch's defaults for {@code kind} at learning rate {@code lr}. */
+        public static Config defaults(Kind kind, double lr) {
+            return switch (kind) {
+                case SGD -> new Config(kind, lr, 0, false, 0, 0.9, 0.999, 0.99, 1e-8);
+                case ADAGRAD -> new Config(kind, lr, 0, false, 0, 0.9, 0.999, 0.99, 1e-10);
+                case RMSPROP -> new Config(kind, lr, 0, false, 0, 0.9, 0.999, 0.99, 1e-8);
+                case ADAM -> new Config(kind, lr, 0, false, 0, 0.9, 0.999, 0.99, 1e-8);
+            };
+        }
+
+        public Config withMomentum(double m) {
+            return new Config(kind, lr, m, nesterov, weightDecay, beta1, beta2, alpha, epsilon);
+        }
+
+        public Config withWeightDecay(double wd) {
+            return new Config(kind, lr, momentum, nesterov, wd, beta1, beta2, alpha, epsilon);
+        }
+    }
+
+    private final Backend backend;
+    private final Config config;
+    private final List<Map.Entry<String, Parameter>> params;
+    private final Map<String, Tensor> state = new LinkedHashMap<>();
+    private double lr;
+    private long steps;
+
+    public Optimizer(Backend backend, Map<String, Parameter> parameters, Config config) {
+        this.backend = backend;
+        this.config = config;
+        this.params = List.copyOf(parameters.entrySet());
+        this.lr = config.lr();
+        try {
+            for (Map.Entry<String, Parameter> e : params) {
+                for (String s : stateNames()) {
+                    state.put(e.getKey() + "." + s, backend.allocate(e.getValue().shape()));
+                }
+            }
+        } catch (RuntimeException ex) {
+            close();
+            throw ex;
+        }
+        // Validate the hyper-parameters once, with the operator records' own checks.
+        record(lr, 1);
+    }
+
+    private List<String> stateNames() {
+        return switch (config.kind()) {
+            case SGD -> config.momentum() != 0 ? List.of("momentum_buffer") : List.of();
+            case ADAGRAD -> List.of("sum");
+            case RMSPROP -> List.of("square_avg");
+            case ADAM -> List.of("exp_avg", "exp_avg_sq");
+        };
+    }
+
+    private Object record(double rate, long step) {
+        return switch (config.kind()) {
+            case SGD -> new Sgd(rate, config.momentum(), config.weightDecay(), config.nesterov());
+            case ADAGRAD -> new Adagrad(rate, config.epsilon(), config.weightDecay());
+            case RMSPROP -> new RmsProp(rate, config.alpha(), config.epsilon(), config.weightDecay());
+            case ADAM -> new Adam(rate, config.beta1(), config.beta2(), config.epsilon(), config.weightDecay(), step);
+        };
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** The current learning rate (a schedule changes it). */
+    public double lr() {
+        return lr;
+    }
+
+    public void setLr(double lr) {
+        this.lr = lr;
+    }
+
+    /** Number of steps taken (Adam's bias correction uses it). */
+    public long steps() {
+        return steps;
+    }
+
+    public void setSteps(long steps) {
+        this.steps = steps;
+    }
+
+    /** The state tensors by name (for checkpoints). */
+    public Map<String, Tensor> state() {
+        return java.util.Collections.unmodifiableMap(state);
+    }
+
+    /** One update of every parameter from its gradient. */
+    public void step() {
+        steps++;
+        Object rule = record(lr, steps);
+        for (Map.Entry<String, Parameter> e : params) {
+            Parameter p = e.getValue();
+            String n = e.getKey();
+            switch (rule) {
+                case Sgd s -> backend.execute(new Sgd.Step(s, p.value(), p.grad(), state.get(n + ".momentum_buffer")));
+                case Adagrad a -> backend.execute(new Adagrad.Step(a, p.value(), p.grad(), state.get(n + ".sum")));
+                case RmsProp r -> backend.execute(new RmsProp.Step(r, p.value(), p.grad(),
+                        state.get(n + ".square_avg")));
+                case Adam a -> backend.execute(new Adam.Step(a, p.value(), p.grad(), state.get(n + ".exp_avg"),
+                        state.get(n + ".exp_avg_sq")));
+                default -> throw new IllegalStateException("unknown rule " + rule);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Tensor t : state.values()) {
+            t.close();
+        }
+        state.clear();
+    }
+}

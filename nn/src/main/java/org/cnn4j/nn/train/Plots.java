@@ -1,0 +1,103 @@
+package org.cnn4j.nn.train;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+
+/**
+ * PNG charts of a run (XChart): {@code curves.png} with loss and accuracy per epoch (training and validation),
+ * and {@code confusion.png}, the last epoch's confusion matrix in percent of each true class. Rewritten after
+ * every epoch when used as a listener.
+ */
+public final class Plots implements TrainingListener {
+    private final Path dir;
+    private final List<String> classNames;
+    private final List<EpochResult> history = new ArrayList<>();
+
+    public Plots(Path dir, List<String> classNames) {
+        this.dir = dir;
+        this.classNames = List.copyOf(classNames);
+    }
+
+    @Override
+    public void epochDone(EpochResult result) {
+        history.add(result);
+        try {
+            write(dir, history, classNames);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("writing charts to " + dir, e);
+        }
+    }
+
+    /** Writes both charts for {@code history} into {@code dir}. */
+    public static void write(Path dir, List<EpochResult> history, List<String> classNames) throws IOException {
+        Files.createDirectories(dir);
+        double[] epochs = new double[history.size()];
+        double[] trainLoss = new double[epochs.length];
+        double[] trainAcc = new double[epochs.length];
+        double[] valLoss = new double[epochs.length];
+        double[] valAcc = new double[epochs.length];
+        boolean hasVal = !history.isEmpty() && history.getLast().validation() != null;
+        for (int i = 0; i < epochs.length; i++) {
+            EpochResult r = history.get(i);
+            epochs[i] = r.epoch();
+            trainLoss[i] = r.train().loss();
+            trainAcc[i] = 100 * r.train().accuracy();
+            if (r.validation() != null) {
+                valLoss[i] = r.validation().loss();
+                valAcc[i] = 100 * r.validation().accuracy();
+            }
+        }
+        XYChart loss = new XYChartBuilder().width(640).height(420).title("Loss").xAxisTitle("epoch")
+                .yAxisTitle("cross-entropy").build();
+        loss.getStyler().setYAxisDecimalPattern("0.000").setXAxisDecimalPattern("0");
+        loss.addSeries("training", epochs, trainLoss);
+        if (hasVal) {
+            loss.addSeries("validation", epochs, valLoss);
+        }
+        XYChart acc = new XYChartBuilder().width(640).height(420).title("Accuracy").xAxisTitle("epoch")
+                .yAxisTitle("%").build();
+        acc.getStyler().setYAxisDecimalPattern("0.0").setXAxisDecimalPattern("0");
+        acc.addSeries("training", epochs, trainAcc);
+        if (hasVal) {
+            acc.addSeries("validation", epochs, valAcc);
+        }
+        BitmapEncoder.saveBitmap(List.of(loss, acc), 1, 2, dir.resolve("curves").toString(),
+                BitmapEncoder.BitmapFormat.PNG);
+        if (!history.isEmpty()) {
+            EpochResult last = history.getLast();
+            double[][] c = (last.validation() != null ? last.validation() : last.train()).confusionPercent();
+            int k = c.length;
+            // Heat map cells are (x index, y index, value): predicted class on x, true class on y.
+            List<Number[]> data = new ArrayList<>();
+            for (int t = 0; t < k; t++) {
+                for (int p = 0; p < k; p++) {
+                    data.add(new Number[] {p, t, Math.round(c[t][p] * 10) / 10.0});
+                }
+            }
+            HeatMapChart hm = new HeatMapChartBuilder().width(720).height(640)
+                    .title("Confusion matrix (% of true class), epoch " + last.epoch()).xAxisTitle("predicted")
+                    .yAxisTitle("true").build();
+            hm.getStyler().setShowValue(true);
+            hm.getStyler().setDecimalPattern("0.0");
+            hm.getStyler().setMin(0);
+            hm.getStyler().setMax(100);
+            List<String> xl = new ArrayList<>();
+            List<String> yl = new ArrayList<>();
+            for (int i = 0; i < k; i++) {
+                String label = i < classNames.size() ? classNames.get(i) : Integer.toString(i);
+                xl.add(label);
+                yl.add(label);
+            }
+            hm.addSeries("confusion", xl, yl, data);
+            BitmapEncoder.saveBitmap(hm, dir.resolve("confusion").toString(), BitmapEncoder.BitmapFormat.PNG);
+        }
+    }
+}

@@ -1,0 +1,260 @@
+package org.cnn4j.nn.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.cnn4j.core.Backend;
+import org.cnn4j.core.Shape;
+import org.cnn4j.core.Tensor;
+import org.cnn4j.nn.Parameter;
+import org.cnn4j.nn.Workspace;
+import org.cnn4j.nn.data.ImageDataset;
+import org.cnn4j.nn.models.Model;
+import org.cnn4j.ops.L2Penalty;
+import org.cnn4j.ops.Loss;
+
+/**
+ * Mini-batch training of a {@link Model} with softmax cross-entropy on one-hot targets.
+ *
+ * <p>Each epoch visits the training set in a seeded random order: epoch {@code e}'s permutation and
+ * augmentation draws come from generators keyed by {@code (seed, e)}, and dropout masks from each layer's seeded
+ * sequence, so a run resumed from a checkpoint taken after an epoch continues exactly as the uninterrupted run
+ * would. Pixels are scaled to [0, 1]. The last batch of an epoch may be smaller.
+ *
+ * <p>Per step: forward, loss, loss gradient, backward (parameter gradients are overwritten), the optional L2
+ * penalty's gradient {@code l2 * w} added to conv and linear weights, then the optimizer step. The reported loss
+ * is the data loss (without the penalty).
+ */
+public final class Trainer implements AutoCloseable {
+    /**
+     * Training settings.
+     *
+     * @param batchSize mini-batch size
+     * @param seed      seed of the shuffling and augmentation streams
+     * @param l2        L2 penalty coefficient on conv and linear weights (0 for none)
+     * @param schedule  learning-rate schedule over epochs
+     * @param augment   augmentation of training images, or null for none
+     */
+    public record Config(int batchSize, long seed, double l2, StepLr schedule, Augment augment) {
+        public Config {
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("batchSize must be at least 1 but is " + batchSize);
+            }
+            if (!(l2 >= 0)) {
+                throw new IllegalArgumentException("l2 must be >= 0 but is " + l2);
+            }
+        }
+
+        public static Config of(int batchSize, long seed) {
+            return new Config(batchSize, seed, 0, StepLr.none(), null);
+        }
+    }
+
+    private final Model model;
+    private final Optimizer optimizer;
+    private final Config config;
+    private final Backend backend;
+    private final Workspace workspace;
+    private final Loss loss = Loss.softmaxCrossEntropy();
+    private final double baseLr;
+    private int epochsDone;
+
+    public Trainer(Model model, Optimizer optimizer, Config config) {
+        this.model = model;
+        this.optimizer = optimizer;
+        this.config = config;
+        this.backend = model.net().backend();
+        this.workspace = new Workspace(backend);
+        this.baseLr = optimizer.config().lr();
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** Epochs completed (the next epoch is {@code epochsDone() + 1}). */
+    public int epochsDone() {
+        return epochsDone;
+    }
+
+    /** Sets the epochs completed, when resuming from a checkpoint. */
+    public void setEpochsDone(int n) {
+        this.epochsDone = n;
+    }
+
+    /** Trains until {@code epochs} epochs are done in total, returning this call's results. */
+    public List<EpochResult> fit(ImageDataset train, ImageDataset validation, int epochs, TrainingListener listener) {
+        List<EpochResult> out = new ArrayList<>();
+        while (epochsDone < epochs) {
+            out.add(trainEpoch(train, validation, epochs, listener));
+        }
+        return out;
+    }
+
+    /** One epoch: a pass over {@code train}, then an evaluation of {@code validation} (when not null). */
+    public EpochResult trainEpoch(ImageDataset train, ImageDataset validation, int epochs,
+            TrainingListener listener) {
+        checkData(train);
+        int e = epochsDone;
+        optimizer.setLr(config.schedule().lr(baseLr, e));
+        listener.epochStarted(e + 1, epochs, train.size());
+        int[] order = ImageDataset.permutation(train.size(), new SplittableRandom(streamSeed(config.seed(), 1, e)));
+        SplittableRandom augRng = new SplittableRandom(streamSeed(config.seed(), 2, e));
+        Metrics.Accumulator acc = new Metrics.Accumulator(model.classes());
+        model.net().train(true);
+        long t0 = System.nanoTime();
+        int bs = config.batchSize();
+        float[] scratch = new float[train.height() * train.width()];
+        int[] labels = new int[bs];
+        for (int start = 0; start < train.size(); start += bs) {
+            int n = Math.min(bs, train.size() - start);
+            Tensor x = workspace.get("x", batchShape(n, train));
+            Tensor t = workspace.get("target", Shape.of(n, model.classes()));
+            float[] hx = hostBuffer("x", n * train.sampleSize());
+            float[] ht = hostBuffer("target", n * model.classes());
+            fill(train, order, start, n, hx, ht, labels);
+            if (config.augment() != null) {
+                for (int i = 0; i < n; i++) {
+                    config.augment().apply(hx, i * train.sampleSize(), train.channels(), train.height(),
+                            train.width(), augRng, scratch);
+                }
+            }
+            x.copyFrom(hx);
+            t.copyFrom(ht);
+            Tensor logits = model.net().forward(x);
+            Tensor lossT = workspace.get("loss", Shape.scalar());
+            backend.execute(new Loss.Forward(loss, logits, t, lossT));
+            Tensor dLogits = workspace.get("dlogits", logits.shape());
+            backend.execute(new Loss.Backward(loss, logits, t, dLogits));
+            model.net().backward(dLogits);
+            if (config.l2() > 0) {
+                L2Penalty pen = new L2Penalty(config.l2());
+                for (Parameter p : model.net().parameters().values()) {
+                    if (p.decays()) {
+                        backend.execute(new L2Penalty.Backward(pen, p.value(), p.grad()));
+                    }
+                }
+            }
+            optimizer.step();
+            float[] hl = hostBuffer("logits", n * model.classes());
+            logits.copyTo(hl);
+            float[] one = hostBuffer("loss", 1);
+            lossT.copyTo(one);
+            acc.add(one[0], hl, labels, 0, n);
+            Metrics m = acc.result();
+            listener.batchDone(e + 1, start + n, m.loss(), m.accuracy());
+        }
+        backend.synchronize();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Metrics trainMetrics = acc.result();
+        Metrics val = validation == null ? null : evaluate(validation);
+        epochsDone++;
+        EpochResult r = new EpochResult(epochsDone, optimizer.steps(), optimizer.lr(), trainMetrics, val, seconds,
+                train.size() / seconds);
+        listener.epochDone(r);
+        return r;
+    }
+
+    /** Loss, accuracy and confusion matrix of the model in inference mode on {@code data}. */
+    public Metrics evaluate(ImageDataset data) {
+        checkData(data);
+        model.net().train(false);
+        try {
+            Metrics.Accumulator acc = new Metrics.Accumulator(model.classes());
+            int bs = config.batchSize();
+            int[] labels = new int[bs];
+            int[] order = new int[data.size()];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            for (int start = 0; start < data.size(); start += bs) {
+                int n = Math.min(bs, data.size() - start);
+                Tensor x = workspace.get("x", batchShape(n, data));
+                Tensor t = workspace.get("target", Shape.of(n, model.classes()));
+                float[] hx = hostBuffer("x", n * data.sampleSize());
+                float[] ht = hostBuffer("target", n * model.classes());
+                fill(data, order, start, n, hx, ht, labels);
+                x.copyFrom(hx);
+                t.copyFrom(ht);
+                Tensor logits = model.net().forward(x);
+                Tensor lossT = workspace.get("loss", Shape.scalar());
+                backend.execute(new Loss.Forward(loss, logits, t, lossT));
+                float[] hl = hostBuffer("logits", n * model.classes());
+                logits.copyTo(hl);
+                float[] one = hostBuffer("loss", 1);
+                lossT.copyTo(one);
+                acc.add(one[0], hl, labels, 0, n);
+            }
+            return acc.result();
+        } finally {
+            model.net().train(true);
+        }
+    }
+
+    private void checkData(ImageDataset d) {
+        if (!d.sampleShape().equals(model.sample())) {
+            throw new IllegalArgumentException("data set " + d.name() + " has samples " + d.sampleShape()
+                    + " but model " + model.name() + " was built for " + model.sample());
+        }
+        if (d.classes() != model.classes()) {
+            throw new IllegalArgumentException("data set " + d.name() + " has " + d.classes()
+                    + " classes but model " + model.name() + " has " + model.classes() + " outputs");
+        }
+    }
+
+    private static Shape batchShape(int n, ImageDataset d) {
+        return Shape.of(n, d.channels(), d.height(), d.width());
+    }
+
+    private final Map<String, float[]> host = new java.util.HashMap<>();
+
+    /** Host staging arrays, one per role and length, reused across steps. */
+    private float[] hostBuffer(String role, int length) {
+        float[] a = host.get(role);
+        if (a == null || a.length != length) {
+            a = new float[length];
+            host.put(role, a);
+        }
+        return a;
+    }
+
+    /** Pixels scaled to [0, 1] and one-hot targets of samples {@code order[start .. start+n)}. */
+    private static void fill(ImageDataset d, int[] order, int start, int n, float[] x, float[] t, int[] labels) {
+        int per = d.sampleSize();
+        int c = d.classes();
+        byte[] px = d.pixels();
+        java.util.Arrays.fill(t, 0f);
+        for (int i = 0; i < n; i++) {
+            int s = order[start + i];
+            int src = s * per;
+            int dst = i * per;
+            for (int k = 0; k < per; k++) {
+                x[dst + k] = (px[src + k] & 0xff) * (1f / 255f);
+            }
+            labels[i] = d.labels()[s];
+            t[i * c + labels[i]] = 1f;
+        }
+    }
+
+    /** The seed of stream {@code stream} (1 shuffling, 2 augmentation) for 0-based {@code epoch}. */
+    static long streamSeed(long seed, int stream, int epoch) {
+        long z = seed * 0x9E3779B97F4A7C15L + stream * 0xD1B54A32D192ED03L + epoch * 0x8CB92BA72F3D8DD7L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    @Override
+    public void close() {
+        workspace.close();
+    }
+}
