@@ -52,7 +52,8 @@ if [[ ! -f "$console" ]]; then
 fi
 cp "$console" "$stage/junit-platform-console-standalone.jar"
 
-# A runtime with the modules jdeps finds, plus the ones loaded reflectively or by flag.
+# A runtime with the modules jdeps finds, plus the ones loaded reflectively or by flag. Left uncompressed by
+# jlink: xz packs the plain image far smaller (about 22 MB against 36 MB).
 cp_jars=$(find "$stage/lib" -name '*.jar' | sort | paste -sd:)
 found=$("$JAVA_HOME/bin/jdeps" --multi-release 25 --ignore-missing-deps --print-module-deps \
   --class-path "$cp_jars" "$stage"/lib/cnn4j-*.jar "$stage/junit-platform-console-standalone.jar" 2>/dev/null || true)
@@ -60,7 +61,7 @@ base="java.base,jdk.incubator.vector,java.logging,java.xml,java.management,jdk.u
 modules=$(echo "$base,$found" | tr ',' '\n' | grep -v '^$' | sort -u | paste -sd,)
 echo "pack: jlink modules: $modules" >&2
 "$JAVA_HOME/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
-  --compress=zip-6 --output "$stage/jre"
+  --compress=zip-0 --output "$stage/jre"
 echo "$modules" > "$stage/jre-modules.txt"
 cp scripts/gpu/run.sh "$stage/run.sh"
 git rev-parse HEAD > "$stage/commit.txt" 2>/dev/null || true
