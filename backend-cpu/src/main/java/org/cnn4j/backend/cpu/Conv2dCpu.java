@@ -1,0 +1,255 @@
+package org.cnn4j.backend.cpu;
+
+import static org.cnn4j.backend.cpu.CpuBackend.data;
+
+import java.util.Arrays;
+import org.cnn4j.core.Shape;
+import org.cnn4j.ops.Conv2d;
+
+/**
+ * Convolution as GEMM, per image and group (g):
+ * <pre>
+ *   forward          y[n, g]  (Kg x OH*OW)   = W[g] (Kg x Cg*KH*KW) * col(x[n, g]) (Cg*KH*KW x OH*OW) + bias
+ *   backward data    dcol     (CgKK x OHOW)  = W[g]^T * dy[n, g];   dx[n, g] = col2im(dcol)
+ *   backward filter  dW[g]    (Kg x CgKK)   += dy[n, g] * col(x[n, g])^T
+ * </pre>
+ * {@code col} is im2col (rows c*KH*KW + i*KW + j, zeros where the tap falls in the padding). A 1x1 kernel with
+ * stride 1 and no padding needs no im2col: x[n, g] is the column matrix itself. Images are spread over the
+ * workers (each with its own column buffer); a single image lets the GEMM spread its tiles instead. The bias is
+ * written into y before the GEMM, which then accumulates onto it (beta = 1).
+ */
+final class Conv2dCpu {
+    private Conv2dCpu() {
+    }
+
+    /** The geometry of one call, computed once. */
+    private record Geo(int n, int c, int h, int w, int k, int kh, int kw, int oh, int ow, int groups, int sh,
+            int sw, int ph, int pw, int dh, int dw) {
+        static Geo of(Conv2d conv, Shape x, Shape weight, Shape y) {
+            return new Geo(x.dim(0), x.dim(1), x.dim(2), x.dim(3), weight.dim(0), weight.dim(2), weight.dim(3),
+                    y.dim(2), y.dim(3), conv.groups(), conv.stride().h(), conv.stride().w(), conv.padding().h(),
+                    conv.padding().w(), conv.dilation().h(), conv.dilation().w());
+        }
+
+        int cg() {
+            return c / groups;
+        }
+
+        int kg() {
+            return k / groups;
+        }
+
+        /** Rows of the column matrix: Cg * KH * KW. */
+        int ckk() {
+            return cg() * kh * kw;
+        }
+
+        int ohw() {
+            return oh * ow;
+        }
+
+        boolean pointwise() {
+            return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
+        }
+
+        /** Multiply-adds of one image. */
+        long macsPerImage() {
+            return (long) k * ohw() * ckk();
+        }
+    }
+
+    static void forward(CpuBackend be, Conv2d.Forward o) {
+        Geo g = Geo.of(o.conv(), o.x().shape(), o.weight().shape(), o.y().shape());
+        float[] x = data(o.x());
+        float[] w = data(o.weight());
+        float[] bias = o.bias() == null ? null : data(o.bias());
+        float[] y = data(o.y());
+        int ohw = g.ohw();
+        be.parallelFor(g.n, g.macsPerImage(), (from, to) -> {
+            for (int n = from; n < to; n++) {
+                for (int gi = 0; gi < g.groups; gi++) {
+                    float[] col;
+                    int colOff;
+                    if (g.pointwise()) {
+                        col = x;
+                        colOff = (n * g.c + gi * g.cg()) * g.h * g.w;
+                    } else {
+                        col = be.workspace().floats(Workspace.COLUMNS, g.ckk() * ohw);
+                        colOff = 0;
+                        im2col(g, x, (n * g.c + gi * g.cg()) * g.h * g.w, col);
+                    }
+                    int yOff = (n * g.k + gi * g.kg()) * ohw;
+                    if (bias != null) {
+                        for (int kk = 0; kk < g.kg(); kk++) {
+                            Arrays.fill(y, yOff + kk * ohw, yOff + (kk + 1) * ohw, bias[gi * g.kg() + kk]);
+                        }
+                    }
+                    be.sgemm.gemm(g.kg(), ohw, g.ckk(), 1f, w, gi * g.kg() * g.ckk(), g.ckk(), 1, col, colOff, ohw, 1,
+                            bias != null ? 1f : 0f, y, yOff, ohw);
+                }
+            }
+        });
+    }
+
+    static void backwardData(CpuBackend be, Conv2d.BackwardData o) {
+        Geo g = Geo.of(o.conv(), o.dx().shape(), o.weight().shape(), o.dy().shape());
+        float[] dy = data(o.dy());
+        float[] w = data(o.weight());
+        float[] dx = data(o.dx());
+        int ohw = g.ohw();
+        int hw = g.h * g.w;
+        be.parallelFor(g.n, g.macsPerImage(), (from, to) -> {
+            for (int n = from; n < to; n++) {
+                for (int gi = 0; gi < g.groups; gi++) {
+                    int dyOff = (n * g.k + gi * g.kg()) * ohw;
+                    int dxOff = (n * g.c + gi * g.cg()) * hw;
+                    int wOff = gi * g.kg() * g.ckk();
+                    if (g.pointwise()) {
+                        be.sgemm.gemm(g.cg(), ohw, g.kg(), 1f, w, wOff, 1, g.ckk(), dy, dyOff, ohw, 1, 0f, dx, dxOff,
+                                hw);
+                    } else {
+                        float[] dcol = be.workspace().floats(Workspace.COLUMNS, g.ckk() * ohw);
+                        be.sgemm.gemm(g.ckk(), ohw, g.kg(), 1f, w, wOff, 1, g.ckk(), dy, dyOff, ohw, 1, 0f, dcol, 0,
+                                ohw);
+                        col2im(g, dcol, dx, dxOff);
+                    }
+                }
+            }
+        });
+    }
+
+    static void backwardFilter(CpuBackend be, Conv2d.BackwardFilter o) {
+        Geo g = Geo.of(o.conv(), o.x().shape(), o.dWeight().shape(), o.dy().shape());
+        float[] x = data(o.x());
+        float[] dy = data(o.dy());
+        float[] dw = data(o.dWeight());
+        int ohw = g.ohw();
+        int wSize = dw.length;
+        // images in chunks, one weight-gradient accumulator per chunk: the first is dWeight itself, the others
+        // live in the calling thread's scratch (read by the workers, as the packed GEMM panels are)
+        int chunks = be.worthSplitting(g.n, g.macsPerImage()) ? Math.min(g.n, be.threads()) : 1;
+        float[] partial = chunks > 1 ? be.workspace().floats(Workspace.PARTIAL, (chunks - 1) * wSize) : null;
+        be.parallelEach(chunks, g.n * g.macsPerImage() / chunks, (from, to) -> {
+            for (int t = from; t < to; t++) {
+                float[] acc = t == 0 ? dw : partial;
+                int accOff = t == 0 ? 0 : (t - 1) * wSize;
+                int n0 = (int) ((long) g.n * t / chunks);
+                int n1 = (int) ((long) g.n * (t + 1) / chunks);
+                for (int n = n0; n < n1; n++) {
+                    for (int gi = 0; gi < g.groups; gi++) {
+                        float[] col;
+                        int colOff;
+                        if (g.pointwise()) {
+                            col = x;
+                            colOff = (n * g.c + gi * g.cg()) * g.h * g.w;
+                        } else {
+                            col = be.workspace().floats(Workspace.COLUMNS, g.ckk() * ohw);
+                            colOff = 0;
+                            im2col(g, x, (n * g.c + gi * g.cg()) * g.h * g.w, col);
+                        }
+                        int dyOff = (n * g.k + gi * g.kg()) * ohw;
+                        be.sgemm.gemm(g.kg(), g.ckk(), ohw, 1f, dy, dyOff, ohw, 1, col, colOff, 1, ohw,
+                                n == n0 ? 0f : 1f, acc, accOff + gi * g.kg() * g.ckk(), g.ckk());
+                    }
+                }
+            }
+        });
+        if (chunks > 1) {
+            be.parallelFor(wSize, chunks, (from, to) -> {
+                for (int t = 1; t < chunks; t++) {
+                    int off = (t - 1) * wSize;
+                    for (int i = from; i < to; i++) {
+                        dw[i] += partial[off + i];
+                    }
+                }
+            });
+        }
+        if (o.dBias() != null) {
+            float[] db = data(o.dBias());
+            be.parallelFor(g.k, (long) g.n * ohw, (from, to) -> {
+                for (int kk = from; kk < to; kk++) {
+                    double s = 0;
+                    for (int n = 0; n < g.n; n++) {
+                        int off = (n * g.k + kk) * ohw;
+                        for (int i = 0; i < ohw; i++) {
+                            s += dy[off + i];
+                        }
+                    }
+                    db[kk] = (float) s;
+                }
+            });
+        }
+    }
+
+    /** col[(c*KH*KW + i*KW + j) * OHOW + oh*OW + ow] = x[xOff + c*H*W + ih*W + iw], zero in the padding. */
+    static void im2col(Geo g, float[] x, int xOff, float[] col) {
+        int ow = g.ow;
+        int ohw = g.ohw();
+        int row = 0;
+        for (int c = 0; c < g.cg(); c++) {
+            int plane = xOff + c * g.h * g.w;
+            for (int i = 0; i < g.kh; i++) {
+                for (int j = 0; j < g.kw; j++, row++) {
+                    int dst = row * ohw;
+                    int jOff = j * g.dw - g.pw;
+                    // output columns whose input column ow*sw + jOff lies in [0, W)
+                    int owLo = jOff >= 0 ? 0 : Math.min(ow, (-jOff + g.sw - 1) / g.sw);
+                    int owHi = g.w - jOff <= 0 ? 0 : Math.min(ow, (g.w - jOff + g.sw - 1) / g.sw);
+                    if (owHi < owLo) {
+                        owHi = owLo;
+                    }
+                    for (int oh = 0; oh < g.oh; oh++, dst += ow) {
+                        int ih = oh * g.sh - g.ph + i * g.dh;
+                        if (ih < 0 || ih >= g.h) {
+                            Arrays.fill(col, dst, dst + ow, 0f);
+                            continue;
+                        }
+                        int src = plane + ih * g.w + jOff;
+                        for (int q = 0; q < owLo; q++) {
+                            col[dst + q] = 0;
+                        }
+                        if (g.sw == 1) {
+                            System.arraycopy(x, src + owLo, col, dst + owLo, owHi - owLo);
+                        } else {
+                            for (int q = owLo; q < owHi; q++) {
+                                col[dst + q] = x[src + q * g.sw];
+                            }
+                        }
+                        for (int q = owHi; q < ow; q++) {
+                            col[dst + q] = 0;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** dx[dxOff + c*H*W + ih*W + iw] = sum of the column entries that im2col read from there. */
+    static void col2im(Geo g, float[] col, float[] dx, int dxOff) {
+        int ow = g.ow;
+        int ohw = g.ohw();
+        Arrays.fill(dx, dxOff, dxOff + g.cg() * g.h * g.w, 0f);
+        int row = 0;
+        for (int c = 0; c < g.cg(); c++) {
+            int plane = dxOff + c * g.h * g.w;
+            for (int i = 0; i < g.kh; i++) {
+                for (int j = 0; j < g.kw; j++, row++) {
+                    int src = row * ohw;
+                    int jOff = j * g.dw - g.pw;
+                    int owLo = jOff >= 0 ? 0 : Math.min(ow, (-jOff + g.sw - 1) / g.sw);
+                    int owHi = g.w - jOff <= 0 ? 0 : Math.min(ow, (g.w - jOff + g.sw - 1) / g.sw);
+                    for (int oh = 0; oh < g.oh; oh++, src += ow) {
+                        int ih = oh * g.sh - g.ph + i * g.dh;
+                        if (ih < 0 || ih >= g.h) {
+                            continue;
+                        }
+                        int dst = plane + ih * g.w + jOff;
+                        for (int q = owLo; q < owHi; q++) {
+                            dx[dst + q * g.sw] += col[src + q];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

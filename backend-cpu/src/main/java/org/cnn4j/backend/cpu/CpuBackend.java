@@ -1,0 +1,310 @@
+package org.cnn4j.backend.cpu;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.cnn4j.core.DType;
+import org.cnn4j.core.Shape;
+import org.cnn4j.core.Tensor;
+import org.cnn4j.ops.Activation;
+import org.cnn4j.ops.Adagrad;
+import org.cnn4j.ops.Adam;
+import org.cnn4j.ops.Add;
+import org.cnn4j.ops.Axpy;
+import org.cnn4j.ops.BatchNorm;
+import org.cnn4j.ops.Conv2d;
+import org.cnn4j.ops.Copy;
+import org.cnn4j.ops.Dropout;
+import org.cnn4j.ops.Fill;
+import org.cnn4j.ops.Gemm;
+import org.cnn4j.ops.L2Penalty;
+import org.cnn4j.ops.Linear;
+import org.cnn4j.ops.Loss;
+import org.cnn4j.ops.Op;
+import org.cnn4j.ops.Pool2d;
+import org.cnn4j.ops.Prelu;
+import org.cnn4j.ops.RmsProp;
+import org.cnn4j.ops.Scale;
+import org.cnn4j.ops.Sgd;
+import org.cnn4j.ops.Softmax;
+import org.cnn4j.ops.SumAxes;
+import org.cnn4j.spi.AbstractBackend;
+
+/**
+ * The fast CPU backend: float32 on heap arrays, every operator on all cores.
+ *
+ * <p>Threads: one {@link ForkJoinPool} per backend, {@code -Dcnn4j.cpu.threads} workers (default: the available
+ * processors). Operators split their outer loops (images, channels, rows, GEMM tiles) over the pool with
+ * {@link #parallelFor}; loops whose work is below a threshold run on the calling thread, and a loop started on a
+ * worker runs there (no nested splitting). Each thread owns a {@link Workspace} of scratch arrays.
+ *
+ * <p>GEMM and convolution run on a packed, cache-blocked SGEMM ({@link Sgemm}) whose micro-kernel uses the
+ * Vector API ({@code jdk.incubator.vector}, needs {@code --add-modules jdk.incubator.vector} at run time) when the
+ * module is present, else a scalar kernel; {@code -Dcnn4j.cpu.vector=false} forces the scalar kernel.
+ */
+public final class CpuBackend extends AbstractBackend {
+    /** System property: number of worker threads. */
+    public static final String THREADS_PROPERTY = "cnn4j.cpu.threads";
+    /** System property: {@code false} forces the scalar GEMM kernel. */
+    public static final String VECTOR_PROPERTY = "cnn4j.cpu.vector";
+
+    /** Work (about one multiply-add per unit) below which a loop runs on the calling thread. */
+    static final long PARALLEL_THRESHOLD = 1 << 15;
+
+    /**
+     * How a backend runs.
+     *
+     * @param threads worker threads, at least 1
+     * @param vector  use the Vector API micro-kernel (only honoured when the module is present)
+     */
+    public record Config(int threads, boolean vector) {
+        public Config {
+            if (threads < 1) {
+                throw new IllegalArgumentException("cpu backend: threads must be at least 1 but is " + threads);
+            }
+            vector = vector && vectorModulePresent();
+        }
+
+        /** From {@value #THREADS_PROPERTY} and {@value #VECTOR_PROPERTY}, defaulting to all cores and vectors. */
+        public static Config fromSystemProperties() {
+            int threads = Runtime.getRuntime().availableProcessors();
+            String t = System.getProperty(THREADS_PROPERTY);
+            if (t != null && !t.isBlank()) {
+                try {
+                    threads = Integer.parseInt(t.trim());
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("-D" + THREADS_PROPERTY + "=" + t + " is not a number", e);
+                }
+            }
+            boolean vector = !"false".equalsIgnoreCase(System.getProperty(VECTOR_PROPERTY, "true").trim());
+            return new Config(threads, vector);
+        }
+
+        /** One line: threads and kernel. */
+        public String describe() {
+            return "host CPU, " + threads + " thread(s), " + Sgemm.kernelName(vector)
+                    + (vector || !vectorModulePresent() ? "" : " (vector path disabled by -D" + VECTOR_PROPERTY
+                    + "=false)")
+                    + (vectorModulePresent() ? "" : " (jdk.incubator.vector absent: pass --add-modules "
+                    + "jdk.incubator.vector for the vector kernel)");
+        }
+    }
+
+    /** True when the Vector API module was resolved at start-up ({@code --add-modules jdk.incubator.vector}). */
+    public static boolean vectorModulePresent() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
+    /** A worker of this backend's pool, with its own scratch space. */
+    private static final class Worker extends ForkJoinWorkerThread {
+        final Workspace workspace = new Workspace();
+
+        Worker(ForkJoinPool pool) {
+            super(null, pool, true);
+            setDaemon(true);
+        }
+    }
+
+    private final Config config;
+    private final ForkJoinPool pool;
+    private final ThreadLocal<Workspace> callerWorkspace = ThreadLocal.withInitial(Workspace::new);
+    final Sgemm sgemm;
+
+    /** A backend configured from the system properties. */
+    public CpuBackend() {
+        this(Config.fromSystemProperties());
+    }
+
+    public CpuBackend(Config config) {
+        super("cpu");
+        this.config = config;
+        AtomicInteger workers = new AtomicInteger();
+        this.pool = new ForkJoinPool(config.threads(), p -> {
+            Worker w = new Worker(p);
+            w.setName("cnn4j-cpu-" + workers.getAndIncrement());
+            return w;
+        }, null, false);
+        this.sgemm = new Sgemm(this, config.vector());
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    @Override
+    public String device() {
+        return config.describe();
+    }
+
+    @Override
+    public boolean supports(DType dtype) {
+        return dtype == DType.FLOAT32;
+    }
+
+    @Override
+    protected boolean supportsOp(Op op) {
+        return op.dtype() == DType.FLOAT32;
+    }
+
+    @Override
+    protected Tensor allocateTensor(Shape shape, DType dtype) {
+        return new CpuTensor(this, shape, new float[shape.size()]);
+    }
+
+    void released(CpuTensor t) {
+        onRelease(t);
+    }
+
+    @Override
+    public void synchronize() {
+        checkOpen();
+    }
+
+    @Override
+    protected void shutdown() {
+        pool.shutdownNow();
+    }
+
+    /** The values of a tensor of this backend. */
+    static float[] data(Tensor t) {
+        return ((CpuTensor) t).data;
+    }
+
+    // ---- threads ------------------------------------------------------------------------------------
+
+    /** Number of worker threads. */
+    int threads() {
+        return config.threads();
+    }
+
+    /** True when the current thread is one of this backend's workers. */
+    boolean onWorker() {
+        return Thread.currentThread() instanceof Worker w && w.getPool() == pool;
+    }
+
+    /** The current thread's scratch space. */
+    Workspace workspace() {
+        return Thread.currentThread() instanceof Worker w && w.getPool() == pool ? w.workspace
+                : callerWorkspace.get();
+    }
+
+    /** A loop body over items {@code [from, to)}. */
+    @FunctionalInterface
+    interface Range {
+        void run(int from, int to);
+    }
+
+    /**
+     * True when {@code n} items of {@code costPerItem} each are worth splitting over the workers: enough work, more
+     * than one thread, and the calling thread is not already running a chunk of a split loop.
+     */
+    boolean worthSplitting(int n, long costPerItem) {
+        return n > 1 && config.threads() > 1 && (long) n * costPerItem >= PARALLEL_THRESHOLD
+                && !onWorker() && !workspace().inLoop;
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)}, split into contiguous chunks over the workers when the work
+     * ({@code n * costPerItem}) is large enough, else on the calling thread. Returns when every chunk is done;
+     * an exception in a chunk is rethrown.
+     */
+    void parallelFor(int n, long costPerItem, Range body) {
+        if (!worthSplitting(n, costPerItem)) {
+            body.run(0, n);
+            return;
+        }
+        long total = (long) n * costPerItem;
+        int chunks = (int) Math.min(n, Math.min(4L * config.threads(), Math.max(2, total / (PARALLEL_THRESHOLD / 2))));
+        pool.invoke(new Chunks(body, n, chunks, 0, chunks));
+    }
+
+    /** Runs {@code body} over {@code [0, n)} with exactly one chunk per item (tasks of uneven size). */
+    void parallelEach(int n, long costPerItem, Range body) {
+        if (!worthSplitting(n, costPerItem)) {
+            body.run(0, n);
+            return;
+        }
+        pool.invoke(new Chunks(body, n, n, 0, n));
+    }
+
+    private final class Chunks extends RecursiveAction {
+        private final Range body;
+        private final int n;
+        private final int chunks;
+        private final int lo;
+        private final int hi;
+
+        Chunks(Range body, int n, int chunks, int lo, int hi) {
+            this.body = body;
+            this.n = n;
+            this.chunks = chunks;
+            this.lo = lo;
+            this.hi = hi;
+        }
+
+        @Override
+        protected void compute() {
+            if (hi - lo == 1) {
+                int from = (int) ((long) n * lo / chunks);
+                int to = (int) ((long) n * (lo + 1) / chunks);
+                if (from < to) {
+                    // the caller may run a chunk itself while it waits; mark it so the chunk does not split again
+                    Workspace ws = workspace();
+                    boolean outer = ws.inLoop;
+                    ws.inLoop = true;
+                    try {
+                        body.run(from, to);
+                    } finally {
+                        ws.inLoop = outer;
+                    }
+                }
+                return;
+            }
+            int mid = (lo + hi) >>> 1;
+            invokeAll(new Chunks(body, n, chunks, lo, mid), new Chunks(body, n, chunks, mid, hi));
+        }
+    }
+
+    // ---- operators ----------------------------------------------------------------------------------
+
+    @Override
+    protected void run(Op op) {
+        switch (op) {
+            case Conv2d.Forward o -> Conv2dCpu.forward(this, o);
+            case Conv2d.BackwardData o -> Conv2dCpu.backwardData(this, o);
+            case Conv2d.BackwardFilter o -> Conv2dCpu.backwardFilter(this, o);
+            case Pool2d.Forward o -> Pool2dCpu.forward(this, o);
+            case Pool2d.Backward o -> Pool2dCpu.backward(this, o);
+            case BatchNorm.ForwardTraining o -> BatchNormCpu.forwardTraining(this, o);
+            case BatchNorm.ForwardInference o -> BatchNormCpu.forwardInference(this, o);
+            case BatchNorm.Backward o -> BatchNormCpu.backward(this, o);
+            case Activation.Forward o -> ActivationCpu.forward(this, o);
+            case Activation.Backward o -> ActivationCpu.backward(this, o);
+            case Prelu.Forward o -> PreluCpu.forward(this, o);
+            case Prelu.Backward o -> PreluCpu.backward(this, o);
+            case Softmax.Forward o -> SoftmaxCpu.forward(this, o);
+            case Softmax.Backward o -> SoftmaxCpu.backward(this, o);
+            case Dropout.Forward o -> DropoutCpu.forward(this, o);
+            case Dropout.Backward o -> DropoutCpu.backward(this, o);
+            case Linear.Forward o -> LinearCpu.forward(this, o);
+            case Linear.BackwardData o -> LinearCpu.backwardData(this, o);
+            case Linear.BackwardWeights o -> LinearCpu.backwardWeights(this, o);
+            case Gemm.Run o -> LinearCpu.gemm(this, o);
+            case Loss.Forward o -> LossCpu.forward(this, o);
+            case Loss.Backward o -> LossCpu.backward(this, o);
+            case L2Penalty.Forward o -> ElementwiseCpu.l2Forward(this, o);
+            case L2Penalty.Backward o -> ElementwiseCpu.l2Backward(this, o);
+            case Sgd.Step o -> OptimizerCpu.sgd(this, o);
+            case Adagrad.Step o -> OptimizerCpu.adagrad(this, o);
+            case RmsProp.Step o -> OptimizerCpu.rmsProp(this, o);
+            case Adam.Step o -> OptimizerCpu.adam(this, o);
+            case Fill.Run o -> ElementwiseCpu.fill(this, o);
+            case Copy.Run o -> ElementwiseCpu.copy(this, o);
+            case Add.Run o -> ElementwiseCpu.add(this, o);
+            case Scale.Run o -> ElementwiseCpu.scale(this, o);
+            case Axpy.Run o -> ElementwiseCpu.axpy(this, o);
+            case SumAxes.Run o -> ElementwiseCpu.sumAxes(this, o);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package org.cnn4j.backend.cpu;
+
+import static org.cnn4j.backend.cpu.CpuBackend.data;
+
+import java.util.Arrays;
+import org.cnn4j.ops.Pool2d;
+
+/**
+ * Max and average pooling, direct loops over each (n, c) plane, planes spread over the workers. Windows follow
+ * PyTorch: a window starts at {@code o*s - p}; the average divisor counts the window clipped to the padded input
+ * ({@code countIncludePad}) or the real elements only; max pooling treats padding as absent, takes NaN as the
+ * maximum and routes the gradient to the first maximum in row-major window order (the last NaN, if any).
+ */
+final class Pool2dCpu {
+    private Pool2dCpu() {
+    }
+
+    static void forward(CpuBackend be, Pool2d.Forward o) {
+        Pool2d p = o.pool();
+        int[] xs = o.x().shape().dims();
+        int[] ys = o.y().shape().dims();
+        int h = xs[2];
+        int w = xs[3];
+        int oh = ys[2];
+        int ow = ys[3];
+        float[] x = data(o.x());
+        float[] y = data(o.y());
+        int kh = p.kernel().h();
+        int kw = p.kernel().w();
+        int sh = p.stride().h();
+        int sw = p.stride().w();
+        int ph = p.padding().h();
+        int pw = p.padding().w();
+        boolean max = p.mode() == Pool2d.Mode.MAX;
+        boolean include = p.countIncludePad();
+        be.parallelFor(xs[0] * xs[1], (long) oh * ow * kh * kw, (from, to) -> {
+            for (int plane = from; plane < to; plane++) {
+                int xo = plane * h * w;
+                int yo = plane * oh * ow;
+                for (int i = 0; i < oh; i++) {
+                    int hs = i * sh - ph;
+                    int he = Math.min(hs + kh, h + ph);
+                    int h0 = Math.max(hs, 0);
+                    int h1 = Math.min(he, h);
+                    for (int j = 0; j < ow; j++) {
+                        int ws = j * sw - pw;
+                        int we = Math.min(ws + kw, w + pw);
+                        int w0 = Math.max(ws, 0);
+                        int w1 = Math.min(we, w);
+                        if (max) {
+                            // the value needs no arg-max (the backward does); NaN is tracked on the side, which
+                            // keeps the comparison a conditional move
+                            float m = Float.NEGATIVE_INFINITY;
+                            boolean nan = false;
+                            for (int r = h0; r < h1; r++) {
+                                int row = xo + r * w;
+                                for (int q = w0; q < w1; q++) {
+                                    float v = x[row + q];
+                                    m = v > m ? v : m;
+                                    nan |= v != v;
+                                }
+                            }
+                            y[yo + i * ow + j] = nan ? Float.NaN : m;
+                        } else {
+                            double s = 0;
+                            for (int r = h0; r < h1; r++) {
+                                for (int q = w0; q < w1; q++) {
+                                    s += x[xo + r * w + q];
+                                }
+                            }
+                            int div = include ? (he - hs) * (we - ws) : (h1 - h0) * (w1 - w0);
+                            y[yo + i * ow + j] = (float) (s / div);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    static void backward(CpuBackend be, Pool2d.Backward o) {
+        Pool2d p = o.pool();
+        int[] xs = o.x().shape().dims();
+        int[] ys = o.dy().shape().dims();
+        int h = xs[2];
+        int w = xs[3];
+        int oh = ys[2];
+        int ow = ys[3];
+        float[] x = data(o.x());
+        float[] dy = data(o.dy());
+        float[] dx = data(o.dx());
+        int kh = p.kernel().h();
+        int kw = p.kernel().w();
+        int sh = p.stride().h();
+        int sw = p.stride().w();
+        int ph = p.padding().h();
+        int pw = p.padding().w();
+        boolean max = p.mode() == Pool2d.Mode.MAX;
+        boolean include = p.countIncludePad();
+        be.parallelFor(xs[0] * xs[1], (long) oh * ow * kh * kw, (from, to) -> {
+            for (int plane = from; plane < to; plane++) {
+                int xo = plane * h * w;
+                int yo = plane * oh * ow;
+                Arrays.fill(dx, xo, xo + h * w, 0f);
+                for (int i = 0; i < oh; i++) {
+                    int hs = i * sh - ph;
+                    int he = Math.min(hs + kh, h + ph);
+                    int h0 = Math.max(hs, 0);
+                    int h1 = Math.min(he, h);
+                    for (int j = 0; j < ow; j++) {
+                        int ws = j * sw - pw;
+                        int we = Math.min(ws + kw, w + pw);
+                        int w0 = Math.max(ws, 0);
+                        int w1 = Math.min(we, w);
+                        float g = dy[yo + i * ow + j];
+                        if (max) {
+                            dx[argMax(x, xo, w, h0, h1, w0, w1)] += g;
+                        } else {
+                            int div = include ? (he - hs) * (we - ws) : (h1 - h0) * (w1 - w0);
+                            float v = g / div;
+                            for (int r = h0; r < h1; r++) {
+                                for (int q = w0; q < w1; q++) {
+                                    dx[xo + r * w + q] += v;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Flat index of the window's maximum as PyTorch picks it ({@code v > max || isnan(v)} in row-major order): the
+     * first of equal maxima, or the last NaN when the window holds any. The window is never empty.
+     */
+    private static int argMax(float[] x, int xo, int w, int h0, int h1, int w0, int w1) {
+        int best = xo + h0 * w + w0;
+        float m = x[best];
+        for (int r = h0; r < h1; r++) {
+            for (int q = w0; q < w1; q++) {
+                int idx = xo + r * w + q;
+                float v = x[idx];
+                if (v > m || v != v) {
+                    m = v;
+                    best = idx;
+                }
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,191 @@
+package org.cnn4j.backend.cpu;
+
+/**
+ * Single-precision GEMM, {@code C = alpha * A * B + beta * C}, on strided operands, in the layout of Goto and
+ * BLIS: C is computed in blocks of {@value #NC} columns, K in blocks of {@value #KC}; for each block, the slice of
+ * B ({@code KC x NC}) and of A ({@code M x KC}) are packed into panels that the micro-kernel streams contiguously,
+ * then the tiles of C (blocks of {@value #MC} rows x {@code NB_PANELS} B panels) are spread over the workers.
+ * Packed panels are padded with zeros, so the kernel always computes full tiles; edge tiles go through a small
+ * scratch tile. C is first scaled by beta (cleared, unread, when beta is 0) and the kernel accumulates onto it.
+ * Called on a worker (inside a parallel loop), the whole product runs on that thread.
+ */
+final class Sgemm {
+    /** Depth of a packed block (the k extent every micro-kernel call sees). */
+    static final int KC = 256;
+    /** Target rows of A per tile block (rounded to the kernel's rows): with KC, about 100 KB, in L2. */
+    static final int MC_TARGET = 96;
+    /** Columns of B per packed block. */
+    static final int NC = 4096;
+    /** B panels per tile block. */
+    static final int NB_PANELS = 4;
+
+    private final CpuBackend be;
+    private final MicroKernel kernel;
+    private final int mc;
+
+    Sgemm(CpuBackend be, boolean vector) {
+        this.be = be;
+        this.kernel = vector ? VectorKernel.create() : new ScalarKernel();
+        this.mc = Math.max(1, MC_TARGET / kernel.mr) * kernel.mr;
+    }
+
+    /** The kernel name for {@code vector}, without loading the Vector API when it is off. */
+    static String kernelName(boolean vector) {
+        return vector ? VectorKernel.create().name() : new ScalarKernel().name();
+    }
+
+    String kernelName() {
+        return kernel.name();
+    }
+
+    /**
+     * {@code c[cOff + i*ldc + j] = alpha * sum_p A(i, p) * B(p, j) + beta * c[...]} for {@code i < m, j < n},
+     * where {@code A(i, p) = a[aOff + i*aRs + p*aCs]} and {@code B(p, j) = b[bOff + p*bRs + j*bCs]} (row and
+     * column strides express the transposes). With {@code beta == 0}, {@code c} is not read.
+     */
+    void gemm(int m, int n, int k, float alpha, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff,
+            int bRs, int bCs, float beta, float[] c, int cOff, int ldc) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (beta != 1) {
+            be.parallelFor(m, n, (from, to) -> scale(from, to, n, beta, c, cOff, ldc));
+        }
+        if (k == 0) {
+            return;
+        }
+        final int mr = kernel.mr;
+        final int nr = kernel.nr;
+        Workspace ws = be.workspace();
+        int kcMax = Math.min(KC, k);
+        int mPanels = (m + mr - 1) / mr;
+        int ncMax = Math.min(NC, n);
+        float[] ap = ws.floats(Workspace.PACK_A, mPanels * mr * kcMax);
+        float[] bp = ws.floats(Workspace.PACK_B, ((ncMax + nr - 1) / nr) * nr * kcMax);
+        int mBlocks = (m + mc - 1) / mc;
+        for (int jc = 0; jc < n; jc += NC) {
+            final int j0 = jc;
+            final int nc = Math.min(NC, n - jc);
+            final int nPanels = (nc + nr - 1) / nr;
+            final int nBlocks = (nPanels + NB_PANELS - 1) / NB_PANELS;
+            for (int pc = 0; pc < k; pc += KC) {
+                final int p0 = pc;
+                final int kc = Math.min(KC, k - pc);
+                be.parallelFor(nPanels, (long) kc * nr, (from, to) -> {
+                    for (int jp = from; jp < to; jp++) {
+                        packB(b, bOff, bRs, bCs, p0, kc, j0 + jp * nr, Math.min(nr, n - j0 - jp * nr), bp,
+                                jp * kc * nr);
+                    }
+                });
+                be.parallelFor(mPanels, (long) kc * mr, (from, to) -> {
+                    for (int ip = from; ip < to; ip++) {
+                        packA(a, aOff, aRs, aCs, p0, kc, ip * mr, Math.min(mr, m - ip * mr), ap, ip * kc * mr);
+                    }
+                });
+                be.parallelEach(mBlocks * nBlocks, (long) mc * kc * NB_PANELS * nr, (from, to) -> {
+                    for (int t = from; t < to; t++) {
+                        int ib = t / nBlocks;
+                        int jb = t % nBlocks;
+                        tiles(ib * mc, Math.min(m, ib * mc + mc), jb * NB_PANELS,
+                                Math.min(nPanels, jb * NB_PANELS + NB_PANELS), kc, j0, m, n, alpha,
+                                ap, bp, c, cOff, ldc);
+                    }
+                });
+            }
+        }
+    }
+
+    /** Tiles of rows {@code [i0, i1)} and B panels {@code [jp0, jp1)} of the current block. */
+    private void tiles(int i0, int i1, int jp0, int jp1, int kc, int j0, int m, int n, float alpha,
+            float[] ap, float[] bp, float[] c, int cOff, int ldc) {
+        final int mr = kernel.mr;
+        final int nr = kernel.nr;
+        float[] tile = null;
+        for (int jp = jp0; jp < jp1; jp++) {
+            int j = j0 + jp * nr;
+            int nEff = Math.min(nr, n - j);
+            for (int i = i0; i < i1; i += mr) {
+                int mEff = Math.min(mr, m - i);
+                int aOff = (i / mr) * kc * mr;
+                int bOff = jp * kc * nr;
+                if (mEff == mr && nEff == nr) {
+                    kernel.run(kc, ap, aOff, bp, bOff, c, cOff + i * ldc + j, ldc, alpha);
+                } else {
+                    if (tile == null) {
+                        tile = be.workspace().floats(Workspace.TILE, mr * nr);
+                    }
+                    java.util.Arrays.fill(tile, 0, mr * nr, 0f);
+                    kernel.run(kc, ap, aOff, bp, bOff, tile, 0, nr, alpha);
+                    for (int r = 0; r < mEff; r++) {
+                        int o = cOff + (i + r) * ldc + j;
+                        for (int q = 0; q < nEff; q++) {
+                            c[o + q] += tile[r * nr + q];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Packs rows {@code [i, i + rows)} x depth {@code [p0, p0 + kc)} of A as {@code kc} steps of {@code mr}. */
+    private void packA(float[] a, int aOff, int aRs, int aCs, int p0, int kc, int i, int rows, float[] ap, int o) {
+        int mr = kernel.mr;
+        if (aCs == 1) {
+            for (int r = 0; r < rows; r++) {
+                int src = aOff + (i + r) * aRs + p0;
+                for (int p = 0; p < kc; p++) {
+                    ap[o + p * mr + r] = a[src + p];
+                }
+            }
+        } else {
+            for (int p = 0; p < kc; p++) {
+                int src = aOff + i * aRs + (p0 + p) * aCs;
+                int dst = o + p * mr;
+                for (int r = 0; r < rows; r++) {
+                    ap[dst + r] = a[src + r * aRs];
+                }
+            }
+        }
+        if (rows < mr) {
+            for (int p = 0; p < kc; p++) {
+                for (int r = rows; r < mr; r++) {
+                    ap[o + p * mr + r] = 0;
+                }
+            }
+        }
+    }
+
+    /** Packs depth {@code [p0, p0 + kc)} x columns {@code [j, j + cols)} of B as {@code kc} steps of {@code nr}. */
+    private void packB(float[] b, int bOff, int bRs, int bCs, int p0, int kc, int j, int cols, float[] bp, int o) {
+        int nr = kernel.nr;
+        if (bCs == 1) {
+            for (int p = 0; p < kc; p++) {
+                System.arraycopy(b, bOff + (p0 + p) * bRs + j, bp, o + p * nr, cols);
+            }
+        } else {
+            for (int q = 0; q < cols; q++) {
+                int src = bOff + p0 * bRs + (j + q) * bCs;
+                for (int p = 0; p < kc; p++) {
+                    bp[o + p * nr + q] = b[src + p * bRs];
+                }
+            }
+        }
+        if (cols < nr) {
+            for (int p = 0; p < kc; p++) {
+                for (int q = cols; q < nr; q++) {
+                    bp[o + p * nr + q] = 0;
+                }
+            }
+        }
+    }
+
+    /** Rows {@code [i0, i1)}: {@code c *= beta} (zero when {@code beta == 0}, without reading c). */
+    private static void scale(int i0, int i1, int n, float beta, float[] c, int cOff, int ldc) {
+        for (int i = i0; i < i1; i++) {
+            for (int j = 0; j < n; j++) {
+                int o = cOff + i * ldc + j;
+                c[o] = beta == 0 ? 0 : beta * c[o];
+            }
+        }
+    }
+}

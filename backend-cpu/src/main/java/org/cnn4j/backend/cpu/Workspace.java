@@ -1,0 +1,44 @@
+package org.cnn4j.backend.cpu;
+
+/**
+ * Scratch arrays owned by one thread (im2col columns, packed GEMM panels, partial sums), grown on demand and kept
+ * for the next call, so hot loops never allocate. A slot is used by one routine at a time; nested routines use
+ * different slots.
+ */
+final class Workspace {
+    /** Packed A panels of the GEMM (the calling thread's, shared read-only with the workers). */
+    static final int PACK_A = 0;
+    /** Packed B panels of the GEMM. */
+    static final int PACK_B = 1;
+    /** GEMM edge tile. */
+    static final int TILE = 2;
+    /** im2col columns of one image (convolution). */
+    static final int COLUMNS = 3;
+    /** Partial weight gradients of the image chunks (convolution backward filter; the calling thread's, shared). */
+    static final int PARTIAL = 4;
+    static final int SLOTS = 5;
+
+    /** True while this thread runs a chunk of a split loop: loops it starts then run on it, unsplit. */
+    boolean inLoop;
+
+    private final float[][] floats = new float[SLOTS][];
+    private double[] doubles = new double[0];
+
+    /** An array of at least {@code size} floats in {@code slot}; its contents are unspecified. */
+    float[] floats(int slot, int size) {
+        float[] a = floats[slot];
+        if (a == null || a.length < size) {
+            a = new float[Math.max(size, a == null ? 0 : a.length + (a.length >> 1))];
+            floats[slot] = a;
+        }
+        return a;
+    }
+
+    /** An array of at least {@code size} doubles; its contents are unspecified. */
+    double[] doubles(int size) {
+        if (doubles.length < size) {
+            doubles = new double[Math.max(size, doubles.length + (doubles.length >> 1))];
+        }
+        return doubles;
+    }
+}
