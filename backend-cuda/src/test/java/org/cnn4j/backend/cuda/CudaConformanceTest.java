@@ -44,4 +44,12 @@ class CudaConformanceTest {
         CudaProvider provider = new CudaProvider();
         return ConformanceSuite.tests(provider::open);
     }
+
+    /** Faults planted in this backend's results must be caught. */
+    @TestFactory
+    Stream<DynamicNode> plantedFaultsAreCaught() {
+        probeOrSkip();
+        CudaProvider provider = new CudaProvider();
+        return ConformanceSuite.plantedFaultTests(provider::open);
+    }
 }
