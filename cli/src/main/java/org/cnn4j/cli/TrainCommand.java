@@ -42,7 +42,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "5", description = "epochs in total (default: ${DEFAULT-VALUE})")
     int epochs;
 
-    @Option(names = "--batch", defaultValue = "64", description = "mini-batch size (default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch", defaultValue = "32", description = "mini-batch size (default: ${DEFAULT-VALUE}, Keras' default, as in seed 002)")
     int batch;
 
     @Option(names = "--optimizer", defaultValue = "adam", description = "sgd, adagrad, rmsprop or adam "

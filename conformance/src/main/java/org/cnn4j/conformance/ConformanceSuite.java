@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.cnn4j.core.Backend;
@@ -119,14 +120,55 @@ public final class ConformanceSuite {
     }
 
     /**
+     * Proof that the suite fails on this candidate: for each {@link PlantedFault}, the cases of its call run with
+     * the fault planted in the candidate's results, and at least one must fail (for the unwritten element: at least
+     * one case of every call the candidate computes). For a JUnit {@code @TestFactory} beside {@link #tests}.
+     */
+    public static Stream<DynamicNode> plantedFaultTests(Supplier<Backend> candidate) {
+        List<OpCase> valid = OpDatabase.cases(Sweep.CI, null).stream()
+                .filter(c -> c.kind() != OpCase.Kind.ERROR).toList();
+        Session session = new Session(candidate, () -> Backends.open("reference"), new Coverage(valid));
+        Stream<DynamicNode> faults = Arrays.stream(PlantedFault.values()).map(f -> dynamicTest(
+                f + (f.target() == null ? " in every call" : " in " + f.target()) + " is caught", () -> {
+                    session.requireCandidate();
+                    Map<String, int[]> passedFailed = new LinkedHashMap<>();
+                    for (OpCase c : valid) {
+                        if (f.target() != null && !f.target().equals(c.op())) {
+                            continue;
+                        }
+                        CaseResult r = run(session.candidate, session.reference, c, f.hook());
+                        if (r.status() != CaseResult.Status.SKIPPED) {
+                            passedFailed.computeIfAbsent(c.op(), k -> new int[2])[r.failed() ? 1 : 0]++;
+                        }
+                    }
+                    Assumptions.assumeFalse(passedFailed.isEmpty(), "backend '" + session.candidate.name()
+                            + "' computes no case of " + f.target());
+                    List<String> missed = passedFailed.entrySet().stream().filter(e -> e.getValue()[1] == 0)
+                            .map(Map.Entry::getKey).toList();
+                    Assertions.assertEquals(List.of(), missed, f + " planted in '" + session.candidate.name()
+                            + "' results was not caught by any case of these calls");
+                }));
+        return Stream.concat(faults, Stream.of(dynamicTest("close backends", session::close)));
+    }
+
+    /**
      * Runs one case: builds it on both backends from the same seed, executes it on each, compares every output.
      * An error case is run on the candidate only: building or executing it must be rejected with an
      * {@link IllegalArgumentException} naming the offending role or parameter, and the candidate must still run a
      * valid call afterwards. Never throws for a backend's failure; the result says what happened.
      */
     public static CaseResult run(Backend candidate, Backend reference, OpCase c) {
+        return run(candidate, reference, c, null);
+    }
+
+    /**
+     * {@link #run(Backend, Backend, OpCase)} with {@code afterRun} applied to the candidate's call after it ran
+     * and before its outputs are compared (null for none): how {@link PlantedFault}s are planted.
+     */
+    public static CaseResult run(Backend candidate, Backend reference, OpCase c, Consumer<Op> afterRun) {
         long live = candidate.liveTensors();
-        CaseResult r = c.kind() == OpCase.Kind.ERROR ? runError(candidate, c) : runValid(candidate, reference, c);
+        CaseResult r = c.kind() == OpCase.Kind.ERROR ? runError(candidate, c)
+                : runValid(candidate, reference, c, afterRun);
         long leaked = candidate.liveTensors() - live;
         if (leaked != 0 && !r.failed()) {
             return result(c, candidate, CaseResult.Status.FAILED, "backend '" + candidate.name() + "' counts "
@@ -135,7 +177,7 @@ public final class ConformanceSuite {
         return r;
     }
 
-    private static CaseResult runValid(Backend candidate, Backend reference, OpCase c) {
+    private static CaseResult runValid(Backend candidate, Backend reference, OpCase c, Consumer<Op> afterRun) {
         List<TensorCheck> checks = new ArrayList<>();
         try (CaseContext cc = new CaseContext(candidate, c.seed());
                 CaseContext rc = new CaseContext(reference, c.seed())) {
@@ -164,6 +206,9 @@ public final class ConformanceSuite {
             try {
                 candidate.execute(op);
                 candidate.synchronize();
+                if (afterRun != null) {
+                    afterRun.accept(op);
+                }
             } catch (RuntimeException e) {
                 return result(c, candidate, CaseResult.Status.FAILED, "executing on '" + candidate.name()
                         + "' threw " + stackTrace(e), checks);
@@ -344,6 +389,16 @@ public final class ConformanceSuite {
                 case PASSED -> { }
                 case SKIPPED -> Assumptions.abort(r.message());
                 case FAILED -> Assertions.fail(r.message());
+            }
+        }
+
+        /** Closes what {@link #open()} opened, if anything. */
+        synchronized void close() {
+            if (candidate != null) {
+                candidate.close();
+            }
+            if (reference != null) {
+                reference.close();
             }
         }
 

@@ -18,4 +18,13 @@ class OpenClConformanceTest {
         }
         return ConformanceSuite.tests(OpenClBackend::open);
     }
+
+    /** Faults planted in this backend's results must be caught. */
+    @TestFactory
+    Stream<DynamicNode> plantedFaultsAreCaught() {
+        if (OpenClTestSupport.required()) {
+            OpenClTestSupport.requireDevice();
+        }
+        return ConformanceSuite.plantedFaultTests(OpenClBackend::open);
+    }
 }

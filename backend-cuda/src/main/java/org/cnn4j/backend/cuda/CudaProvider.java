@@ -1,0 +1,65 @@
+package org.cnn4j.backend.cuda;
+
+import org.cnn4j.core.Backend;
+import org.cnn4j.core.BackendUnavailableException;
+import org.cnn4j.core.Probe;
+import org.cnn4j.spi.BackendProvider;
+
+import java.util.List;
+
+/**
+ * Service entry for the {@code cuda} backend (priority 400, first for {@code auto}). Loading the class does
+ * nothing; the first {@link #probe()} or {@link #open()} searches for and loads the libraries
+ * ({@link CudaLibraries}) and asks the driver for a device, once per provider. The probe never throws: on a
+ * machine without the driver it reports {@code libcuda.so.1} missing and every path searched.
+ */
+public final class CudaProvider implements BackendProvider {
+    private final CudaLibraries libraries;
+    private CudaRuntime.Discovery discovery;
+
+    public CudaProvider() {
+        this(new CudaLibraries(CudaLibraries.Environment.system(), CudaLibraries.Loader.system()));
+    }
+
+    /** A provider searching with {@code libraries} (tests use fake directory trees). */
+    public CudaProvider(CudaLibraries libraries) {
+        this.libraries = libraries;
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    @Override
+    public int priority() {
+        return 400;
+    }
+
+    private synchronized CudaRuntime.Discovery discovery() {
+        if (discovery == null) {
+            try {
+                discovery = CudaRuntime.discover(libraries);
+            } catch (Throwable t) {
+                discovery = new CudaRuntime.Discovery(null, "discovery failed: " + t);
+            }
+        }
+        return discovery;
+    }
+
+    @Override
+    public Probe probe() {
+        CudaRuntime.Discovery d = discovery();
+        return d.available() ? Probe.available("cuda", d.report()) : Probe.unavailable("cuda", d.report());
+    }
+
+    @Override
+    public Backend open() {
+        CudaRuntime.Discovery d = discovery();
+        if (!d.available()) {
+            throw new BackendUnavailableException("cuda", "backend 'cuda' cannot start: " + d.report(),
+                    List.of(probe()));
+        }
+        return new CudaBackend(d.runtime(), CudaBackend.Options.fromSystemProperties());
+    }
+}

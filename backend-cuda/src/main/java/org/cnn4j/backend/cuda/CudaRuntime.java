@@ -1,0 +1,113 @@
+package org.cnn4j.backend.cuda;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.cnn4j.backend.cuda.CudaLibraries.Lib;
+import org.cnn4j.backend.cuda.CudaLibraries.Search;
+
+/**
+ * The loaded CUDA libraries and the device they found: what {@link CudaProvider#probe()} reports and what a
+ * {@link CudaBackend} is opened from. {@link #discover} never throws: every failure (a missing library, a missing
+ * symbol, {@code cuInit} failing, no device) becomes the {@link Discovery#report()} of an unavailable runtime.
+ *
+ * <p>The driver and cuBLAS are required. cuDNN is optional (without it, the operators it serves need the
+ * project's own kernels); NVRTC is optional until the own kernels are wired in.
+ */
+final class CudaRuntime {
+    final CudaDriver driver;
+    final Cublas cublas;
+    final Cudnn cudnn;
+    final Nvrtc nvrtc;
+    final int device;
+    final int ccMajor;
+    final int ccMinor;
+    final String description;
+
+    private CudaRuntime(CudaDriver driver, Cublas cublas, Cudnn cudnn, Nvrtc nvrtc, int device, int ccMajor,
+            int ccMinor, String description) {
+        this.driver = driver;
+        this.cublas = cublas;
+        this.cudnn = cudnn;
+        this.nvrtc = nvrtc;
+        this.device = device;
+        this.ccMajor = ccMajor;
+        this.ccMinor = ccMinor;
+        this.description = description;
+    }
+
+    /** The outcome of discovery: a runtime (null when unavailable) and the account of what was found. */
+    record Discovery(CudaRuntime runtime, String report) {
+        boolean available() {
+            return runtime != null;
+        }
+    }
+
+    static Discovery discover(CudaLibraries libraries) {
+        List<String> notes = new ArrayList<>();
+        try {
+            Search cudaSearch = libraries.load(Lib.CUDA);
+            if (cudaSearch.loaded().isEmpty()) {
+                return new Discovery(null, "no CUDA driver: " + cudaSearch.describe());
+            }
+            CudaDriver driver = new CudaDriver(cudaSearch.loaded().get().symbols());
+            notes.add(cudaSearch.describe());
+            try {
+                driver.init();
+            } catch (RuntimeException e) {
+                return new Discovery(null, cudaSearch.describe() + "; " + e.getMessage());
+            }
+            int driverVersion = driver.driverVersion();
+            int count = driver.deviceCount();
+            String versionText = "driver API " + driverVersion / 1000 + "." + driverVersion % 1000 / 10;
+            if (count == 0) {
+                return new Discovery(null, cudaSearch.describe() + "; " + versionText + "; 0 CUDA devices");
+            }
+            int device = driver.device(0);
+            String name = driver.deviceName(device);
+            int ccMajor = driver.attribute(device, CudaDriver.ATTR_CC_MAJOR);
+            int ccMinor = driver.attribute(device, CudaDriver.ATTR_CC_MINOR);
+            long total = driver.totalMemory(device);
+
+            Search cublasSearch = libraries.load(Lib.CUBLAS);
+            notes.add(cublasSearch.describe());
+            if (cublasSearch.loaded().isEmpty()) {
+                return new Discovery(null, name + " found, but cuBLAS is missing: " + cublasSearch.describe());
+            }
+            notes.addAll(libraries.openCompanions(cublasSearch.loaded().get()));
+            Cublas cublas = new Cublas(cublasSearch.loaded().get().symbols());
+
+            Cudnn cudnn = null;
+            Search cudnnSearch = libraries.load(Lib.CUDNN);
+            notes.add(cudnnSearch.describe());
+            if (cudnnSearch.loaded().isPresent()) {
+                notes.addAll(libraries.openCompanions(cudnnSearch.loaded().get()));
+                try {
+                    cudnn = new Cudnn(cudnnSearch.loaded().get().symbols(), cudnnSearch.loaded().get().major());
+                    notes.add("cuDNN " + cudnn.version());
+                } catch (RuntimeException e) {
+                    notes.add("cuDNN unusable: " + e.getMessage());
+                }
+            }
+            Nvrtc nvrtc = null;
+            Search nvrtcSearch = libraries.load(Lib.NVRTC);
+            notes.add(nvrtcSearch.describe());
+            if (nvrtcSearch.loaded().isPresent()) {
+                notes.addAll(libraries.openCompanions(nvrtcSearch.loaded().get()));
+                try {
+                    nvrtc = new Nvrtc(nvrtcSearch.loaded().get().symbols());
+                    int[] v = nvrtc.version();
+                    notes.add("NVRTC " + v[0] + "." + v[1]);
+                } catch (RuntimeException e) {
+                    notes.add("NVRTC unusable: " + e.getMessage());
+                }
+            }
+            String description = name + " (compute capability " + ccMajor + "." + ccMinor + ", "
+                    + total / (1024 * 1024) + " MiB, " + versionText + ", " + count + " device(s)); "
+                    + String.join("; ", notes);
+            return new Discovery(new CudaRuntime(driver, cublas, cudnn, nvrtc, device, ccMajor, ccMinor, description), description);
+        } catch (RuntimeException | LinkageError e) {
+            notes.add("discovery failed: " + e);
+            return new Discovery(null, String.join("; ", notes));
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package org.cnn4j.backend.cuda;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.util.List;
+import java.util.Map;
+import org.cnn4j.core.KernelCompileException;
+import org.cnn4j.core.NativeCallException;
+
+/**
+ * NVRTC ({@code libnvrtc.so.13} or {@code .12}): compiles CUDA C++ source to PTX at run time. A compile error is
+ * a {@link KernelCompileException} carrying the program log; every other status a {@link NativeCallException}.
+ *
+ * <p>None of this has run on a GPU machine yet.
+ */
+final class Nvrtc {
+    static final String LIB = "nvrtc";
+
+    private final MethodHandle nvrtcVersion;
+    private final MethodHandle nvrtcCreateProgram;
+    private final MethodHandle nvrtcCompileProgram;
+    private final MethodHandle nvrtcGetPTXSize;
+    private final MethodHandle nvrtcGetPTX;
+    private final MethodHandle nvrtcGetProgramLogSize;
+    private final MethodHandle nvrtcGetProgramLog;
+    private final MethodHandle nvrtcDestroyProgram;
+
+    Nvrtc(SymbolLookup s) {
+        nvrtcVersion = b(s, "nvrtcVersion", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        nvrtcCreateProgram = b(s, "nvrtcCreateProgram",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
+        nvrtcCompileProgram = b(s, "nvrtcCompileProgram", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
+        nvrtcGetPTXSize = b(s, "nvrtcGetPTXSize", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        nvrtcGetPTX = b(s, "nvrtcGetPTX", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        nvrtcGetProgramLogSize = b(s, "nvrtcGetProgramLogSize", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        nvrtcGetProgramLog = b(s, "nvrtcGetProgramLog", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        nvrtcDestroyProgram = b(s, "nvrtcDestroyProgram", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
+
+    private static MethodHandle b(SymbolLookup s, String name, FunctionDescriptor d) {
+        return Native.bind(s, LIB, name, d);
+    }
+
+    static void check(String function, int code) {
+        Native.check(LIB, function, code, CudaStatus::nvrtcResult, null);
+    }
+
+    /** {major, minor}. */
+    int[] version() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment major = a.allocate(JAVA_INT);
+            MemorySegment minor = a.allocate(JAVA_INT);
+            check("nvrtcVersion", Native.call(nvrtcVersion, major, minor));
+            return new int[] {major.get(JAVA_INT, 0), minor.get(JAVA_INT, 0)};
+        }
+    }
+
+    /**
+     * Compiles {@code source} (named {@code name} in messages) with {@code options} and returns the PTX,
+     * NUL-terminated, ready for {@code cuModuleLoadData}. {@code headers} maps include names
+     * ({@code "reduce.h"}) to their text, so {@code #include} needs no file system.
+     */
+    byte[] compileToPtx(String name, String source, Map<String, String> headers, List<String> options) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment progOut = a.allocate(ADDRESS);
+            int h = headers.size();
+            MemorySegment contents = a.allocate(ADDRESS, Math.max(1, h));
+            MemorySegment includeNames = a.allocate(ADDRESS, Math.max(1, h));
+            int i = 0;
+            for (Map.Entry<String, String> e : headers.entrySet()) {
+                includeNames.setAtIndex(ADDRESS, i, a.allocateFrom(e.getKey()));
+                contents.setAtIndex(ADDRESS, i, a.allocateFrom(e.getValue()));
+                i++;
+            }
+            check("nvrtcCreateProgram", Native.call(nvrtcCreateProgram, progOut, a.allocateFrom(source),
+                    a.allocateFrom(name), h, h == 0 ? MemorySegment.NULL : contents,
+                    h == 0 ? MemorySegment.NULL : includeNames));
+            MemorySegment prog = progOut.get(ADDRESS, 0);
+            try {
+                MemorySegment opts = a.allocate(ADDRESS, Math.max(1, options.size()));
+                for (int o = 0; o < options.size(); o++) {
+                    opts.setAtIndex(ADDRESS, o, a.allocateFrom(options.get(o)));
+                }
+                int rc = Native.call(nvrtcCompileProgram, prog, options.size(), opts);
+                if (rc != 0) {
+                    String status = CudaStatus.nvrtcResult(rc);
+                    if (status.equals("NVRTC_ERROR_COMPILATION")) {
+                        throw new KernelCompileException(name, status, log(a, prog));
+                    }
+                    throw new NativeCallException(LIB, "nvrtcCompileProgram", rc, status, log(a, prog));
+                }
+                MemorySegment size = a.allocate(JAVA_LONG);
+                check("nvrtcGetPTXSize", Native.call(nvrtcGetPTXSize, prog, size));
+                MemorySegment ptx = a.allocate(JAVA_BYTE, size.get(JAVA_LONG, 0));
+                check("nvrtcGetPTX", Native.call(nvrtcGetPTX, prog, ptx));
+                return ptx.toArray(JAVA_BYTE);
+            } finally {
+                check("nvrtcDestroyProgram", Native.call(nvrtcDestroyProgram, progOut));
+            }
+        }
+    }
+
+    private String log(Arena a, MemorySegment prog) {
+        MemorySegment size = a.allocate(JAVA_LONG);
+        check("nvrtcGetProgramLogSize", Native.call(nvrtcGetProgramLogSize, prog, size));
+        MemorySegment log = a.allocate(JAVA_BYTE, Math.max(1, size.get(JAVA_LONG, 0)));
+        check("nvrtcGetProgramLog", Native.call(nvrtcGetProgramLog, prog, log));
+        return log.getString(0);
+    }
+}

@@ -1,0 +1,64 @@
+package org.cnn4j.backend.cuda;
+
+import static org.cnn4j.backend.cuda.CudaBackend.ptr;
+
+import java.lang.foreign.MemorySegment;
+import org.cnn4j.core.Shape;
+import org.cnn4j.ops.Pool2d;
+
+/**
+ * {@link Pool2d} on cuDNN. cuDNN has no ceil mode, so it serves only calls whose output is the floor-mode
+ * shape (ceil mode that adds no window included); in floor mode every window lies inside the padded input, so
+ * PyTorch's divisors match cuDNN's include/exclude-padding modes. Max pooling propagates NaN. The backward needs
+ * the forward output, which {@link Pool2d.Backward} does not carry: it is recomputed into scratch memory.
+ * Which of equal maxima receives the gradient is cuDNN's choice and is checked only by the conformance suite on
+ * a GPU. Not yet run on a GPU.
+ */
+final class Pool2dCuda {
+    private Pool2dCuda() {
+    }
+
+    /** True when cuDNN's floor-mode output shape is {@code y}'s. */
+    static boolean fitsCudnn(Pool2d p, Shape x, Shape y) {
+        if (x.rank() != 4 || y.rank() != 4) {
+            return false;
+        }
+        int oh = (x.dim(2) + 2 * p.padding().h() - p.kernel().h()) / p.stride().h() + 1;
+        int ow = (x.dim(3) + 2 * p.padding().w() - p.kernel().w()) / p.stride().w() + 1;
+        return oh == y.dim(2) && ow == y.dim(3);
+    }
+
+    private static MemorySegment descriptor(Cudnn.Scope s, Pool2d p) {
+        int mode = switch (p.mode()) {
+            case MAX -> Cudnn.POOLING_MAX;
+            case AVG -> p.countIncludePad() ? Cudnn.POOLING_AVG_INCLUDE_PADDING : Cudnn.POOLING_AVG_EXCLUDE_PADDING;
+        };
+        return s.pooling(mode, p.kernel().h(), p.kernel().w(), p.padding().h(), p.padding().w(), p.stride().h(),
+                p.stride().w());
+    }
+
+    private static MemorySegment tensor(Cudnn.Scope s, Shape t) {
+        return s.tensor(t.dim(0), t.dim(1), t.dim(2), t.dim(3));
+    }
+
+    static void forward(CudaBackend b, Pool2d.Forward o) {
+        try (Cudnn.Scope s = b.rt.cudnn.scope()) {
+            b.rt.cudnn.poolingForward(b.cudnnHandle, s, descriptor(s, o.pool()), tensor(s, o.x().shape()),
+                    ptr(o.x()), tensor(s, o.y().shape()), ptr(o.y()));
+        }
+    }
+
+    static void backward(CudaBackend b, Pool2d.Backward o) {
+        long count = o.dy().size();
+        long y = b.temp(count);
+        try (Cudnn.Scope s = b.rt.cudnn.scope()) {
+            MemorySegment pd = descriptor(s, o.pool());
+            MemorySegment xd = tensor(s, o.x().shape());
+            MemorySegment yd = tensor(s, o.dy().shape());
+            b.rt.cudnn.poolingForward(b.cudnnHandle, s, pd, xd, ptr(o.x()), yd, y);
+            b.rt.cudnn.poolingBackward(b.cudnnHandle, s, pd, yd, y, ptr(o.dy()), xd, ptr(o.x()), ptr(o.dx()));
+        } finally {
+            b.freeTemp(y, count);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package org.cnn4j.backend.cuda;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The program cache and the launch-argument block, with a fake compiler and module loader. */
+class CudaKernelsTest {
+    private final List<String> compiled = new ArrayList<>();
+    private final List<String> looked = new ArrayList<>();
+    private final Arena arena = Arena.ofAuto();
+
+    private CudaKernels kernels(int major, int minor) {
+        return new CudaKernels((name, source, headers, options) -> {
+            compiled.add(name + " " + options);
+            return new byte[] {'.', 0};
+        }, new CudaKernels.ModuleLoader() {
+            @Override
+            public MemorySegment load(byte[] ptx) {
+                return arena.allocate(8);
+            }
+
+            @Override
+            public MemorySegment function(MemorySegment module, String entry) {
+                looked.add(entry);
+                return arena.allocate(8);
+            }
+        }, major, minor);
+    }
+
+    @Test
+    void aProgramIsCompiledOnceAndEachEntryLookedUpOnce() {
+        CudaKernels k = kernels(9, 0);
+        Map<String, String> h = Map.of("reduce.h", "#define R 1\n");
+        MemorySegment f1 = k.function("elementwise.k", "src", h, List.of(), "fill_f32");
+        MemorySegment f2 = k.function("elementwise.k", "src", h, List.of(), "fill_f32");
+        k.function("elementwise.k", "src", h, List.of(), "axpy_f32");
+        assertSame(f1, f2);
+        assertEquals(1, k.compilations());
+        assertEquals(List.of("fill_f32", "axpy_f32"), looked);
+        assertEquals(List.of("elementwise.k [--gpu-architecture=compute_90, -default-device, -std=c++17]"),
+                compiled);
+        k.function("elementwise.k", "src", h, List.of("-DTILE=32"), "fill_f32");
+        k.function("elementwise.k", "src2", h, List.of(), "fill_f32");
+        k.function("elementwise.k", "src", Map.of("reduce.h", "#define R 2\n"), List.of(), "fill_f32");
+        assertEquals(4, k.compilations(), "options, source and headers are all part of the key");
+        assertEquals(4, k.modules().size());
+    }
+
+    @Test
+    void theKeyCoversArchitectureAndIsUnambiguous() {
+        String a = CudaKernels.key("s", Map.of(), List.of("x"), "compute_80");
+        assertEquals(a, CudaKernels.key("s", Map.of(), List.of("x"), "compute_80"));
+        assertNotEquals(a, CudaKernels.key("s", Map.of(), List.of("x"), "compute_90"));
+        assertNotEquals(CudaKernels.key("ab", Map.of(), List.of(), "c"), CudaKernels.key("a", Map.of("b", ""),
+                List.of(), "c"));
+        assertEquals(64, a.length());
+        assertTrue(kernels(12, 0).options(List.of()).contains("--gpu-architecture=compute_120"));
+    }
+
+    @Test
+    void argumentsArePointersToEachValueInOrder() {
+        try (Arena a = Arena.ofConfined()) {
+            CudaKernels.Args args = new CudaKernels.Args(a).p(0xdeadbeef00L).i(-7).f(2.5f);
+            MemorySegment arr = args.array();
+            assertEquals(3, args.count());
+            assertEquals(0xdeadbeef00L, arr.getAtIndex(ADDRESS, 0).reinterpret(8).get(JAVA_LONG, 0));
+            assertEquals(-7, arr.getAtIndex(ADDRESS, 1).reinterpret(4).get(JAVA_INT, 0));
+            assertEquals(2.5f, arr.getAtIndex(ADDRESS, 2).reinterpret(4).get(JAVA_FLOAT, 0));
+        }
+    }
+}

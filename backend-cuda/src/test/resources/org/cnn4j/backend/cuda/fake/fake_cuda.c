@@ -1,0 +1,63 @@
+/*
+ * A fake CUDA driver for tests on machines without a GPU: the symbols the backend binds, with "device" memory
+ * in host memory (malloc), copies as memcpy, every stream synchronous. Build with -DDEVICES=0 or 1.
+ * It checks the Java bindings' argument order and types for real through the foreign-function API; it computes
+ * nothing a GPU would.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef DEVICES
+#define DEVICES 1
+#endif
+#define CAPACITY ((size_t) 64 << 20)
+
+typedef unsigned long long CUdeviceptr;
+static size_t used;
+
+int cuInit(unsigned flags) { return flags == 0 ? 0 : 1; }
+int cuDriverGetVersion(int *v) { *v = 13000; return 0; }
+int cuDeviceGetCount(int *c) { *c = DEVICES; return 0; }
+int cuDeviceGet(int *d, int ordinal) { if (ordinal >= DEVICES) return 101; *d = ordinal; return 0; }
+int cuDeviceGetName(char *name, int len, int dev) { strncpy(name, "Fake GPU", (size_t) len); return 0; }
+int cuDeviceGetAttribute(int *v, int attr, int dev) { *v = attr == 75 ? 9 : 0; return 0; }
+int cuDeviceTotalMem_v2(size_t *bytes, int dev) { *bytes = (size_t) 1 << 30; return 0; }
+static int retained;
+int cuDevicePrimaryCtxRetain(void **ctx, int dev) { *ctx = (void *) 0x1000; retained++; return 0; }
+int cuDevicePrimaryCtxRelease_v2(int dev) { retained--; return 0; }
+static int streams;
+int fake_cuda_held(void) { return retained + streams; }
+int cuCtxSetCurrent(void *ctx) { return ctx == (void *) 0x1000 ? 0 : 201; }
+int cuStreamCreate(void **s, unsigned flags) { *s = (void *) 0x2000; streams++; return flags == 1 ? 0 : 1; }
+int cuStreamDestroy_v2(void *s) { streams--; return s == (void *) 0x2000 ? 0 : 400; }
+int cuStreamSynchronize(void *s) { return s == (void *) 0x2000 ? 0 : 400; }
+int cuMemAlloc_v2(CUdeviceptr *p, size_t bytes) {
+    if (used + bytes > CAPACITY) return 2;
+    size_t *block = malloc(bytes + 16);
+    block[0] = bytes;
+    used += bytes;
+    *p = (CUdeviceptr) (block + 2);
+    return 0;
+}
+int cuMemFree_v2(CUdeviceptr p) { size_t *block = ((size_t *) p) - 2; used -= block[0]; free(block); return 0; }
+int cuMemAllocHost_v2(void **p, size_t bytes) { *p = malloc(bytes); return 0; }
+int cuMemFreeHost(void *p) { free(p); return 0; }
+int cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t n, void *s) { memcpy((void *) dst, src, n); return 0; }
+int cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t n, void *s) { memcpy(dst, (void *) src, n); return 0; }
+int cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, void *s) {
+    memmove((void *) dst, (void *) src, n);
+    return 0;
+}
+int cuMemsetD32Async(CUdeviceptr dst, unsigned v, size_t n, void *s) {
+    uint32_t *p = (uint32_t *) dst;
+    for (size_t i = 0; i < n; i++) p[i] = v;
+    return 0;
+}
+int cuMemGetInfo_v2(size_t *free_bytes, size_t *total) { *free_bytes = CAPACITY - used; *total = CAPACITY; return 0; }
+int cuModuleLoadData(void **m, const void *image) { return 801; }
+int cuModuleUnload(void *m) { return 0; }
+int cuModuleGetFunction(void **f, void *m, const char *name) { return 500; }
+int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
+                   unsigned shared, void *s, void **params, void **extra) { return 801; }
+int cuGetErrorName(int e, const char **s) { *s = "CUDA_ERROR_FAKE"; return 0; }

@@ -1,0 +1,69 @@
+/*
+ * A fake NVRTC for tests without a GPU or CUDA toolkit: "compiles" by echoing, as PTX comments, the program
+ * name, the include names and the options it was given; a source containing "#error" fails with
+ * NVRTC_ERROR_COMPILATION (6) and a log. It checks the Java binding's marshalling for real.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+typedef struct {
+    char *source;
+    char *ptx;
+    char *log;
+} program;
+
+int nvrtcVersion(int *major, int *minor) { *major = 13; *minor = 0; return 0; }
+
+int nvrtcCreateProgram(program **prog, const char *src, const char *name, int numHeaders, const char *const *headers,
+                       const char *const *includeNames) {
+    program *p = calloc(1, sizeof(program));
+    p->source = strdup(src);
+    size_t n = strlen(name) + 64;
+    for (int i = 0; i < numHeaders; i++) n += strlen(includeNames[i]) + strlen(headers[i]) + 16;
+    p->ptx = malloc(n);
+    sprintf(p->ptx, "// name %s\n", name);
+    for (int i = 0; i < numHeaders; i++) {
+        strcat(p->ptx, "// header ");
+        strcat(p->ptx, includeNames[i]);
+        strcat(p->ptx, "\n");
+    }
+    p->log = strdup("");
+    *prog = p;
+    return 0;
+}
+
+int nvrtcCompileProgram(program *p, int numOptions, const char *const *options) {
+    if (strstr(p->source, "#error")) {
+        free(p->log);
+        p->log = strdup("fake.cu(1): error: #error directive: planted");
+        return 6;
+    }
+    size_t n = strlen(p->ptx) + 16;
+    for (int i = 0; i < numOptions; i++) n += strlen(options[i]) + 16;
+    char *out = malloc(n);
+    strcpy(out, p->ptx);
+    for (int i = 0; i < numOptions; i++) {
+        strcat(out, "// option ");
+        strcat(out, options[i]);
+        strcat(out, "\n");
+    }
+    free(p->ptx);
+    p->ptx = out;
+    return 0;
+}
+
+int nvrtcGetPTXSize(program *p, size_t *size) { *size = strlen(p->ptx) + 1; return 0; }
+int nvrtcGetPTX(program *p, char *ptx) { strcpy(ptx, p->ptx); return 0; }
+int nvrtcGetProgramLogSize(program *p, size_t *size) { *size = strlen(p->log) + 1; return 0; }
+int nvrtcGetProgramLog(program *p, char *log) { strcpy(log, p->log); return 0; }
+
+int nvrtcDestroyProgram(program **prog) {
+    if (prog == NULL || *prog == NULL) return 3;
+    free((*prog)->source);
+    free((*prog)->ptx);
+    free((*prog)->log);
+    free(*prog);
+    *prog = NULL;
+    return 0;
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Runs the GPU conformance suites from the archive that scripts/gpu/pack.sh made, on a machine with an NVIDIA
+# GPU and no Java, Maven or network. Results (JUnit XML, console logs, what was found) go to $OUT.
+#
+#   cuda          CudaConformanceTest with cuDNN        (-Dcnn4j.require=cuda: no device is a failure)
+#   cuda-nocudnn  the same with -Dcnn4j.cuda.cudnn=false (the project's own kernels)
+#   opencl        the OpenCL backend's conformance tests (-Dcnn4j.require=opencl)
+#
+# Usage: scripts/gpu/run.sh [archive.tar.xz | unpacked-folder]    (default: .gpu/cnn4j-gpu.tar.xz)
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=${1:-}
+if [[ -z "$src" ]]; then
+  if [[ -x "$here/jre/bin/java" ]]; then src="$here"; else src="$here/../../.gpu/cnn4j-gpu.tar.xz"; fi
+fi
+OUT=${OUT:-$PWD/gpu-results}
+mkdir -p "$OUT"
+
+if [[ -d "$src" ]]; then
+  work=$(cd "$src" && pwd)
+else
+  work=$(mktemp -d)
+  xz -dc "$src" | tar -C "$work" -xf - || { echo "run: cannot unpack $src" | tee "$OUT/error.txt"; exit 2; }
+fi
+java="$work/jre/bin/java"
+
+# What the machine has.
+{
+  echo "== date"; date -u
+  echo "== nvidia-smi"; nvidia-smi 2>&1 || echo "nvidia-smi not available"
+  echo "== ldconfig"; ldconfig -p 2>/dev/null | grep -E 'libcuda|libcublas|libcudnn|libnvrtc|libOpenCL' || true
+  echo "== java"; "$java" -version 2>&1
+  echo "== commit"; cat "$work/commit.txt" 2>/dev/null
+} > "$OUT/machine.txt" 2>&1
+
+# NVIDIA's libraries from Python wheels (nvidia is a namespace package: every folder on its __path__).
+libdirs=""
+if command -v python3 >/dev/null 2>&1; then
+  libdirs=$(python3 - <<'PY' 2>/dev/null
+import glob, os
+try:
+    import nvidia
+    paths = list(nvidia.__path__)
+except Exception:
+    paths = []
+dirs = []
+for p in paths:
+    for d in sorted(glob.glob(os.path.join(p, "*", "lib"))):
+        dirs.append(d)
+print(":".join(dirs))
+PY
+)
+fi
+for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib; do
+  [[ -d "$d" ]] && libdirs="${libdirs:+$libdirs:}$d"
+done
+echo "$libdirs" | tr ':' '\n' > "$OUT/library-dirs.txt"
+# The loader path too, so that libraries resolving their companions by soname find them.
+export LD_LIBRARY_PATH="${libdirs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+
+cp="$(find "$work/lib" -name '*.jar' | sort | paste -sd:)"
+for tc in "$work"/test-classes/*; do cp="$cp:$tc"; done
+
+jvm=(--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xss4m -Dcnn4j.conformance.require=true
+     "-Dcnn4j.cuda.libraryPath=$libdirs" -Dcnn4j.conformance.reportDir="$OUT")
+
+suite() {
+  local name=$1; shift
+  echo "run: $name" >&2
+  "$java" "${jvm[@]}" "$@" -jar "$work/junit-platform-console-standalone.jar" execute \
+    --class-path "$cp" --reports-dir "$OUT/$name" --details=tree --disable-banner \
+    "${selectors[@]}" > "$OUT/$name.log" 2>&1
+  local rc=$?
+  local counts
+  counts=$(sed 's/\x1b\[[0-9;]*m//g' "$OUT/$name.log" | grep -E 'tests (found|successful|skipped|failed|aborted)' \
+    | tr -s ' []' ' ' | paste -sd, -)
+  echo "$name exit $rc:$counts" >> "$OUT/summary.txt"
+}
+
+: > "$OUT/summary.txt"
+selectors=(--select-class org.cnn4j.backend.cuda.CudaConformanceTest)
+suite cuda -Dcnn4j.require=cuda
+suite cuda-nocudnn -Dcnn4j.require=cuda -Dcnn4j.cuda.cudnn=false
+selectors=(--select-package org.cnn4j.backend.opencl --include-classname '.*Conformance.*')
+suite opencl -Dcnn4j.require=opencl
+cat "$OUT/summary.txt"
