@@ -2,7 +2,6 @@ package org.cnn4j.backend.cpu;
 
 import static org.cnn4j.backend.cpu.CpuBackend.data;
 
-import java.util.Arrays;
 import org.cnn4j.ops.Gemm;
 import org.cnn4j.ops.Linear;
 
@@ -71,18 +70,7 @@ final class LinearCpu {
         int bRs = g.transB() ? 1 : n;
         int bCs = g.transB() ? k : 1;
         float[] c = data(o.c());
-        if (g.alpha() == 0) {
-            // BLAS: A and B are not read; beta == 0 clears c without reading it
-            if (g.beta() == 0) {
-                Arrays.fill(c, 0f);
-            } else {
-                float beta = (float) g.beta();
-                for (int i = 0; i < c.length; i++) {
-                    c[i] *= beta;
-                }
-            }
-            return;
-        }
+        // alpha = 0 still multiplies (NaN or infinity in a or b gives NaN), as the reference does
         be.sgemm.gemm(m, n, k, (float) g.alpha(), data(o.a()), 0, aRs, aCs, data(o.b()), 0, bRs, bCs,
                 (float) g.beta(), c, 0, n);
     }
