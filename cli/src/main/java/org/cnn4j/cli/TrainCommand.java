@@ -42,15 +42,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "5", description = "epochs in total (default: ${DEFAULT-VALUE})")
     int epochs;
 
-    @Option(names = "--batch", defaultValue = "32", description = "mini-batch size (default: ${DEFAULT-VALUE}, Keras' default, as in seed 002)")
+    @Option(names = "--batch", defaultValue = "64", description = "mini-batch size (default: ${DEFAULT-VALUE})")
     int batch;
 
     @Option(names = "--optimizer", defaultValue = "adam", description = "sgd, adagrad, rmsprop or adam "
             + "(default: ${DEFAULT-VALUE})")
     String optimizer;
 
-    @Option(names = "--lr", description = "learning rate (default: 0.01 for sgd and adagrad, 0.001 for adam and "
-            + "rmsprop)")
+    @Option(names = "--lr", description = "learning rate (default: 0.01 for sgd and adagrad, 0.002 for adam, "
+            + "0.001 for rmsprop)")
     Double lr;
 
     @Option(names = "--momentum", defaultValue = "0", description = "SGD momentum (seed 001: 0.9)")
