@@ -88,6 +88,9 @@ public interface Backend extends AutoCloseable {
     /** Bytes of tensor memory allocated by this backend and not yet closed. */
     long liveBytes();
 
+    /** True once {@link #close()} has run; the backend's tensors are unusable from then on. */
+    boolean isClosed();
+
     /** Closes this backend; tensors still open are released and reported. Idempotent. */
     @Override
     void close();

@@ -115,9 +115,12 @@ public abstract class Tensor implements AutoCloseable {
         return v;
     }
 
-    /** True when this tensor was closed directly or, for a view, when the tensor owning its memory was closed. */
+    /**
+     * True when this tensor was closed directly, when (for a view) the tensor owning its memory was closed, or when
+     * its backend was closed.
+     */
     public final boolean isReleased() {
-        return closed || (root != null && root.closed);
+        return closed || (root != null && root.closed) || backend.isClosed();
     }
 
     /** True for a view made by {@link #reshape}: it does not own its memory. */
@@ -141,7 +144,9 @@ public abstract class Tensor implements AutoCloseable {
             return;
         }
         closed = true;
-        release();
+        if (!backend.isClosed()) {
+            release(); // a closed backend has freed everything it held
+        }
     }
 
     @Override

@@ -10,7 +10,8 @@ import org.cnn4j.core.Tensor;
 /**
  * General matrix multiply on row-major rank-2 tensors, as BLAS: {@code c = alpha * op(a) * op(b) + beta * c},
  * {@code op(m)} being {@code m} or its transpose. With {@code beta = 0}, {@code c} is not read (NaN in it does not
- * propagate), as in BLAS.
+ * propagate), as in BLAS. {@code a} and {@code b} are always read: with {@code alpha = 0} a NaN or infinity in them
+ * still gives NaN (IEEE arithmetic, as PyTorch's {@code addmm}), unlike BLAS, which skips them.
  *
  * @param transA use a^T ({@code a} is [K, M]) instead of a ({@code a} is [M, K])
  * @param transB use b^T ({@code b} is [N, K]) instead of b ({@code b} is [K, N])

@@ -109,6 +109,7 @@ public abstract class AbstractBackend implements Backend {
         }
     }
 
+    @Override
     public final boolean isClosed() {
         return closed.get();
     }

@@ -69,6 +69,15 @@ class TensorContractTest {
     }
 
     @Test
+    void tensorsOfAClosedBackendAreUnusable() {
+        Backend b = new ArrayBackend("a");
+        Tensor t = b.allocate(Shape.of(2));
+        b.close();
+        assertTrue(t.isReleased());
+        assertThrows(IllegalStateException.class, t::toFloatArray);
+    }
+
+    @Test
     void aClosedBackendRefusesWorkAndUnsupportedDtypesAreRejected() {
         Backend b = new ArrayBackend("a");
         assertThrows(IllegalArgumentException.class, () -> b.allocate(Shape.of(2), DType.FLOAT64));

@@ -69,6 +69,11 @@ final class PartialBackend implements Backend {
     }
 
     @Override
+    public boolean isClosed() {
+        return delegate.isClosed();
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }
