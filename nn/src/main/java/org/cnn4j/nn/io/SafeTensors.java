@@ -144,6 +144,7 @@ public final class SafeTensors {
             List<long[]> spans = new ArrayList<>();
             MessageDigest sha = sha256();
             List<Map.Entry<String, long[]>> entries = new ArrayList<>();
+            List<String> skipped = new ArrayList<>();
             for (Map.Entry<String, Object> e : header.entrySet()) {
                 if (e.getKey().equals("__metadata__")) {
                     if (e.getValue() instanceof Map<?, ?> m) {
@@ -157,12 +158,28 @@ public final class SafeTensors {
                     throw new CheckpointException(file, "entry " + e.getKey() + " is not an object");
                 }
                 Object dtype = info.get("dtype");
-                if (!"F32".equals(dtype)) {
+                int width = elementBytes(dtype);
+                if (width == 0) {
                     throw new CheckpointException(file, "tensor " + e.getKey() + " has dtype " + dtype
-                            + "; only F32 is supported");
+                            + ", which is not a safetensors dtype");
                 }
                 int[] dims = ints(info.get("shape"), file, e.getKey(), "shape");
                 long[] off = longs(info.get("data_offsets"), file, e.getKey());
+                long count = 1;
+                for (int d : dims) {
+                    count *= d;
+                }
+                if (off[1] - off[0] != width * count || off[0] < 0 || off[1] > dataLen) {
+                    throw new CheckpointException(file, "tensor " + e.getKey() + " " + java.util.Arrays.toString(dims)
+                            + " " + dtype + " has data_offsets [" + off[0] + ", " + off[1] + "] that do not fit its"
+                            + " shape or the " + dataLen + "-byte data section (truncated?)");
+                }
+                if (!"F32".equals(dtype)) {
+                    // other dtypes (PyTorch's int64 num_batches_tracked, say) are skipped: cnn4j tensors are F32
+                    spans.add(off);
+                    skipped.add(e.getKey());
+                    continue;
+                }
                 Shape shape = dims.length == 0 ? Shape.scalar() : Shape.of(dims);
                 if (off[1] - off[0] != 4L * shape.size() || off[0] < 0 || off[1] > dataLen) {
                     throw new CheckpointException(file, "tensor " + e.getKey() + " " + shape + " has data_offsets ["
@@ -193,6 +210,10 @@ public final class SafeTensors {
             for (Map.Entry<String, long[]> e : entries) {
                 sha.update(bytes(tensors.get(e.getKey()).data()));
             }
+            if (!skipped.isEmpty() && meta.containsKey(CHECKSUM_KEY)) {
+                throw new CheckpointException(file, "a cnn4j checkpoint holds only F32 tensors, but " + skipped
+                        + " are not F32 (corrupted file)");
+            }
             String want = meta.get(CHECKSUM_KEY);
             String got = HexFormat.of().formatHex(sha.digest());
             if (want != null && !want.equals(got)) {
@@ -201,6 +222,17 @@ public final class SafeTensors {
             }
             return new Contents(tensors, meta);
         }
+    }
+
+    /** Bytes per element of a safetensors dtype, or 0 for a name the format does not define. */
+    private static int elementBytes(Object dtype) {
+        return switch (String.valueOf(dtype)) {
+            case "F64", "I64", "U64" -> 8;
+            case "F32", "I32", "U32" -> 4;
+            case "F16", "BF16", "I16", "U16" -> 2;
+            case "I8", "U8", "BOOL", "F8_E4M3", "F8_E5M2" -> 1;
+            default -> 0;
+        };
     }
 
     private static int[] ints(Object o, Path file, String name, String what) throws CheckpointException {

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 import org.cnn4j.core.Tensor;
 import org.cnn4j.nn.Layer;
 import org.cnn4j.nn.Parameter;
@@ -155,26 +156,41 @@ public final class Checkpoint {
 
     /** Loads only the model's parameters and buffers (for evaluation); optimizer state in the file is ignored. */
     public static Map<String, String> loadWeights(Path file, Layer net) throws IOException {
-        SafeTensors.Contents c = SafeTensors.read(file);
+        return loadWeights(file, net, UnaryOperator.identity());
+    }
+
+    /**
+     * Loads the model's parameters and buffers from any safetensors file, PyTorch's {@code save_file(state_dict)}
+     * included: {@code nameInFile} maps each of the model's names ({@code 0.weight}, {@code 4.running_var}) to the
+     * file's ({@code conv1.weight}); an {@code nn.Sequential} of the same layers needs the identity. Tensors the
+     * model does not name (PyTorch's {@code num_batches_tracked}) are ignored. Every tensor is checked before any
+     * is copied, so a mismatch loads nothing.
+     */
+    public static Map<String, String> loadWeights(Path file, Layer net, UnaryOperator<String> nameInFile)
+            throws IOException {
+        SafeTensors.Contents contents = SafeTensors.read(file);
         Map<String, Tensor> targets = new LinkedHashMap<>();
         for (Map.Entry<String, Parameter> e : net.parameters().entrySet()) {
             targets.put(e.getKey(), e.getValue().value());
         }
         targets.putAll(net.buffers());
+        Map<String, SafeTensors.Entry> found = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : targets.entrySet()) {
-            SafeTensors.Entry s = c.tensors().get(e.getKey());
+            String inFile = nameInFile.apply(e.getKey());
+            SafeTensors.Entry s = contents.tensors().get(inFile);
             if (s == null) {
-                throw new CheckpointException(file, "has no tensor " + e.getKey());
+                throw new CheckpointException(file, "has no F32 tensor " + inFile + " for the model's " + e.getKey());
             }
             if (!s.shape().equals(e.getValue().shape())) {
-                throw new CheckpointException(file, e.getKey() + " is " + s.shape() + " in the file, "
-                        + e.getValue().shape() + " in the model");
+                throw new CheckpointException(file, inFile + " is " + s.shape() + " in the file, "
+                        + e.getValue().shape() + " in the model (" + e.getKey() + ")");
             }
+            found.put(e.getKey(), s);
         }
         for (Map.Entry<String, Tensor> e : targets.entrySet()) {
-            e.getValue().copyFrom(c.tensors().get(e.getKey()).data());
+            e.getValue().copyFrom(found.get(e.getKey()).data());
         }
-        return c.metadata();
+        return contents.metadata();
     }
 
     private static void compare(List<String> out, Map<String, String> meta, String key, String now) {
