@@ -105,7 +105,7 @@ final class TrainCommand implements Callable<Integer> {
     Path resume;
 
     @Option(names = "--out-dir", description = "write epochs.jsonl, curves.png and confusion.png here "
-            + "(default: the checkpoint directory, if any)")
+            + "(default: the checkpoint directory, else runs/<model>-<dataset>)")
     Path outDir;
 
     @Option(names = "--backend", defaultValue = "auto", description = "auto, reference, cpu, opencl, cuda "
@@ -137,7 +137,7 @@ final class TrainCommand implements Callable<Integer> {
             aug = new Augment(aug.cropPadding(), 0, aug.brightness()); // a mirrored digit is another digit
         }
         Trainer.Config tc = new Trainer.Config(batch, seed, l2, new StepLr(lrStep, lrGamma), aug);
-        Path out = outDir != null ? outDir : checkpointDir;
+        Path out = outDir != null ? outDir : checkpointDir != null ? checkpointDir : Path.of("runs", model + "-" + ds);
         try (Backend backend = Backends.open(backendName);
                 Model m = Models.create(model, backend, all.sampleShape(), all.classes(), seed,
                         init != null ? Init.parse(init) : Models.defaultInit(model));
@@ -190,8 +190,30 @@ final class TrainCommand implements Callable<Integer> {
                 Metrics t = trainer.evaluate(test);
                 err.printf(Locale.ROOT, "test: loss %.4f accuracy %.2f%% on %d images%n", t.loss(),
                         100 * t.accuracy(), t.samples());
+                printConfusion(err, t.confusionPercent(), all.classNames());
             }
+            err.println("plots: " + out.resolve("curves.png") + ", " + out.resolve("confusion.png")
+                    + "; one JSON line per epoch: " + out.resolve("epochs.jsonl"));
         }
         return 0;
+    }
+
+    /** The test confusion matrix in percent of each true class (rows), as the seeds print it. */
+    private static void printConfusion(PrintStream err, double[][] percent, java.util.List<String> names) {
+        err.println("confusion matrix (% of each true class; rows: true, columns: predicted):");
+        StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-15s", ""));
+        for (int j = 0; j < percent.length; j++) {
+            head.append(String.format(Locale.ROOT, "%7d", j));
+        }
+        err.println(head);
+        for (int i = 0; i < percent.length; i++) {
+            String name = i < names.size() ? names.get(i) : Integer.toString(i);
+            StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-15s",
+                    i + " " + (name.length() > 12 ? name.substring(0, 12) : name)));
+            for (double v : percent[i]) {
+                row.append(String.format(Locale.ROOT, "%7.1f", v));
+            }
+            err.println(row);
+        }
     }
 }
