@@ -422,6 +422,13 @@ public final class OpDatabase {
         poolEdge(db, "padding counted", Pool2d.avg(3, 2).withPadding(Size2d.of(1)), Shape.of(1, 2, 7, 7),
                 symmetric());
         poolEdge(db, "stride 3 > kernel 2", Pool2d.avg(2, 3), Shape.of(1, 2, 8, 10), symmetric());
+        poolEdge(db, "2x2/2 on odd sizes: last row and column in no window", Pool2d.max(2, 2), Shape.of(2, 3, 7, 9),
+                symmetric());
+        poolEdge(db, "2x2/2 ties, first maximum wins", Pool2d.max(2, 2), Shape.of(2, 3, 8, 6), Dist.integers(0, 1));
+        poolEdge(db, "2x2/2 ceil mode on odd sizes", Pool2d.max(2, 2).withCeilMode(true), Shape.of(1, 2, 5, 7),
+                symmetric());
+        db.edge("Pool2d.Backward", "NaN routes the gradient to the last NaN: MAX x[2, 3, 6, 6] kernel 2 stride 2",
+                poolBackward(Pool2d.max(2, 2), Shape.of(2, 3, 6, 6), symmetric().sprinkled(Double.NaN, 0.2)));
         db.edge("Pool2d.Forward", "NaN propagates: MAX x[2, 3, 6, 6] kernel 2 stride 2",
                 poolForward(Pool2d.max(2, 2), Shape.of(2, 3, 6, 6), symmetric().sprinkled(Double.NaN, 0.05)));
 

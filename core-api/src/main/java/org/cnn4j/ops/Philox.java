@@ -7,10 +7,12 @@ package org.cnn4j.ops;
  * known-answer test pins it to the published test vectors.
  */
 public final class Philox {
-    private static final int M0 = 0xD2511F53;
-    private static final int M1 = 0xCD9E8D57;
-    private static final int W0 = 0x9E3779B9;
-    private static final int W1 = 0xBB67AE85;
+    /** The round multipliers of Philox4x32 (for vectorized implementations of {@link #draw}). */
+    public static final int M0 = 0xD2511F53;
+    public static final int M1 = 0xCD9E8D57;
+    /** The Weyl increments of the round keys. */
+    public static final int W0 = 0x9E3779B9;
+    public static final int W1 = 0xBB67AE85;
 
     private Philox() {
     }

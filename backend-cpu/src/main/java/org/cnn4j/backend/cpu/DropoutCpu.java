@@ -7,7 +7,7 @@ import org.cnn4j.ops.Philox;
 
 /**
  * Inverted dropout with the Philox mask of {@link Dropout}: element i is kept iff its 24-bit draw reaches the
- * threshold. The mask is a function of (seed, i) alone, so chunks over the workers draw the same mask as the
+ * threshold (the Philox rounds lane-parallel in {@link VectorMath} on the vector path). The mask is a function of (seed, i) alone, so chunks over the workers draw the same mask as the
  * reference and the backward recomputes it.
  */
 final class DropoutCpu {
@@ -26,7 +26,12 @@ final class DropoutCpu {
         double scale = d.scale();
         int threshold = d.threshold();
         long seed = d.seed();
+        boolean vector = be.config().vector();
         be.parallelFor(in.length, 30, (from, to) -> {
+            if (vector) {
+                VectorMath.dropout(seed, threshold, scale, in, out, from, to);
+                return;
+            }
             for (int i = from; i < to; i++) {
                 out[i] = Philox.draw24(seed, i) >= threshold ? (float) (in[i] * scale) : 0f;
             }

@@ -33,6 +33,11 @@ final class Pool2dCpu {
         int pw = p.padding().w();
         boolean max = p.mode() == Pool2d.Mode.MAX;
         boolean include = p.countIncludePad();
+        if (max && tiled2x2(kh, kw, sh, sw, ph, pw, h, w, oh, ow)) {
+            be.parallelFor(xs[0] * xs[1], (long) oh * ow * 4,
+                    (from, to) -> max2x2Forward(x, y, h, w, oh, ow, from, to));
+            return;
+        }
         be.parallelFor(xs[0] * xs[1], (long) oh * ow * kh * kw, (from, to) -> {
             for (int plane = from; plane < to; plane++) {
                 int xo = plane * h * w;
@@ -96,6 +101,11 @@ final class Pool2dCpu {
         int pw = p.padding().w();
         boolean max = p.mode() == Pool2d.Mode.MAX;
         boolean include = p.countIncludePad();
+        if (max && tiled2x2(kh, kw, sh, sw, ph, pw, h, w, oh, ow)) {
+            be.parallelFor(xs[0] * xs[1], (long) oh * ow * 4,
+                    (from, to) -> max2x2Backward(x, dy, dx, h, w, oh, ow, from, to));
+            return;
+        }
         be.parallelFor(xs[0] * xs[1], (long) oh * ow * kh * kw, (from, to) -> {
             for (int plane = from; plane < to; plane++) {
                 int xo = plane * h * w;
@@ -127,6 +137,87 @@ final class Pool2dCpu {
                 }
             }
         });
+    }
+
+    /**
+     * The common 2 x 2, stride 2, unpadded window whose every output window lies inside the input (floor mode, or
+     * ceil mode on even sizes): fixed four-element windows, no bounds per output.
+     */
+    private static boolean tiled2x2(int kh, int kw, int sh, int sw, int ph, int pw, int h, int w, int oh, int ow) {
+        return kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && 2 * oh <= h && 2 * ow <= w;
+    }
+
+    /** {@link #forward} for {@link #tiled2x2} windows, planes {@code [from, to)}; same NaN rule. */
+    private static void max2x2Forward(float[] x, float[] y, int h, int w, int oh, int ow, int from, int to) {
+        for (int plane = from; plane < to; plane++) {
+            int yo = plane * oh * ow;
+            for (int i = 0; i < oh; i++) {
+                int r0 = plane * h * w + 2 * i * w;
+                int r1 = r0 + w;
+                int yr = yo + i * ow;
+                for (int j = 0; j < ow; j++) {
+                    float a = x[r0 + 2 * j];
+                    float b = x[r0 + 2 * j + 1];
+                    float c = x[r1 + 2 * j];
+                    float d = x[r1 + 2 * j + 1];
+                    float m = b > a ? b : a;
+                    m = c > m ? c : m;
+                    m = d > m ? d : m;
+                    boolean nan = a != a | b != b | c != c | d != d;
+                    y[yr + j] = nan ? Float.NaN : m;
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #backward} for {@link #tiled2x2} windows: the windows do not overlap, so each input element receives
+     * its window's gradient or zero, written once (no accumulation); rows and columns no window covers are zero.
+     */
+    private static void max2x2Backward(float[] x, float[] dy, float[] dx, int h, int w, int oh, int ow, int from,
+            int to) {
+        for (int plane = from; plane < to; plane++) {
+            int xo = plane * h * w;
+            int yo = plane * oh * ow;
+            for (int i = 0; i < oh; i++) {
+                int r0 = xo + 2 * i * w;
+                int r1 = r0 + w;
+                for (int j = 0; j < ow; j++) {
+                    int ia = r0 + 2 * j;
+                    int ic = r1 + 2 * j;
+                    float a = x[ia];
+                    float b = x[ia + 1];
+                    float c = x[ic];
+                    float d = x[ic + 1];
+                    // PyTorch's order: the first maximum, or the last NaN (v > m || isnan(v))
+                    int k = 0;
+                    float m = a;
+                    if (b > m || b != b) {
+                        m = b;
+                        k = 1;
+                    }
+                    if (c > m || c != c) {
+                        m = c;
+                        k = 2;
+                    }
+                    if (d > m || d != d) {
+                        k = 3;
+                    }
+                    float g = dy[yo + i * ow + j];
+                    dx[ia] = k == 0 ? g : 0f;
+                    dx[ia + 1] = k == 1 ? g : 0f;
+                    dx[ic] = k == 2 ? g : 0f;
+                    dx[ic + 1] = k == 3 ? g : 0f;
+                }
+                if (2 * ow < w) {
+                    Arrays.fill(dx, r0 + 2 * ow, r0 + w, 0f);
+                    Arrays.fill(dx, r1 + 2 * ow, r1 + w, 0f);
+                }
+            }
+            if (2 * oh < h) {
+                Arrays.fill(dx, xo + 2 * oh * w, xo + h * w, 0f);
+            }
+        }
     }
 
     /**
