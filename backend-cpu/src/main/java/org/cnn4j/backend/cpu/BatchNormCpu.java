@@ -7,7 +7,8 @@ import org.cnn4j.ops.BatchNorm;
 
 /**
  * Batch normalization over channel axis 1 of [N, C] or [N, C, H, W]: channels spread over the workers, statistics
- * and gradient sums in double (two passes for the variance), the normalization one fused pass.
+ * and gradient sums in double over four accumulators (two passes for the variance), the normalization one fused
+ * pass.
  */
 final class BatchNormCpu {
     private BatchNormCpu() {
@@ -38,19 +39,12 @@ final class BatchNormCpu {
             for (int c = from; c < to; c++) {
                 double sum = 0;
                 for (int n = 0; n < nn; n++) {
-                    int off = (n * cc + c) * in;
-                    for (int i = 0; i < in; i++) {
-                        sum += x[off + i];
-                    }
+                    sum += Reductions.sum(x, (n * cc + c) * in, in);
                 }
                 double mean = sum / m;
                 double sq = 0;
                 for (int n = 0; n < nn; n++) {
-                    int off = (n * cc + c) * in;
-                    for (int i = 0; i < in; i++) {
-                        double d = x[off + i] - mean;
-                        sq += d * d;
-                    }
+                    sq += Reductions.sumSquaredDeviation(x, (n * cc + c) * in, in, mean);
                 }
                 double var = sq / m;
                 double invStd = 1.0 / Math.sqrt(var + eps);
@@ -124,11 +118,8 @@ final class BatchNormCpu {
                 double sumDyXhat = 0;
                 for (int n = 0; n < nn; n++) {
                     int off = (n * cc + c) * in;
-                    for (int i = 0; i < in; i++) {
-                        double g = dy[off + i];
-                        sumDy += g;
-                        sumDyXhat += g * (x[off + i] - mean);
-                    }
+                    sumDy += Reductions.sum(dy, off, in);
+                    sumDyXhat += Reductions.sumProductDeviation(dy, x, off, in, mean);
                 }
                 sumDyXhat *= invStd;
                 double k = gamma[c] * invStd;

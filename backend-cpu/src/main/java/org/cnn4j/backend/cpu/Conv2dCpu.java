@@ -170,10 +170,7 @@ final class Conv2dCpu {
                 for (int kk = from; kk < to; kk++) {
                     double s = 0;
                     for (int n = 0; n < g.n; n++) {
-                        int off = (n * g.k + kk) * ohw;
-                        for (int i = 0; i < ohw; i++) {
-                            s += dy[off + i];
-                        }
+                        s += Reductions.sum(dy, (n * g.k + kk) * ohw, ohw);
                     }
                     db[kk] = (float) s;
                 }
