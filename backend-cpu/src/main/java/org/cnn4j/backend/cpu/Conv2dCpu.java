@@ -13,7 +13,8 @@ import org.cnn4j.ops.Conv2d;
  *   backward data    dcol     (CgKK x OHOW)  = W[g]^T * dy[n, g];   dx[n, g] = col2im(dcol)
  *   backward filter  dW[g]    (Kg x CgKK)   += dy[n, g] * col(x[n, g])^T
  * </pre>
- * {@code col} is im2col (rows c*KH*KW + i*KW + j, zeros where the tap falls in the padding). A 1x1 kernel with
+ * With stride 1 the backward data is itself a forward convolution (of dy with the flipped filters, see
+ * {@link Geo#asForward}), which needs no col2im. {@code col} is im2col (rows c*KH*KW + i*KW + j, zeros where the tap falls in the padding). A 1x1 kernel with
  * stride 1 and no padding needs no im2col: x[n, g] is the column matrix itself. Images are spread over the
  * workers (each with its own column buffer); a single image lets the GEMM spread its tiles instead. The bias is
  * written into y before the GEMM, which then accumulates onto it (beta = 1).
@@ -52,6 +53,20 @@ final class Conv2dCpu {
             return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
         }
 
+        /**
+         * For stride 1: the forward geometry whose output is this convolution's input gradient, i.e. dy [N, K, OH,
+         * OW] convolved with the flipped filters [C, Kg, KH, KW], padding {@code dilation * (kernel - 1) - padding},
+         * the same dilation and groups; null for other strides or when that padding would be negative.
+         */
+        Geo asForward() {
+            int qh = dh * (kh - 1) - ph;
+            int qw = dw * (kw - 1) - pw;
+            if (sh != 1 || sw != 1 || qh < 0 || qw < 0) {
+                return null;
+            }
+            return new Geo(n, k, oh, ow, c, kh, kw, h, w, groups, 1, 1, qh, qw, dh, dw);
+        }
+
         /** Multiply-adds of one image. */
         long macsPerImage() {
             return (long) k * ohw() * ckk();
@@ -60,10 +75,11 @@ final class Conv2dCpu {
 
     static void forward(CpuBackend be, Conv2d.Forward o) {
         Geo g = Geo.of(o.conv(), o.x().shape(), o.weight().shape(), o.y().shape());
-        float[] x = data(o.x());
-        float[] w = data(o.weight());
-        float[] bias = o.bias() == null ? null : data(o.bias());
-        float[] y = data(o.y());
+        forward(be, g, data(o.x()), data(o.weight()), o.bias() == null ? null : data(o.bias()), data(o.y()));
+    }
+
+    /** y = conv(x, w) + bias for geometry {@code g}, the images spread over the workers. */
+    private static void forward(CpuBackend be, Geo g, float[] x, float[] w, float[] bias, float[] y) {
         int ohw = g.ohw();
         be.parallelFor(g.n, g.macsPerImage(), (from, to) -> {
             for (int n = from; n < to; n++) {
@@ -96,6 +112,16 @@ final class Conv2dCpu {
         float[] dy = data(o.dy());
         float[] w = data(o.weight());
         float[] dx = data(o.dx());
+        if (!g.pointwise() && g.cg() >= g.kg() && g.asForward() != null) {
+            // a forward convolution of dy with the flipped, channel-swapped filters: im2col of dy and a GEMM whose
+            // B is read in place, instead of a GEMM into columns and a scattering col2im. It pays when the input
+            // has at least as many channels as dy: its columns (Kg*KH*KW x H*W) are then no larger than col2im's
+            // (Cg*KH*KW x OH*OW) and the GEMM has Cg rows (with few input channels, LeNet-5's, it loses 3x).
+            float[] flipped = be.workspace().floats(Workspace.FLIPPED, w.length);
+            flipFilters(g, w, flipped);
+            forward(be, g.asForward(), dy, flipped, null, dx);
+            return;
+        }
         int ohw = g.ohw();
         int hw = g.h * g.w;
         be.parallelFor(g.n, g.macsPerImage(), (from, to) -> {
@@ -175,6 +201,22 @@ final class Conv2dCpu {
                     db[kk] = (float) s;
                 }
             });
+        }
+    }
+
+    /** flipped[g][c][k][i][j] = w[g*Kg + k][c][KH-1-i][KW-1-j]: the filters of {@link Geo#asForward}. */
+    private static void flipFilters(Geo g, float[] w, float[] flipped) {
+        int kk = g.kh * g.kw;
+        int dst = 0;
+        for (int gi = 0; gi < g.groups; gi++) {
+            for (int c = 0; c < g.cg(); c++) {
+                for (int k = 0; k < g.kg(); k++) {
+                    int src = ((gi * g.kg() + k) * g.cg() + c) * kk + kk - 1;
+                    for (int t = 0; t < kk; t++) {
+                        flipped[dst++] = w[src - t];
+                    }
+                }
+            }
         }
     }
 

@@ -16,7 +16,9 @@ final class Workspace {
     static final int COLUMNS = 3;
     /** Partial weight gradients of the image chunks (convolution backward filter; the calling thread's, shared). */
     static final int PARTIAL = 4;
-    static final int SLOTS = 5;
+    /** Flipped, channel-swapped weights (convolution backward data as a forward; the calling thread's, shared). */
+    static final int FLIPPED = 5;
+    static final int SLOTS = 6;
 
     /** True while this thread runs a chunk of a split loop: loops it starts then run on it, unsplit. */
     boolean inLoop;
