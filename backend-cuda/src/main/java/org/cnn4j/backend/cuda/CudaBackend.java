@@ -326,6 +326,8 @@ public final class CudaBackend extends AbstractBackend {
 
     /** Threads per block of the element-wise kernels (one thread per element, bound checked in the kernel). */
     static final int ELEMENT_BLOCK = 256;
+    /** The element block in use: {@link #ELEMENT_BLOCK}; tests make it small so that a wrong count shows. */
+    volatile int elementBlock = ELEMENT_BLOCK;
     /** Threads per block of the reduction kernels: REDUCE_WG of reduce.h, the size of their shared arrays. */
     static final int REDUCE_WG = 256;
     /** gemm.k: 16 x 16 threads per block, each block one 64 x 64 tile of C. */
@@ -411,10 +413,11 @@ public final class CudaBackend extends AbstractBackend {
             return this;
         }
 
-        /** One thread per element, {@code total} elements, {@link #ELEMENT_BLOCK} per block; none when empty. */
+        /** One thread per element, {@code total} elements, {@link #elementBlock} per block; none when empty. */
         void elements(long total) {
             if (total > 0) {
-                launch((int) ((total + ELEMENT_BLOCK - 1) / ELEMENT_BLOCK), 1, 1, ELEMENT_BLOCK, 1, 1);
+                int block = elementBlock;
+                launch((int) ((total + block - 1) / block), 1, 1, block, 1, 1);
             }
         }
 

@@ -196,18 +196,20 @@ final class CudaKernels {
      * value ({@code int}, {@code uint}, {@code float}, or an 8-byte device pointer), in the order the kernel
      * declares them. One block of {@code capacity} 8-byte slots and the pointer array to them are allocated once
      * and reused by every launch ({@code cuLaunchKernel} copies the values when it is called), so a launch
-     * allocates nothing. Each argument's size is recorded for the tests.
+     * allocates nothing. Each argument's size and kind are recorded for the tests.
      */
     static final class Args {
         private final MemorySegment values;
         private final MemorySegment pointers;
         private final int[] sizes;
+        private final char[] kinds;
         private int count;
 
         Args(Arena arena, int capacity) {
             values = arena.allocate(JAVA_LONG, capacity);
             pointers = arena.allocate(ADDRESS, capacity);
             sizes = new int[capacity];
+            kinds = new char[capacity];
             for (int i = 0; i < capacity; i++) {
                 pointers.setAtIndex(ADDRESS, i, values.asSlice((long) i * Long.BYTES, Long.BYTES));
             }
@@ -219,23 +221,24 @@ final class CudaKernels {
             return this;
         }
 
-        private long slot(int bytes) {
+        private long slot(int bytes, char kind) {
             if (count == sizes.length) {
                 throw new IllegalStateException("more than " + sizes.length + " kernel arguments");
             }
             sizes[count] = bytes;
+            kinds[count] = kind;
             return (long) count++ * Long.BYTES;
         }
 
         Args i(int v) {
-            long at = slot(Integer.BYTES);
+            long at = slot(Integer.BYTES, 'i');
             values.set(JAVA_LONG, at, 0L);
             values.set(JAVA_INT, at, v);
             return this;
         }
 
         Args f(float v) {
-            long at = slot(Float.BYTES);
+            long at = slot(Float.BYTES, 'f');
             values.set(JAVA_LONG, at, 0L);
             values.set(JAVA_FLOAT, at, v);
             return this;
@@ -243,7 +246,7 @@ final class CudaKernels {
 
         /** A device pointer ({@code float*}), 8 bytes. */
         Args p(long devicePointer) {
-            values.set(JAVA_LONG, slot(Long.BYTES), devicePointer);
+            values.set(JAVA_LONG, slot(Long.BYTES, 'p'), devicePointer);
             return this;
         }
 
@@ -254,6 +257,11 @@ final class CudaKernels {
         /** The size in bytes of argument {@code index}: 4 for {@code int} and {@code float}, 8 for a pointer. */
         int size(int index) {
             return sizes[index];
+        }
+
+        /** What argument {@code index} was set as: {@code 'i'} (int or uint), {@code 'f'} (float), {@code 'p'}. */
+        char kind(int index) {
+            return kinds[index];
         }
 
         /** The raw 8-byte slot of argument {@code index} (an int or float in its low 4 bytes). */

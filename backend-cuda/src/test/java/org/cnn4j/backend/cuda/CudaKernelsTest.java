@@ -78,6 +78,7 @@ class CudaKernelsTest {
             MemorySegment arr = args.array();
             assertEquals(3, args.count());
             assertEquals(List.of(8, 4, 4), List.of(args.size(0), args.size(1), args.size(2)));
+            assertEquals("pif", "" + args.kind(0) + args.kind(1) + args.kind(2));
             assertEquals(0xdeadbeef00L, arr.getAtIndex(ADDRESS, 0).reinterpret(8).get(JAVA_LONG, 0));
             assertEquals(-7, arr.getAtIndex(ADDRESS, 1).reinterpret(4).get(JAVA_INT, 0));
             assertEquals(2.5f, arr.getAtIndex(ADDRESS, 2).reinterpret(4).get(JAVA_FLOAT, 0));

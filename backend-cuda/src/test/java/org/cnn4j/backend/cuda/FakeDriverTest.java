@@ -399,7 +399,7 @@ class FakeDriverTest {
      * Every operator, in both modes (no cuDNN: the own kernels for everything but cuBLAS's; with cuDNN: the own
      * kernels for what cuDNN lacks), on the conformance suite's cases: the backend supports the call, and each
      * kernel launch names an entry its file declares, passes as many arguments as the kernel has parameters with
-     * the right sizes (8 for pointers, 4 for int, uint and float) and non-null pointers, and has a grid that
+     * the right sizes and kinds (8-byte pointers; 4-byte int, uint, float) and non-null pointers, and has a grid that
      * covers the work: element kernels {@code ceil(bound / block)} blocks for their bound parameter, reductions
      * blocks of REDUCE_WG threads (their shared arrays' size), one per channel, GEMM 16 x 16 threads per 64 x 64
      * tile. The launches go through the fake driver for real: NVRTC binding, module load, entry lookup by name
@@ -433,6 +433,7 @@ class FakeDriverTest {
             CudaBackend b = (CudaBackend) backend;
             assertEquals(cudnn, b.cudnnOn());
             b.colLimitFloats = 200; // small chunks, so the convolution's chunked loops run too
+            b.elementBlock = 16; // small blocks, so a grid sized from the wrong count shows
             b.launchObserver = (stem, entry, args, gx, gy, gz, bx, by, bz) -> {
                 observed[0]++;
                 launched.add(entry);
@@ -487,6 +488,11 @@ class FakeDriverTest {
             if (args.size(i) != p.bytes()) {
                 problems.add(where + ": argument " + i + " (" + p.type() + " " + p.name() + ") has " + args.size(i)
                         + " bytes");
+            }
+            char expected = p.pointer() ? 'p' : p.type().contains("float") ? 'f' : 'i';
+            if (args.kind(i) != expected) {
+                problems.add(where + ": argument " + i + " (" + p.type() + " " + p.name() + ") set as '"
+                        + args.kind(i) + "'");
             }
             if (p.pointer() && args.slotBits(i) == 0) {
                 problems.add(where + ": argument " + i + " (" + p.name() + ") is a null pointer");
