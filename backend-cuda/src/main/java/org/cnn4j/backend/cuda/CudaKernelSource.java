@@ -35,7 +35,12 @@ final class CudaKernelSource {
 
     /** The full CUDA source of kernel file {@code stem}. */
     static String cuda(String stem) {
-        return "/* prelude_cuda.h */\n" + resource("prelude_cuda.h") + "\n/* " + stem + ".k */\n"
+        return withPrelude("prelude_cuda.h", stem);
+    }
+
+    /** Kernel file {@code stem} behind {@code prelude} (a dialect's prelude), includes inlined. */
+    static String withPrelude(String prelude, String stem) {
+        return "/* " + prelude + " */\n" + resource(prelude) + "\n/* " + stem + ".k */\n"
                 + expand(resource(stem + ".k"), 0);
     }
 

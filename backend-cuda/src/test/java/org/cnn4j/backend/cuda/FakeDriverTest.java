@@ -534,4 +534,49 @@ class FakeDriverTest {
             problems.add(where + ": neither an element kernel nor a known reduction");
         }
     }
+
+    /**
+     * Every conformance case, error cases included, on the fake device without cuDNN, with each kernel launch run
+     * on an OpenCL device ({@link PoclLaunches}: the same kernel, arguments and geometry as CUDA's grid and
+     * blocks): the CUDA backend's own-kernel path then computes, and must match the reference like any backend.
+     * Skipped where no OpenCL device is found ({@code -Dcnn4j.require=opencl} makes that a failure).
+     */
+    @TestFactory
+    Stream<DynamicNode> ownKernelLaunchesComputeOnOpenCl() {
+        PoclLaunches cl = PoclLaunches.open();
+        if (cl == null) {
+            String reason = "no OpenCL device to run the launches on";
+            if (System.getProperty("cnn4j.require", "").contains("opencl")) {
+                org.junit.jupiter.api.Assertions.fail("-Dcnn4j.require=opencl but " + reason);
+            }
+            org.junit.jupiter.api.Assumptions.abort(reason);
+        }
+        List<org.cnn4j.conformance.OpCase> cases = ConformanceSuite.cases();
+        Backend[] open = new Backend[2];
+        return Stream.concat(cases.stream().map(c -> org.junit.jupiter.api.DynamicTest.dynamicTest(c.name(), () -> {
+            if (open[0] == null) {
+                CudaBackend b = provider(oneDevice).open(CudaBackend.Options.fromSystemProperties());
+                b.launchObserver = cl::run;
+                open[0] = b;
+                open[1] = org.cnn4j.core.Backends.open("reference");
+            }
+            org.cnn4j.conformance.CaseResult r = ConformanceSuite.run(open[0], open[1], c);
+            assertFalse(r.failed(), r.message());
+            assertFalse(r.skipped() && r.message().contains("does not support"), r.message());
+            if (r.skipped()) {
+                org.junit.jupiter.api.Assumptions.abort(r.message());
+            }
+        })), Stream.of(org.junit.jupiter.api.DynamicTest.dynamicTest("close", () -> {
+            for (Backend b : open) {
+                if (b != null) {
+                    b.close();
+                }
+            }
+            long ownKernelCases = cases.stream().filter(c -> c.kind() != org.cnn4j.conformance.OpCase.Kind.ERROR
+                    && !HOST_COMPUTED.contains(c.op())).count();
+            assertTrue(cl.launches() >= ownKernelCases, cl.launches() + " launches ran on OpenCL for "
+                    + ownKernelCases + " cases of operators on the own kernels");
+            cl.close();
+        })));
+    }
 }
