@@ -35,9 +35,11 @@ import org.cnn4j.spi.AbstractBackend;
 /**
  * The CUDA backend, float32 only: cuBLAS for GEMM, the fully connected layer and the BLAS-shaped element-wise
  * helpers; cuDNN for convolution, pooling, batch normalization, activations and softmax; the driver for memory,
- * fills and copies. The operators that need the project's own kernels (PReLU, dropout, losses, L2 penalty,
- * optimizer steps, sum over axes, leaky ReLU, and every cuDNN operator when {@code -Dcnn4j.cuda.cudnn=false})
- * report unsupported until the portable kernels of module {@code kernels} are compiled here through NVRTC.
+ * fills and copies; and the project's own kernels (the portable kernels of module {@code kernels}, compiled by
+ * NVRTC through {@link CudaKernels}) for everything else: PReLU, leaky ReLU, ceil-mode pooling that cuDNN's
+ * padding cannot express, dropout, losses, the L2 penalty, optimizer steps and sums over axes. Without cuDNN
+ * (absent, or {@code -Dcnn4j.cuda.cudnn=false}) the own kernels run its operators too, so every operator is
+ * supported either way.
  *
  * <h2>Execution</h2>
  * One primary context, one non-blocking stream, one cuBLAS and one cuDNN handle bound to it. All work is
@@ -56,11 +58,11 @@ import org.cnn4j.spi.AbstractBackend;
  */
 public final class CudaBackend extends AbstractBackend {
     /** Switches read from system properties. */
-    record Options(boolean useCudnn, boolean allowTf32, long workspaceLimit) {
+    record Options(boolean useCudnn, boolean allowTf32, long workspaceLimit, CudaKernels.PtxStore ptxStore) {
         static Options fromSystemProperties() {
             return new Options(!"false".equalsIgnoreCase(System.getProperty("cnn4j.cuda.cudnn", "true")),
                     Boolean.getBoolean("cnn4j.cuda.tf32"),
-                    Long.getLong("cnn4j.cuda.workspaceBytes", 256L << 20));
+                    Long.getLong("cnn4j.cuda.workspaceBytes", 256L << 20), PtxDiskCache.fromSystem());
         }
     }
 
@@ -77,7 +79,7 @@ public final class CudaBackend extends AbstractBackend {
     final MemorySegment cudnnHandle;
     final CachingAllocator allocator;
     final ConcurrentHashMap<AlgoKey, Cudnn.Algo> algorithms = new ConcurrentHashMap<>();
-    /** The own kernels through NVRTC; null when NVRTC is absent. */
+    /** The own kernels through NVRTC. */
     final CudaKernels kernels;
     private MemorySegment staging = MemorySegment.NULL;
     private boolean stagingInFlight;
@@ -134,7 +136,7 @@ public final class CudaBackend extends AbstractBackend {
         this.cublasHandle = handles.cublas();
         this.cudnnHandle = handles.cudnn();
         CudaDriver d = rt.driver;
-        this.kernels = rt.nvrtc == null ? null : new CudaKernels(rt.nvrtc::compileToPtx,
+        this.kernels = new CudaKernels(rt.nvrtc::compileToPtx,
                 new CudaKernels.ModuleLoader() {
                     @Override
                     public MemorySegment load(byte[] ptx) {
@@ -147,7 +149,7 @@ public final class CudaBackend extends AbstractBackend {
                     public MemorySegment function(MemorySegment module, String entry) {
                         return d.function(module, entry);
                     }
-                }, rt.ccMajor, rt.ccMinor);
+                }, rt.ccMajor, rt.ccMinor, options.ptxStore(), rt.nvrtcVersion);
         this.allocator = new CachingAllocator("cuda", new CachingAllocator.Device() {
             @Override
             public int allocate(long bytes, long[] out) {
@@ -182,7 +184,10 @@ public final class CudaBackend extends AbstractBackend {
 
     @Override
     public String device() {
-        return rt.description + (cudnnHandle == null ? "; cuDNN off" : "");
+        String dnn = cudnnHandle != null ? ""
+                : !options.useCudnn() ? "; cuDNN off (-Dcnn4j.cuda.cudnn=false): its operators run on the own kernels"
+                : "; cuDNN absent: its operators run on the own kernels";
+        return rt.description + dnn;
     }
 
     @Override
@@ -194,45 +199,10 @@ public final class CudaBackend extends AbstractBackend {
         return cudnnHandle != null;
     }
 
+    /** Every operator: on cuBLAS, on cuDNN where it is on and fits, else on the own kernels. */
     @Override
     protected boolean supportsOp(Op op) {
-        return switch (op) {
-            case Gemm.Run o -> true;
-            case Linear.Forward o -> true;
-            case Linear.BackwardData o -> true;
-            case Linear.BackwardWeights o -> true;
-            case Fill.Run o -> true;
-            case Copy.Run o -> true;
-            case Add.Run o -> true;
-            case Scale.Run o -> true;
-            case Axpy.Run o -> true;
-            case Conv2d.Forward o -> cudnnOn();
-            case Conv2d.BackwardData o -> cudnnOn();
-            case Conv2d.BackwardFilter o -> cudnnOn();
-            case Pool2d.Forward o -> cudnnOn() && Pool2dCuda.fitsCudnn(o.pool(), o.x().shape(), o.y().shape());
-            case Pool2d.Backward o -> cudnnOn() && Pool2dCuda.fitsCudnn(o.pool(), o.x().shape(), o.dy().shape());
-            case BatchNorm.ForwardTraining o -> cudnnOn();
-            case BatchNorm.ForwardInference o -> cudnnOn();
-            case BatchNorm.Backward o -> cudnnOn();
-            case Activation.Forward o -> cudnnOn() && ActivationCuda.fitsCudnn(o.act());
-            case Activation.Backward o -> cudnnOn() && ActivationCuda.fitsCudnn(o.act());
-            case Softmax.Forward o -> cudnnOn();
-            case Softmax.Backward o -> cudnnOn();
-            // The project's own kernels (module kernels, through NVRTC) are not wired in yet.
-            case Prelu.Forward o -> false;
-            case Prelu.Backward o -> false;
-            case Dropout.Forward o -> false;
-            case Dropout.Backward o -> false;
-            case Loss.Forward o -> false;
-            case Loss.Backward o -> false;
-            case L2Penalty.Forward o -> false;
-            case L2Penalty.Backward o -> false;
-            case Sgd.Step o -> false;
-            case Adagrad.Step o -> false;
-            case RmsProp.Step o -> false;
-            case Adam.Step o -> false;
-            case SumAxes.Run o -> false;
-        };
+        return op.dtype() == DType.FLOAT32;
     }
 
     @Override
@@ -249,6 +219,7 @@ public final class CudaBackend extends AbstractBackend {
                 case Add.Run o -> ElementwiseCuda.add(this, o);
                 case Scale.Run o -> ElementwiseCuda.scale(this, o);
                 case Axpy.Run o -> ElementwiseCuda.axpy(this, o);
+                case SumAxes.Run o -> ElementwiseCuda.sumAxes(this, o);
                 case Conv2d.Forward o -> Conv2dCuda.forward(this, o);
                 case Conv2d.BackwardData o -> Conv2dCuda.backwardData(this, o);
                 case Conv2d.BackwardFilter o -> Conv2dCuda.backwardFilter(this, o);
@@ -259,29 +230,24 @@ public final class CudaBackend extends AbstractBackend {
                 case BatchNorm.Backward o -> BatchNormCuda.backward(this, o);
                 case Activation.Forward o -> ActivationCuda.forward(this, o);
                 case Activation.Backward o -> ActivationCuda.backward(this, o);
+                case Prelu.Forward o -> ActivationCuda.preluForward(this, o);
+                case Prelu.Backward o -> ActivationCuda.preluBackward(this, o);
                 case Softmax.Forward o -> SoftmaxCuda.forward(this, o);
                 case Softmax.Backward o -> SoftmaxCuda.backward(this, o);
-                case Prelu.Forward o -> throw unreachable(o);
-                case Prelu.Backward o -> throw unreachable(o);
-                case Dropout.Forward o -> throw unreachable(o);
-                case Dropout.Backward o -> throw unreachable(o);
-                case Loss.Forward o -> throw unreachable(o);
-                case Loss.Backward o -> throw unreachable(o);
-                case L2Penalty.Forward o -> throw unreachable(o);
-                case L2Penalty.Backward o -> throw unreachable(o);
-                case Sgd.Step o -> throw unreachable(o);
-                case Adagrad.Step o -> throw unreachable(o);
-                case RmsProp.Step o -> throw unreachable(o);
-                case Adam.Step o -> throw unreachable(o);
-                case SumAxes.Run o -> throw unreachable(o);
+                case Dropout.Forward o -> DropoutCuda.apply(this, o.dropout(), o.x(), o.y());
+                case Dropout.Backward o -> DropoutCuda.apply(this, o.dropout(), o.dy(), o.dx());
+                case Loss.Forward o -> LossCuda.forward(this, o);
+                case Loss.Backward o -> LossCuda.backward(this, o);
+                case L2Penalty.Forward o -> LossCuda.l2Forward(this, o);
+                case L2Penalty.Backward o -> LossCuda.l2Backward(this, o);
+                case Sgd.Step o -> OptimizerCuda.sgd(this, o);
+                case Adagrad.Step o -> OptimizerCuda.adagrad(this, o);
+                case RmsProp.Step o -> OptimizerCuda.rmsProp(this, o);
+                case Adam.Step o -> OptimizerCuda.adam(this, o);
             }
         } finally {
             lock.unlock();
         }
-    }
-
-    private static IllegalStateException unreachable(Op op) {
-        return new IllegalStateException(op.name() + " reached run() although supportsOp() is false");
     }
 
     /** Takes the lock and makes the context current on this thread; the caller unlocks. */
@@ -356,16 +322,164 @@ public final class CudaBackend extends AbstractBackend {
         return ones;
     }
 
+    // ---- own kernels ---------------------------------------------------------------------------------
+
+    /** Threads per block of the element-wise kernels (one thread per element, bound checked in the kernel). */
+    static final int ELEMENT_BLOCK = 256;
+    /** The element block in use: {@link #ELEMENT_BLOCK}; tests make it small so that a wrong count shows. */
+    volatile int elementBlock = ELEMENT_BLOCK;
+    /** Threads per block of the reduction kernels: REDUCE_WG of reduce.h, the size of their shared arrays. */
+    static final int REDUCE_WG = 256;
+    /** gemm.k: 16 x 16 threads per block, each block one 64 x 64 tile of C. */
+    static final int GEMM_THREADS = 16;
+    static final int GEMM_TILE = 64;
+    /** CUDA's limit on a grid's y and z extents. */
+    static final int MAX_GRID_YZ = 65535;
+    /** Largest im2col scratch buffer, in floats, before the convolution fallback splits the batch (64 MiB). */
+    static final int COL_LIMIT_FLOATS = 1 << 24;
+    /** The im2col chunk limit in floats (tests lower it to cover the chunked paths). */
+    volatile int colLimitFloats = COL_LIMIT_FLOATS;
+
+    /** Sees each launch before {@code cuLaunchKernel} (tests check entry, arguments and geometry); null: none. */
+    interface LaunchObserver {
+        void launched(String stem, String entry, CudaKernels.Args args, int gridX, int gridY, int gridZ,
+                int blockX, int blockY, int blockZ);
+    }
+
+    volatile LaunchObserver launchObserver;
+
+    /** A loaded entry function and the kernel file it came from. */
+    private record Entry(String stem, MemorySegment function) {
+    }
+
+    private final java.util.HashMap<String, Entry> entries = new java.util.HashMap<>();
+    private final Launch launch = new Launch();
+
     /**
-     * Launches {@code f} over {@code threads} threads in one dimension, {@code block} per block, with
-     * {@code args} in the kernel's declared order (work-group = block, global / local size = grid).
+     * The launch of {@code entry} in kernel file {@code stem} ({@code portable/<stem>.k} of module kernels):
+     * set the arguments in the kernel's order, then launch with a geometry. The program is compiled on first use
+     * ({@link CudaKernels}); the function handle is cached by entry name, so later launches only look it up.
+     * The returned builder is the backend's one instance: use it at once, under the backend's lock.
      */
-    void launch1d(MemorySegment f, long threads, int block, CudaKernels.Args args) {
-        if (threads == 0) {
+    Launch kernel(String stem, String entry) {
+        Entry e = entries.get(entry);
+        if (e == null) {
+            MemorySegment f = kernels.function(stem + ".k", CudaKernelSource.cuda(stem), java.util.Map.of(),
+                    CudaKernelSource.OPTIONS, entry);
+            e = new Entry(stem, f);
+            entries.put(entry, e);
+        } else if (!e.stem().equals(stem)) {
+            throw new IllegalStateException("kernel " + entry + " asked of " + stem + ".k but loaded from "
+                    + e.stem() + ".k");
+        }
+        return launch.start(e, entry);
+    }
+
+    /**
+     * Arguments set in order on one kernel, then one {@code cuLaunchKernel}. An OpenCL NDRange of global size
+     * {@code G} and local size {@code L} is a grid of {@code G / L} blocks of {@code L} threads (prelude_cuda.h:
+     * work-group = block, {@code GID0 = blockIdx.x * blockDim.x + threadIdx.x}); the portable kernels declare
+     * their shared arrays statically, so no launch needs dynamic shared memory.
+     */
+    final class Launch {
+        private final CudaKernels.Args args = new CudaKernels.Args(java.lang.foreign.Arena.ofAuto(), 32);
+        private Entry entry;
+        private String name;
+
+        private Launch start(Entry e, String entryName) {
+            entry = e;
+            name = entryName;
+            args.reset();
+            return this;
+        }
+
+        Launch p(Tensor t) {
+            args.p(ptr(t));
+            return this;
+        }
+
+        Launch p(long devicePointer) {
+            args.p(devicePointer);
+            return this;
+        }
+
+        Launch i(int v) {
+            args.i(v);
+            return this;
+        }
+
+        Launch f(double v) {
+            args.f((float) v);
+            return this;
+        }
+
+        /** One thread per element, {@code total} elements, {@link #elementBlock} per block; none when empty. */
+        void elements(long total) {
+            if (total > 0) {
+                int block = elementBlock;
+                launch((int) ((total + block - 1) / block), 1, 1, block, 1, 1);
+            }
+        }
+
+        /** {@code groups} blocks of {@code size} threads along x; none when there are no groups. */
+        void groups(int groups, int size) {
+            if (groups > 0) {
+                launch(groups, 1, 1, size, 1, 1);
+            }
+        }
+
+        void launch(int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ) {
+            LaunchObserver o = launchObserver;
+            if (o != null) {
+                o.launched(entry.stem(), name, args, gridX, gridY, gridZ, blockX, blockY, blockZ);
+            }
+            rt.driver.launch(entry.function(), gridX, gridY, gridZ, blockX, blockY, blockZ, 0, stream,
+                    args.array());
+        }
+    }
+
+    /**
+     * Batched GEMM on gemm.k: {@code C = alpha op(A) op(B) + beta C} for {@code batch} items, item b at offsets
+     * {@code off + (b / groups) * strideN + (b % groups) * strideG} of each matrix (the convolution fallback).
+     */
+    void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, double beta, int batch, int groups,
+            long a, int aOff, int aStrideN, int aStrideG, long b, int bOff, int bStrideN, int bStrideG,
+            long c, int cOff, int cStrideN, int cStrideG) {
+        if (m == 0 || n == 0 || batch == 0) {
             return;
         }
-        long grid = (threads + block - 1) / block;
-        rt.driver.launch(f, (int) grid, 1, 1, block, 1, 1, 0, stream, args.array());
+        int gridY = (m + GEMM_TILE - 1) / GEMM_TILE;
+        if (batch > MAX_GRID_YZ || gridY > MAX_GRID_YZ) {
+            throw new IllegalArgumentException("gemm_f32: batch " + batch + " or " + gridY + " row tiles exceed"
+                    + " CUDA's grid limit of " + MAX_GRID_YZ);
+        }
+        kernel("gemm", "gemm_f32").i(m).i(n).i(k).i(transA ? 1 : 0).i(transB ? 1 : 0).f(alpha).f(beta).i(groups)
+                .p(a).i(aOff).i(aStrideN).i(aStrideG)
+                .p(b).i(bOff).i(bStrideN).i(bStrideG)
+                .p(c).i(cOff).i(cStrideN).i(cStrideG)
+                .launch((n + GEMM_TILE - 1) / GEMM_TILE, gridY, batch, GEMM_THREADS, GEMM_THREADS, 1);
+    }
+
+    /** {@code y[c] = sum over o, s of x[(o*C + c)*inner + s]} (reduce.k), one block per channel. */
+    void channelSum(long x, long y, int outer, int channels, int inner) {
+        kernel("reduce", "channel_sum_f32").p(x).p(y).i(outer).i(channels).i(inner).groups(channels, REDUCE_WG);
+    }
+
+    /** {@code out[0] = scale * sum term(i)} (reduce.k, reduce_scalar_f32), one block. */
+    void reduceScalar(long a, long b, long out, int n, int mode, double scale) {
+        kernel("reduce", "reduce_scalar_f32").p(a).p(b).p(out).i(n).i(mode).f(scale).groups(1, REDUCE_WG);
+    }
+
+    /** Copies {@code src} to device memory at {@code dst} through the staging buffer, in stream order. */
+    void writeInts(long dst, int[] src) {
+        long bytes = (long) src.length * Integer.BYTES;
+        ensureStaging(bytes);
+        if (stagingInFlight) {
+            rt.driver.synchronize(stream);
+        }
+        MemorySegment.copy(src, 0, staging, java.lang.foreign.ValueLayout.JAVA_INT, 0, src.length);
+        rt.driver.copyHostToDevice(dst, staging, bytes, stream);
+        stagingInFlight = true;
     }
 
     static long ptr(Tensor t) {
@@ -454,10 +568,8 @@ public final class CudaBackend extends AbstractBackend {
                 allocator.free(ones, (long) onesCount * Float.BYTES);
             }
             allocator.emptyCache();
-            if (kernels != null) {
-                for (MemorySegment m : kernels.modules()) {
-                    rt.driver.unloadModule(m);
-                }
+            for (MemorySegment m : kernels.modules()) {
+                rt.driver.unloadModule(m);
             }
             rt.driver.destroyStream(stream);
             rt.driver.releasePrimaryContext(rt.device);

@@ -256,11 +256,24 @@ final class CudaDriver {
         }
     }
 
-    /** Launches {@code f}; {@code params} is the array of pointers to each argument's value. */
+    /**
+     * Launches {@code f}; {@code params} is the array of pointers to each argument's value. Called exactly
+     * (no argument array, no boxing): this is the own kernels' hot path.
+     */
     void launch(MemorySegment f, int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ,
             int sharedBytes, MemorySegment stream, MemorySegment params) {
-        check("cuLaunchKernel", Native.call(cuLaunchKernel, f, gridX, gridY, gridZ, blockX, blockY, blockZ,
-                sharedBytes, stream, params, MemorySegment.NULL));
+        int status;
+        try {
+            status = (int) cuLaunchKernel.invokeExact(f, gridX, gridY, gridZ, blockX, blockY, blockZ, sharedBytes,
+                    stream, params, MemorySegment.NULL);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        if (status != 0) {
+            check("cuLaunchKernel", status);
+        }
     }
 
     /** The driver's own name for {@code code}, or the table's when the driver does not know it. */

@@ -19,13 +19,14 @@ import java.util.TreeMap;
 
 /**
  * Own kernels compiled at run time: CUDA C++ source to PTX with NVRTC, loaded into the context as a module,
- * cached by a SHA-256 of the source, the headers, the options and the device's compute capability, so each
- * program is compiled once per backend. Entry functions are looked up once per module.
+ * cached by a SHA-256 of the source, the headers, the options, the device's compute capability and the
+ * compiler's version, so each program is compiled once per backend, and, through a {@link PtxStore} (by default
+ * {@link PtxDiskCache}), once per machine. Entry functions are looked up once per module.
  *
- * <p>This is where the portable kernels of module {@code kernels} ({@code portable/*.k} with
- * {@code prelude_cuda.h} prepended) come in once that module is on the main line; until then no operator uses it.
- * The compiler and the module loader are behind interfaces, so the cache and the argument marshalling are
- * tested without a GPU; the NVRTC and driver calls themselves have not run on a GPU yet.
+ * <p>PTX read from the store that the driver refuses to load is dropped from the store, compiled afresh and
+ * loaded again; a failure then is reported. The compiler, the module loader and the store are behind
+ * interfaces, so the caches are tested without a GPU; the NVRTC and driver calls themselves have not run on a
+ * GPU yet.
  */
 final class CudaKernels {
     /** Source to PTX (NUL-terminated). */
@@ -40,17 +41,67 @@ final class CudaKernels {
         MemorySegment function(MemorySegment module, String entry);
     }
 
+    /** Compiled PTX kept between backends (on disk); every method tolerates any I/O problem. */
+    interface PtxStore {
+        /** No store: every program is compiled once per backend. */
+        PtxStore NONE = new PtxStore() {
+            @Override
+            public byte[] read(String key) {
+                return null;
+            }
+
+            @Override
+            public void write(String key, byte[] ptx) {
+            }
+
+            @Override
+            public void delete(String key) {
+            }
+
+            @Override
+            public String toString() {
+                return "no PTX cache";
+            }
+        };
+
+        /** The PTX stored under {@code key}, or null when there is none or it is damaged. */
+        byte[] read(String key);
+
+        void write(String key, byte[] ptx);
+
+        void delete(String key);
+    }
+
     private final Compiler compiler;
     private final ModuleLoader loader;
     private final String arch;
+    private final PtxStore store;
+    private final String compilerId;
     private final Map<String, MemorySegment> modules = new HashMap<>();
     private final Map<String, MemorySegment> functions = new HashMap<>();
     private int compilations;
+    private int storeHits;
 
     CudaKernels(Compiler compiler, ModuleLoader loader, int ccMajor, int ccMinor) {
+        this(compiler, loader, ccMajor, ccMinor, PtxStore.NONE, "");
+    }
+
+    /**
+     * @param store      where PTX is kept between backends
+     * @param compilerId the compiler and its version ({@code "NVRTC 13.0"}), part of every key, so PTX from
+     *                   another compiler is never taken from the store
+     */
+    CudaKernels(Compiler compiler, ModuleLoader loader, int ccMajor, int ccMinor, PtxStore store,
+            String compilerId) {
         this.compiler = compiler;
         this.loader = loader;
         this.arch = "compute_" + ccMajor + ccMinor;
+        this.store = store;
+        this.compilerId = compilerId;
+    }
+
+    PtxStore store() {
+        return store;
     }
 
     /** The NVRTC options for this device: PTX for its virtual architecture, device code only, C++17. */
@@ -87,16 +138,14 @@ final class CudaKernels {
         md.update((byte) b.length);
     }
 
-    /** The entry {@code entry} of {@code source}, compiling and loading the program on first use. */
+    /** The entry {@code entry} of {@code source}, compiling (or taking from the store) and loading on first use. */
     synchronized MemorySegment function(String name, String source, Map<String, String> headers,
             List<String> extraOptions, String entry) {
         List<String> options = options(extraOptions);
-        String k = key(source, headers, options, arch);
+        String k = key(source, headers, options, compilerId.isEmpty() ? arch : arch + "\u0000" + compilerId);
         MemorySegment module = modules.get(k);
         if (module == null) {
-            byte[] ptx = compiler.ptx(name, source, headers, options);
-            compilations++;
-            module = loader.load(ptx);
+            module = load(k, name, source, headers, options);
             modules.put(k, module);
         }
         String fk = k + "/" + entry;
@@ -106,6 +155,30 @@ final class CudaKernels {
             functions.put(fk, f);
         }
         return f;
+    }
+
+    private MemorySegment load(String k, String name, String source, Map<String, String> headers,
+            List<String> options) {
+        byte[] stored = store.read(k);
+        if (stored != null) {
+            try {
+                MemorySegment m = loader.load(stored);
+                storeHits++;
+                return m;
+            } catch (RuntimeException e) {
+                store.delete(k); // damaged or stale: compiled afresh below
+            }
+        }
+        byte[] ptx = compiler.ptx(name, source, headers, options);
+        compilations++;
+        MemorySegment m = loader.load(ptx);
+        store.write(k, ptx);
+        return m;
+    }
+
+    /** How many programs were loaded from the store instead of compiled. */
+    synchronized int storeHits() {
+        return storeHits;
     }
 
     /** How many programs were compiled (the cache's hits do not count). */
@@ -120,43 +193,85 @@ final class CudaKernels {
 
     /**
      * A kernel's arguments as {@code cuLaunchKernel} takes them: an array of pointers, each to one argument's
-     * value ({@code int}, {@code float}, or a device pointer), in the order the kernel declares them.
+     * value ({@code int}, {@code uint}, {@code float}, or an 8-byte device pointer), in the order the kernel
+     * declares them. One block of {@code capacity} 8-byte slots and the pointer array to them are allocated once
+     * and reused by every launch ({@code cuLaunchKernel} copies the values when it is called), so a launch
+     * allocates nothing. Each argument's size and kind are recorded for the tests.
      */
     static final class Args {
-        private final Arena arena;
-        private final List<MemorySegment> values = new ArrayList<>();
+        private final MemorySegment values;
+        private final MemorySegment pointers;
+        private final int[] sizes;
+        private final char[] kinds;
+        private int count;
 
-        Args(Arena arena) {
-            this.arena = arena;
+        Args(Arena arena, int capacity) {
+            values = arena.allocate(JAVA_LONG, capacity);
+            pointers = arena.allocate(ADDRESS, capacity);
+            sizes = new int[capacity];
+            kinds = new char[capacity];
+            for (int i = 0; i < capacity; i++) {
+                pointers.setAtIndex(ADDRESS, i, values.asSlice((long) i * Long.BYTES, Long.BYTES));
+            }
+        }
+
+        /** Forgets the previous launch's arguments. */
+        Args reset() {
+            count = 0;
+            return this;
+        }
+
+        private long slot(int bytes, char kind) {
+            if (count == sizes.length) {
+                throw new IllegalStateException("more than " + sizes.length + " kernel arguments");
+            }
+            sizes[count] = bytes;
+            kinds[count] = kind;
+            return (long) count++ * Long.BYTES;
         }
 
         Args i(int v) {
-            values.add(arena.allocateFrom(JAVA_INT, v));
+            long at = slot(Integer.BYTES, 'i');
+            values.set(JAVA_LONG, at, 0L);
+            values.set(JAVA_INT, at, v);
             return this;
         }
 
         Args f(float v) {
-            values.add(arena.allocateFrom(JAVA_FLOAT, v));
+            long at = slot(Float.BYTES, 'f');
+            values.set(JAVA_LONG, at, 0L);
+            values.set(JAVA_FLOAT, at, v);
             return this;
         }
 
         /** A device pointer ({@code float*}), 8 bytes. */
         Args p(long devicePointer) {
-            values.add(arena.allocateFrom(JAVA_LONG, devicePointer));
+            values.set(JAVA_LONG, slot(Long.BYTES, 'p'), devicePointer);
             return this;
         }
 
         int count() {
-            return values.size();
+            return count;
+        }
+
+        /** The size in bytes of argument {@code index}: 4 for {@code int} and {@code float}, 8 for a pointer. */
+        int size(int index) {
+            return sizes[index];
+        }
+
+        /** What argument {@code index} was set as: {@code 'i'} (int or uint), {@code 'f'} (float), {@code 'p'}. */
+        char kind(int index) {
+            return kinds[index];
+        }
+
+        /** The raw 8-byte slot of argument {@code index} (an int or float in its low 4 bytes). */
+        long slotBits(int index) {
+            return values.get(JAVA_LONG, (long) index * Long.BYTES);
         }
 
         /** The {@code void**} array for {@code kernelParams}. */
         MemorySegment array() {
-            MemorySegment a = arena.allocate(ADDRESS, Math.max(1, values.size()));
-            for (int i = 0; i < values.size(); i++) {
-                a.setAtIndex(ADDRESS, i, values.get(i));
-            }
-            return a;
+            return pointers;
         }
     }
 }

@@ -55,11 +55,22 @@ public final class CudaProvider implements BackendProvider {
 
     @Override
     public Backend open() {
+        return open(CudaBackend.Options.fromSystemProperties());
+    }
+
+    /** A backend with {@code options} instead of the system properties' (tests run both cuDNN modes). */
+    CudaBackend open(CudaBackend.Options options) {
         CudaRuntime.Discovery d = discovery();
         if (!d.available()) {
             throw new BackendUnavailableException("cuda", "backend 'cuda' cannot start: " + d.report(),
                     List.of(probe()));
         }
-        return new CudaBackend(d.runtime(), CudaBackend.Options.fromSystemProperties());
+        return new CudaBackend(d.runtime(), options);
+    }
+
+    /** True when discovery found a usable cuDNN (whether or not a backend turns it off). */
+    boolean hasCudnn() {
+        CudaRuntime.Discovery d = discovery();
+        return d.available() && d.runtime().cudnn != null;
     }
 }

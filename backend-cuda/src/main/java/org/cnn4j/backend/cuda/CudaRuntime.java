@@ -10,25 +10,28 @@ import org.cnn4j.backend.cuda.CudaLibraries.Search;
  * {@link CudaBackend} is opened from. {@link #discover} never throws: every failure (a missing library, a missing
  * symbol, {@code cuInit} failing, no device) becomes the {@link Discovery#report()} of an unavailable runtime.
  *
- * <p>The driver and cuBLAS are required. cuDNN is optional (without it, the operators it serves need the
- * project's own kernels); NVRTC is optional until the own kernels are wired in.
+ * <p>The driver, cuBLAS and NVRTC are required (NVRTC compiles the project's own kernels, which several operators
+ * always need). cuDNN is optional: without it, its operators run on the own kernels.
  */
 final class CudaRuntime {
     final CudaDriver driver;
     final Cublas cublas;
     final Cudnn cudnn;
     final Nvrtc nvrtc;
+    /** {@code "NVRTC <major>.<minor>"}, part of every PTX cache key. */
+    final String nvrtcVersion;
     final int device;
     final int ccMajor;
     final int ccMinor;
     final String description;
 
-    private CudaRuntime(CudaDriver driver, Cublas cublas, Cudnn cudnn, Nvrtc nvrtc, int device, int ccMajor,
-            int ccMinor, String description) {
+    private CudaRuntime(CudaDriver driver, Cublas cublas, Cudnn cudnn, Nvrtc nvrtc, String nvrtcVersion,
+            int device, int ccMajor, int ccMinor, String description) {
         this.driver = driver;
         this.cublas = cublas;
         this.cudnn = cudnn;
         this.nvrtc = nvrtc;
+        this.nvrtcVersion = nvrtcVersion;
         this.device = device;
         this.ccMajor = ccMajor;
         this.ccMinor = ccMinor;
@@ -88,23 +91,29 @@ final class CudaRuntime {
                     notes.add("cuDNN unusable: " + e.getMessage());
                 }
             }
-            Nvrtc nvrtc = null;
             Search nvrtcSearch = libraries.load(Lib.NVRTC);
             notes.add(nvrtcSearch.describe());
-            if (nvrtcSearch.loaded().isPresent()) {
-                notes.addAll(libraries.openCompanions(nvrtcSearch.loaded().get()));
-                try {
-                    nvrtc = new Nvrtc(nvrtcSearch.loaded().get().symbols());
-                    int[] v = nvrtc.version();
-                    notes.add("NVRTC " + v[0] + "." + v[1]);
-                } catch (RuntimeException e) {
-                    notes.add("NVRTC unusable: " + e.getMessage());
-                }
+            if (nvrtcSearch.loaded().isEmpty()) {
+                return new Discovery(null, name + " found, but NVRTC (needed to compile the project's kernels) is"
+                        + " missing: " + nvrtcSearch.describe());
+            }
+            notes.addAll(libraries.openCompanions(nvrtcSearch.loaded().get()));
+            Nvrtc nvrtc;
+            String nvrtcVersion;
+            try {
+                nvrtc = new Nvrtc(nvrtcSearch.loaded().get().symbols());
+                int[] v = nvrtc.version();
+                nvrtcVersion = "NVRTC " + v[0] + "." + v[1];
+                notes.add(nvrtcVersion);
+            } catch (RuntimeException e) {
+                return new Discovery(null, name + " found, but NVRTC (needed to compile the project's kernels) is"
+                        + " unusable: " + nvrtcSearch.describe() + "; " + e.getMessage());
             }
             String description = name + " (compute capability " + ccMajor + "." + ccMinor + ", "
                     + total / (1024 * 1024) + " MiB, " + versionText + ", " + count + " device(s)); "
                     + String.join("; ", notes);
-            return new Discovery(new CudaRuntime(driver, cublas, cudnn, nvrtc, device, ccMajor, ccMinor, description), description);
+            return new Discovery(new CudaRuntime(driver, cublas, cudnn, nvrtc, nvrtcVersion, device, ccMajor,
+                    ccMinor, description), description);
         } catch (RuntimeException | LinkageError e) {
             notes.add("discovery failed: " + e);
             return new Discovery(null, String.join("; ", notes));

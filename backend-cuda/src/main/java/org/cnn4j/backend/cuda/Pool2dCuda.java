@@ -7,8 +7,9 @@ import org.cnn4j.core.Shape;
 import org.cnn4j.ops.Pool2d;
 
 /**
- * {@link Pool2d} on cuDNN. cuDNN has no ceil mode, so it serves only calls whose output is the floor-mode
- * shape (ceil mode that adds no window included); in floor mode every window lies inside the padded input, so
+ * {@link Pool2d} on cuDNN where it is on and the call fits it, else on pool2d.k (one thread per output; the
+ * backward one per input, a gather). cuDNN has no ceil mode, so it serves only calls whose output is the
+ * floor-mode shape (ceil mode that adds no window included); in floor mode every window lies inside the padded input, so
  * PyTorch's divisors match cuDNN's include/exclude-padding modes. Max pooling propagates NaN. The backward needs
  * the forward output, which {@link Pool2d.Backward} does not carry: it is recomputed into scratch memory.
  * Which of equal maxima receives the gradient is cuDNN's choice and is checked only by the conformance suite on
@@ -41,7 +42,21 @@ final class Pool2dCuda {
         return s.tensor(t.dim(0), t.dim(1), t.dim(2), t.dim(3));
     }
 
+    private static CudaBackend.Launch args(CudaBackend.Launch l, Pool2d p, int h, int w, int oh, int ow) {
+        return l.i(p.mode() == Pool2d.Mode.MAX ? 0 : 1).i(h).i(w).i(oh).i(ow).i(p.kernel().h()).i(p.kernel().w())
+                .i(p.stride().h()).i(p.stride().w()).i(p.padding().h()).i(p.padding().w())
+                .i(p.countIncludePad() ? 1 : 0);
+    }
+
     static void forward(CudaBackend b, Pool2d.Forward o) {
+        if (!b.cudnnOn() || !fitsCudnn(o.pool(), o.x().shape(), o.y().shape())) {
+            Shape x = o.x().shape();
+            Shape y = o.y().shape();
+            int total = o.y().size();
+            args(b.kernel("pool2d", "pool2d_forward_f32").p(o.x()).p(o.y()), o.pool(), x.dim(2), x.dim(3),
+                    y.dim(2), y.dim(3)).i(total).elements(total);
+            return;
+        }
         try (Cudnn.Scope s = b.rt.cudnn.scope()) {
             b.rt.cudnn.poolingForward(b.cudnnHandle, s, descriptor(s, o.pool()), tensor(s, o.x().shape()),
                     ptr(o.x()), tensor(s, o.y().shape()), ptr(o.y()));
@@ -49,6 +64,14 @@ final class Pool2dCuda {
     }
 
     static void backward(CudaBackend b, Pool2d.Backward o) {
+        if (!b.cudnnOn() || !fitsCudnn(o.pool(), o.x().shape(), o.dy().shape())) {
+            Shape x = o.x().shape();
+            Shape y = o.dy().shape();
+            int total = o.dx().size();
+            args(b.kernel("pool2d", "pool2d_backward_f32").p(o.x()).p(o.dy()).p(o.dx()), o.pool(), x.dim(2),
+                    x.dim(3), y.dim(2), y.dim(3)).i(total).elements(total);
+            return;
+        }
         long count = o.dy().size();
         long y = b.temp(count);
         try (Cudnn.Scope s = b.rt.cudnn.scope()) {

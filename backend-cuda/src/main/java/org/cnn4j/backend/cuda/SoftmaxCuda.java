@@ -9,7 +9,8 @@ import org.cnn4j.ops.Softmax;
 /**
  * Softmax and log-softmax over axis 1 on cuDNN ({@code CUDNN_SOFTMAX_ACCURATE} subtracts the maximum;
  * {@code CUDNN_SOFTMAX_LOG} is log-softmax), channel mode on {@code [N, C, rest, 1]}, {@code rest} being the
- * product of the axes after 1. Not yet run on a GPU.
+ * product of the axes after 1. Without cuDNN: softmax.k, one thread per row of [outer, C, inner]. Not yet run
+ * on a GPU.
  */
 final class SoftmaxCuda {
     private SoftmaxCuda() {
@@ -30,6 +31,15 @@ final class SoftmaxCuda {
         if (o.x().size() == 0) {
             return;
         }
+        if (!b.cudnnOn()) {
+            Shape x = o.x().shape();
+            int c = x.dim(1);
+            int inner = x.size() / (x.dim(0) * c);
+            int rows = x.dim(0) * inner;
+            b.kernel("softmax", "softmax_forward_f32").p(o.x()).p(o.y()).i(c).i(inner).i(rows)
+                    .i(o.softmax().log() ? 1 : 0).elements(rows);
+            return;
+        }
         try (Cudnn.Scope s = b.rt.cudnn.scope()) {
             b.rt.cudnn.softmaxForward(b.cudnnHandle, s, algo(o.softmax()), tensor(s, o.x().shape()), ptr(o.x()),
                     ptr(o.y()));
@@ -38,6 +48,15 @@ final class SoftmaxCuda {
 
     static void backward(CudaBackend b, Softmax.Backward o) {
         if (o.y().size() == 0) {
+            return;
+        }
+        if (!b.cudnnOn()) {
+            Shape y = o.y().shape();
+            int c = y.dim(1);
+            int inner = y.size() / (y.dim(0) * c);
+            int rows = y.dim(0) * inner;
+            b.kernel("softmax", "softmax_backward_f32").p(o.y()).p(o.dy()).p(o.dx()).i(c).i(inner).i(rows)
+                    .i(o.softmax().log() ? 1 : 0).elements(rows);
             return;
         }
         try (Cudnn.Scope s = b.rt.cudnn.scope()) {

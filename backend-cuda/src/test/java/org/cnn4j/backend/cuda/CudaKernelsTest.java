@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
@@ -73,12 +74,24 @@ class CudaKernelsTest {
     @Test
     void argumentsArePointersToEachValueInOrder() {
         try (Arena a = Arena.ofConfined()) {
-            CudaKernels.Args args = new CudaKernels.Args(a).p(0xdeadbeef00L).i(-7).f(2.5f);
+            CudaKernels.Args args = new CudaKernels.Args(a, 4).p(0xdeadbeef00L).i(-7).f(2.5f);
             MemorySegment arr = args.array();
             assertEquals(3, args.count());
+            assertEquals(List.of(8, 4, 4), List.of(args.size(0), args.size(1), args.size(2)));
+            assertEquals("pif", "" + args.kind(0) + args.kind(1) + args.kind(2));
             assertEquals(0xdeadbeef00L, arr.getAtIndex(ADDRESS, 0).reinterpret(8).get(JAVA_LONG, 0));
             assertEquals(-7, arr.getAtIndex(ADDRESS, 1).reinterpret(4).get(JAVA_INT, 0));
             assertEquals(2.5f, arr.getAtIndex(ADDRESS, 2).reinterpret(4).get(JAVA_FLOAT, 0));
+            assertEquals(0xffffffff00000000L & args.slotBits(1), 0, "an int leaves no stale high bytes");
+
+            MemorySegment same = args.reset().i(11).p(42).array();
+            assertSame(arr, same, "the block is reused, not reallocated");
+            assertEquals(2, args.count());
+            assertEquals(11, arr.getAtIndex(ADDRESS, 0).reinterpret(4).get(JAVA_INT, 0));
+            assertEquals(42L, arr.getAtIndex(ADDRESS, 1).reinterpret(8).get(JAVA_LONG, 0));
+            args.reset().i(1).i(2).i(3).i(4);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> args.i(5));
+            assertTrue(e.getMessage().contains("more than 4 kernel arguments"), e.getMessage());
         }
     }
 }

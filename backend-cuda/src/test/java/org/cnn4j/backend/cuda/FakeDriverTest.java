@@ -38,8 +38,10 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code fake/fake_cuda.c}, {@code fake/fake_cublas.c}): "device" memory is host memory and cuBLAS is a
  * column-major loop. This runs the FFM bindings (symbol names, argument order and types), discovery from
  * {@code -Dcnn4j.cuda.libraryPath}-style directories, the allocator, staging copies, and the row-major GEMM
- * mapping, and runs the conformance suite on the operators that need neither cuDNN nor kernels. It says nothing
- * about a GPU's numerics or cuDNN. Skipped where gcc is missing.
+ * mapping, and runs the conformance suite on the operators that need neither cuDNN nor kernels. The fake NVRTC
+ * echoes the source into its "PTX" and the fake driver loads it, finds entries by their declaration and checks
+ * and counts launches without running them, so every operator's kernel launches are checked against the
+ * portable sources. It says nothing about a GPU's numerics or cuDNN. Skipped where gcc is missing.
  */
 class FakeDriverTest {
     @TempDir
@@ -65,12 +67,26 @@ class FakeDriverTest {
         gcc(cuda, withCudnn.resolve("libcuda.so.1"), "-DDEVICES=1");
         gcc(cublas, withCudnn.resolve("libcublas.so.13"));
         gcc(source("fake_cudnn.c"), withCudnn.resolve("libcudnn.so.9"));
+        Files.copy(oneDevice.resolve("libnvrtc.so.13"), withCudnn.resolve("libnvrtc.so.13"));
         failingCublas = Files.createDirectories(dir.resolve("failing"));
         gcc(cuda, failingCublas.resolve("libcuda.so.1"), "-DDEVICES=1");
         gcc(cublas, failingCublas.resolve("libcublas.so.13"), "-DFAIL_SET_STREAM");
+        Files.copy(oneDevice.resolve("libnvrtc.so.13"), failingCublas.resolve("libnvrtc.so.13"));
+        noNvrtc = Files.createDirectories(dir.resolve("nonvrtc"));
+        gcc(cuda, noNvrtc.resolve("libcuda.so.1"), "-DDEVICES=1");
+        gcc(cublas, noNvrtc.resolve("libcublas.so.13"));
     }
 
     static Path failingCublas;
+    static Path noNvrtc;
+
+    @Test
+    void withoutNvrtcTheBackendIsUnavailableAndSaysWhy() {
+        Probe p = provider(noNvrtc).probe();
+        assertFalse(p.available());
+        assertTrue(p.detail().startsWith("Fake GPU found, but NVRTC (needed to compile the project's kernels) is"
+                + " missing: libnvrtc.so.13 or libnvrtc.so.12 not found"), p.detail());
+    }
 
     @Test
     void aBackendThatCannotStartGivesBackTheContextAndStream() throws Throwable {
@@ -125,9 +141,15 @@ class FakeDriverTest {
                 Shape.of(1, 1, 1, 1)); Tensor y = b.allocate(Shape.of(1, 1, 3, 3))) {
             Conv2d.Forward op = new Conv2d.Forward(Conv2d.of(1, 0), x, w, null, y);
             assertTrue(b.supports(op));
+            long before = launches(withCudnn);
             b.execute(op);
             b.execute(new Activation.Forward(new Activation(Activation.Kind.RELU, 0), x, y));
-            assertFalse(b.supports(new Activation.Forward(new Activation(Activation.Kind.LEAKY_RELU, 0.1), x, y)));
+            assertEquals(before, launches(withCudnn), "ReLU and convolution ran on cuDNN");
+            Activation.Forward leaky = new Activation.Forward(new Activation(Activation.Kind.LEAKY_RELU, 0.1), x, y);
+            assertTrue(b.supports(leaky));
+            b.execute(leaky);
+            assertEquals(before + 1, launches(withCudnn), "leaky ReLU has no cuDNN mode: one own-kernel launch");
+            assertFalse(b.device().contains("own kernels"), b.device());
         }
     }
 
@@ -197,7 +219,7 @@ class FakeDriverTest {
         assertEquals(0, ptx[ptx.length - 1], "NUL-terminated for cuModuleLoadData");
         String text = new String(ptx, 0, ptx.length - 1, java.nio.charset.StandardCharsets.UTF_8);
         assertEquals("// name elementwise.k\n// header reduce.h\n// option --gpu-architecture=compute_90\n"
-                + "// option -default-device\n", text);
+                + "// option -default-device\nKERNEL void fill_f32() {}", text);
         org.cnn4j.core.KernelCompileException e = assertThrows(org.cnn4j.core.KernelCompileException.class,
                 () -> nvrtc.compileToPtx("broken.k", "#error planted", Map.of(), List.of()));
         assertEquals("broken.k", e.kernel());
@@ -219,8 +241,9 @@ class FakeDriverTest {
                 assertEquals(2, b.liveTensors());
             }
             assertEquals(0, b.liveTensors());
-            assertFalse(b.supports(new Conv2d.Forward(Conv2d.of(1, 0), dummy(b, 1, 1, 3, 3), dummy(b, 1, 1, 1, 1),
-                    null, dummy(b, 1, 1, 3, 3))), "no cuDNN, no kernels: convolution is unsupported");
+            assertTrue(b.supports(new Conv2d.Forward(Conv2d.of(1, 0), dummy(b, 1, 1, 3, 3), dummy(b, 1, 1, 1, 1),
+                    null, dummy(b, 1, 1, 3, 3))), "no cuDNN: convolution runs on the own kernels");
+            assertTrue(b.device().endsWith("; cuDNN absent: its operators run on the own kernels"), b.device());
         }
     }
 
@@ -300,22 +323,260 @@ class FakeDriverTest {
         return f;
     }
 
+    /** The operators that run on cuBLAS and the driver alone, and so compute for real on the fake device. */
+    static final java.util.Set<String> HOST_COMPUTED = java.util.Set.of("Gemm.Run", "Linear.Forward",
+            "Linear.BackwardData", "Linear.BackwardWeights", "Fill.Run", "Copy.Run", "Add.Run", "Scale.Run",
+            "Axpy.Run");
+
     /**
-     * The conformance suite against the fake device: the cuBLAS and driver operators are checked against the
-     * reference; everything that needs cuDNN or the own kernels is skipped as unsupported.
+     * The conformance suite against the fake device, on the operators that run on cuBLAS and the driver (the
+     * fake device runs no kernel, so the others are checked by {@link #everyOperatorLaunchesDeclaredKernels}).
      */
     @TestFactory
     Stream<DynamicNode> conformanceOnTheFakeDevice() {
         CudaProvider p = provider(oneDevice);
         assumeTrue(p.probe().available(), p.probe().detail());
-        return ConformanceSuite.tests(p::open);
+        List<org.cnn4j.conformance.OpCase> cases = ConformanceSuite.cases().stream()
+                .filter(c -> HOST_COMPUTED.contains(c.op())).toList();
+        assertTrue(cases.size() > 20, "cases: " + cases.size());
+        Backend[] open = new Backend[2];
+        return Stream.concat(cases.stream().map(c -> org.junit.jupiter.api.DynamicTest.dynamicTest(c.name(), () -> {
+            if (open[0] == null) {
+                open[0] = p.open();
+                open[1] = org.cnn4j.core.Backends.open("reference");
+            }
+            org.cnn4j.conformance.CaseResult r = ConformanceSuite.run(open[0], open[1], c);
+            assertFalse(r.failed(), r.message());
+            assertFalse(r.skipped() && r.message().contains("does not support"), r.message());
+            if (r.skipped()) {
+                org.junit.jupiter.api.Assumptions.abort(r.message());
+            }
+        })), Stream.of(org.junit.jupiter.api.DynamicTest.dynamicTest("close", () -> {
+            for (Backend b : open) {
+                if (b != null) {
+                    b.close();
+                }
+            }
+        })));
     }
 
-    @Test
-    void activationsNeedCudnnHere() {
-        try (Backend b = provider(oneDevice).open(); Tensor x = b.allocate(Shape.of(3)); Tensor y = b.allocate(
-                Shape.of(3))) {
-            assertFalse(b.supports(new Activation.Forward(new Activation(Activation.Kind.RELU, 0), x, y)));
+    static long launches(Path libDir) {
+        java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(libDir.resolve("libcuda.so.1"));
+        java.lang.invoke.MethodHandle h = java.lang.foreign.Linker.nativeLinker().downcallHandle(
+                lib.find("fake_cuda_launches").orElseThrow(),
+                java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_LONG));
+        try {
+            return (long) h.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
         }
+    }
+
+    static int loadedModules(Path libDir) {
+        java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(libDir.resolve("libcuda.so.1"));
+        java.lang.invoke.MethodHandle h = java.lang.foreign.Linker.nativeLinker().downcallHandle(
+                lib.find("fake_cuda_modules").orElseThrow(),
+                java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT));
+        try {
+            return (int) h.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** Entries that no operator launches: fill, add and scale run on the driver and cuBLAS. */
+    static final java.util.Set<String> NOT_LAUNCHED = java.util.Set.of("fill_f32", "add_f32", "scale_f32");
+    /** Entries that only the cuDNN-less path launches (channel_sum_f32: the convolution's bias gradient). */
+    static final java.util.Set<String> CUDNN_REPLACES = java.util.Set.of("im2col_f32", "col2im_f32", "bias_add_f32",
+            "channel_sum_f32",
+            "gemm_f32", "batchnorm_forward_training_f32", "batchnorm_forward_inference_f32",
+            "batchnorm_backward_f32", "softmax_forward_f32", "softmax_backward_f32");
+    /** Reduction kernels that run one block per channel, the value of their parameter C. */
+    static final java.util.Set<String> BLOCK_PER_CHANNEL = java.util.Set.of("channel_sum_f32",
+            "prelu_weight_grad_f32", "batchnorm_forward_training_f32", "batchnorm_backward_f32");
+
+    /**
+     * Every operator, in both modes (no cuDNN: the own kernels for everything but cuBLAS's; with cuDNN: the own
+     * kernels for what cuDNN lacks), on the conformance suite's cases: the backend supports the call, and each
+     * kernel launch names an entry its file declares, passes as many arguments as the kernel has parameters with
+     * the right sizes and kinds (8-byte pointers; 4-byte int, uint, float) and non-null pointers, and has a grid that
+     * covers the work: element kernels {@code ceil(bound / block)} blocks for their bound parameter, reductions
+     * blocks of REDUCE_WG threads (their shared arrays' size), one per channel, GEMM 16 x 16 threads per 64 x 64
+     * tile. The launches go through the fake driver for real: NVRTC binding, module load, entry lookup by name
+     * in the compiled source, {@code cuLaunchKernel}'s argument marshalling.
+     */
+    @Test
+    void everyOperatorLaunchesDeclaredKernels() {
+        Map<String, KernelSignatures.Kernel> sigs = KernelSignatures.all();
+        List<String> problems = new java.util.ArrayList<>();
+        java.util.Set<String> withoutCudnn = launchesOfEveryOperator(oneDevice, sigs, problems, false);
+        java.util.Set<String> withDnn = launchesOfEveryOperator(withCudnn, sigs, problems, true);
+        assertTrue(problems.isEmpty(), problems.size() + " problem(s):\n" + String.join("\n",
+                problems.subList(0, Math.min(40, problems.size()))));
+        java.util.Set<String> expected = new java.util.TreeSet<>(sigs.keySet());
+        expected.removeAll(NOT_LAUNCHED);
+        assertEquals(expected, new java.util.TreeSet<>(withoutCudnn), "without cuDNN every kernel but "
+                + NOT_LAUNCHED + " is launched by some operator");
+        java.util.Set<String> own = new java.util.TreeSet<>(expected);
+        own.removeAll(CUDNN_REPLACES);
+        assertEquals(own, new java.util.TreeSet<>(withDnn), "with cuDNN, the kernels of what cuDNN lacks");
+    }
+
+    private static java.util.Set<String> launchesOfEveryOperator(Path libDir, Map<String, KernelSignatures.Kernel> sigs,
+            List<String> problems, boolean cudnn) {
+        java.util.Set<String> launched = new java.util.HashSet<>();
+        String[] current = {""};
+        int[] observed = {0};
+        java.util.Map<String, Integer> perOp = new java.util.HashMap<>();
+        try (Backend backend = provider(libDir).open(); Backend reference = org.cnn4j.core.Backends.open(
+                "reference")) {
+            CudaBackend b = (CudaBackend) backend;
+            assertEquals(cudnn, b.cudnnOn());
+            b.colLimitFloats = 200; // small chunks, so the convolution's chunked loops run too
+            b.elementBlock = 16; // small blocks, so a grid sized from the wrong count shows
+            b.launchObserver = (stem, entry, args, gx, gy, gz, bx, by, bz) -> {
+                observed[0]++;
+                launched.add(entry);
+                String where = (cudnn ? "[cuDNN] " : "[no cuDNN] ") + current[0] + ": " + entry;
+                try {
+                    check(sigs, stem, entry, args, new int[] {gx, gy, gz, bx, by, bz}, where, problems);
+                } catch (RuntimeException e) {
+                    problems.add(where + ": " + e);
+                }
+            };
+            for (org.cnn4j.conformance.OpCase c : ConformanceSuite.cases()) {
+                if (c.kind() == org.cnn4j.conformance.OpCase.Kind.ERROR
+                        || perOp.merge(c.op(), 1, Integer::sum) > 8) {
+                    continue;
+                }
+                current[0] = c.name();
+                long before = launches(libDir);
+                int seen = observed[0];
+                org.cnn4j.conformance.CaseResult r = ConformanceSuite.run(b, reference, c);
+                String m = r.message();
+                if (r.skipped() && m.contains("does not support")) {
+                    problems.add(c.name() + ": " + m);
+                }
+                if (r.failed() && (m.contains("executing on '") || m.contains("the case could not be run")
+                        || HOST_COMPUTED.contains(c.op()))) {
+                    problems.add(c.name() + ": " + m.lines().limit(6).collect(java.util.stream.Collectors.joining(
+                            " / ")));
+                }
+                if (launches(libDir) - before != observed[0] - seen) {
+                    problems.add(c.name() + ": " + (observed[0] - seen) + " launches seen, "
+                            + (launches(libDir) - before) + " reached cuLaunchKernel; " + r.status() + " " + m);
+                }
+            }
+        }
+        assertEquals(0, loadedModules(libDir), "every module unloaded at close");
+        return launched;
+    }
+
+    private static void check(Map<String, KernelSignatures.Kernel> sigs, String stem, String entry,
+            CudaKernels.Args args, int[] g, String where, List<String> problems) {
+        KernelSignatures.Kernel k = sigs.get(entry);
+        if (k == null || !k.stem().equals(stem)) {
+            problems.add(where + ": not declared in " + stem + ".k");
+            return;
+        }
+        if (args.count() != k.params().size()) {
+            problems.add(where + ": " + args.count() + " arguments for " + k.params().size() + " parameters");
+            return;
+        }
+        for (int i = 0; i < args.count(); i++) {
+            KernelSignatures.Param p = k.params().get(i);
+            if (args.size(i) != p.bytes()) {
+                problems.add(where + ": argument " + i + " (" + p.type() + " " + p.name() + ") has " + args.size(i)
+                        + " bytes");
+            }
+            char expected = p.pointer() ? 'p' : p.type().contains("float") ? 'f' : 'i';
+            if (args.kind(i) != expected) {
+                problems.add(where + ": argument " + i + " (" + p.type() + " " + p.name() + ") set as '"
+                        + args.kind(i) + "'");
+            }
+            if (p.pointer() && args.slotBits(i) == 0) {
+                problems.add(where + ": argument " + i + " (" + p.name() + ") is a null pointer");
+            }
+        }
+        int gx = g[0];
+        int gy = g[1];
+        int gz = g[2];
+        int bx = g[3];
+        int by = g[4];
+        int bz = g[5];
+        java.util.function.ToIntFunction<String> value = name -> (int) args.slotBits(k.index(name));
+        String geometry = " grid (" + gx + "," + gy + "," + gz + ") block (" + bx + "," + by + "," + bz + ")";
+        if (entry.equals("gemm_f32")) {
+            int m = value.applyAsInt("M");
+            int n = value.applyAsInt("N");
+            if (bx != 16 || by != 16 || bz != 1 || gx != (n + 63) / 64 || gy != (m + 63) / 64 || gz < 1) {
+                problems.add(where + ": M=" + m + " N=" + n + geometry);
+            }
+        } else if (k.usesReduceGroup()) {
+            boolean ok = bx == 256 && by == 1 && bz == 1 && gy == 1 && gz == 1;
+            if (BLOCK_PER_CHANNEL.contains(entry)) {
+                ok &= gx == value.applyAsInt("C");
+            } else if (entry.equals("reduce_scalar_f32")) {
+                ok &= gx == 1;
+            } else {
+                ok &= gx >= 1;
+            }
+            if (!ok) {
+                problems.add(where + ":" + geometry);
+            }
+        } else if (k.bound() != null) {
+            long bound = value.applyAsInt(k.bound());
+            long threads = (long) gx * bx;
+            if (gy != 1 || gz != 1 || by != 1 || bz != 1 || threads < bound || threads - bx >= bound) {
+                problems.add(where + ": " + k.bound() + "=" + bound + geometry);
+            }
+        } else {
+            problems.add(where + ": neither an element kernel nor a known reduction");
+        }
+    }
+
+    /**
+     * Every conformance case, error cases included, on the fake device without cuDNN, with each kernel launch run
+     * on an OpenCL device ({@link PoclLaunches}: the same kernel, arguments and geometry as CUDA's grid and
+     * blocks): the CUDA backend's own-kernel path then computes, and must match the reference like any backend.
+     * Skipped where no OpenCL device is found ({@code -Dcnn4j.require=opencl} makes that a failure).
+     */
+    @TestFactory
+    Stream<DynamicNode> ownKernelLaunchesComputeOnOpenCl() {
+        PoclLaunches cl = PoclLaunches.open();
+        if (cl == null) {
+            String reason = "no OpenCL device to run the launches on";
+            if (System.getProperty("cnn4j.require", "").contains("opencl")) {
+                org.junit.jupiter.api.Assertions.fail("-Dcnn4j.require=opencl but " + reason);
+            }
+            org.junit.jupiter.api.Assumptions.abort(reason);
+        }
+        List<org.cnn4j.conformance.OpCase> cases = ConformanceSuite.cases();
+        Backend[] open = new Backend[2];
+        return Stream.concat(cases.stream().map(c -> org.junit.jupiter.api.DynamicTest.dynamicTest(c.name(), () -> {
+            if (open[0] == null) {
+                CudaBackend b = provider(oneDevice).open(CudaBackend.Options.fromSystemProperties());
+                b.launchObserver = cl::run;
+                open[0] = b;
+                open[1] = org.cnn4j.core.Backends.open("reference");
+            }
+            org.cnn4j.conformance.CaseResult r = ConformanceSuite.run(open[0], open[1], c);
+            assertFalse(r.failed(), r.message());
+            assertFalse(r.skipped() && r.message().contains("does not support"), r.message());
+            if (r.skipped()) {
+                org.junit.jupiter.api.Assumptions.abort(r.message());
+            }
+        })), Stream.of(org.junit.jupiter.api.DynamicTest.dynamicTest("close", () -> {
+            for (Backend b : open) {
+                if (b != null) {
+                    b.close();
+                }
+            }
+            long ownKernelCases = cases.stream().filter(c -> c.kind() != org.cnn4j.conformance.OpCase.Kind.ERROR
+                    && !HOST_COMPUTED.contains(c.op())).count();
+            assertTrue(cl.launches() >= ownKernelCases, cl.launches() + " launches ran on OpenCL for "
+                    + ownKernelCases + " cases of operators on the own kernels");
+            cl.close();
+        })));
     }
 }

@@ -2,11 +2,14 @@
  * A fake CUDA driver for tests on machines without a GPU: the symbols the backend binds, with "device" memory
  * in host memory (malloc), copies as memcpy, every stream synchronous. Build with -DDEVICES=0 or 1.
  * It checks the Java bindings' argument order and types for real through the foreign-function API; it computes
- * nothing a GPU would.
+ * nothing a GPU would. Modules: the "PTX" from the fake NVRTC carries the program's source, so
+ * cuModuleGetFunction finds an entry only where the source declares "KERNEL void <name>("; cuLaunchKernel checks
+ * the function, the geometry, the stream and the parameter array, counts the launch and runs nothing.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 
 #ifndef DEVICES
 #define DEVICES 1
@@ -55,9 +58,58 @@ int cuMemsetD32Async(CUdeviceptr dst, unsigned v, size_t n, void *s) {
     return 0;
 }
 int cuMemGetInfo_v2(size_t *free_bytes, size_t *total) { *free_bytes = CAPACITY - used; *total = CAPACITY; return 0; }
-int cuModuleLoadData(void **m, const void *image) { return 801; }
-int cuModuleUnload(void *m) { return 0; }
-int cuModuleGetFunction(void **f, void *m, const char *name) { return 500; }
+typedef struct {
+    char *image;
+    int functions;
+} fake_module;
+typedef struct {
+    fake_module *module;
+    char name[128];
+} fake_function;
+static int modules;
+static long launches;
+int fake_cuda_modules(void) { return modules; }
+long fake_cuda_launches(void) { return launches; }
+
+int cuModuleLoadData(void **m, const void *image) {
+    const char *text = (const char *) image;
+    if (text == NULL || text[0] == 0) return 200; /* CUDA_ERROR_INVALID_IMAGE */
+    fake_module *mod = calloc(1, sizeof(fake_module));
+    mod->image = strdup(text);
+    modules++;
+    *m = mod;
+    return 0;
+}
+int cuModuleUnload(void *m) {
+    fake_module *mod = (fake_module *) m;
+    if (mod == NULL) return 400; /* CUDA_ERROR_INVALID_HANDLE */
+    free(mod->image);
+    free(mod);
+    modules--;
+    return 0;
+}
+int cuModuleGetFunction(void **f, void *m, const char *name) {
+    fake_module *mod = (fake_module *) m;
+    if (mod == NULL) return 400;
+    char decl[200];
+    snprintf(decl, sizeof decl, "KERNEL void %s(", name);
+    if (strlen(name) >= 128 || strstr(mod->image, decl) == NULL) return 500; /* CUDA_ERROR_NOT_FOUND */
+    fake_function *fn = calloc(1, sizeof(fake_function));
+    fn->module = mod;
+    strcpy(fn->name, name);
+    mod->functions++;
+    *f = fn;
+    return 0;
+}
 int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
-                   unsigned shared, void *s, void **params, void **extra) { return 801; }
+                   unsigned shared, void *s, void **params, void **extra) {
+    fake_function *fn = (fake_function *) f;
+    if (fn == NULL || fn->module == NULL) return 400;
+    if (s != (void *) 0x2000) return 400;
+    if (gx == 0 || gy == 0 || gz == 0 || bx == 0 || by == 0 || bz == 0) return 1; /* CUDA_ERROR_INVALID_VALUE */
+    if ((unsigned long) bx * by * bz > 1024 || gy > 65535 || gz > 65535) return 1;
+    if (params == NULL || extra != NULL || shared != 0) return 1;
+    launches++;
+    return 0;
+}
 int cuGetErrorName(int e, const char **s) { *s = "CUDA_ERROR_FAKE"; return 0; }

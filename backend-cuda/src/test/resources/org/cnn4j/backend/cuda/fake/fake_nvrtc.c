@@ -1,7 +1,8 @@
 /*
  * A fake NVRTC for tests without a GPU or CUDA toolkit: "compiles" by echoing, as PTX comments, the program
- * name, the include names and the options it was given; a source containing "#error" fails with
- * NVRTC_ERROR_COMPILATION (6) and a log. It checks the Java binding's marshalling for real.
+ * name, the include names and the options it was given, then the source itself (which the fake driver searches
+ * for entry names); a source containing "#error" fails with NVRTC_ERROR_COMPILATION (6) and a log. It checks the
+ * Java binding's marshalling for real.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,7 @@ int nvrtcCompileProgram(program *p, int numOptions, const char *const *options) 
         p->log = strdup("fake.cu(1): error: #error directive: planted");
         return 6;
     }
-    size_t n = strlen(p->ptx) + 16;
+    size_t n = strlen(p->ptx) + strlen(p->source) + 16;
     for (int i = 0; i < numOptions; i++) n += strlen(options[i]) + 16;
     char *out = malloc(n);
     strcpy(out, p->ptx);
@@ -48,6 +49,7 @@ int nvrtcCompileProgram(program *p, int numOptions, const char *const *options) 
         strcat(out, options[i]);
         strcat(out, "\n");
     }
+    strcat(out, p->source);
     free(p->ptx);
     p->ptx = out;
     return 0;

@@ -1,0 +1,23 @@
+package org.cnn4j.backend.cuda;
+
+import org.cnn4j.core.Tensor;
+import org.cnn4j.ops.Dropout;
+
+/**
+ * Dropout (dropout.k): the mask is Philox4x32-10 of (seed, flat index), the same function as
+ * {@link org.cnn4j.ops.Philox#draw24}, so forward, backward and every backend agree element for element. Not yet
+ * run on a GPU.
+ */
+final class DropoutCuda {
+    private DropoutCuda() {
+    }
+
+    static void apply(CudaBackend b, Dropout d, Tensor in, Tensor out) {
+        int total = in.size();
+        long seed = d.seed();
+        // the scale as a float pair hi + lo, so the kernel can round in * scale as the double product does
+        float hi = (float) d.scale();
+        b.kernel("dropout", "dropout_f32").p(in).p(out).i((int) seed).i((int) (seed >>> 32)).i(d.threshold())
+                .f(hi).f(d.scale() - hi).i(total).elements(total);
+    }
+}

@@ -1,0 +1,50 @@
+package org.cnn4j.backend.cuda;
+
+import org.cnn4j.ops.Adagrad;
+import org.cnn4j.ops.Adam;
+import org.cnn4j.ops.RmsProp;
+import org.cnn4j.ops.Sgd;
+
+/**
+ * Optimizer steps (elementwise.k), in place on the parameter and its state; one thread per element. Not yet run
+ * on a GPU.
+ */
+final class OptimizerCuda {
+    private OptimizerCuda() {
+    }
+
+    static void sgd(CudaBackend b, Sgd.Step o) {
+        Sgd s = o.sgd();
+        int total = o.param().size();
+        boolean hasBuf = s.momentum() != 0;
+        // without momentum the buffer argument is never read; the parameter stands in for it
+        b.kernel("elementwise", "sgd_f32").p(o.param()).p(o.grad()).p(hasBuf ? o.momentumBuffer() : o.param())
+                .f(s.lr()).f(s.momentum()).f(s.weightDecay()).i(s.nesterov() ? 1 : 0).i(hasBuf ? 1 : 0).i(total)
+                .elements(total);
+    }
+
+    static void adagrad(CudaBackend b, Adagrad.Step o) {
+        Adagrad a = o.adagrad();
+        int total = o.param().size();
+        b.kernel("elementwise", "adagrad_f32").p(o.param()).p(o.grad()).p(o.stateSum()).f(a.lr())
+                .f(a.epsilon()).f(a.weightDecay()).i(total).elements(total);
+    }
+
+    static void rmsProp(CudaBackend b, RmsProp.Step o) {
+        RmsProp r = o.rmsProp();
+        int total = o.param().size();
+        b.kernel("elementwise", "rmsprop_f32").p(o.param()).p(o.grad()).p(o.squareAvg()).f(r.lr())
+                .f(r.alpha()).f(r.epsilon()).f(r.weightDecay()).i(total).elements(total);
+    }
+
+    static void adam(CudaBackend b, Adam.Step o) {
+        Adam a = o.adam();
+        int total = o.param().size();
+        // the bias corrections in double on the host: lr / (1 - beta1^t) and sqrt(1 - beta2^t)
+        double stepSize = a.lr() / (1 - Math.pow(a.beta1(), a.step()));
+        double correction2 = Math.sqrt(1 - Math.pow(a.beta2(), a.step()));
+        b.kernel("elementwise", "adam_f32").p(o.param()).p(o.grad()).p(o.expAvg()).p(o.expAvgSq())
+                .f(stepSize).f(a.beta1()).f(a.beta2()).f(a.epsilon()).f(correction2).f(a.weightDecay()).i(total)
+                .elements(total);
+    }
+}
