@@ -2,8 +2,8 @@
 # Runs the GPU conformance suites from the archive that scripts/gpu/pack.sh made, on a machine with an NVIDIA
 # GPU and no Java, Maven or network. Results (JUnit XML, console logs, what was found) go to $OUT.
 #
-#   cuda          CudaConformanceTest with cuDNN        (-Dcnn4j.require=cuda: no device is a failure)
-#   cuda-nocudnn  the same with -Dcnn4j.cuda.cudnn=false (the project's own kernels)
+#   cuda          CudaConformanceTest: the suite with cuDNN and again on the project's own kernels
+#                 (-Dcnn4j.require=cuda,cudnn: no device or no cuDNN is a failure, not a skip)
 #   opencl        the OpenCL backend's conformance tests (-Dcnn4j.require=opencl)
 #
 # Usage: scripts/gpu/run.sh [archive.tar.xz | unpacked-folder]    (default: .gpu/cnn4j-gpu.tar.xz)
@@ -80,8 +80,7 @@ suite() {
 
 : > "$OUT/summary.txt"
 selectors=(--select-class org.cnn4j.backend.cuda.CudaConformanceTest)
-suite cuda -Dcnn4j.require=cuda
-suite cuda-nocudnn -Dcnn4j.require=cuda -Dcnn4j.cuda.cudnn=false
+suite cuda -Dcnn4j.require=cuda,cudnn
 selectors=(--select-package org.cnn4j.backend.opencl --include-classname '.*Conformance.*')
 suite opencl -Dcnn4j.require=opencl
 cat "$OUT/summary.txt"

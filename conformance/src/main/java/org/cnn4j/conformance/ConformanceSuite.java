@@ -106,8 +106,21 @@ public final class ConformanceSuite {
      * coverage matrix.
      */
     public static Stream<DynamicNode> tests(Supplier<Backend> candidate, Supplier<Backend> reference) {
+        return tests(null, candidate, reference);
+    }
+
+    /**
+     * The suite for one configuration of a backend that is run in several ({@code variant}, e.g. {@code
+     * "own-kernels"}): its coverage matrix goes to {@code <backend>-<variant>.md}, beside the other's.
+     */
+    public static Stream<DynamicNode> tests(String variant, Supplier<Backend> candidate) {
+        return tests(variant, candidate, () -> Backends.open("reference"));
+    }
+
+    private static Stream<DynamicNode> tests(String variant, Supplier<Backend> candidate,
+            Supplier<Backend> reference) {
         List<OpCase> cases = cases();
-        Session session = new Session(candidate, reference, new Coverage(cases));
+        Session session = new Session(candidate, reference, new Coverage(cases), variant);
         Map<String, Map<String, List<OpCase>>> byFamily = new LinkedHashMap<>();
         for (OpCase c : cases) {
             byFamily.computeIfAbsent(c.family(), k -> new LinkedHashMap<>())
@@ -127,7 +140,7 @@ public final class ConformanceSuite {
     public static Stream<DynamicNode> plantedFaultTests(Supplier<Backend> candidate) {
         List<OpCase> valid = OpDatabase.cases(Sweep.CI, null).stream()
                 .filter(c -> c.kind() != OpCase.Kind.ERROR).toList();
-        Session session = new Session(candidate, () -> Backends.open("reference"), new Coverage(valid));
+        Session session = new Session(candidate, () -> Backends.open("reference"), new Coverage(valid), null);
         Stream<DynamicNode> faults = Arrays.stream(PlantedFault.values()).map(f -> dynamicTest(
                 f + (f.target() == null ? " in every call" : " in " + f.target()) + " is caught", () -> {
                     session.requireCandidate();
@@ -347,14 +360,16 @@ public final class ConformanceSuite {
         private final Supplier<Backend> candidateFactory;
         private final Supplier<Backend> referenceFactory;
         private final Coverage coverage;
+        private final String variant;
         private Backend candidate;
         private Backend reference;
         private String unavailable;
 
-        Session(Supplier<Backend> candidate, Supplier<Backend> reference, Coverage coverage) {
+        Session(Supplier<Backend> candidate, Supplier<Backend> reference, Coverage coverage, String variant) {
             this.candidateFactory = candidate;
             this.referenceFactory = reference;
             this.coverage = coverage;
+            this.variant = variant;
         }
 
         private synchronized void open() {
@@ -405,8 +420,9 @@ public final class ConformanceSuite {
         synchronized void finish() {
             requireCandidate();
             Path dir = Path.of(System.getProperty(REPORT_DIR, "target/conformance"));
-            Path file = coverage.write(dir, candidate.name(), candidate.device(), sweep().name());
-            System.out.println("conformance of '" + candidate.name() + "': " + coverage.total(CaseResult.Status.PASSED)
+            String name = variant == null ? candidate.name() : candidate.name() + "-" + variant;
+            Path file = coverage.write(dir, name, candidate.device(), sweep().name());
+            System.out.println("conformance of '" + name + "': " + coverage.total(CaseResult.Status.PASSED)
                     + " passed, " + coverage.total(CaseResult.Status.FAILED) + " failed, "
                     + coverage.total(CaseResult.Status.SKIPPED) + " skipped; matrix in " + file.toAbsolutePath());
             candidate.close();

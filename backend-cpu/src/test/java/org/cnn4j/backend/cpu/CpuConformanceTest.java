@@ -23,6 +23,6 @@ class CpuConformanceTest {
 
     @TestFactory
     Stream<DynamicNode> conformanceScalarKernel() {
-        return ConformanceSuite.tests(() -> new CpuBackend(new CpuBackend.Config(1, false)));
+        return ConformanceSuite.tests("scalar-1-thread", () -> new CpuBackend(new CpuBackend.Config(1, false)));
     }
 }

@@ -75,7 +75,7 @@ class CudaConformanceTest {
     Stream<DynamicNode> ownKernels() {
         probeOrSkip();
         CudaProvider provider = new CudaProvider();
-        return ConformanceSuite.tests(() -> {
+        return ConformanceSuite.tests("own-kernels", () -> {
             CudaBackend b = provider.open(options(false));
             assertFalse(b.cudnnOn(), b.device());
             return b;
