@@ -88,6 +88,13 @@ public interface Backend extends AutoCloseable {
     /** Bytes of tensor memory allocated by this backend and not yet closed. */
     long liveBytes();
 
+    /**
+     * The most tensor memory this backend hands out at once, in bytes: the device's memory, lowered by the
+     * property {@code cnn4j.<name>.memoryLimit} (bytes, or with a k/m/g suffix). An allocation that would pass it
+     * is a {@link DeviceMemoryException} before any native call; {@link Long#MAX_VALUE} when unlimited.
+     */
+    long memoryLimit();
+
     /** True once {@link #close()} has run; the backend's tensors are unusable from then on. */
     boolean isClosed();
 

@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.cnn4j.core.Backend;
 import org.cnn4j.core.DType;
+import org.cnn4j.core.DeviceMemoryException;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
 import org.cnn4j.core.UnsupportedOpException;
@@ -21,9 +22,26 @@ public abstract class AbstractBackend implements Backend {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong liveTensors = new AtomicLong();
     private final AtomicLong liveBytes = new AtomicLong();
+    private volatile long memoryLimit;
 
     protected AbstractBackend(String name) {
         this.name = name;
+        this.memoryLimit = MemoryLimit.fromProperty(name);
+    }
+
+    /**
+     * Lowers the memory limit to what the device holds ({@code deviceBytes}); a smaller limit set by the property
+     * {@code cnn4j.<name>.memoryLimit} stays.
+     */
+    protected final void limitMemoryTo(long deviceBytes) {
+        if (deviceBytes > 0 && deviceBytes < memoryLimit) {
+            memoryLimit = deviceBytes;
+        }
+    }
+
+    @Override
+    public final long memoryLimit() {
+        return memoryLimit;
     }
 
     @Override
@@ -38,9 +56,22 @@ public abstract class AbstractBackend implements Backend {
             throw new IllegalArgumentException("backend '" + name + "' does not support dtype " + dtype.label()
                     + " (shape " + shape + ")");
         }
-        Tensor t = allocateTensor(shape, dtype);
+        long bytes = (long) shape.size() * dtype.byteSize();
+        long live = liveBytes.addAndGet(bytes);
+        if (live > memoryLimit) {
+            liveBytes.addAndGet(-bytes);
+            throw new DeviceMemoryException(name, bytes, Math.max(0, memoryLimit - (live - bytes)),
+                    "over the memory limit of " + memoryLimit + " bytes (" + MemoryLimit.PROPERTY.formatted(name)
+                            + "), shape " + shape);
+        }
+        Tensor t;
+        try {
+            t = allocateTensor(shape, dtype);
+        } catch (RuntimeException | Error e) {
+            liveBytes.addAndGet(-bytes);
+            throw e;
+        }
         liveTensors.incrementAndGet();
-        liveBytes.addAndGet((long) shape.size() * dtype.byteSize());
         return t;
     }
 

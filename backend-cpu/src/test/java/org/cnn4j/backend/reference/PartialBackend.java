@@ -69,6 +69,11 @@ final class PartialBackend implements Backend {
     }
 
     @Override
+    public long memoryLimit() {
+        return delegate.memoryLimit();
+    }
+
+    @Override
     public boolean isClosed() {
         return delegate.isClosed();
     }

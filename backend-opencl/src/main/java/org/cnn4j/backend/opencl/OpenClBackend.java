@@ -113,6 +113,7 @@ public final class OpenClBackend extends AbstractBackend {
     private OpenClBackend(OpenClDevices.Device device) {
         super("opencl");
         this.device = device;
+        limitMemoryTo(device.globalMemBytes());
         try (MemoryStack stack = MemoryStack.stackPush()) {
             IntBuffer err = stack.mallocInt(1);
             PointerBuffer props = stack.mallocPointer(3);
@@ -147,6 +148,11 @@ public final class OpenClBackend extends AbstractBackend {
     @Override
     public String device() {
         return device.describe();
+    }
+
+    /** What the driver reports about the chosen device. */
+    OpenClDevices.Device deviceInfo() {
+        return device;
     }
 
     /** True when the chosen device is a GPU. */

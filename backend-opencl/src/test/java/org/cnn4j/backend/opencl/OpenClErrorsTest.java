@@ -104,15 +104,32 @@ class OpenClErrorsTest {
     }
 
     @Test
-    void tooLargeAnAllocationIsADeviceMemoryErrorAndTheBackendStaysUsable() {
+    void theMemoryLimitIsTheDevicesGlobalMemory() {
         try (OpenClBackend cl = OpenClTestSupport.open()) {
-            DeviceMemoryException e = assertThrows(DeviceMemoryException.class,
-                    () -> cl.allocate(Shape.of(Integer.MAX_VALUE)));
-            assertEquals(Integer.MAX_VALUE * 4L, e.requestedBytes());
-            assertEquals(0, cl.liveTensors());
+            assertEquals(cl.deviceInfo().globalMemBytes(), cl.memoryLimit());
+        }
+    }
+
+    @Test
+    void theMemoryLimitPropertyLowersTheLimitAndIsCheckedBeforeAnyNativeCall() {
+        String key = "cnn4j.opencl.memoryLimit";
+        System.setProperty(key, "1m");
+        try (OpenClBackend cl = OpenClTestSupport.open()) {
+            assertEquals(1L << 20, cl.memoryLimit());
+            long created = cl.buffersCreated();
+            try (Tensor a = cl.allocate(Shape.of(200_000))) {
+                DeviceMemoryException e = assertThrows(DeviceMemoryException.class,
+                        () -> cl.allocate(Shape.of(100_000)));
+                assertTrue(e.getMessage().contains(key), e.getMessage());
+                assertEquals((1L << 20) - 800_000, e.freeBytes());
+                assertEquals(1, cl.liveTensors());
+                assertEquals(created + 1, cl.buffersCreated());
+            }
             try (Tensor t = cl.allocate(Shape.of(2, 2))) {
                 assertArrayEquals(new float[4], t.toFloatArray());
             }
+        } finally {
+            System.clearProperty(key);
         }
     }
 
