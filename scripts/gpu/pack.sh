@@ -5,6 +5,8 @@
 #   lib/               every runtime and test dependency jar, and the project's module jars
 #   test-classes/<m>/  each module's compiled tests
 #   junit-platform-console-standalone.jar   (version from the parent pom's junit.version)
+#   data/fashion-mnist/ the Fashion-MNIST IDX files, uncompressed (xz packs them smaller than their gzip), for
+#                      the training runs; from $CNN4J_FASHION_DIR or Debian's dataset-fashion-mnist
 #   run.sh             scripts/gpu/run.sh, which unpacks nothing itself when run from inside the archive
 #
 # Usage: scripts/gpu/pack.sh [--offline]       (JAVA_HOME defaults to Temurin 25)
@@ -64,6 +66,19 @@ echo "pack: jlink modules: $modules" >&2
   --compress=zip-0 --output "$stage/jre"
 echo "$modules" > "$stage/jre-modules.txt"
 cp scripts/gpu/run.sh "$stage/run.sh"
+cp -r bench/pytorch "$stage/pytorch"
+rm -rf "$stage/pytorch/__pycache__"
+
+fashion=${CNN4J_FASHION_DIR:-/usr/share/datasets/fashion-mnist}
+if [[ -f "$fashion/train-images-idx3-ubyte.gz" || -f "$fashion/train-images-idx3-ubyte" ]]; then
+  mkdir -p "$stage/data/fashion-mnist"
+  for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+    if [[ -f "$fashion/$f.gz" ]]; then gunzip -c "$fashion/$f.gz" > "$stage/data/fashion-mnist/$f"; else cp "$fashion/$f" "$stage/data/fashion-mnist/$f"; fi
+  done
+else
+  echo "pack: no Fashion-MNIST in $fashion (apt-get install dataset-fashion-mnist, or set CNN4J_FASHION_DIR):" \
+    "the archive will not carry the training runs' data" >&2
+fi
 git rev-parse HEAD > "$stage/commit.txt" 2>/dev/null || true
 
 archive="$out/cnn4j-gpu.tar.xz"

@@ -5,6 +5,7 @@
 #   cuda          CudaConformanceTest: the suite with cuDNN and again on the project's own kernels
 #                 (-Dcnn4j.require=cuda,cudnn: no device or no cuDNN is a failure, not a skip)
 #   opencl        the OpenCL backend's conformance tests (-Dcnn4j.require=opencl)
+#   train-*       cnn4j train of LeNet-5 and the seed 002 CNN on Fashion-MNIST on cuda (CNN4J_GPU_TRAIN=0: skip)
 #
 # Usage: scripts/gpu/run.sh [archive.tar.xz | unpacked-folder]    (default: .gpu/cnn4j-gpu.tar.xz)
 set -uo pipefail
@@ -83,4 +84,20 @@ selectors=(--select-class org.cnn4j.backend.cuda.CudaConformanceTest)
 suite cuda -Dcnn4j.require=cuda,cudnn
 selectors=(--select-package org.cnn4j.backend.opencl --include-classname '.*Conformance.*')
 suite opencl -Dcnn4j.require=opencl
+# Training on the GPU: LeNet-5 (the README's defaults) and the seed 002 CNN on Fashion-MNIST, with the test
+# accuracy and images/s in each run's epochs.jsonl and log.
+train() {
+  local name=$1; shift
+  echo "run: train $name" >&2
+  "$java" "${jvm[@]}" -cp "$cp" org.cnn4j.cli.Main train --backend cuda --dataset fashion-mnist \
+    --data-dir "$work/data/fashion-mnist" --no-download --no-progress --out-dir "$OUT/train-$name" "$@" \
+    > "$OUT/train-$name.log" 2>&1
+  local rc=$?
+  echo "train-$name exit $rc: $(grep -E '^test:|^epoch [0-9]+:' "$OUT/train-$name.log" | tail -2 | paste -sd' ' -)" \
+    >> "$OUT/summary.txt"
+}
+if [[ -d "$work/data/fashion-mnist" && "${CNN4J_GPU_TRAIN:-1}" != 0 ]]; then
+  train lenet5 --model lenet5 --epochs 5
+  train seed002-cnn --model seed002-cnn --epochs 10 --batch 32 --lr 0.001
+fi
 cat "$OUT/summary.txt"
