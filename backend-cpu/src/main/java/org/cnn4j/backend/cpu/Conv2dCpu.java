@@ -14,7 +14,8 @@ import org.cnn4j.ops.Conv2d;
  *   backward filter  dW[g]    (Kg x CgKK)   += dy[n, g] * col(x[n, g])^T
  * </pre>
  * With stride 1 the backward data is itself a forward convolution (of dy with the flipped filters, see
- * {@link Geo#asForward}), which needs no col2im. {@code col} is im2col (rows c*KH*KW + i*KW + j, zeros where the tap falls in the padding). A 1x1 kernel with
+ * {@link Geo#asForward}), which needs no col2im. A small weight gradient (up to {@value #DOTS_MAX_WEIGHTS} weights per group,
+ * LeNet-5's) is computed as dot products of the rows of dy and col ({@link VectorDots}) instead of a GEMM. {@code col} is im2col (rows c*KH*KW + i*KW + j, zeros where the tap falls in the padding). A 1x1 kernel with
  * stride 1 and no padding needs no im2col: x[n, g] is the column matrix itself. Images are spread over the
  * workers (each with its own column buffer); a single image lets the GEMM spread its tiles instead. The bias is
  * written into y before the GEMM, which then accumulates onto it (beta = 1).
@@ -155,12 +156,17 @@ final class Conv2dCpu {
         // live in the calling thread's scratch (read by the workers, as the packed GEMM panels are)
         int chunks = be.worthSplitting(g.n, g.macsPerImage()) ? Math.min(g.n, be.threads()) : 1;
         float[] partial = chunks > 1 ? be.workspace().floats(Workspace.PARTIAL, (chunks - 1) * wSize) : null;
+        boolean dots = dotsPay(be, g);
         be.parallelEach(chunks, g.n * g.macsPerImage() / chunks, (from, to) -> {
             for (int t = from; t < to; t++) {
                 float[] acc = t == 0 ? dw : partial;
                 int accOff = t == 0 ? 0 : (t - 1) * wSize;
                 int n0 = (int) ((long) g.n * t / chunks);
                 int n1 = (int) ((long) g.n * (t + 1) / chunks);
+                if (dots) {
+                    filterByDots(be, g, x, dy, n0, n1, acc, accOff);
+                    continue;
+                }
                 for (int n = n0; n < n1; n++) {
                     for (int gi = 0; gi < g.groups; gi++) {
                         float[] col;
@@ -202,6 +208,50 @@ final class Conv2dCpu {
                 }
             });
         }
+    }
+
+    /**
+     * True when the weight gradient is better computed as dot products of the rows of dy and of the column matrix
+     * ({@link VectorDots}) than by a GEMM: on the vector path, for small weights (few output channels or short
+     * columns leave most of the GEMM's 8 x 32 tile empty, and its transposed B panel is packed per image) over
+     * rows of at least two vectors.
+     */
+    private static boolean dotsPay(CpuBackend be, Geo g) {
+        return be.config().vector() && (long) g.kg() * g.ckk() <= DOTS_MAX_WEIGHTS
+                && g.ohw() >= 2 * VectorDots.L;
+    }
+
+    /** Largest weight gradient per group ({@code Kg * Cg * KH * KW}) computed by {@link VectorDots}. */
+    static final int DOTS_MAX_WEIGHTS = 4096;
+
+    /**
+     * dW (into {@code acc} at {@code accOff}, overwritten) = sum over images [n0, n1) of dy[n, g] * col(x[n, g])^T,
+     * as lane-wise partial sums reduced once at the end.
+     */
+    private static void filterByDots(CpuBackend be, Geo g, float[] x, float[] dy, int n0, int n1, float[] acc,
+            int accOff) {
+        int ohw = g.ohw();
+        int kgCkk = g.kg() * g.ckk();
+        Workspace ws = be.workspace();
+        float[] lanes = ws.floats(Workspace.LANES, g.groups * kgCkk * VectorDots.L);
+        Arrays.fill(lanes, 0, g.groups * kgCkk * VectorDots.L, 0f);
+        for (int n = n0; n < n1; n++) {
+            for (int gi = 0; gi < g.groups; gi++) {
+                float[] col;
+                int colOff;
+                if (g.pointwise()) {
+                    col = x;
+                    colOff = (n * g.c + gi * g.cg()) * g.h * g.w;
+                } else {
+                    col = ws.floats(Workspace.COLUMNS, g.ckk() * ohw);
+                    colOff = 0;
+                    im2col(g, x, (n * g.c + gi * g.cg()) * g.h * g.w, col);
+                }
+                VectorDots.accumulate(dy, (n * g.k + gi * g.kg()) * ohw, g.kg(), col, colOff, g.ckk(), ohw, lanes,
+                        gi * kgCkk * VectorDots.L);
+            }
+        }
+        VectorDots.reduce(lanes, 0, g.groups * kgCkk, acc, accOff);
     }
 
     /** flipped[g][c][k][i][j] = w[g*Kg + k][c][KH-1-i][KW-1-j]: the filters of {@link Geo#asForward}. */

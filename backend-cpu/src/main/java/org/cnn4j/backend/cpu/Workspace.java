@@ -18,7 +18,9 @@ final class Workspace {
     static final int PARTIAL = 4;
     /** Flipped, channel-swapped weights (convolution backward data as a forward; the calling thread's, shared). */
     static final int FLIPPED = 5;
-    static final int SLOTS = 6;
+    /** Lane-wise partial sums of the weight gradient (convolution backward filter by dot products). */
+    static final int LANES = 6;
+    static final int SLOTS = 7;
 
     /** True while this thread runs a chunk of a split loop: loops it starts then run on it, unsplit. */
     boolean inLoop;

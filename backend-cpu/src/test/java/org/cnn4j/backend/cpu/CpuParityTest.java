@@ -166,6 +166,13 @@ class CpuParityTest {
                 new ConvShape(8, 16, 16, 16, 32, 3, 3, Conv2d.of(1, 1), true),
                 new ConvShape(1, 32, 20, 20, 48, 3, 3, Conv2d.of(1, 1), true),
                 new ConvShape(2, 3, 35, 35, 24, 11, 11, new Conv2d(Size2d.of(4), Size2d.of(2), Size2d.of(1), 1),
+                        true),
+                // the weight gradient by dot products (Conv2dCpu.dotsPay): LeNet-5's layers, a pointwise one with
+                // rows of exactly two vectors, and a grouped one with an odd channel count per group
+                new ConvShape(9, 1, 28, 28, 6, 5, 5, Conv2d.of(1, 2), true),
+                new ConvShape(5, 6, 14, 14, 16, 5, 5, Conv2d.of(1, 0), true),
+                new ConvShape(3, 7, 4, 8, 3, 1, 1, Conv2d.of(1, 0), false),
+                new ConvShape(3, 10, 11, 9, 10, 3, 2, new Conv2d(Size2d.of(1), Size2d.of(1), Size2d.of(1), 2),
                         true));
         for (ConvShape s : convs) {
             Shape xs = Shape.of(s.n, s.ch, s.h, s.w);
