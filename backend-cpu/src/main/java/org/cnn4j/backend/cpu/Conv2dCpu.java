@@ -272,6 +272,10 @@ final class Conv2dCpu {
 
     /** col[(c*KH*KW + i*KW + j) * OHOW + oh*OW + ow] = x[xOff + c*H*W + ih*W + iw], zero in the padding. */
     static void im2col(Geo g, float[] x, int xOff, float[] col) {
+        if (g.sh == 1 && g.sw == 1 && g.dw == 1 && g.ow == g.w) {
+            im2colFullRows(g, x, xOff, col);
+            return;
+        }
         int ow = g.ow;
         int ohw = g.ohw();
         int row = 0;
@@ -306,6 +310,54 @@ final class Conv2dCpu {
                         }
                         for (int q = owHi; q < ow; q++) {
                             col[dst + q] = 0;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #im2col} when an output row is as wide as an input row (stride 1, "same" width): each column row is
+     * then the input plane shifted by {@code (ih - oh) * W + (iw - ow)}, one copy of the rows that fall inside the
+     * input, with the rows above and below and the columns shifted in from the neighbouring row zeroed.
+     */
+    private static void im2colFullRows(Geo g, float[] x, int xOff, float[] col) {
+        int w = g.w;
+        int ohw = g.ohw();
+        int row = 0;
+        for (int c = 0; c < g.cg(); c++) {
+            int plane = xOff + c * g.h * w;
+            for (int i = 0; i < g.kh; i++) {
+                int iOff = i * g.dh - g.ph;
+                // output rows whose input row oh + iOff lies in [0, H)
+                int ohLo = Math.min(g.oh, Math.max(0, -iOff));
+                int ohHi = Math.max(ohLo, Math.min(g.oh, g.h - iOff));
+                for (int j = 0; j < g.kw; j++, row++) {
+                    int dst = row * ohw;
+                    int jOff = j - g.pw;
+                    Arrays.fill(col, dst, dst + ohLo * w, 0f);
+                    Arrays.fill(col, dst + ohHi * w, dst + ohw, 0f);
+                    if (ohHi == ohLo) {
+                        continue;
+                    }
+                    // one copy of the shifted rows: q = (oh - ohLo) * W + ow reads plane[(oh + iOff) * W + ow + jOff],
+                    // leaving out the first -jOff (or last jOff) elements, which would fall outside the plane
+                    int from = Math.max(0, -jOff);
+                    int to = (ohHi - ohLo) * w - Math.max(0, jOff);
+                    int d0 = dst + ohLo * w;
+                    int s0 = plane + (ohLo + iOff) * w + jOff;
+                    if (to > from) {
+                        System.arraycopy(x, s0 + from, col, d0 + from, to - from);
+                    }
+                    // the columns whose input column ow + jOff is outside [0, W) read the neighbouring row: zero them
+                    if (jOff < 0) {
+                        for (int r = d0, end = dst + ohHi * w; r < end; r += w) {
+                            Arrays.fill(col, r, r + Math.min(w, -jOff), 0f);
+                        }
+                    } else if (jOff > 0) {
+                        for (int r = d0, end = dst + ohHi * w; r < end; r += w) {
+                            Arrays.fill(col, r + Math.max(0, w - jOff), r + w, 0f);
                         }
                     }
                 }

@@ -173,6 +173,11 @@ class CpuParityTest {
                 new ConvShape(5, 6, 14, 14, 16, 5, 5, Conv2d.of(1, 0), true),
                 new ConvShape(3, 7, 4, 8, 3, 1, 1, Conv2d.of(1, 0), false),
                 new ConvShape(3, 10, 11, 9, 10, 3, 2, new Conv2d(Size2d.of(1), Size2d.of(1), Size2d.of(1), 2),
+                        true),
+                // im2col of full-width rows (stride 1, output as wide as the input) where the shift passes the row
+                new ConvShape(2, 2, 5, 1, 3, 3, 3, Conv2d.of(1, 1), true),
+                new ConvShape(2, 2, 3, 2, 3, 5, 5, Conv2d.of(1, 2), false),
+                new ConvShape(2, 3, 6, 7, 4, 3, 5, new Conv2d(Size2d.of(1), Size2d.of(3, 2), Size2d.of(2, 1), 1),
                         true));
         for (ConvShape s : convs) {
             Shape xs = Shape.of(s.n, s.ch, s.h, s.w);
