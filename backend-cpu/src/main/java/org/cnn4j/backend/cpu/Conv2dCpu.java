@@ -85,16 +85,8 @@ final class Conv2dCpu {
         be.parallelFor(g.n, g.macsPerImage(), (from, to) -> {
             for (int n = from; n < to; n++) {
                 for (int gi = 0; gi < g.groups; gi++) {
-                    float[] col;
-                    int colOff;
-                    if (g.pointwise()) {
-                        col = x;
-                        colOff = (n * g.c + gi * g.cg()) * g.h * g.w;
-                    } else {
-                        col = be.workspace().floats(Workspace.COLUMNS, g.ckk() * ohw);
-                        colOff = 0;
-                        im2col(g, x, (n * g.c + gi * g.cg()) * g.h * g.w, col);
-                    }
+                    float[] col = columns(be, g, x, n, gi);
+                    int colOff = g.pointwise() ? (n * g.c + gi * g.cg()) * g.h * g.w : 0;
                     int yOff = (n * g.k + gi * g.kg()) * ohw;
                     if (bias != null) {
                         for (int kk = 0; kk < g.kg(); kk++) {
@@ -169,16 +161,8 @@ final class Conv2dCpu {
                 }
                 for (int n = n0; n < n1; n++) {
                     for (int gi = 0; gi < g.groups; gi++) {
-                        float[] col;
-                        int colOff;
-                        if (g.pointwise()) {
-                            col = x;
-                            colOff = (n * g.c + gi * g.cg()) * g.h * g.w;
-                        } else {
-                            col = be.workspace().floats(Workspace.COLUMNS, g.ckk() * ohw);
-                            colOff = 0;
-                            im2col(g, x, (n * g.c + gi * g.cg()) * g.h * g.w, col);
-                        }
+                        float[] col = columns(be, g, x, n, gi);
+                        int colOff = g.pointwise() ? (n * g.c + gi * g.cg()) * g.h * g.w : 0;
                         int dyOff = (n * g.k + gi * g.kg()) * ohw;
                         be.sgemm.gemm(g.kg(), g.ckk(), ohw, 1f, dy, dyOff, ohw, 1, col, colOff, 1, ohw,
                                 n == n0 ? 0f : 1f, acc, accOff + gi * g.kg() * g.ckk(), g.ckk());
@@ -232,26 +216,30 @@ final class Conv2dCpu {
             int accOff) {
         int ohw = g.ohw();
         int kgCkk = g.kg() * g.ckk();
-        Workspace ws = be.workspace();
-        float[] lanes = ws.floats(Workspace.LANES, g.groups * kgCkk * VectorDots.L);
+        float[] lanes = be.workspace().floats(Workspace.LANES, g.groups * kgCkk * VectorDots.L);
         Arrays.fill(lanes, 0, g.groups * kgCkk * VectorDots.L, 0f);
         for (int n = n0; n < n1; n++) {
             for (int gi = 0; gi < g.groups; gi++) {
-                float[] col;
-                int colOff;
-                if (g.pointwise()) {
-                    col = x;
-                    colOff = (n * g.c + gi * g.cg()) * g.h * g.w;
-                } else {
-                    col = ws.floats(Workspace.COLUMNS, g.ckk() * ohw);
-                    colOff = 0;
-                    im2col(g, x, (n * g.c + gi * g.cg()) * g.h * g.w, col);
-                }
+                float[] col = columns(be, g, x, n, gi);
+                int colOff = g.pointwise() ? (n * g.c + gi * g.cg()) * g.h * g.w : 0;
                 VectorDots.accumulate(dy, (n * g.k + gi * g.kg()) * ohw, g.kg(), col, colOff, g.ckk(), ohw, lanes,
                         gi * kgCkk * VectorDots.L);
             }
         }
         VectorDots.reduce(lanes, 0, g.groups * kgCkk, acc, accOff);
+    }
+
+    /**
+     * The column matrix of image n, group gi: x itself for a pointwise convolution (at offset
+     * {@code (n*C + gi*Cg)*H*W}), else im2col into the calling thread's workspace (at offset 0).
+     */
+    private static float[] columns(CpuBackend be, Geo g, float[] x, int n, int gi) {
+        if (g.pointwise()) {
+            return x;
+        }
+        float[] col = be.workspace().floats(Workspace.COLUMNS, g.ckk() * g.ohw());
+        im2col(g, x, (n * g.c + gi * g.cg()) * g.h * g.w, col);
+        return col;
     }
 
     /** flipped[g][c][k][i][j] = w[g*Kg + k][c][KH-1-i][KW-1-j]: the filters of {@link Geo#asForward}. */
