@@ -408,16 +408,33 @@ public final class ValueCases {
                 allOf(at("y", 0, NAN), at("y", 4, NAN), allFiniteAt("y", 5), allFiniteAt("y", 9))));
     }
 
+    /** NaN stays NaN, inf is inf (kept) or NaN (dropped: inf * 0), a finite value is 0 or scaled. */
+    private static Expect dropoutKeepsNaN(String role, double[] x) {
+        return out -> {
+            double[] y = out.get(role);
+            for (int i = 0; i < x.length; i++) {
+                boolean ok = Double.isNaN(x[i]) ? Double.isNaN(y[i])
+                        : Double.isInfinite(x[i]) ? y[i] == x[i] || Double.isNaN(y[i])
+                        : y[i] == 0 || y[i] == x[i] * 2;
+                if (!ok) {
+                    return role + "[" + i + "] is " + y[i] + " for input " + x[i]
+                            + " (dropout multiplies a dropped element by 0, as PyTorch)";
+                }
+            }
+            return null;
+        };
+    }
+
     private static void rest(List<Case> c) {
         Shape s = Shape.of(4, 64);
         double[] x = new double[256];
         for (int i = 0; i < 256; i++) {
             x[i] = i % 3 == 0 ? NAN : i % 3 == 1 ? INF : 1.5;
         }
-        c.add(new Case("dropout p=0.5 of NaN and inf", ctx -> new Dropout.Forward(new Dropout(0.5, 42),
-                ctx.input("x", s, x), ctx.output("y", s)), none()));
-        c.add(new Case("dropout backward of NaN and inf", ctx -> new Dropout.Backward(new Dropout(0.5, 42),
-                ctx.input("dy", s, x), ctx.output("dx", s)), none()));
+        c.add(new Case("dropout p=0.5 of NaN and inf: never hidden by the mask", ctx -> new Dropout.Forward(
+                new Dropout(0.5, 42), ctx.input("x", s, x), ctx.output("y", s)), dropoutKeepsNaN("y", x)));
+        c.add(new Case("dropout backward of NaN and inf: never hidden by the mask", ctx -> new Dropout.Backward(
+                new Dropout(0.5, 42), ctx.input("dy", s, x), ctx.output("dx", s)), dropoutKeepsNaN("dx", x)));
         Shape v = Shape.of(2, 3);
         c.add(new Case("add: inf + -inf is NaN", ctx -> new Add.Run(Add.sum(),
                 ctx.input("a", v, new double[] {INF, 1, NAN, -INF, 3e38, 0}),
