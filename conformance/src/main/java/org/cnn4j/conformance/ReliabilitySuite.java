@@ -56,7 +56,10 @@ import org.junit.jupiter.api.function.Executable;
  *       after which the backend still runs; live tensor and byte counts return to where they were; closing a
  *       backend reports the tensors still open;</li>
  *   <li><b>threads</b>: several threads, each with its own tensors, compute bit for bit what one thread computes
- *       alone.</li>
+ *       alone;</li>
+ *   <li><b>soak</b>: a thousand small training steps ({@code -Dcnn4j.reliability.soakSteps}), the model allocated
+ *       and closed every {@value #SOAK_CHUNK}: live tensors and bytes return to the start every time, the heap
+ *       after GC stays within a bound.</li>
  * </ul>
  * The candidate is opened on first use; a backend that cannot start here makes every test a skip with the reason
  * (a failure under {@code -Dcnn4j.conformance.require=true}).
@@ -89,6 +92,9 @@ public final class ReliabilitySuite {
                         () -> s.run(() -> Concurrency.sameAsAlone(s.candidate, THREADS, ROUNDS))),
                 dynamicTest(THREADS + " threads allocating and closing leave the live counts where they were",
                         () -> s.run(() -> Concurrency.allocateAndClose(s.candidate, THREADS))))));
+        groups.add(dynamicContainer("soak", Stream.of(
+                dynamicTest(SOAK_STEPS + " training steps, tensors allocated and closed every " + SOAK_CHUNK
+                        + ": live tensors, bytes and heap do not grow", () -> s.run(() -> soak(s.candidate))))));
         return Stream.concat(groups.stream(), Stream.of(dynamicTest("close backends", s::close)));
     }
 
@@ -290,6 +296,48 @@ public final class ReliabilitySuite {
             Assertions.assertArrayEquals(want, got, "backend '" + b.name() + "' no longer computes a small"
                     + " convolution correctly");
         }
+    }
+
+    // ---- soak ---------------------------------------------------------------------------------------
+
+    /** Training steps of the soak test ({@code -Dcnn4j.reliability.soakSteps}, default 1000). */
+    static final int SOAK_STEPS = Integer.getInteger("cnn4j.reliability.soakSteps", 1000);
+    /** Steps between a model's allocation and its closing in the soak test. */
+    static final int SOAK_CHUNK = 20;
+    /** Heap growth the soak test tolerates between its first chunks and its end. */
+    static final long SOAK_HEAP_SLACK = 24L << 20;
+
+    private static void soak(Backend b) {
+        long live = b.liveTensors();
+        long bytes = b.liveBytes();
+        Concurrency.Job job = new Concurrency.Job(4, 3, 77);
+        int chunks = Math.max(4, SOAK_STEPS / SOAK_CHUNK);
+        long warmHeap = 0;
+        long maxHeap = 0;
+        for (int c = 0; c < chunks; c++) {
+            Concurrency.train(b, job, SOAK_CHUNK);
+            Assertions.assertEquals(live, b.liveTensors(), "live tensors after chunk " + c + " of " + chunks);
+            Assertions.assertEquals(bytes, b.liveBytes(), "live bytes after chunk " + c + " of " + chunks);
+            if (c == 2) {
+                warmHeap = usedHeapAfterGc();
+            } else if (c > 2 && (c % 10 == 0 || c == chunks - 1)) {
+                maxHeap = Math.max(maxHeap, usedHeapAfterGc());
+            }
+        }
+        long growth = maxHeap - warmHeap;
+        Assertions.assertTrue(growth < SOAK_HEAP_SLACK, "heap grew by " + (growth >> 10) + " KiB over "
+                + chunks * SOAK_CHUNK + " steps on backend '" + b.name() + "' (warm " + (warmHeap >> 10)
+                + " KiB, max " + (maxHeap >> 10) + " KiB)");
+    }
+
+    private static long usedHeapAfterGc() {
+        Runtime rt = Runtime.getRuntime();
+        long best = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            best = Math.min(best, rt.totalMemory() - rt.freeMemory());
+        }
+        return best;
     }
 
     // ---- memory -------------------------------------------------------------------------------------
