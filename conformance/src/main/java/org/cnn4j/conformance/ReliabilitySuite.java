@@ -107,6 +107,10 @@ public final class ReliabilitySuite {
         t.add(rejects(s, "an element count over 2^31-1", "2^31-1", () -> Shape.of(65536, 32768)));
         t.add(rejects(s, "an element count that wraps to a small int", "2^31-1",
                 () -> Shape.of(1 << 16, 1 << 16, 1 << 16)));
+        t.add(rejects(s, "padding so large the output height passes 2^31-1", "does not fit in an int",
+                () -> Conv2d.of(1, 1 << 30).outputShape(Shape.of(1, 1, 4, 4), Shape.of(1, 1, 1, 1))));
+        t.add(rejects(s, "a convolution output whose element count passes 2^31-1", "2^31-1",
+                () -> Conv2d.of(1, 20000).outputShape(Shape.of(1, 1, 4, 4), Shape.of(8, 1, 1, 1))));
         t.add(rejects(s, "stride 0", "stride must be at least 1", () -> Conv2d.of(0, 1)));
         t.add(rejects(s, "negative padding", "padding must not be negative", () -> Conv2d.of(1, -1)));
         t.add(rejects(s, "dilation 0", "dilation must be at least 1",
