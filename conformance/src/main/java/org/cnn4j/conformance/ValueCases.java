@@ -215,9 +215,11 @@ public final class ValueCases {
                 ctx -> new Pool2d.Forward(Pool2d.max(3, 1).withPadding(org.cnn4j.core.Size2d.of(1)),
                         ctx.input("x", x, v), ctx.output("y", x)),
                 allOf(at("y", 0, NAN), at("y", 4, NAN), at("y", 5, NAN), at("y", 6, NAN))));
-        c.add(new Case("max backward with NaN in the window",
+        c.add(new Case("max backward: the gradient goes to the NaN, as PyTorch's argmax (isnan wins)",
                 ctx -> new Pool2d.Backward(Pool2d.max(2, 2), ctx.input("x", x, v),
-                        ctx.input("dy", y, Dist.symmetric()), ctx.output("dx", x)), none()));
+                        ctx.input("dy", y, Dist.constant(1)), ctx.output("dx", x)),
+                allOf(at("dx", 1, 1), at("dx", 0, 0), at("dx", 4, 0), at("dx", 5, 0), at("dx", 26, 1),
+                        at("dx", 27, 0), at("dx", 10, 1))));
         c.add(new Case("avg 2x2/2: inf and -inf make NaN, inf alone stays inf",
                 ctx -> new Pool2d.Forward(Pool2d.avg(2, 2), ctx.input("x", x, v), ctx.output("y", y)),
                 allOf(at("y", 0, NAN), at("y", 3, NAN), at("y", 4, -INF), at("y", 7, NAN))));
