@@ -98,6 +98,18 @@ public final class ReliabilitySuite {
         return Stream.concat(groups.stream(), Stream.of(dynamicTest("close backends", s::close)));
     }
 
+    /**
+     * Only the bad-input and value groups, for a backend that computes but should not be loaded with the memory,
+     * thread and soak groups (the CUDA backend on its fake driver, its kernels run on OpenCL).
+     */
+    public static Stream<DynamicNode> inputAndValueTests(Supplier<Backend> candidate) {
+        Session s = new Session(candidate);
+        return Stream.of(dynamicContainer("bad input", badInput(s)),
+                dynamicContainer("values", ValueCases.cases().stream().map(v ->
+                        dynamicTest(v.name(), () -> s.run(() -> ValueCases.check(s.candidate, s.reference, v))))),
+                dynamicTest("close backends", s::close));
+    }
+
     // ---- bad input ----------------------------------------------------------------------------------
 
     private static Stream<DynamicNode> badInput(Session s) {
