@@ -191,10 +191,16 @@ public final class SafeTensors {
                 int[] dims = ints(info.get("shape"), file, e.getKey(), "shape");
                 long[] off = longs(info.get("data_offsets"), file, e.getKey());
                 long count = 1;
-                for (int d : dims) {
-                    count *= d;
+                try {
+                    for (int d : dims) {
+                        count = Math.multiplyExact(count, d);
+                    }
+                    count = Math.multiplyExact(count, width);
+                } catch (ArithmeticException overflow) {
+                    throw new CheckpointException(file, "tensor " + e.getKey() + " " + java.util.Arrays.toString(dims)
+                            + " " + dtype + " has more bytes than a long holds");
                 }
-                if (off[1] - off[0] != width * count || off[0] < 0 || off[1] > dataLen) {
+                if (off[1] - off[0] != count || off[0] < 0 || off[1] > dataLen) {
                     throw new CheckpointException(file, "tensor " + e.getKey() + " " + java.util.Arrays.toString(dims)
                             + " " + dtype + " has data_offsets [" + off[0] + ", " + off[1] + "] that do not fit its"
                             + " shape or the " + dataLen + "-byte data section (truncated?)");
@@ -205,7 +211,12 @@ public final class SafeTensors {
                     skipped.add(e.getKey());
                     continue;
                 }
-                Shape shape = dims.length == 0 ? Shape.scalar() : Shape.of(dims);
+                Shape shape;
+                try {
+                    shape = dims.length == 0 ? Shape.scalar() : Shape.of(dims);
+                } catch (IllegalArgumentException bad) {
+                    throw new CheckpointException(file, "tensor " + e.getKey() + ": " + bad.getMessage());
+                }
                 if (off[1] - off[0] != 4L * shape.size() || off[0] < 0 || off[1] > dataLen) {
                     throw new CheckpointException(file, "tensor " + e.getKey() + " " + shape + " has data_offsets ["
                             + off[0] + ", " + off[1] + "] that do not fit its shape or the " + dataLen
@@ -314,7 +325,11 @@ public final class SafeTensors {
         }
         int[] out = new int[l.size()];
         for (int i = 0; i < out.length; i++) {
-            out[i] = ((Number) l.get(i)).intValue();
+            if (!(l.get(i) instanceof Integer v) || v < 0) {
+                throw new CheckpointException(file, "tensor " + name + " has " + what + " " + l
+                        + "; every dimension must be an integer in [0, 2^31-1]");
+            }
+            out[i] = v;
         }
         return out;
     }
@@ -322,6 +337,11 @@ public final class SafeTensors {
     private static long[] longs(Object o, Path file, String name) throws CheckpointException {
         if (!(o instanceof List<?> l) || l.size() != 2) {
             throw new CheckpointException(file, "tensor " + name + " has no data_offsets [begin, end]");
+        }
+        if (!(l.get(0) instanceof Integer || l.get(0) instanceof Long)
+                || !(l.get(1) instanceof Integer || l.get(1) instanceof Long)) {
+            throw new CheckpointException(file, "tensor " + name + " has data_offsets " + l
+                    + "; they must be two integers");
         }
         return new long[] {((Number) l.get(0)).longValue(), ((Number) l.get(1)).longValue()};
     }
