@@ -109,6 +109,21 @@ class KillAndResumeTest {
         assertTrue(p.exitValue() != 0, "the child was killed, yet exited " + p.exitValue() + ": " + out);
     }
 
+    /** A resumed run's writer deletes the temporary files a kill left mid-write, and nothing else. */
+    @Test
+    void aNewWriterRemovesTemporaryFilesOfInterruptedWrites() throws IOException {
+        Path stale = Files.writeString(dir.resolve(".epoch-3.safetensors8142.tmp"), "half a checkpoint");
+        Path other = Files.writeString(dir.resolve("notes.tmp"), "not ours");
+        Path ckpt = Files.writeString(dir.resolve("epoch-2.safetensors"), "a checkpoint");
+        try (Backend b = new ReferenceBackend()) {
+            Trainer t = trainer(b);
+            new CheckpointWriter(dir, t, p -> { });
+            TrainerTest.closeAll(t);
+        }
+        assertTrue(!Files.exists(stale), "the stale temporary file is still there");
+        assertTrue(Files.exists(other) && Files.exists(ckpt), "the writer deleted a file that is not its own");
+    }
+
     @Test
     void killedAnywhereAndResumedEqualsUninterrupted() throws Exception {
         Map<String, float[]> straight;
