@@ -30,14 +30,15 @@ final class Concurrency {
     private Concurrency() {
     }
 
-    /** A thread's problem: batch size and seed differ per thread. */
-    record Job(int batch, int channels, long seed) {
+    /** A thread's problem: batch, channels, image size (even) and seed differ per thread. */
+    record Job(int batch, int channels, int size, long seed) {
     }
 
     static void sameAsAlone(Backend b, int threads, int rounds) throws Exception {
         List<Job> jobs = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
-            jobs.add(new Job(1 + 3 * t, 2 + t % 3, 1000 + t));
+            // from 1 image of 10 x 10 to 10 images of 28 x 28: the larger ones split over the cpu's workers
+            jobs.add(new Job(1 + 3 * t, 2 + t % 3, 10 + 6 * t, 1000 + t));
         }
         List<Map<String, float[]>> alone = new ArrayList<>();
         for (Job j : jobs) {
@@ -69,12 +70,14 @@ final class Concurrency {
     static Map<String, float[]> train(Backend b, Job j, int rounds) {
         int n = j.batch();
         int c = j.channels();
+        int hw = j.size();
+        int half = hw / 2;
         int k = 4;
         int classes = 5;
         SplittableRandom r = new SplittableRandom(j.seed());
         List<Tensor> all = new ArrayList<>();
         try {
-            Shape xs = Shape.of(n, c, 10, 10);
+            Shape xs = Shape.of(n, c, hw, hw);
             Tensor x = keep(all, b.fromArray(xs, rand(r, xs.size())));
             Tensor target = keep(all, b.fromArray(Shape.of(n, classes), oneHot(r, n, classes)));
             Conv2d conv = Conv2d.of(1, 1);
@@ -84,10 +87,10 @@ final class Concurrency {
             Tensor beta = keep(all, b.allocate(Shape.of(k)));
             Tensor rm = keep(all, b.allocate(Shape.of(k)));
             Tensor rv = keep(all, b.fromArray(Shape.of(k), new float[] {1, 1, 1, 1}));
-            Tensor fw = keep(all, b.fromArray(Shape.of(classes, k * 25), rand(r, classes * k * 25)));
+            Tensor fw = keep(all, b.fromArray(Shape.of(classes, k * half * half), rand(r, classes * k * half * half)));
             Tensor fb = keep(all, b.allocate(Shape.of(classes)));
-            Shape ys = Shape.of(n, k, 10, 10);
-            Shape ps = Shape.of(n, k, 5, 5);
+            Shape ys = Shape.of(n, k, hw, hw);
+            Shape ps = Shape.of(n, k, half, half);
             Tensor y = keep(all, b.allocate(ys));
             Tensor bn = keep(all, b.allocate(ys));
             Tensor mean = keep(all, b.allocate(Shape.of(k)));
@@ -98,7 +101,7 @@ final class Concurrency {
             Tensor logits = keep(all, b.allocate(Shape.of(n, classes)));
             Tensor loss = keep(all, b.allocate(Shape.scalar()));
             Tensor dLogits = keep(all, b.allocate(Shape.of(n, classes)));
-            Tensor dFw = keep(all, b.allocate(Shape.of(classes, k * 25)));
+            Tensor dFw = keep(all, b.allocate(Shape.of(classes, k * half * half)));
             Tensor dFb = keep(all, b.allocate(Shape.of(classes)));
             Tensor dDrop = keep(all, b.allocate(ps));
             Tensor dPool = keep(all, b.allocate(ps));
@@ -112,8 +115,8 @@ final class Concurrency {
             Tensor dX = keep(all, b.allocate(xs));
             Sgd sgd = Sgd.plain(0.05);
             Pool2d mp = Pool2d.max(2, 2);
-            Tensor flat = drop.reshape(Shape.of(n, k * 25));
-            Tensor dFlat = dDrop.reshape(Shape.of(n, k * 25));
+            Tensor flat = drop.reshape(Shape.of(n, k * half * half));
+            Tensor dFlat = dDrop.reshape(Shape.of(n, k * half * half));
             float lastLoss = 0;
             for (int round = 0; round < rounds; round++) {
                 Dropout d = new Dropout(0.25, j.seed() * 31 + round);

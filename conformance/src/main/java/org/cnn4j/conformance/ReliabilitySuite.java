@@ -68,7 +68,7 @@ public final class ReliabilitySuite {
     /** Threads of the concurrency test. */
     static final int THREADS = 4;
     /** Rounds each thread runs. */
-    static final int ROUNDS = Integer.getInteger("cnn4j.reliability.rounds", 12);
+    static final int ROUNDS = Integer.getInteger("cnn4j.reliability.rounds", 8);
 
     private ReliabilitySuite() {
     }
@@ -326,7 +326,7 @@ public final class ReliabilitySuite {
     private static void soak(Backend b) {
         long live = b.liveTensors();
         long bytes = b.liveBytes();
-        Concurrency.Job job = new Concurrency.Job(4, 3, 77);
+        Concurrency.Job job = new Concurrency.Job(4, 3, 10, 77);
         int chunks = Math.max(4, SOAK_STEPS / SOAK_CHUNK);
         long warmHeap = 0;
         long maxHeap = 0;
