@@ -154,6 +154,17 @@ public abstract class OpProperties {
                         p.bias() ? ctx.output("dBias", Shape.of(p.weight().dim(0))) : null)));
     }
 
+    /**
+     * Shrunk counterexample (cpu, 1,500 tries): a 1x1 input, a 1x3 kernel dilated by 2 and padding 2 on the width:
+     * the outer taps read only padding, and cpu's im2col called arraycopy with an empty range starting outside
+     * the input, an ArrayIndexOutOfBoundsException (fixed: no copy for an empty range).
+     */
+    @Example
+    void convolutionWhoseOuterTapsReadOnlyPadding() {
+        convolutionForwardAndBackwardMatchTheReference(new ConvParams(1, 1, 1, 1, 1, 3, 1, 1, 0, 2, 1, 2, 0, 0,
+                false), 0);
+    }
+
     // ---- pooling ------------------------------------------------------------------------------------
 
     /** A valid pooling: window, stride, padding at most half the window, input at least the padded window. */
