@@ -17,7 +17,13 @@ import org.cnn4j.core.BackendUnavailableException;
 import org.cnn4j.core.Backends;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Size2d;
+import org.cnn4j.ops.Activation;
+import org.cnn4j.ops.Adagrad;
+import org.cnn4j.ops.Adam;
 import org.cnn4j.ops.BatchNorm;
+import org.cnn4j.ops.Dropout;
+import org.cnn4j.ops.RmsProp;
+import org.cnn4j.ops.Sgd;
 import org.cnn4j.ops.Conv2d;
 import org.cnn4j.ops.Linear;
 import org.cnn4j.ops.Loss;
@@ -327,6 +333,133 @@ public abstract class OpProperties {
         Shape x = Shape.of(d);
         check(new OpCase("SumAxes.Run", sum + " of x" + x, seed, OpCase.Kind.SAMPLE, null, ctx -> new SumAxes.Run(
                 sum, ctx.input("x", x, Dist.symmetric()), ctx.output("y", sum.outputShape(x)))));
+    }
+
+    // ---- activations, dropout, losses, optimizers ---------------------------------------------------
+
+    @Property
+    void activationsMatchTheReference(@ForAll("dims") List<Integer> dims, @ForAll("kinds") Activation.Kind kind,
+            @ForAll("alphas") double alpha, @ForAll("magnitudes") double magnitude, @ForAll long seed) {
+        Shape s = Shape.of(dims.stream().mapToInt(Integer::intValue).toArray());
+        Activation act = new Activation(kind, kind == Activation.Kind.LEAKY_RELU || kind == Activation.Kind.ELU
+                ? alpha : 0);
+        String params = act + " x" + s + " up to " + magnitude;
+        Dist x = Dist.uniform(-magnitude, magnitude);
+        check(new OpCase("Activation.Forward", params, seed, OpCase.Kind.SAMPLE, null,
+                ctx -> new Activation.Forward(act, ctx.input("x", s, x), ctx.output("y", s))));
+        check(new OpCase("Activation.Backward", params, seed, OpCase.Kind.SAMPLE, null, ctx -> {
+            // y computed on the host in double from the same x, so both backends see the same y
+            double[] xv = ctx.draw("x", s, x);
+            double[] yv = new double[xv.length];
+            for (int i = 0; i < xv.length; i++) {
+                double v = xv[i];
+                yv[i] = (float) switch (kind) {
+                    case RELU -> Math.max(v, 0);
+                    case LEAKY_RELU -> v > 0 ? v : alpha * v;
+                    case ELU -> v > 0 ? v : alpha * Math.expm1(v);
+                    case SIGMOID -> 1 / (1 + Math.exp(-v));
+                    case TANH -> Math.tanh(v);
+                };
+            }
+            return new Activation.Backward(act, ctx.input("x", s, xv), ctx.input("y", s, yv),
+                    ctx.input("dy", s, Dist.symmetric()), ctx.output("dx", s));
+        }));
+    }
+
+    @Provide
+    Arbitrary<Activation.Kind> kinds() {
+        return Arbitraries.of(Activation.Kind.class);
+    }
+
+    @Provide
+    Arbitrary<Double> alphas() {
+        return Arbitraries.of(0.01, 0.2, 1.0, 1.7);
+    }
+
+    @Property
+    void dropoutMatchesTheReference(@ForAll("dims") List<Integer> dims, @ForAll("probabilities") double p,
+            @ForAll long seed) {
+        Shape s = Shape.of(dims.stream().mapToInt(Integer::intValue).toArray());
+        Dropout d = new Dropout(p, seed);
+        check(new OpCase("Dropout.Forward", "p=" + p + " x" + s, seed, OpCase.Kind.SAMPLE, null,
+                ctx -> new Dropout.Forward(d, ctx.input("x", s, Dist.symmetric()), ctx.output("y", s))));
+        check(new OpCase("Dropout.Backward", "p=" + p + " dy" + s, seed, OpCase.Kind.SAMPLE, null,
+                ctx -> new Dropout.Backward(d, ctx.input("dy", s, Dist.symmetric()), ctx.output("dx", s))));
+    }
+
+    @Provide
+    Arbitrary<Double> probabilities() {
+        return Arbitraries.oneOf(Arbitraries.of(0.0, 0.5, 0.999, 1.0), Arbitraries.doubles().between(0, 1));
+    }
+
+    @Property
+    void lossesMatchTheReference(@ForAll("rows") int rows, @ForAll("features") int cols,
+            @ForAll("lossKinds") Loss.Kind kind, @ForAll("margins") double margin, @ForAll long seed) {
+        Shape s = Shape.of(rows, cols);
+        Loss fn = new Loss(kind, kind == Loss.Kind.HINGE ? margin : 0);
+        Dist target = kind == Loss.Kind.HINGE || kind == Loss.Kind.SOFTMAX_CROSS_ENTROPY ? Dist.oneHot()
+                : Dist.symmetric();
+        String params = fn + " input" + s;
+        check(new OpCase("Loss.Forward", params, seed, OpCase.Kind.SAMPLE, null, ctx -> new Loss.Forward(fn,
+                ctx.input("input", s, Dist.uniform(-3, 3)), ctx.input("target", s, target),
+                ctx.output("loss", Shape.scalar()))));
+        check(new OpCase("Loss.Backward", params, seed, OpCase.Kind.SAMPLE, null, ctx -> new Loss.Backward(fn,
+                ctx.input("input", s, Dist.uniform(-3, 3)), ctx.input("target", s, target),
+                ctx.output("dInput", s))));
+    }
+
+    @Provide
+    Arbitrary<Loss.Kind> lossKinds() {
+        return Arbitraries.of(Loss.Kind.class);
+    }
+
+    @Provide
+    Arbitrary<Double> margins() {
+        return Arbitraries.of(0.5, 1.0, 2.0);
+    }
+
+    @Property
+    void optimizerStepsMatchTheReference(@ForAll("dims") List<Integer> dims, @ForAll("lrs") double lr,
+            @ForAll("betas") double momentum, @ForAll("decays") double decay, @ForAll boolean nesterov,
+            @ForAll("steps") long step, @ForAll long seed) {
+        Shape s = Shape.of(dims.stream().mapToInt(Integer::intValue).toArray());
+        String params = "lr=" + lr + " m=" + momentum + " wd=" + decay + " step=" + step + " param" + s;
+        Dist grad = Dist.uniform(-1, 1);
+        Dist state = Dist.uniform(1e-3, 0.5);
+        Sgd sgd = new Sgd(lr, momentum, decay, nesterov && momentum > 0);
+        check(new OpCase("Sgd.Step", params + " nesterov=" + sgd.nesterov(), seed, OpCase.Kind.SAMPLE, null,
+                ctx -> new Sgd.Step(sgd, ctx.inOut("param", s, Dist.symmetric()), ctx.input("grad", s, grad),
+                        momentum > 0 ? ctx.inOut("momentumBuffer", s, Dist.symmetric()) : null)));
+        Adam adam = new Adam(lr, momentum, 0.999, 1e-8, decay, step);
+        check(new OpCase("Adam.Step", params, seed, OpCase.Kind.SAMPLE, null, ctx -> new Adam.Step(adam,
+                ctx.inOut("param", s, Dist.symmetric()), ctx.input("grad", s, grad),
+                ctx.inOut("expAvg", s, Dist.uniform(-0.1, 0.1)), ctx.inOut("expAvgSq", s, state))));
+        check(new OpCase("Adagrad.Step", params, seed, OpCase.Kind.SAMPLE, null, ctx -> new Adagrad.Step(
+                new Adagrad(lr, 1e-10, decay), ctx.inOut("param", s, Dist.symmetric()), ctx.input("grad", s, grad),
+                ctx.inOut("stateSum", s, state))));
+        check(new OpCase("RmsProp.Step", params, seed, OpCase.Kind.SAMPLE, null, ctx -> new RmsProp.Step(
+                new RmsProp(lr, momentum, 1e-8, decay), ctx.inOut("param", s, Dist.symmetric()),
+                ctx.input("grad", s, grad), ctx.inOut("squareAvg", s, state))));
+    }
+
+    @Provide
+    Arbitrary<Double> lrs() {
+        return Arbitraries.of(1e-4, 1e-3, 0.01, 0.1, 1.0);
+    }
+
+    @Provide
+    Arbitrary<Double> betas() {
+        return Arbitraries.of(0.0, 0.5, 0.9, 0.99);
+    }
+
+    @Provide
+    Arbitrary<Double> decays() {
+        return Arbitraries.of(0.0, 1e-4, 0.01);
+    }
+
+    @Provide
+    Arbitrary<Long> steps() {
+        return Arbitraries.longs().between(1, 100000);
     }
 
     @Provide
