@@ -51,7 +51,7 @@ class CudaFakeDeviceOpPropertiesTest extends OpProperties {
         }
     }
 
-    private static Path source(Path dir, String name) throws IOException {
+    static Path source(Path dir, String name) throws IOException {
         Path p = dir.resolve(name);
         try (InputStream in = FakeDriverTest.class.getResourceAsStream("fake/" + name)) {
             Files.copy(in, p);
@@ -59,7 +59,7 @@ class CudaFakeDeviceOpPropertiesTest extends OpProperties {
         return p;
     }
 
-    private static void gcc(String cc, Path src, Path out, String... defines) throws IOException {
+    static void gcc(String cc, Path src, Path out, String... defines) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(cc, "-shared", "-fPIC", "-O1", "-o", out.toString(),
                 src.toString()));
         cmd.addAll(List.of(defines));

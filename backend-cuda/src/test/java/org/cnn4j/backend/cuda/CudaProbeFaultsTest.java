@@ -51,6 +51,31 @@ class CudaProbeFaultsTest {
         stillComputes();
     }
 
+    /** A working (fake) driver and NVRTC, but cuBLAS only in a major version the backend does not bind (11). */
+    @Test
+    void cublasOfAnUnsupportedMajorVersion() throws IOException {
+        String cc = Files.isExecutable(Path.of("/usr/bin/gcc")) ? "/usr/bin/gcc"
+                : Files.isExecutable(Path.of("/usr/bin/cc")) ? "/usr/bin/cc" : null;
+        assumeTrue(cc != null, "no C compiler to build the fake libraries");
+        Path dir = Files.createDirectories(root.resolve("old"));
+        CudaFakeDeviceOpPropertiesTest.gcc(cc, CudaFakeDeviceOpPropertiesTest.source(dir, "fake_cuda.c"),
+                dir.resolve("libcuda.so.1"), "-DDEVICES=1");
+        CudaFakeDeviceOpPropertiesTest.gcc(cc, CudaFakeDeviceOpPropertiesTest.source(dir, "fake_nvrtc.c"),
+                dir.resolve("libnvrtc.so.13"));
+        CudaFakeDeviceOpPropertiesTest.gcc(cc, CudaFakeDeviceOpPropertiesTest.source(dir, "fake_cublas.c"),
+                dir.resolve("libcublas.so.11"));
+        Probe p = FakeDriverTest.provider(dir).probe();
+        assertFalse(p.available(), p.toString());
+        assertTrue(p.detail().contains("libcublas.so.13") && p.detail().contains("libcublas.so.12"), p.detail());
+        BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                () -> FakeDriverTest.provider(dir).open());
+        assertTrue(e.getMessage().contains("libcublas"), e.getMessage());
+        // with the supported major beside it, the same driver opens
+        Files.move(dir.resolve("libcublas.so.11"), dir.resolve("libcublas.so.13"));
+        assertTrue(FakeDriverTest.provider(dir).probe().available(), FakeDriverTest.provider(dir).probe().detail());
+        stillComputes();
+    }
+
     @Test
     void aRealLibraryThatIsNotTheDriver() throws IOException {
         Path zlib = List.of(Path.of("/usr/lib/x86_64-linux-gnu/libz.so.1"), Path.of("/lib/x86_64-linux-gnu/libz.so.1"),
