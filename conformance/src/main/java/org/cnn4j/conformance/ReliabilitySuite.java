@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -557,12 +554,5 @@ public final class ReliabilitySuite {
         } finally {
             ex.shutdownNow();
         }
-    }
-
-    /** Readable dump of a map of arrays (for failures). */
-    static String describe(Map<String, float[]> m) {
-        Map<String, String> s = new LinkedHashMap<>();
-        m.forEach((k, v) -> s.put(k, Arrays.toString(Arrays.copyOf(v, Math.min(v.length, 8)))));
-        return s.toString();
     }
 }
