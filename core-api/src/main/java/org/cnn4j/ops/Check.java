@@ -76,7 +76,8 @@ final class Check {
                 first = e.getKey();
             } else if (e.getValue().dtype() != d) {
                 throw fail(op, "'" + e.getKey() + "' is " + e.getValue().dtype().label() + " but '" + first
-                        + "' is " + d.label() + "; all operands must have one dtype");
+                        + "' is " + d.label() + "; all operands must have one dtype (" + e.getKey() + " "
+                        + e.getValue().shape() + ", " + first + " " + tensors.get(first).shape() + ")");
             }
         }
         return Objects.requireNonNull(d);

@@ -90,7 +90,12 @@ public record Conv2d(Size2d stride, Size2d padding, Size2d dilation, int groups)
             throw fail("Conv2d", "the " + axis + " of the dilated kernel (" + effective + ", weight " + w
                     + ") is larger than the padded input (" + padded + ", x " + x + ")");
         }
-        return (int) ((padded - effective) / stride + 1);
+        long out = (padded - effective) / stride + 1;
+        if (out > Integer.MAX_VALUE) {
+            throw fail("Conv2d", "the output " + axis + " " + out + " (padding " + pad + ", stride " + stride
+                    + ", x " + x + ", weight " + w + ") does not fit in an int");
+        }
+        return (int) out;
     }
 
     private static void checkBias(String op, Tensor bias, Shape weight) {

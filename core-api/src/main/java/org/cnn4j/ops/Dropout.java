@@ -34,7 +34,10 @@ public record Dropout(double p, long seed) {
         return Philox.draw24(seed, index) >= threshold();
     }
 
-    /** {@code y[i] = keeps(i) ? x[i] * scale() : 0} (a dropped element is exactly 0, even where x is NaN). */
+    /**
+     * {@code y[i] = keeps(i) ? x[i] * scale() : x[i] * 0}: a dropped element is 0 (signed as x), and NaN where x is
+     * NaN or infinite, as PyTorch's {@code x * mask} gives; a NaN is never hidden by the mask.
+     */
     public record Forward(Dropout dropout, Tensor x, Tensor y) implements Op {
         public Forward {
             Check.descriptor("Dropout.Forward", "dropout", dropout);
@@ -60,7 +63,7 @@ public record Dropout(double p, long seed) {
         }
     }
 
-    /** {@code dx[i] = keeps(i) ? dy[i] * scale() : 0}, with the mask of the same seed. */
+    /** {@code dx[i] = keeps(i) ? dy[i] * scale() : dy[i] * 0}, with the mask of the same seed (NaN stays NaN). */
     public record Backward(Dropout dropout, Tensor dy, Tensor dx) implements Op {
         public Backward {
             Check.descriptor("Dropout.Backward", "dropout", dropout);

@@ -80,6 +80,10 @@ public record Pool2d(Mode mode, Size2d kernel, Size2d stride, Size2d padding, bo
         if (ceilMode && (o - 1) * s >= (long) in + p) {
             o--;
         }
+        if (o > Integer.MAX_VALUE) {
+            throw fail("Pool2d", "the output " + axis + " " + o + " (padding " + padding + ", stride " + stride
+                    + ", x " + x + ") does not fit in an int");
+        }
         return (int) o;
     }
 

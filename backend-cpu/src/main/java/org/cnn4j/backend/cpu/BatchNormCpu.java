@@ -48,13 +48,17 @@ final class BatchNormCpu {
                 }
                 double var = sq / m;
                 double invStd = 1.0 / Math.sqrt(var + eps);
+                // the mean as a float pair: x - mu is exact for x near the mean, so a channel whose mean is
+                // large against its spread (1000 +- 0.05) keeps its precision; (float) mean alone is off by half
+                // an ulp of the mean, which invStd magnifies
                 float mu = (float) mean;
+                float muLo = (float) (mean - mu);
                 float scale = (float) (gamma[c] * invStd);
                 float shift = beta[c];
                 for (int n = 0; n < nn; n++) {
                     int off = (n * cc + c) * in;
                     for (int i = 0; i < in; i++) {
-                        y[off + i] = (x[off + i] - mu) * scale + shift;
+                        y[off + i] = ((x[off + i] - mu) - muLo) * scale + shift;
                     }
                 }
                 rm[c] = (float) ((1 - mom) * rm[c] + mom * mean);

@@ -290,7 +290,11 @@ final class Conv2dCpu {
                             col[dst + q] = 0;
                         }
                         if (g.sw == 1) {
-                            System.arraycopy(x, src + owLo, col, dst + owLo, owHi - owLo);
+                            if (owHi > owLo) {
+                                // never with an empty range: its start may lie outside x (a tap reading only
+                                // padding), which arraycopy rejects even for a length of 0
+                                System.arraycopy(x, src + owLo, col, dst + owLo, owHi - owLo);
+                            }
                         } else {
                             for (int q = owLo; q < owHi; q++) {
                                 col[dst + q] = x[src + q * g.sw];

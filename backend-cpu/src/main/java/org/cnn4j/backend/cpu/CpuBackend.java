@@ -5,6 +5,7 @@ import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RecursiveAction;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.cnn4j.core.DType;
+import org.cnn4j.core.DeviceMemoryException;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
 import org.cnn4j.ops.Activation;
@@ -126,6 +127,8 @@ public final class CpuBackend extends AbstractBackend {
             return w;
         }, null, false);
         this.sgemm = new Sgemm(this, config.vector());
+        // the device is the Java heap: tensors are float[]
+        limitMemoryTo(Runtime.getRuntime().maxMemory());
     }
 
     public Config config() {
@@ -149,7 +152,21 @@ public final class CpuBackend extends AbstractBackend {
 
     @Override
     protected Tensor allocateTensor(Shape shape, DType dtype) {
-        return new CpuTensor(this, shape, new float[shape.size()]);
+        float[] data;
+        try {
+            data = new float[shape.size()];
+        } catch (OutOfMemoryError e) {
+            // one array that did not fit: nothing was allocated, the heap is as it was
+            throw heapExhausted(name(), 4L * shape.size(), shape);
+        }
+        return new CpuTensor(this, shape, data);
+    }
+
+    /** The {@link DeviceMemoryException} of a host backend whose array did not fit in the Java heap. */
+    static DeviceMemoryException heapExhausted(String backend, long bytes, Shape shape) {
+        Runtime rt = Runtime.getRuntime();
+        return new DeviceMemoryException(backend, bytes, rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()),
+                "the Java heap is exhausted (-Xmx " + (rt.maxMemory() >> 20) + " MiB), shape " + shape);
     }
 
     void released(CpuTensor t) {

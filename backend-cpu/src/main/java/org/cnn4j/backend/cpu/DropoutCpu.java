@@ -33,7 +33,7 @@ final class DropoutCpu {
                 return;
             }
             for (int i = from; i < to; i++) {
-                out[i] = Philox.draw24(seed, i) >= threshold ? (float) (in[i] * scale) : 0f;
+                out[i] = Philox.draw24(seed, i) >= threshold ? (float) (in[i] * scale) : in[i] * 0f;
             }
         });
     }

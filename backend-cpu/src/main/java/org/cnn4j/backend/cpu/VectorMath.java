@@ -40,7 +40,7 @@ final class VectorMath {
 
     /**
      * Inverted dropout over [from, to): {@code out[i] = in[i] * scale} (the product in double, rounded once, as the
-     * scalar path) where {@link Philox#draw24 draw24(seed, i)} reaches {@code threshold}, else 0. The ten Philox
+     * scalar path) where {@link Philox#draw24 draw24(seed, i)} reaches {@code threshold}, else {@code in[i] * 0}. The ten Philox
      * rounds run lane-parallel on the element indices; the result is bit-identical to the scalar path.
      */
     static void dropout(long seed, int threshold, double scale, float[] in, float[] out, int from, int to) {
@@ -48,7 +48,6 @@ final class VectorMath {
         long k1 = (seed >>> 32) & WORD;
         LongVector iota = LongVector.fromArray(LS, IOTA, 0);
         DoubleVector s = DoubleVector.broadcast(DS, scale);
-        FloatVector zero = FloatVector.zero(FS);
         int i = from;
         for (int upper = from + LS.loopBound(to - from); i < upper; i += LS.length()) {
             LongVector index = iota.add(i);
@@ -76,12 +75,14 @@ final class VectorMath {
             }
             VectorMask<Float> keep = c0.lanewise(VectorOperators.LSHR, 8)
                     .compare(VectorOperators.GE, threshold).cast(FS);
-            FloatVector kept = (FloatVector) ((DoubleVector) FloatVector.fromArray(FS, in, i)
-                    .convertShape(VectorOperators.F2D, DS, 0)).mul(s).convertShape(VectorOperators.D2F, FS, 0);
-            zero.blend(kept, keep).intoArray(out, i);
+            FloatVector x = FloatVector.fromArray(FS, in, i);
+            FloatVector kept = (FloatVector) ((DoubleVector) x.convertShape(VectorOperators.F2D, DS, 0)).mul(s)
+                    .convertShape(VectorOperators.D2F, FS, 0);
+            // dropped: x * 0, so NaN and infinities give NaN as in the scalar path
+            x.mul(0f).blend(kept, keep).intoArray(out, i);
         }
         for (; i < to; i++) {
-            out[i] = Philox.draw24(seed, i) >= threshold ? (float) (in[i] * scale) : 0f;
+            out[i] = Philox.draw24(seed, i) >= threshold ? (float) (in[i] * scale) : in[i] * 0f;
         }
     }
 

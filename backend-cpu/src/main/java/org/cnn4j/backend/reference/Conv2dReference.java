@@ -12,6 +12,8 @@ import org.cnn4j.ops.Conv2d;
  * <pre>
  *   y[n,k,oh,ow] = bias[k] + sum_{c', i, j} x[n, g*CG + c', oh*sh - ph + i*dh, ow*sw - pw + j*dw] * w[k, c', i, j]
  *   g = k / KG (the group of output channel k), CG = C / groups, KG = K / groups, padding reads as zero
+ *   (a zero that is multiplied: a NaN or infinite weight on a tap in the padding makes the output NaN, as IEEE
+ *   arithmetic on the zero-padded input gives, and as im2col and PyTorch's CPU convolution do)
  * </pre>
  * The two backward passes walk the same index map in the other directions. {@code backwardData} is its
  * transpose: every {@code dy} element is scattered back along the taps that produced it, which is the full
@@ -38,17 +40,14 @@ final class Conv2dReference {
                         double s = bias == null ? 0 : bias[k];
                         for (int c = 0; c < g.cg; c++) {
                             for (int i = 0; i < g.kh; i++) {
-                                // input row under kernel row i; rows in the padding read zero and are skipped
+                                // input row under kernel row i; the padding is zeros, multiplied like any
+                                // input (0 * NaN or 0 * inf in the weight is NaN, as im2col and PyTorch give)
                                 int h = oh * g.sh - g.ph + i * g.dh;
-                                if (h < 0 || h >= g.h) {
-                                    continue;
-                                }
+                                boolean rowIn = h >= 0 && h < g.h;
                                 for (int j = 0; j < g.kw; j++) {
                                     int wi = ow * g.sw - g.pw + j * g.dw;
-                                    if (wi < 0 || wi >= g.w) {
-                                        continue;
-                                    }
-                                    s += x[g.xIndex(n, c0 + c, h, wi)] * w[g.wIndex(k, c, i, j)];
+                                    double xv = rowIn && wi >= 0 && wi < g.w ? x[g.xIndex(n, c0 + c, h, wi)] : 0.0;
+                                    s += xv * w[g.wIndex(k, c, i, j)];
                                 }
                             }
                         }
@@ -109,19 +108,16 @@ final class Conv2dReference {
                 for (int i = 0; i < g.kh; i++) {
                     for (int j = 0; j < g.kw; j++) {
                         double s = 0;
-                        // every output position at which tap (i, j) met a real input element
+                        // every output position; where tap (i, j) met the padding it read a zero (so a NaN
+                        // or infinite dy there makes the sum NaN, as im2col and PyTorch give)
                         for (int n = 0; n < g.n; n++) {
                             for (int oh = 0; oh < g.oh; oh++) {
                                 int h = oh * g.sh - g.ph + i * g.dh;
-                                if (h < 0 || h >= g.h) {
-                                    continue;
-                                }
+                                boolean rowIn = h >= 0 && h < g.h;
                                 for (int ow = 0; ow < g.ow; ow++) {
                                     int wi = ow * g.sw - g.pw + j * g.dw;
-                                    if (wi < 0 || wi >= g.w) {
-                                        continue;
-                                    }
-                                    s += dy[g.yIndex(n, k, oh, ow)] * x[g.xIndex(n, c0 + c, h, wi)];
+                                    double xv = rowIn && wi >= 0 && wi < g.w ? x[g.xIndex(n, c0 + c, h, wi)] : 0.0;
+                                    s += dy[g.yIndex(n, k, oh, ow)] * xv;
                                 }
                             }
                         }

@@ -44,6 +44,8 @@ public class ReferenceBackend extends AbstractBackend {
     /** A reference backend under another name (test backends built on it). */
     protected ReferenceBackend(String name) {
         super(name);
+        // the device is the Java heap; every element is held as a double, twice a float32 tensor's counted bytes
+        limitMemoryTo(Runtime.getRuntime().maxMemory() / 2);
     }
 
     @Override
@@ -63,7 +65,16 @@ public class ReferenceBackend extends AbstractBackend {
 
     @Override
     protected final Tensor allocateTensor(Shape shape, DType dtype) {
-        return new ReferenceTensor(this, shape, dtype, new double[shape.size()]);
+        double[] data;
+        try {
+            data = new double[shape.size()];
+        } catch (OutOfMemoryError e) {
+            Runtime rt = Runtime.getRuntime();
+            throw new org.cnn4j.core.DeviceMemoryException(name(), 8L * shape.size(),
+                    rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()), "the Java heap is exhausted (-Xmx "
+                            + (rt.maxMemory() >> 20) + " MiB), shape " + shape);
+        }
+        return new ReferenceTensor(this, shape, dtype, data);
     }
 
     void released(ReferenceTensor t) {

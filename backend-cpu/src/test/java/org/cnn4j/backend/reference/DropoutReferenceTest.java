@@ -66,8 +66,8 @@ class DropoutReferenceTest {
                 for (int i = 0; i < n; i++) {
                     boolean keep = d.keeps(i);
                     kept += keep ? 1 : 0;
-                    // kept: exactly x / (1 - p) computed in double; dropped: exactly 0
-                    assertEquals(keep ? xv[i] * (1.0 / (1.0 - p)) : 0.0, yv[i], 0, "p=" + p + " element " + i);
+                    // kept: exactly x / (1 - p) computed in double; dropped: x * 0 (0 with x's sign)
+                    assertEquals(keep ? xv[i] * (1.0 / (1.0 - p)) : xv[i] * 0.0, yv[i], 0, "p=" + p + " element " + i);
                 }
                 double rate = kept / (double) n;
                 // five standard deviations of a binomial proportion: sqrt(p (1 - p) / n) <= 0.001
@@ -138,14 +138,17 @@ class DropoutReferenceTest {
         try (RefScratch ref = new RefScratch()) {
             Tensor x = ref.f64(s, xv);
             Tensor y = ref.f64(s, GradCheck.random(new Random(603), s.size()));
+            // p = 1 multiplies everything by 0, as PyTorch's dropout(p=1) (input * 0): NaN and inf become NaN
             ref.run(new Dropout.Forward(new Dropout(1, 9), x, y));
-            for (double v : y.toDoubleArray()) {
-                assertEquals(0.0, v, 0);
+            double[] y1 = y.toDoubleArray();
+            for (int i = 0; i < y1.length; i++) {
+                assertEquals(i < 2 ? Double.NaN : 0.0, y1[i], 0, "element " + i);
             }
             Tensor dx = ref.f64(s, GradCheck.random(new Random(604), s.size()));
             ref.run(new Dropout.Backward(new Dropout(1, 9), x, dx));
-            for (double v : dx.toDoubleArray()) {
-                assertEquals(0.0, v, 0);
+            double[] dxv = dx.toDoubleArray();
+            for (int i = 0; i < dxv.length; i++) {
+                assertEquals(i < 2 ? Double.NaN : 0.0, dxv[i], 0, "element " + i);
             }
             ref.run(new Dropout.Forward(new Dropout(0, 9), x, y));
             double[] yv = y.toDoubleArray();

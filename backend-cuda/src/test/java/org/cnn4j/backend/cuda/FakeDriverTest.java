@@ -536,6 +536,29 @@ class FakeDriverTest {
     }
 
     /**
+     * The reliability battery's bad-input and NaN/infinity groups on the fake device without cuDNN, each kernel
+     * launch run on OpenCL as below: the CUDA backend's own kernels and its host-side checks, not a GPU's libraries.
+     */
+    @TestFactory
+    Stream<DynamicNode> reliabilityOnTheFakeDeviceWithOpenClLaunches() {
+        PoclLaunches cl = PoclLaunches.open();
+        if (cl == null) {
+            String reason = "no OpenCL device to run the launches on";
+            if (System.getProperty("cnn4j.require", "").contains("opencl")) {
+                org.junit.jupiter.api.Assertions.fail("-Dcnn4j.require=opencl but " + reason);
+            }
+            org.junit.jupiter.api.Assumptions.abort(reason);
+        }
+        CudaProvider p = provider(oneDevice);
+        return Stream.concat(org.cnn4j.conformance.ReliabilitySuite.inputAndValueTests(() -> {
+            CudaBackend b = p.open(new CudaBackend.Options(false, false, CudaBackend.Options.fromSystemProperties()
+                    .workspaceLimit(), CudaBackend.Options.fromSystemProperties().ptxStore()));
+            b.launchObserver = cl::run;
+            return b;
+        }), Stream.of(org.junit.jupiter.api.DynamicTest.dynamicTest("close OpenCL", cl::close)));
+    }
+
+    /**
      * Every conformance case, error cases included, on the fake device without cuDNN, with each kernel launch run
      * on an OpenCL device ({@link PoclLaunches}: the same kernel, arguments and geometry as CUDA's grid and
      * blocks): the CUDA backend's own-kernel path then computes, and must match the reference like any backend.

@@ -60,6 +60,18 @@ class OpenClProbeWithoutLibraryTest {
         assertTrue(out.contains("STILL RUNNING reference"), out);
     }
 
+    /** A file under the library's name that is not a library: unavailable with the reason, the JVM carries on. */
+    @Test
+    void aBogusLibraryMeansUnavailableWithTheReason(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path bogus = dir.resolve("libOpenCL.so.1");
+        java.nio.file.Files.writeString(bogus, "not an ELF file\n");
+        String out = child("-Dorg.lwjgl.opencl.libname=" + bogus);
+        assertTrue(out.contains("PROBE false"), out);
+        assertTrue(out.contains(bogus.toString()), out);
+        assertTrue(out.contains("LISTED false"), out);
+        assertTrue(out.contains("STILL RUNNING reference"), out);
+    }
+
     /** The ICD loader finds no vendor file: no platform, unavailable, and the reason says where it looked. */
     @Test
     void noPlatformMeansUnavailableWithTheReason() throws Exception {

@@ -30,5 +30,6 @@ typedef unsigned int uint;
 #define FMINF(a, b) fminf(a, b)
 #define FMAF(a, b, c) fmaf(a, b, c)
 #define ISNANF(x) isnan(x)
+#define ISFINITEF(x) isfinite(x)
 #define MULHI(a, b) __umulhi((uint) (a), (uint) (b))
 #define INFINITY_F __int_as_float(0x7f800000)

@@ -10,7 +10,7 @@
  *   DEVICE_FN     a helper function callable from kernels SYNC()      work-group barrier on shared memory
  *   GID0          global index along axis 0               LID0, LID1  index inside the work-group
  *   GRP0..GRP2    work-group index per axis               LSZ0        work-group size along axis 0
- *   EXPF, EXPM1F, LOGF, SQRTF, TANHF, FABSF, FMAXF, FMINF, FMAF single-precision math; ISNANF
+ *   EXPF, EXPM1F, LOGF, SQRTF, TANHF, FABSF, FMAXF, FMINF, FMAF single-precision math; ISNANF, ISFINITEF
  *   MULHI(a, b)   the high 32 bits of the 64-bit product of two uints
  */
 #define KERNEL __kernel
@@ -38,5 +38,6 @@
 #define FMINF(a, b) fmin(a, b)
 #define FMAF(a, b, c) fma(a, b, c)
 #define ISNANF(x) isnan(x)
+#define ISFINITEF(x) isfinite(x)
 #define MULHI(a, b) mul_hi((uint) (a), (uint) (b))
 #define INFINITY_F INFINITY

@@ -6,7 +6,9 @@
  * rounding error of the addition recovered exactly (Knuth's TwoSum) into lo, and ACC_ADD_PROD also recovers the
  * rounding error of a product with an FMA. group_sum2 combines the work-items' (hi, lo) pairs the same way in a
  * tree. The result is the float nearest the exact sum almost always, as the reference's double sums rounded
- * to float are, however long the channel or however much its terms cancel.
+ * to float are, however long the channel or however much its terms cancel. Where the plain sum of the his is
+ * infinite or NaN (an infinite or NaN term, or overflow) it is the result: the error terms are NaN there, and
+ * IEEE arithmetic gives inf for a sum with +inf, NaN for one with +inf and -inf or a NaN.
  */
 #define REDUCE_WG 256
 
@@ -33,7 +35,8 @@ DEVICE_FN float group_sum2(LOCAL_PTR float* s, LOCAL_PTR float* e, float hi, flo
         }
         SYNC();
     }
-    const float r = s[0] + e[0];
+    /* an infinite or NaN sum is the sum of the his alone: TwoSum's error term is NaN there (inf - inf) */
+    const float r = ISFINITEF(s[0]) ? s[0] + e[0] : s[0];
     SYNC();
     return r;
 }

@@ -29,11 +29,21 @@ import org.cnn4j.core.Shape;
  * bytes, offsets relative to the end of the header. This class reads and writes float32 tensors only.
  *
  * <p>Writing is atomic: the file is written next to its target under a temporary name, forced to disk, then
- * renamed over the target. The metadata gets {@value #CHECKSUM_KEY}, the SHA-256 of the data section, which
- * {@link #read} verifies along with the header's structure, the offsets and the file size.
+ * renamed over the target. The metadata gets {@value #CHECKSUM_KEY}, the SHA-256 of the data section, and
+ * {@value #HEADER_CHECKSUM_KEY}, the SHA-256 of the first 8 + N bytes (length and header, padding included) with
+ * that key's own 64 hex digits read as zeros. {@link #read} verifies both, the header's structure, the offsets
+ * and the file size, so one byte changed anywhere in a file this class wrote is an error. Both are ordinary
+ * string metadata, so other safetensors readers load the file as it is; files from elsewhere (PyTorch) carry
+ * neither and are read unchecked. A file with the data checksum but no header checksum is refused, except the
+ * checkpoints written before the header checksum existed ({@value #LEGACY_FORMAT}).
  */
 public final class SafeTensors {
     public static final String CHECKSUM_KEY = "cnn4j.sha256";
+    public static final String HEADER_CHECKSUM_KEY = "cnn4j.header_sha256";
+    /** The checkpoint format that had only the data checksum (still read, its header unchecked). */
+    public static final String LEGACY_FORMAT = "cnn4j-checkpoint/1";
+    private static final byte[] HEADER_CHECKSUM_FIELD = ("\"" + HEADER_CHECKSUM_KEY + "\":\"")
+            .getBytes(StandardCharsets.UTF_8);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_HEADER = 100L << 20;
 
@@ -77,7 +87,9 @@ public final class SafeTensors {
             sha.update(bytes(e.data()));
         }
         Map<String, String> meta = new LinkedHashMap<>(metadata);
+        meta.remove(HEADER_CHECKSUM_KEY);
         meta.put(CHECKSUM_KEY, HexFormat.of().formatHex(sha.digest()));
+        meta.put(HEADER_CHECKSUM_KEY, "0".repeat(64));
         Map<String, Object> full = new LinkedHashMap<>();
         full.put("__metadata__", meta);
         full.putAll(header);
@@ -89,6 +101,9 @@ public final class SafeTensors {
         for (int i = 8 + json.length; i < head.length; i++) {
             head[i] = ' ';
         }
+        int at = headerChecksumAt(head);
+        byte[] hex = HexFormat.of().formatHex(sha256().digest(head)).getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(hex, 0, head, at, 64);
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
@@ -130,14 +145,29 @@ public final class SafeTensors {
             }
             ByteBuffer hb = ByteBuffer.allocate((int) n);
             readFully(ch, hb, 8, file);
+            String headerProblem = checkHeader(n, hb.array());
             Map<String, Object> header;
             try {
                 header = JSON.readValue(new String(hb.array(), StandardCharsets.UTF_8).strip(),
                         new TypeReference<LinkedHashMap<String, Object>>() { });
             } catch (IOException e) {
-                throw new CheckpointException(file, "header is not valid JSON: " + e.getMessage());
+                throw new CheckpointException(file, "header is not valid JSON" + (headerProblem == null ? ""
+                        : " (" + headerProblem + ")") + ": " + e.getMessage());
             }
             Map<String, String> meta = new LinkedHashMap<>();
+            if (header.get("__metadata__") instanceof Map<?, ?> m) {
+                for (Map.Entry<?, ?> kv : m.entrySet()) {
+                    meta.put(String.valueOf(kv.getKey()), String.valueOf(kv.getValue()));
+                }
+            }
+            if (headerProblem != null && (meta.containsKey(HEADER_CHECKSUM_KEY) || !headerProblem.startsWith("no "))) {
+                throw new CheckpointException(file, headerProblem + " (corrupted file)");
+            }
+            if (!meta.containsKey(HEADER_CHECKSUM_KEY) && meta.containsKey(CHECKSUM_KEY)
+                    && !LEGACY_FORMAT.equals(meta.get("format"))) {
+                throw new CheckpointException(file, "has the data checksum " + CHECKSUM_KEY + " but no "
+                        + HEADER_CHECKSUM_KEY + ", which every file cnn4j writes has (corrupted file)");
+            }
             Map<String, Entry> tensors = new LinkedHashMap<>();
             long dataStart = 8 + n;
             long dataLen = size - dataStart;
@@ -147,11 +177,6 @@ public final class SafeTensors {
             List<String> skipped = new ArrayList<>();
             for (Map.Entry<String, Object> e : header.entrySet()) {
                 if (e.getKey().equals("__metadata__")) {
-                    if (e.getValue() instanceof Map<?, ?> m) {
-                        for (Map.Entry<?, ?> kv : m.entrySet()) {
-                            meta.put(String.valueOf(kv.getKey()), String.valueOf(kv.getValue()));
-                        }
-                    }
                     continue;
                 }
                 if (!(e.getValue() instanceof Map<?, ?> info)) {
@@ -166,10 +191,16 @@ public final class SafeTensors {
                 int[] dims = ints(info.get("shape"), file, e.getKey(), "shape");
                 long[] off = longs(info.get("data_offsets"), file, e.getKey());
                 long count = 1;
-                for (int d : dims) {
-                    count *= d;
+                try {
+                    for (int d : dims) {
+                        count = Math.multiplyExact(count, d);
+                    }
+                    count = Math.multiplyExact(count, width);
+                } catch (ArithmeticException overflow) {
+                    throw new CheckpointException(file, "tensor " + e.getKey() + " " + java.util.Arrays.toString(dims)
+                            + " " + dtype + " has more bytes than a long holds");
                 }
-                if (off[1] - off[0] != width * count || off[0] < 0 || off[1] > dataLen) {
+                if (off[1] - off[0] != count || off[0] < 0 || off[1] > dataLen) {
                     throw new CheckpointException(file, "tensor " + e.getKey() + " " + java.util.Arrays.toString(dims)
                             + " " + dtype + " has data_offsets [" + off[0] + ", " + off[1] + "] that do not fit its"
                             + " shape or the " + dataLen + "-byte data section (truncated?)");
@@ -180,7 +211,12 @@ public final class SafeTensors {
                     skipped.add(e.getKey());
                     continue;
                 }
-                Shape shape = dims.length == 0 ? Shape.scalar() : Shape.of(dims);
+                Shape shape;
+                try {
+                    shape = dims.length == 0 ? Shape.scalar() : Shape.of(dims);
+                } catch (IllegalArgumentException bad) {
+                    throw new CheckpointException(file, "tensor " + e.getKey() + ": " + bad.getMessage());
+                }
                 if (off[1] - off[0] != 4L * shape.size() || off[0] < 0 || off[1] > dataLen) {
                     throw new CheckpointException(file, "tensor " + e.getKey() + " " + shape + " has data_offsets ["
                             + off[0] + ", " + off[1] + "] that do not fit its shape or the " + dataLen
@@ -224,6 +260,54 @@ public final class SafeTensors {
         }
     }
 
+    /** Where the 64 hex digits of the header checksum start in {@code head} (length + header). */
+    private static int headerChecksumAt(byte[] head) {
+        int at = indexOf(head, HEADER_CHECKSUM_FIELD, 8);
+        if (at < 0 || at + HEADER_CHECKSUM_FIELD.length + 64 > head.length) {
+            throw new IllegalStateException("the header has no " + HEADER_CHECKSUM_KEY + " field");
+        }
+        return at + HEADER_CHECKSUM_FIELD.length;
+    }
+
+    /**
+     * Null when the header's checksum field is present once and matches; "no ..." when the header has no such
+     * field (a file from elsewhere); else what is wrong. {@code n} is the header length, {@code header} its bytes.
+     */
+    private static String checkHeader(long n, byte[] header) {
+        byte[] head = new byte[8 + header.length];
+        ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).putLong(n);
+        System.arraycopy(header, 0, head, 8, header.length);
+        int first = indexOf(head, HEADER_CHECKSUM_FIELD, 8);
+        if (first < 0) {
+            return "no " + HEADER_CHECKSUM_KEY + " field";
+        }
+        if (indexOf(head, HEADER_CHECKSUM_FIELD, first + 1) >= 0) {
+            return "the header holds " + HEADER_CHECKSUM_KEY + " twice";
+        }
+        int at = first + HEADER_CHECKSUM_FIELD.length;
+        if (at + 64 > head.length) {
+            return "the header ends inside " + HEADER_CHECKSUM_KEY;
+        }
+        String want = new String(head, at, 64, StandardCharsets.ISO_8859_1);
+        java.util.Arrays.fill(head, at, at + 64, (byte) '0');
+        String got = HexFormat.of().formatHex(sha256().digest(head));
+        return got.equals(want) ? null : "header checksum mismatch: the header's SHA-256 is " + got
+                + " but it says " + want;
+    }
+
+    private static int indexOf(byte[] a, byte[] pattern, int from) {
+        outer:
+        for (int i = Math.max(0, from); i + pattern.length <= a.length; i++) {
+            for (int j = 0; j < pattern.length; j++) {
+                if (a[i + j] != pattern[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     /** Bytes per element of a safetensors dtype, or 0 for a name the format does not define. */
     private static int elementBytes(Object dtype) {
         return switch (String.valueOf(dtype)) {
@@ -241,7 +325,11 @@ public final class SafeTensors {
         }
         int[] out = new int[l.size()];
         for (int i = 0; i < out.length; i++) {
-            out[i] = ((Number) l.get(i)).intValue();
+            if (!(l.get(i) instanceof Integer v) || v < 0) {
+                throw new CheckpointException(file, "tensor " + name + " has " + what + " " + l
+                        + "; every dimension must be an integer in [0, 2^31-1]");
+            }
+            out[i] = v;
         }
         return out;
     }
@@ -249,6 +337,11 @@ public final class SafeTensors {
     private static long[] longs(Object o, Path file, String name) throws CheckpointException {
         if (!(o instanceof List<?> l) || l.size() != 2) {
             throw new CheckpointException(file, "tensor " + name + " has no data_offsets [begin, end]");
+        }
+        if (!(l.get(0) instanceof Integer || l.get(0) instanceof Long)
+                || !(l.get(1) instanceof Integer || l.get(1) instanceof Long)) {
+            throw new CheckpointException(file, "tensor " + name + " has data_offsets " + l
+                    + "; they must be two integers");
         }
         return new long[] {((Number) l.get(0)).longValue(), ((Number) l.get(1)).longValue()};
     }

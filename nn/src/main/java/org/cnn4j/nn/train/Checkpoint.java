@@ -23,7 +23,8 @@ import org.cnn4j.nn.layers.Dropout;
  * and augmentation streams are keyed by (seed, epoch), so these numbers are the whole random state.
  */
 public final class Checkpoint {
-    public static final String FORMAT = "cnn4j-checkpoint/1";
+    /** The format written: {@code /2} files carry a header checksum ({@link SafeTensors#HEADER_CHECKSUM_KEY}). */
+    public static final String FORMAT = "cnn4j-checkpoint/2";
     private static final String OPT = "optimizer.";
 
     private Checkpoint() {
@@ -78,14 +79,15 @@ public final class Checkpoint {
     }
 
     /**
-     * Loads {@code file} into {@code trainer}: verifies the file (structure, size, checksum), that it names
-     * exactly the model's and optimizer's tensors with the same shapes, then copies them in and restores the
-     * epoch, step and random state.
+     * Loads {@code file} into {@code trainer}: verifies the file (structure, size, checksums), that it names
+     * exactly the model's and optimizer's tensors with the same shapes, and that its epoch, step and random state
+     * parse, then copies them in and restores the epoch, step and random state. A file that fails any check
+     * changes nothing: the model, optimizer and trainer are as they were.
      */
     public static Map<String, String> load(Path file, Trainer trainer) throws IOException {
         SafeTensors.Contents c = SafeTensors.read(file);
         Map<String, String> meta = c.metadata();
-        if (!FORMAT.equals(meta.get("format"))) {
+        if (!FORMAT.equals(meta.get("format")) && !SafeTensors.LEGACY_FORMAT.equals(meta.get("format"))) {
             throw new CheckpointException(file, "format is " + meta.get("format") + ", expected " + FORMAT);
         }
         if (!trainer.model().name().equals(meta.get("model"))) {
@@ -124,6 +126,19 @@ public final class Checkpoint {
         if (!wrong.isEmpty()) {
             throw new CheckpointException(file, "shapes differ: " + String.join("; ", wrong));
         }
+        int epoch = (int) number(file, meta, "epoch", Integer.MAX_VALUE);
+        long step = number(file, meta, "step", Long.MAX_VALUE);
+        Map<Dropout, long[]> dropoutState = new LinkedHashMap<>();
+        for (Map.Entry<String, Layer> e : net.leaves()) {
+            if (e.getValue() instanceof Dropout d) {
+                if (meta.get("rng.dropout." + e.getKey()) == null || meta.get("rng.dropout_seed." + e.getKey()) == null) {
+                    throw new CheckpointException(file, "has no dropout state for layer " + e.getKey());
+                }
+                dropoutState.put(d, new long[] {number(file, meta, "rng.dropout." + e.getKey(), Long.MAX_VALUE),
+                        signed(file, meta, "rng.dropout_seed." + e.getKey())});
+            }
+        }
+        // every check passed: from here on nothing fails on the file's account
         for (Map.Entry<String, Tensor> e : targets.entrySet()) {
             e.getValue().copyFrom(c.tensors().get(e.getKey()).data());
         }
@@ -138,18 +153,11 @@ public final class Checkpoint {
             System.getLogger("org.cnn4j").log(System.Logger.Level.WARNING, file + ": resuming with other settings"
                     + " than the checkpoint's run, so the run will not continue exactly: " + String.join("; ", differs));
         }
-        trainer.setEpochsDone(Integer.parseInt(meta.get("epoch")));
-        trainer.optimizer().setSteps(Long.parseLong(meta.get("step")));
-        for (Map.Entry<String, Layer> e : net.leaves()) {
-            if (e.getValue() instanceof Dropout d) {
-                String k = meta.get("rng.dropout." + e.getKey());
-                String s = meta.get("rng.dropout_seed." + e.getKey());
-                if (k == null || s == null) {
-                    throw new CheckpointException(file, "has no dropout state for layer " + e.getKey());
-                }
-                d.setCounter(Long.parseLong(k));
-                d.setBaseSeed(Long.parseLong(s));
-            }
+        trainer.setEpochsDone(epoch);
+        trainer.optimizer().setSteps(step);
+        for (Map.Entry<Dropout, long[]> e : dropoutState.entrySet()) {
+            e.getKey().setCounter(e.getValue()[0]);
+            e.getKey().setBaseSeed(e.getValue()[1]);
         }
         return meta;
     }
@@ -191,6 +199,27 @@ public final class Checkpoint {
             e.getValue().copyFrom(found.get(e.getKey()).data());
         }
         return contents.metadata();
+    }
+
+    /** The metadata value {@code key} as a number in [0, max]; a clear error when it is missing or is not. */
+    private static long number(Path file, Map<String, String> meta, String key, long max) throws CheckpointException {
+        long v = signed(file, meta, key);
+        if (v < 0 || v > max) {
+            throw new CheckpointException(file, "metadata " + key + " = " + v + " is out of range [0, " + max + "]");
+        }
+        return v;
+    }
+
+    private static long signed(Path file, Map<String, String> meta, String key) throws CheckpointException {
+        String s = meta.get(key);
+        if (s == null) {
+            throw new CheckpointException(file, "has no metadata " + key);
+        }
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw new CheckpointException(file, "metadata " + key + " = '" + s + "' is not an integer");
+        }
     }
 
     private static void compare(List<String> out, Map<String, String> meta, String key, String now) {

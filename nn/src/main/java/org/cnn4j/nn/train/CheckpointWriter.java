@@ -21,12 +21,36 @@ public final class CheckpointWriter implements TrainingListener {
         this(dir, trainer, written, java.util.Map.of());
     }
 
-    /** As above, with {@code extra} metadata in every checkpoint (see {@link Checkpoint#save(Path, Trainer, java.util.Map)}). */
+    /**
+     * As above, with {@code extra} metadata in every checkpoint (see {@link Checkpoint#save(Path, Trainer,
+     * java.util.Map)}). Temporary files that a killed run left in {@code dir} mid-write
+     * ({@code .epoch-N.safetensors*.tmp}) are deleted; the checkpoints themselves are never half-written.
+     */
     public CheckpointWriter(Path dir, Trainer trainer, Consumer<Path> written, java.util.Map<String, String> extra) {
         this.dir = dir;
         this.trainer = trainer;
         this.written = written;
         this.extra = java.util.Map.copyOf(extra);
+        removeStaleTemporaries(dir);
+    }
+
+    /** Deletes the temporary files of checkpoints whose writing was interrupted; returns how many. */
+    static int removeStaleTemporaries(Path dir) {
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            return 0;
+        }
+        int removed = 0;
+        try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(dir)) {
+            for (Path p : s.toList()) {
+                String n = p.getFileName().toString();
+                if (n.matches("\\.epoch-\\d+\\.safetensors.*\\.tmp") && java.nio.file.Files.deleteIfExists(p)) {
+                    removed++;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cleaning temporary checkpoint files in " + dir, e);
+        }
+        return removed;
     }
 
     /** The file of epoch {@code epoch} in {@code dir}. */

@@ -1,0 +1,460 @@
+package org.cnn4j.conformance;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.cnn4j.core.Backend;
+import org.cnn4j.core.Shape;
+import org.cnn4j.core.Tensor;
+import org.cnn4j.ops.Activation;
+import org.cnn4j.ops.Adam;
+import org.cnn4j.ops.Add;
+import org.cnn4j.ops.BatchNorm;
+import org.cnn4j.ops.Conv2d;
+import org.cnn4j.ops.Dropout;
+import org.cnn4j.ops.L2Penalty;
+import org.cnn4j.ops.Linear;
+import org.cnn4j.ops.Loss;
+import org.cnn4j.ops.Op;
+import org.cnn4j.ops.Pool2d;
+import org.cnn4j.ops.Scale;
+import org.cnn4j.ops.Sgd;
+import org.cnn4j.ops.Softmax;
+import org.cnn4j.ops.SumAxes;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * NaN, infinities and extreme magnitudes through every operator family. Each case runs on the candidate and on
+ * the reference from the same data; the outputs must agree under {@link Tolerances} (NaN exactly where the
+ * reference has NaN, the same infinities), and both must show the documented semantics ({@link Expect}): IEEE
+ * arithmetic, and PyTorch's choices where it makes one (max pooling and ReLU propagate NaN; softmax,
+ * log-softmax and cross-entropy stay finite for finite logits of any magnitude).
+ */
+public final class ValueCases {
+    private static final double NAN = Double.NaN;
+    private static final double INF = Double.POSITIVE_INFINITY;
+
+    private ValueCases() {
+    }
+
+    /** What the outputs must show besides agreeing with the reference; null when they do. */
+    @FunctionalInterface
+    public interface Expect {
+        String check(Map<String, double[]> out);
+    }
+
+    /** One case: a name, the call's builder and the semantics its outputs must show. */
+    public record Case(String name, OpCase.Builder builder, Expect expect) {
+    }
+
+    /** Every case, in a fixed order. */
+    public static List<Case> cases() {
+        List<Case> c = new ArrayList<>();
+        activations(c);
+        pooling(c);
+        softmax(c);
+        losses(c);
+        reductions(c);
+        contractions(c);
+        rest(c);
+        return c;
+    }
+
+    /** Runs {@code v} on both backends and asserts agreement and semantics. */
+    static void check(Backend candidate, Backend reference, Case v) {
+        long seed = 20261206L;
+        try (CaseContext cc = new CaseContext(candidate, seed); CaseContext rc = new CaseContext(reference, seed)) {
+            Op op = v.builder().build(cc);
+            Assumptions.assumeTrue(candidate.supports(op), "backend '" + candidate.name() + "' does not support "
+                    + op.name());
+            Op refOp = v.builder().build(rc);
+            reference.execute(refOp);
+            candidate.execute(op);
+            candidate.synchronize();
+            Map<String, double[]> got = new LinkedHashMap<>();
+            Map<String, double[]> want = new LinkedHashMap<>();
+            List<String> problems = new ArrayList<>();
+            Tolerances.Tolerance tol = Tolerances.of(op.name());
+            for (Map.Entry<String, Tensor> e : op.outputs().entrySet()) {
+                double[] o = e.getValue().toDoubleArray();
+                double[] r = refOp.outputs().get(e.getKey()).toDoubleArray();
+                got.put(e.getKey(), o);
+                want.put(e.getKey(), r);
+                TensorCheck t = TensorCheck.compare(e.getKey(), e.getValue().shape(), o, r, tol);
+                if (!t.passed()) {
+                    problems.add("differs from the reference: " + t.describe() + "\n    got  " + head(o)
+                            + "\n    want " + head(r));
+                }
+            }
+            String refProblem = v.expect().check(want);
+            if (refProblem != null) {
+                problems.add("the reference breaks the documented semantics: " + refProblem);
+            }
+            String candProblem = v.expect().check(got);
+            if (candProblem != null) {
+                problems.add("'" + candidate.name() + "' breaks the documented semantics: " + candProblem);
+            }
+            if (!problems.isEmpty()) {
+                Assertions.fail(op.name() + " " + v.name() + " on '" + candidate.name() + "':\n  "
+                        + String.join("\n  ", problems));
+            }
+        }
+    }
+
+    private static String head(double[] v) {
+        return Arrays.toString(Arrays.copyOf(v, Math.min(v.length, 30))) + (v.length > 30 ? " ..." : "");
+    }
+
+    // ---- expectations -------------------------------------------------------------------------------
+
+    static Expect none() {
+        return out -> null;
+    }
+
+    /**
+     * {@code role}[i] equals {@code value}: NaN matches NaN, infinities and zeros exactly (-0.0 equals 0.0), any
+     * other value within 1e-6 relative (OpenCL allows a single-precision division 2.5 ulp).
+     */
+    static Expect at(String role, int i, double value) {
+        return out -> {
+            double v = out.get(role)[i];
+            boolean ok = Double.isNaN(value) ? Double.isNaN(v)
+                    : Double.isInfinite(value) || value == 0 ? v == value
+                    : Math.abs(v - value) <= 1e-6 * Math.abs(value);
+            return ok ? null : role + "[" + i + "] is " + v + ", expected " + value;
+        };
+    }
+
+    static Expect allFinite(String role) {
+        return out -> {
+            double[] v = out.get(role);
+            for (int i = 0; i < v.length; i++) {
+                if (!Double.isFinite(v[i])) {
+                    return role + "[" + i + "] is " + v[i] + ", expected every value finite";
+                }
+            }
+            return null;
+        };
+    }
+
+    static Expect allOf(Expect... es) {
+        return out -> {
+            for (Expect e : es) {
+                String p = e.check(out);
+                if (p != null) {
+                    return p;
+                }
+            }
+            return null;
+        };
+    }
+
+    static Expect rowsSumToOne(String role, int rows, int cols) {
+        return out -> {
+            double[] v = out.get(role);
+            for (int r = 0; r < rows; r++) {
+                double s = 0;
+                for (int c = 0; c < cols; c++) {
+                    s += v[r * cols + c];
+                }
+                if (Math.abs(s - 1) > 1e-5) {
+                    return role + " row " + r + " sums to " + s + ", expected 1";
+                }
+            }
+            return null;
+        };
+    }
+
+    // ---- cases --------------------------------------------------------------------------------------
+
+    /** NaN, +inf, -inf, 0, -0, +-1.5, +-1e30, 3e38. */
+    static final double[] SPECIAL = {NAN, INF, -INF, 0, -0.0, 1.5, -1.5, 1e30, -1e30, 3e38};
+
+    private static void activations(List<Case> c) {
+        Shape s = Shape.of(2, 5);
+        record A(Activation act, double atInf, double atMinusInf) { }
+        for (A a : List.of(new A(Activation.relu(), INF, 0), new A(Activation.leakyRelu(0.1), INF, -INF),
+                new A(Activation.elu(1.0), INF, -1), new A(Activation.sigmoid(), 1, 0),
+                new A(Activation.tanh(), 1, -1))) {
+            c.add(new Case(a.act().kind() + " of NaN, +-inf, +-0, +-1e30", ctx -> new Activation.Forward(a.act(),
+                    ctx.input("x", s, SPECIAL), ctx.output("y", s)),
+                    allOf(at("y", 0, NAN), at("y", 1, a.atInf()), at("y", 2, a.atMinusInf()))));
+            c.add(new Case(a.act().kind() + " backward with NaN and inf in dy", ctx -> {
+                Tensor x = ctx.input("x", s, new double[] {-2, -1, 0.5, 1, 2, -0.5, 3, -3, 0.25, 4});
+                Tensor y = ctx.output("y0", s);
+                ctx.backend().execute(new Activation.Forward(a.act(), x, y));
+                return new Activation.Backward(a.act(), x, y,
+                        ctx.input("dy", s, new double[] {NAN, 1, INF, -INF, 1, 1, NAN, 2, 1e30, -1}),
+                        ctx.output("dx", s));
+            }, none()));
+        }
+    }
+
+    private static void pooling(List<Case> c) {
+        Shape x = Shape.of(1, 2, 4, 4);
+        double[] v = new double[32];
+        for (int i = 0; i < 32; i++) {
+            v[i] = i % 7 - 3;
+        }
+        v[1] = NAN;                 // channel 0, window (0, 0) of a 2x2/2 pooling
+        v[10] = INF;                // channel 0, window (1, 1)
+        v[11] = -INF;
+        for (int i : new int[] {16, 17, 20, 21}) {
+            v[i] = -INF;            // channel 1, window (0, 0) all -inf
+        }
+        v[26] = NAN;                // channel 1, window (1, 1) NaN beside +inf
+        v[27] = INF;
+        Shape y = Shape.of(1, 2, 2, 2);
+        c.add(new Case("max 2x2/2: NaN propagates, +inf wins, a window of -inf is -inf",
+                ctx -> new Pool2d.Forward(Pool2d.max(2, 2), ctx.input("x", x, v), ctx.output("y", y)),
+                allOf(at("y", 0, NAN), at("y", 3, INF), at("y", 4, -INF), at("y", 7, NAN))));
+        c.add(new Case("max 3x3/1 padded: NaN propagates to every window holding it",
+                ctx -> new Pool2d.Forward(Pool2d.max(3, 1).withPadding(org.cnn4j.core.Size2d.of(1)),
+                        ctx.input("x", x, v), ctx.output("y", x)),
+                allOf(at("y", 0, NAN), at("y", 4, NAN), at("y", 5, NAN), at("y", 6, NAN))));
+        c.add(new Case("max backward: the gradient goes to the NaN, as PyTorch's argmax (isnan wins)",
+                ctx -> new Pool2d.Backward(Pool2d.max(2, 2), ctx.input("x", x, v),
+                        ctx.input("dy", y, Dist.constant(1)), ctx.output("dx", x)),
+                allOf(at("dx", 1, 1), at("dx", 0, 0), at("dx", 4, 0), at("dx", 5, 0), at("dx", 26, 1),
+                        at("dx", 27, 0), at("dx", 10, 1))));
+        c.add(new Case("avg 2x2/2: inf and -inf make NaN, inf alone stays inf",
+                ctx -> new Pool2d.Forward(Pool2d.avg(2, 2), ctx.input("x", x, v), ctx.output("y", y)),
+                allOf(at("y", 0, NAN), at("y", 3, NAN), at("y", 4, -INF), at("y", 7, NAN))));
+        c.add(new Case("avg backward with inf in dy",
+                ctx -> new Pool2d.Backward(Pool2d.avg(2, 2), ctx.input("x", x, v),
+                        ctx.input("dy", y, new double[] {INF, 1, -INF, 2, NAN, 0, 1, 1}), ctx.output("dx", x)),
+                allOf(at("dx", 0, INF), at("dx", 5, INF), at("dx", 16, NAN))));
+    }
+
+    /** Rows of 6 logits: magnitude 1e4; 1e4 plus small offsets; -1e4 plus offsets; one NaN; one +inf. */
+    static final double[] LOGITS = {
+        1e4, -1e4, 0, 5e3, -5e3, 9999,
+        1e4 + 0.5, 1e4 - 1, 1e4 + 2, 1e4, 1e4 - 0.25, 1e4 + 1.75,
+        -1e4 + 0.5, -1e4 - 1, -1e4 + 2, -1e4, -1e4 - 0.25, -1e4 + 1.75,
+        3e4, 2e4, -3e4, 2.5e4, 3e4 - 3, 1,
+        NAN, 1, 2, 3, 4, 5,
+        INF, 1, 2, 3, 4, 5};
+
+    private static void softmax(List<Case> c) {
+        Shape s = Shape.of(6, 6);
+        c.add(new Case("softmax of logits up to 3e4, a NaN row and an inf row", ctx -> new Softmax.Forward(
+                Softmax.softmax(), ctx.input("x", s, LOGITS), ctx.output("y", s)), allOf(
+                        finiteRows("y", 4, 6), rowsSumToOne("y", 4, 6), at("y", 24, NAN), at("y", 30, NAN))));
+        c.add(new Case("log-softmax of logits up to 3e4, a NaN row and an inf row", ctx -> new Softmax.Forward(
+                Softmax.logSoftmax(), ctx.input("x", s, LOGITS), ctx.output("y", s)), allOf(
+                        finiteRows("y", 4, 6), at("y", 24, NAN), at("y", 30, NAN))));
+        c.add(new Case("log-softmax backward of logits near 1e4", ctx -> {
+            Shape r = Shape.of(4, 6);
+            Tensor y = ctx.output("y0", r);
+            ctx.backend().execute(new Softmax.Forward(Softmax.logSoftmax(),
+                    ctx.input("x", r, Arrays.copyOf(LOGITS, 24)), y));
+            return new Softmax.Backward(Softmax.logSoftmax(), y, ctx.input("dy", r, Dist.symmetric()),
+                    ctx.output("dx", r));
+        }, allFinite("dx")));
+        c.add(new Case("softmax backward of logits near 1e4", ctx -> {
+            Shape r = Shape.of(4, 6);
+            Tensor y = ctx.output("y0", r);
+            ctx.backend().execute(new Softmax.Forward(Softmax.softmax(),
+                    ctx.input("x", r, Arrays.copyOf(LOGITS, 24)), y));
+            return new Softmax.Backward(Softmax.softmax(), y, ctx.input("dy", r, Dist.symmetric()),
+                    ctx.output("dx", r));
+        }, allFinite("dx")));
+    }
+
+    static Expect finiteRows(String role, int rows, int cols) {
+        return out -> {
+            double[] v = out.get(role);
+            for (int i = 0; i < rows * cols; i++) {
+                if (!Double.isFinite(v[i])) {
+                    return role + "[" + i + "] is " + v[i] + " for finite logits";
+                }
+            }
+            return null;
+        };
+    }
+
+    private static void losses(List<Case> c) {
+        Shape s = Shape.of(4, 6);
+        double[] logits = Arrays.copyOf(LOGITS, 24);
+        double[] target = new double[24];
+        for (int r = 0; r < 4; r++) {
+            target[r * 6 + (r * 5 + 1) % 6] = 1; // rows 0 and 3 target a very unlikely class
+        }
+        c.add(new Case("cross-entropy of logits up to 3e4", ctx -> new Loss.Forward(Loss.softmaxCrossEntropy(),
+                ctx.input("input", s, logits), ctx.input("target", s, target), ctx.output("loss", Shape.scalar())),
+                allFinite("loss")));
+        c.add(new Case("cross-entropy gradient of logits up to 3e4", ctx -> new Loss.Backward(
+                Loss.softmaxCrossEntropy(), ctx.input("input", s, logits), ctx.input("target", s, target),
+                ctx.output("dInput", s)), allFinite("dInput")));
+        Shape v = Shape.of(2, 3);
+        c.add(new Case("cross-entropy with a NaN logit is NaN", ctx -> new Loss.Forward(Loss.softmaxCrossEntropy(),
+                ctx.input("input", v, new double[] {1, NAN, 2, 0, 1, 2}),
+                ctx.input("target", v, new double[] {1, 0, 0, 0, 0, 1}), ctx.output("loss", Shape.scalar())),
+                at("loss", 0, NAN)));
+        c.add(new Case("MSE with an infinite input is inf", ctx -> new Loss.Forward(Loss.mse(),
+                ctx.input("input", v, new double[] {1, INF, 2, 0, 1, 2}),
+                ctx.input("target", v, new double[] {1, 0, 0, 0, 0, 1}), ctx.output("loss", Shape.scalar())),
+                at("loss", 0, INF)));
+        c.add(new Case("MAE with -inf and NaN is NaN", ctx -> new Loss.Forward(Loss.mae(),
+                ctx.input("input", v, new double[] {1, -INF, 2, NAN, 1, 2}),
+                ctx.input("target", v, new double[] {1, 0, 0, 0, 0, 1}), ctx.output("loss", Shape.scalar())),
+                at("loss", 0, NAN)));
+    }
+
+    private static void reductions(List<Case> c) {
+        Shape s = Shape.of(4, 300);
+        c.add(new Case("sum over 300 values with +inf, with +inf and -inf, with NaN, and finite",
+                ctx -> new SumAxes.Run(SumAxes.of(1), ctx.input("x", s, sumRows()), ctx.output("y", Shape.of(4))),
+                allOf(at("y", 0, INF), at("y", 1, NAN), at("y", 2, NAN), allFiniteAt("y", 3))));
+        c.add(new Case("sum over axis 0 with -inf", ctx -> new SumAxes.Run(SumAxes.of(0),
+                ctx.input("x", Shape.of(300, 2), transpose(sumRows(), 4, 300, 2)), ctx.output("y", Shape.of(2))),
+                allOf(at("y", 0, INF), at("y", 1, NAN))));
+        c.add(new Case("L2 penalty of an infinite weight is inf", ctx -> new L2Penalty.Forward(new L2Penalty(1e-3),
+                ctx.input("weight", Shape.of(3, 100), withAt(Dist.symmetric(), 7, INF)),
+                ctx.output("loss", Shape.scalar())), at("loss", 0, INF)));
+        Shape x = Shape.of(3, 2, 3, 3);
+        c.add(new Case("batch norm (training) with NaN in channel 0: channel 1 stays finite", ctx -> {
+            Shape ch = Shape.of(2);
+            return new BatchNorm.ForwardTraining(BatchNorm.defaults(), ctx.input("x", x, withAt(Dist.symmetric(), 4,
+                    NAN)), ctx.input("gamma", ch, Dist.constant(1)), ctx.input("beta", ch, Dist.constant(0)),
+                    ctx.inOut("runningMean", ch, Dist.constant(0)), ctx.inOut("runningVar", ch, Dist.constant(1)),
+                    ctx.output("y", x), ctx.output("savedMean", ch), ctx.output("savedInvStd", ch));
+        }, allOf(at("y", 0, NAN), at("savedMean", 0, NAN), allFiniteChannel("y", 1, 2, 9))));
+    }
+
+    private static Expect allFiniteAt(String role, int i) {
+        return out -> Double.isFinite(out.get(role)[i]) ? null : role + "[" + i + "] is " + out.get(role)[i];
+    }
+
+    private static Expect allFiniteChannel(String role, int channel, int channels, int inner) {
+        return out -> {
+            double[] v = out.get(role);
+            for (int i = 0; i < v.length; i++) {
+                if ((i / inner) % channels == channel && !Double.isFinite(v[i])) {
+                    return role + "[" + i + "] (channel " + channel + ") is " + v[i];
+                }
+            }
+            return null;
+        };
+    }
+
+    /** Row 0: +inf among finite values; row 1: +inf and -inf; row 2: NaN; row 3: finite. */
+    private static double[] sumRows() {
+        double[] v = new double[4 * 300];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = ((i * 37) % 11) - 5;
+        }
+        v[17] = INF;
+        v[300 + 5] = INF;
+        v[300 + 290] = -INF;
+        v[600 + 123] = NAN;
+        return v;
+    }
+
+    private static double[] transpose(double[] rows, int take, int n, int cols) {
+        // columns: column 0 is row 0 (+inf), column 1 is row 1 (+inf and -inf)
+        double[] out = new double[n * cols];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < cols; j++) {
+                out[i * cols + j] = rows[j * n + i];
+            }
+        }
+        return out;
+    }
+
+    private static Dist withAt(Dist base, int index, double value) {
+        return (out, shape, r) -> {
+            base.fill(out, shape, r);
+            out[index] = value;
+        };
+    }
+
+    private static void contractions(List<Case> c) {
+        Shape x = Shape.of(1, 2, 5, 5);
+        Shape w = Shape.of(3, 2, 3, 3);
+        c.add(new Case("convolution with a NaN input: NaN exactly in the windows over it",
+                ctx -> new Conv2d.Forward(Conv2d.of(1, 0), ctx.input("x", x, withAt(Dist.symmetric(), 0, NAN)),
+                        ctx.input("weight", w, Dist.symmetric()), null, ctx.output("y", Shape.of(1, 3, 3, 3))),
+                allOf(at("y", 0, NAN), allFiniteAt("y", 1), allFiniteAt("y", 4))));
+        c.add(new Case("convolution with an infinite input, padded",
+                ctx -> new Conv2d.Forward(Conv2d.of(1, 1), ctx.input("x", x, withAt(Dist.uniform(0.5, 1), 12, INF)),
+                        ctx.input("weight", w, Dist.uniform(0.5, 1)), null, ctx.output("y", Shape.of(1, 3, 5, 5))),
+                allOf(at("y", 12, INF), allFiniteAt("y", 0))));
+        c.add(new Case("convolution with a NaN weight that reads only padding at the corner",
+                ctx -> new Conv2d.Forward(Conv2d.of(1, 1), ctx.input("x", x, Dist.symmetric()),
+                        ctx.input("weight", w, withAt(Dist.symmetric(), 0, NAN)), null,
+                        ctx.output("y", Shape.of(1, 3, 5, 5))),
+                allOf(at("y", 0, NAN), at("y", 24, NAN), allFiniteAt("y", 25))));
+        c.add(new Case("convolution backward filter with NaN in dy, padded",
+                ctx -> new Conv2d.BackwardFilter(Conv2d.of(1, 1), ctx.input("x", x, Dist.symmetric()),
+                        ctx.input("dy", Shape.of(1, 3, 5, 5), withAt(Dist.symmetric(), 0, NAN)),
+                        ctx.output("dWeight", w), ctx.output("dBias", Shape.of(3))),
+                allOf(at("dWeight", 0, NAN), at("dWeight", 8, NAN), at("dBias", 0, NAN), allFiniteAt("dBias", 1))));
+        c.add(new Case("convolution backward data with inf in dy",
+                ctx -> new Conv2d.BackwardData(Conv2d.of(1, 0), ctx.input("dy", Shape.of(1, 3, 3, 3),
+                        withAt(Dist.uniform(0.5, 1), 0, INF)), ctx.input("weight", w, Dist.uniform(0.5, 1)),
+                        ctx.output("dx", x)), allOf(at("dx", 0, INF), allFiniteAt("dx", 24))));
+        c.add(new Case("convolution whose corner windows read only padding: y is the bias there",
+                ctx -> new Conv2d.Forward(Conv2d.of(2, 3), ctx.input("x", Shape.of(2, 3, 4, 5), Dist.symmetric()),
+                        ctx.input("weight", Shape.of(2, 3, 2, 2), Dist.symmetric()),
+                        ctx.input("bias", Shape.of(2), new double[] {0.25, -0.5}),
+                        ctx.output("y", Shape.of(2, 2, 5, 5))),
+                allOf(at("y", 0, 0.25), at("y", 24, 0.25), at("y", 25, -0.5), at("y", 99, -0.5))));
+        c.add(new Case("linear with a NaN in row 0 of x: row 1 stays finite",
+                ctx -> new Linear.Forward(ctx.input("x", Shape.of(2, 40), withAt(Dist.symmetric(), 3, NAN)),
+                        ctx.input("weight", Shape.of(5, 40), Dist.symmetric()), ctx.input("bias", Shape.of(5),
+                                Dist.symmetric()), ctx.output("y", Shape.of(2, 5))),
+                allOf(at("y", 0, NAN), at("y", 4, NAN), allFiniteAt("y", 5), allFiniteAt("y", 9))));
+    }
+
+    /** NaN stays NaN, inf is inf (kept) or NaN (dropped: inf * 0), a finite value is 0 or scaled. */
+    private static Expect dropoutKeepsNaN(String role, double[] x) {
+        return out -> {
+            double[] y = out.get(role);
+            for (int i = 0; i < x.length; i++) {
+                boolean ok = Double.isNaN(x[i]) ? Double.isNaN(y[i])
+                        : Double.isInfinite(x[i]) ? y[i] == x[i] || Double.isNaN(y[i])
+                        : y[i] == 0 || y[i] == x[i] * 2;
+                if (!ok) {
+                    return role + "[" + i + "] is " + y[i] + " for input " + x[i]
+                            + " (dropout multiplies a dropped element by 0, as PyTorch)";
+                }
+            }
+            return null;
+        };
+    }
+
+    private static void rest(List<Case> c) {
+        Shape s = Shape.of(4, 64);
+        double[] x = new double[256];
+        for (int i = 0; i < 256; i++) {
+            x[i] = i % 3 == 0 ? NAN : i % 3 == 1 ? INF : 1.5;
+        }
+        c.add(new Case("dropout p=0.5 of NaN and inf: never hidden by the mask", ctx -> new Dropout.Forward(
+                new Dropout(0.5, 42), ctx.input("x", s, x), ctx.output("y", s)), dropoutKeepsNaN("y", x)));
+        c.add(new Case("dropout backward of NaN and inf: never hidden by the mask", ctx -> new Dropout.Backward(
+                new Dropout(0.5, 42), ctx.input("dy", s, x), ctx.output("dx", s)), dropoutKeepsNaN("dx", x)));
+        Shape v = Shape.of(2, 3);
+        c.add(new Case("add: inf + -inf is NaN", ctx -> new Add.Run(Add.sum(),
+                ctx.input("a", v, new double[] {INF, 1, NAN, -INF, 3e38, 0}),
+                ctx.input("b", v, new double[] {-INF, INF, 1, -1, 3e38, -0.0}), ctx.output("out", v)),
+                allOf(at("out", 0, NAN), at("out", 1, INF), at("out", 2, NAN), at("out", 4, INF))));
+        c.add(new Case("scale by 0 of inf is NaN", ctx -> new Scale.Run(new Scale(0),
+                ctx.input("x", v, new double[] {INF, 1, NAN, -INF, 3e38, 0}), ctx.output("out", v)),
+                allOf(at("out", 0, NAN), at("out", 1, 0), at("out", 2, NAN))));
+        c.add(new Case("SGD with momentum: a NaN gradient poisons its element only", ctx -> new Sgd.Step(
+                new Sgd(0.1, 0.9, 1e-4, false), ctx.inOut("param", v, Dist.symmetric()),
+                ctx.input("grad", v, new double[] {NAN, 1, INF, 0, -1, 0.5}),
+                ctx.inOut("momentumBuffer", v, Dist.symmetric())),
+                allOf(at("param", 0, NAN), at("param", 2, -INF), allFiniteAt("param", 1), allFiniteAt("param", 5))));
+        c.add(new Case("Adam: a NaN gradient poisons its element only", ctx -> new Adam.Step(
+                Adam.defaults(1e-3, 3), ctx.inOut("param", v, Dist.symmetric()),
+                ctx.input("grad", v, new double[] {NAN, 1, INF, 0, -1, 0.5}),
+                ctx.inOut("expAvg", v, Dist.symmetric()), ctx.inOut("expAvgSq", v, Dist.uniform(0, 1))),
+                allOf(at("param", 0, NAN), allFiniteAt("param", 1), at("param", 2, NAN),
+                        allFiniteAt("param", 5))));
+    }
+}
