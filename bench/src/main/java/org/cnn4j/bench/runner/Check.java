@@ -1,0 +1,123 @@
+package org.cnn4j.bench.runner;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.cnn4j.conformance.TensorCheck;
+import org.cnn4j.core.Backend;
+import org.cnn4j.core.Tensor;
+
+/**
+ * The check each case passes before it is timed: the case is built on the candidate and on {@code reference} from
+ * the same seeds, run once on each, and every output compared as the conformance suite compares
+ * ({@link TensorCheck}: per element and relative L2, at the operator's tolerance). The reference's outputs are kept
+ * for the case last checked, so several backends are checked against one reference run.
+ */
+public final class Check {
+    /** Outcome of one check. */
+    public enum Status { PASSED, FAILED, SKIPPED, REFERENCE }
+
+    /**
+     * @param status what happened
+     * @param detail why it was skipped, the first failing tensor, or the worst relative L2 error when passed
+     */
+    public record Result(Status status, String detail) {
+        public boolean failed() {
+            return status == Status.FAILED;
+        }
+    }
+
+    private final Backend reference;
+    private final double maxFlops;
+    private String cachedCase;
+    private Map<String, double[]> cached;
+
+    /**
+     * @param reference the reference backend (opened by the caller)
+     * @param maxFlops  cases above this many floating-point operations per call are not checked: the reference
+     *                  (plain loops in double, one thread) would take too long
+     */
+    public Check(Backend reference, double maxFlops) {
+        this.reference = reference;
+        this.maxFlops = maxFlops;
+    }
+
+    /** Why {@code c} is not checked, or null when it is. */
+    public String skipReason(BenchCase c) {
+        if (c.spec().flops() > maxFlops) {
+            return String.format(Locale.ROOT, "not checked: the reference would need %.0f GFLOP (limit %.0f)",
+                    c.spec().flops() / 1e9, maxFlops / 1e9);
+        }
+        return null;
+    }
+
+    /**
+     * Runs {@code candidate} (a fresh instance of {@code c}) once and compares its outputs with the reference's.
+     * Leaves the candidate run once. {@code be} is the candidate's backend.
+     */
+    public Result check(BenchCase c, Instance candidate, Backend be) {
+        if (be.name().equals(reference.name())) {
+            candidate.run();
+            be.synchronize();
+            return new Result(Status.REFERENCE, "is the reference");
+        }
+        String skip = skipReason(c);
+        if (skip != null) {
+            candidate.run();
+            be.synchronize();
+            return new Result(Status.SKIPPED, skip);
+        }
+        Map<String, double[]> want = referenceOutputs(c);
+        candidate.run();
+        be.synchronize();
+        return compare(want, candidate.outputs());
+    }
+
+    /** Compares outputs read from a candidate with the reference's values {@code want}. */
+    public static Result compare(Map<String, double[]> want, Map<String, Instance.Output> got) {
+        double worstL2 = 0;
+        String worstRole = "";
+        for (Map.Entry<String, Instance.Output> e : got.entrySet()) {
+            Tensor t = e.getValue().tensor();
+            double[] ref = want.get(e.getKey());
+            if (ref == null) {
+                return new Result(Status.FAILED, "the reference has no output '" + e.getKey() + "'");
+            }
+            TensorCheck tc = TensorCheck.compare(e.getKey(), t.shape(), t.toDoubleArray(), ref,
+                    e.getValue().tolerance());
+            if (!tc.passed()) {
+                return new Result(Status.FAILED, tc.describe());
+            }
+            if (tc.relL2() >= worstL2) {
+                worstL2 = tc.relL2();
+                worstRole = e.getKey();
+            }
+        }
+        return new Result(Status.PASSED, String.format(Locale.ROOT, "%d outputs within tolerance; worst "
+                + "relative L2 %.2g (%s)", got.size(), worstL2, worstRole));
+    }
+
+    private Map<String, double[]> referenceOutputs(BenchCase c) {
+        if (!c.name().equals(cachedCase)) {
+            cached = null;
+            cachedCase = null;
+            try (Instance ref = c.build(reference)) {
+                ref.run();
+                reference.synchronize();
+                Map<String, double[]> m = new LinkedHashMap<>();
+                for (Map.Entry<String, Instance.Output> e : ref.outputs().entrySet()) {
+                    m.put(e.getKey(), e.getValue().tensor().toDoubleArray());
+                }
+                cached = m;
+                cachedCase = c.name();
+            }
+        }
+        return cached;
+    }
+
+    /** Forgets the cached reference outputs. */
+    public void clear() {
+        cached = null;
+        cachedCase = null;
+    }
+}
