@@ -48,7 +48,7 @@ public final class Ceilings {
         List<Ceiling> out = new ArrayList<>();
         int threads = Runtime.getRuntime().availableProcessors();
         boolean vector = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-        double fma = FmaPeak.measure(threads, quick ? 0.2 : 0.5, quick ? 3 : 5);
+        double fma = FmaPeak.measure(threads, quick ? 0.2 : 0.5, quick ? 3 : 10);
         out.add(new Ceiling("host", "fma-peak", fma, "GFLOP/s", String.format(Locale.ROOT,
                 "Vector API FMA loop, %d threads, %d float lanes, 12 chains%s", threads, FmaPeak.lanes(),
                 vector ? "" : " (WITHOUT --add-modules jdk.incubator.vector: not a real ceiling)")));
