@@ -245,10 +245,28 @@ public final class Runner {
         return r;
     }
 
+    /** A PyTorch CPU row measured on this host, divided by this host's ceiling as cnn4j's CPU rows are. */
+    private static Results.Row hostShare(Results.Row t, Results base) {
+        String name = t.gflops() != null ? "fma-peak" : "copy-bandwidth";
+        Double rate = t.gflops() != null ? t.gflops() : t.gbps();
+        for (Ceilings.Ceiling c : base.ceilings()) {
+            if (rate != null && c.device().equals("host") && c.name().equals(name)) {
+                return new Results.Row(t.name(), t.backend(), t.device(), t.group(), t.kind(), t.pass(), t.flops(),
+                        t.bytes(), t.items(), t.reps(), t.medianMs(), t.minMs(), t.meanMs(), t.stddevMs(), t.gflops(),
+                        t.gbps(), t.imagesPerSecond(), rate / c.value(), "host:" + name, t.check(), t.checkDetail(),
+                        t.error());
+            }
+        }
+        return t;
+    }
+
     /** {@code base} with the rows and ceilings of {@code torch} (another run, e.g. bench_torch.py's) added. */
     public static Results merge(Results base, Results torch) {
         List<Results.Row> rows = new ArrayList<>(base.results());
-        rows.addAll(torch.results());
+        boolean sameHost = base.machine().host().equals(torch.machine().host());
+        for (Results.Row t : torch.results()) {
+            rows.add(sameHost && t.peakShare() == null && t.backend().equals("torch-cpu") ? hostShare(t, base) : t);
+        }
         List<Ceilings.Ceiling> ceilings = new ArrayList<>(base.ceilings());
         ceilings.addAll(torch.ceilings());
         List<String> notes = new ArrayList<>(base.notes());
