@@ -83,9 +83,21 @@ public final class Check {
             if (ref == null) {
                 return new Result(Status.FAILED, "the reference has no output '" + e.getKey() + "'");
             }
-            TensorCheck tc = TensorCheck.compare(e.getKey(), t.shape(), t.toDoubleArray(), ref,
-                    e.getValue().tolerance());
-            if (!tc.passed()) {
+            double[] out = t.toDoubleArray();
+            TensorCheck tc = TensorCheck.compare(e.getKey(), t.shape(), out, ref, e.getValue().tolerance());
+            if (e.getValue().l2Only()) {
+                int nanMismatch = 0;
+                for (int i = 0; i < ref.length; i++) {
+                    if (Double.isNaN(out[i]) != Double.isNaN(ref[i])
+                            || Double.isInfinite(out[i]) != Double.isInfinite(ref[i])) {
+                        nanMismatch++;
+                    }
+                }
+                if (nanMismatch > 0 || !tc.l2Passed()) {
+                    return new Result(Status.FAILED, "(judged by relative L2 alone) " + tc.describe()
+                            + (nanMismatch > 0 ? "; " + nanMismatch + " NaN/infinity mismatches" : ""));
+                }
+            } else if (!tc.passed()) {
                 return new Result(Status.FAILED, tc.describe());
             }
             if (tc.relL2() >= worstL2) {

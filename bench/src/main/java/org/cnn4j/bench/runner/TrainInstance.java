@@ -20,11 +20,19 @@ import org.cnn4j.ops.Loss;
  */
 final class TrainInstance implements Instance {
     /**
-     * A whole network in float32 against the reference in double: the gradients pass through every layer, and a
-     * ReLU whose input is within rounding of zero may switch, so the per-element slack is wider than one
-     * operator's; a wrong layer is still off by far more.
+     * The loss and the logits of a whole network in float32 against the reference in double: per element and per
+     * tensor; a ReLU whose input is within rounding of zero may switch, so the slack is wider than one operator's.
      */
     static final Tolerances.Tolerance NETWORK = new Tolerances.Tolerance(1e-4, 1e-2, 1e-3);
+
+    /**
+     * The gradients, by relative L2 error alone, 1%: a max-pooling window whose two largest values are within
+     * rounding of each other routes its gradient to a different element on a backend that rounds differently (the
+     * cpu backend's FMA kernel against the reference: the seed 002 CNN's conv1 weight gradient then differs by
+     * 0.16% in L2 with 25 of 288 elements more than 1% off), a legitimate difference a per-element bound would
+     * fail; a wrong layer moves a tensor by far more than 1%.
+     */
+    static final Tolerances.Tolerance GRADIENT = new Tolerances.Tolerance(0, 0, 1e-2);
 
     private final Backend be;
     private final Model model;
@@ -95,7 +103,7 @@ final class TrainInstance implements Instance {
         out.put("logits", new Output(lossForward.input(), NETWORK));
         out.put("dlogits", new Output(dLogits, NETWORK));
         for (Map.Entry<String, Parameter> e : model.net().parameters().entrySet()) {
-            out.put(e.getKey() + ".grad", new Output(e.getValue().grad(), NETWORK));
+            out.put(e.getKey() + ".grad", new Output(e.getValue().grad(), GRADIENT, true));
         }
         return out;
     }

@@ -139,7 +139,7 @@ class CheckTest {
     void aWrongLayerFailsTheTrainingStepCheck() {
         Check.Result ok = check("lenet5-b64/train-step", cpu);
         assertEquals(Check.Status.PASSED, ok.status(), ok.detail());
-        Check.Result r = check("lenet5-b64/train-step", new Faulty(cpu, "Linear.BackwardWeights", 0.01));
+        Check.Result r = check("lenet5-b64/train-step", new Faulty(cpu, "Linear.BackwardWeights", 0.1));
         assertEquals(Check.Status.FAILED, r.status(), r.detail());
     }
 
