@@ -48,6 +48,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--torch", description = "a results file written by bench/pytorch/bench_torch.py to merge in")
     Path torch;
 
+    @Option(names = "--from", description = "measure nothing: report an earlier run's results.json again (with "
+            + "--torch merged in) into --out")
+    Path from;
+
+    @Option(names = "--merge", description = "results.json of another cnn4j run whose rows replace this run's rows "
+            + "of the same case and backend (repeatable; e.g. a rerun of some cases, with --from)")
+    List<Path> merge = new ArrayList<>();
+
     @Option(names = "--list", description = "list the cases the options select and exit")
     boolean list;
 
@@ -96,7 +104,7 @@ final class BenchCommand implements Callable<Integer> {
         Path dir = out != null ? out : Path.of("bench-results",
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmmss")));
         return new Runner.Options(List.copyOf(bs), quick, filter == null ? null : Pattern.compile(filter), skips, dir,
-                torch, referenceMaxGflop * 1e9, checkMaxGflop * 1e9, t, command);
+                torch, List.copyOf(merge), referenceMaxGflop * 1e9, checkMaxGflop * 1e9, t, command);
     }
 
     @Override
@@ -116,7 +124,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             return 0;
         }
-        Results r = new Runner(o, System.out).run();
+        Results r = from != null ? Runner.report(from, o, System.out) : new Runner(o, System.out).run();
         boolean bad = r.results().stream().anyMatch(x -> x.error() != null || "FAILED".equals(x.check()));
         return bad ? 1 : 0;
     }

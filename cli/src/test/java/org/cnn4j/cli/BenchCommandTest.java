@@ -43,7 +43,8 @@ class BenchCommandTest {
     void optionsParse() {
         Runner.Options o = parse("--backend", "cpu, OpenCL,cpu", "--quick", "--filter", "conv[12]/fwd", "--skip",
                 "opencl=alexnet-b128", "--skip", "cpu=sgemm/4096", "--out", "x/y", "--torch", "t.json",
-                "--check-max-gflop", "10", "--reference-max-gflop", "0.5", "--min-time", "2");
+                "--check-max-gflop", "10", "--reference-max-gflop", "0.5", "--min-time", "2", "--merge", "a.json",
+                "--merge", "b.json");
         assertEquals(List.of("cpu", "opencl"), o.backends());
         assertTrue(o.quick());
         assertTrue(o.filter().matcher("lenet5-b64/conv2/fwd").find());
@@ -54,6 +55,7 @@ class BenchCommandTest {
         assertEquals(10e9, o.checkMaxFlops());
         assertEquals(0.5e9, o.referenceMaxFlops());
         assertEquals(2.0, o.timer().minSeconds());
+        assertEquals(List.of(Path.of("a.json"), Path.of("b.json")), o.overlays());
     }
 
     @Test
@@ -103,5 +105,19 @@ class BenchCommandTest {
         assertTrue(Files.readString(o.resolve("results.md")).contains("| lenet5-b64/relu1/fwd |"));
         assertTrue(Files.size(o.resolve("chart.png")) > 1000);
         assertTrue(Files.size(o.resolve("chart-memory.png")) > 1000);
+
+        // the same results again with PyTorch rows merged in, measuring nothing
+        Results.Row cpu = r.results().stream().filter(x -> x.backend().equals("cpu")).findFirst().orElseThrow();
+        Results.Row torchRow = new Results.Row(cpu.name(), "torch-cpu", "torch", cpu.group(), cpu.kind(), cpu.pass(),
+                cpu.flops(), cpu.bytes(), cpu.items(), 3, cpu.medianMs() * 2, null, null, null, null, null, null,
+                null, null, null, null, null);
+        Path torch = dir.resolve("torch.json");
+        new Results(Results.SCHEMA, r.machine(), List.of(), List.of(torchRow), List.of(), List.of()).write(torch);
+        Path merged = dir.resolve("merged");
+        String table = capture(() -> assertEquals(0, Main.run("bench", "--from", o.resolve("results.json").toString(),
+                "--torch", torch.toString(), "--out", merged.toString())));
+        assertTrue(table.contains("x torch"), table);
+        assertTrue(table.contains("0.50"), table); // cnn4j's time is half of the planted PyTorch time
+        assertEquals(5, Results.read(merged.resolve("results.json")).results().size());
     }
 }

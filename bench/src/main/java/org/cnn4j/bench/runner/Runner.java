@@ -27,13 +27,15 @@ public final class Runner {
      * @param skips             per backend, a regular expression of case names not to run there
      * @param out               output folder
      * @param torch             a PyTorch results file to merge in, or null
+     * @param overlays          results files of other cnn4j runs whose rows replace this run's rows of the same
+     *                          case and backend (a rerun of some cases)
      * @param referenceMaxFlops the reference backend times only cases up to this many flops per call
      * @param checkMaxFlops     cases above this many flops per call are not checked
      * @param timer             timing settings
      * @param command           the command line, for the report
      */
     public record Options(List<String> backends, boolean quick, Pattern filter, Map<String, Pattern> skips, Path out,
-            Path torch, double referenceMaxFlops, double checkMaxFlops, Timer timer, String command) {
+            Path torch, List<Path> overlays, double referenceMaxFlops, double checkMaxFlops, Timer timer, String command) {
     }
 
     private final Options o;
@@ -227,7 +229,18 @@ public final class Runner {
         return null;
     }
 
+    /**
+     * Writes the reports of an earlier run ({@code from}, its results.json) again, with {@code o.torch()} merged in
+     * when given: nothing is measured.
+     */
+    public static Results report(Path from, Options o, PrintStream log) throws IOException {
+        return new Runner(o, log).finish(Results.read(from));
+    }
+
     private Results finish(Results r) throws IOException {
+        for (Path p : o.overlays()) {
+            r = overlay(r, Results.read(p), p.toString());
+        }
         if (o.torch() != null) {
             r = merge(r, Results.read(o.torch()));
         }
@@ -243,6 +256,38 @@ public final class Runner {
         log.println("wrote " + o.out().resolve("results.json") + ", " + o.out().resolve("results.md")
                 + (charts.isEmpty() ? "" : ", " + String.join(", ", charts.stream().map(Path::toString).toList())));
         return r;
+    }
+
+    /**
+     * {@code base} with the rows of {@code over} (another cnn4j run, e.g. some cases run again) in place of its rows
+     * of the same case and backend; rows of pairs {@code base} lacks are added, and such pairs leave the skipped list.
+     */
+    public static Results overlay(Results base, Results over, String source) {
+        Map<String, Results.Row> repl = new LinkedHashMap<>();
+        for (Results.Row row : over.results()) {
+            repl.put(row.name() + "|" + row.backend(), row);
+        }
+        List<Results.Row> rows = new ArrayList<>();
+        int replaced = 0;
+        for (Results.Row row : base.results()) {
+            Results.Row n = repl.remove(row.name() + "|" + row.backend());
+            rows.add(n != null ? n : row);
+            replaced += n != null ? 1 : 0;
+        }
+        rows.addAll(repl.values());
+        List<Results.Skip> skipped = new ArrayList<>();
+        for (Results.Skip sk : base.skipped()) {
+            boolean ran = over.results().stream().anyMatch(r -> r.name().equals(sk.name())
+                    && r.backend().equals(sk.backend()));
+            if (!ran) {
+                skipped.add(sk);
+            }
+        }
+        List<String> notes = new ArrayList<>(base.notes());
+        Results.Machine m = over.machine();
+        notes.add(String.format(Locale.ROOT, "%d row(s) replaced and %d added from %s (`%s`, %s, load %s before, %s "
+                + "after)", replaced, repl.size(), source, m.command(), m.date(), m.loadBefore(), m.loadAfter()));
+        return new Results(base.schema(), base.machine(), base.ceilings(), rows, skipped, notes);
     }
 
     /** A PyTorch CPU row measured on this host, divided by this host's ceiling as cnn4j's CPU rows are. */

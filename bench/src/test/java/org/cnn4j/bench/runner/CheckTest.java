@@ -152,6 +152,41 @@ class CheckTest {
     }
 
     @Test
+    void theAbsoluteSlackGrowsWithTheTensorOnlyPerElement() {
+        org.cnn4j.conformance.Tolerances.Tolerance tol = org.cnn4j.conformance.Tolerances.of("Conv2d.Forward");
+        assertEquals(tol, Check.scaled(tol, new double[] {0.5, -0.5, 0.25}));
+        assertEquals(50 * tol.atol(), Check.scaled(tol, new double[] {50, -50, 50, -50}).atol(), 1e-12);
+        assertEquals(tol.relL2(), Check.scaled(tol, new double[] {50, -50}).relL2());
+        // sums of size 50: an element near zero off by 2e-4 is rounding; the tensor off by 1e-3 in L2 is not
+        double[] ref = new double[1000];
+        for (int i = 0; i < ref.length; i++) {
+            ref[i] = (i % 2 == 0 ? 50 : -50) + i * 1e-3;
+        }
+        ref[7] = 0.08;
+        try (org.cnn4j.core.Tensor t = cpu.fromArray(org.cnn4j.core.Shape.of(ref.length), toFloat(ref, 7, 2e-4))) {
+            assertEquals(Check.Status.PASSED, Check.compare(Map.of("y", ref), Map.of("y", new Instance.Output(t,
+                    tol))).status());
+        }
+        float[] far = toFloat(ref, -1, 0);
+        for (int i = 0; i < far.length; i++) {
+            far[i] *= 1.001f;
+        }
+        try (org.cnn4j.core.Tensor t = cpu.fromArray(org.cnn4j.core.Shape.of(ref.length), far)) {
+            Check.Result r = Check.compare(Map.of("y", ref), Map.of("y", new Instance.Output(t, tol)));
+            assertEquals(Check.Status.FAILED, r.status(), r.detail());
+            assertTrue(r.detail().contains("EXCEEDED"), r.detail());
+        }
+    }
+
+    private static float[] toFloat(double[] v, int at, double delta) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) (v[i] + (i == at ? delta : 0));
+        }
+        return f;
+    }
+
+    @Test
     void compareNamesAMissingOutput() {
         try (Instance inst = Cases.byName("lenet5-b64/relu1/fwd").build(cpu)) {
             inst.run();

@@ -57,6 +57,23 @@ class ResultsJsonTest {
     }
 
     @Test
+    void anOverlayReplacesRowsOfTheSameCaseAndBackend() {
+        Results base = sample();
+        Results.Row rerun = new Results.Row("sgemm/4096", "opencl", "PoCL", "gemm", "gemm", "fwd", 1.37e11, 2e8, 0,
+                1, 40000.0, 40000.0, 40000.0, 0.0, 3.4, null, null, 0.03, "host:fma-peak", "SKIPPED", "too big", null);
+        Results.Row added = new Results.Row("alexnet-b128/train-step", "reference", "ref", "train", "train-step",
+                "step", 1e12, 1e6, 128, 1, 9e6, 9e6, 9e6, 0.0, 0.1, null, 0.01, 0.001, "host:fma-peak", "REFERENCE",
+                "is the reference", null);
+        Results over = new Results(Results.SCHEMA, base.machine(), List.of(), List.of(rerun, added), List.of(),
+                List.of());
+        Results r = Runner.overlay(base, over, "rerun.json");
+        assertEquals(List.of(base.results().get(0), rerun, added), r.results());
+        assertTrue(r.skipped().isEmpty(), r.skipped().toString()); // the skipped pair has run now
+        assertTrue(r.notes().getLast().startsWith("1 row(s) replaced and 1 added from rerun.json"), r.notes().getLast());
+        assertEquals(base.ceilings(), r.ceilings());
+    }
+
+    @Test
     void mergedTorchRowsGetARatio() {
         Results base = sample();
         Results.Row torch = new Results.Row("lenet5-b64/conv1/fwd", "torch-cpu", "torch 1.13", "conv", "conv2d",
