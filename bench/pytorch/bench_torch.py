@@ -64,6 +64,13 @@ def memory():
     return "unknown"
 
 
+def parallel_backend():
+    for line in torch.__config__.parallel_info().splitlines():
+        if "parallel backend" in line:
+            return line.strip()
+    return "ATen parallel backend unknown"
+
+
 class Bench:
     def __init__(self, device, seed=1):
         self.device = torch.device(device)
@@ -310,8 +317,7 @@ def main(argv=None):
     b = Bench(a.device)
     backend = "torch-" + a.device
     device = (torch.cuda.get_device_name() if a.device == "cuda"
-              else "%s, %d threads (%s)" % (cpu_model(), torch.get_num_threads(),
-                                            torch.__config__.parallel_info().splitlines()[0]))
+              else "%s, %d threads (%s)" % (cpu_model(), torch.get_num_threads(), parallel_backend()))
     machine = {"host": socket.gethostname(), "cpu": cpu_model(), "cores": a.threads, "memory": memory(),
                "runtime": "Python %s, PyTorch %s" % (platform.python_version(), torch.__version__),
                "os": "%s %s %s" % (platform.system(), platform.release(), platform.machine()),

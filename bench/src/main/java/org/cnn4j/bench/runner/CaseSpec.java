@@ -1,7 +1,9 @@
 package org.cnn4j.bench.runner;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What one benchmark case computes, in plain data: what {@code cnn4j bench --plan} writes for
@@ -24,7 +26,7 @@ import java.util.Map;
 public record CaseSpec(String name, String group, String kind, String pass, String net, Map<String, Object> params,
         double flops, double bytes, int items, List<String> tags) {
     public CaseSpec {
-        params = Map.copyOf(params);
+        params = Collections.unmodifiableMap(new TreeMap<>(params)); // keys in a fixed order: a stable plan file
         tags = List.copyOf(tags);
     }
 

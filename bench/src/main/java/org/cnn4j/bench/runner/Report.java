@@ -54,7 +54,8 @@ public final class Report {
             }
             sb.append(String.format(Locale.ROOT, "%-" + w + "s %-10s %11s %10s %-7s %7s %9s %-9s", row.name(),
                     row.backend(), num(row.medianMs()), num(rate(row)), unit(row), pct(row.peakShare()),
-                    row.imagesPerSecond() == null ? "" : String.format(Locale.ROOT, "%.0f", row.imagesPerSecond()),
+                    row.imagesPerSecond() == null ? "" : row.imagesPerSecond() >= 100
+                            ? String.format(Locale.ROOT, "%.0f", row.imagesPerSecond()) : num(row.imagesPerSecond()),
                     row.check() == null ? "" : row.check().toLowerCase(Locale.ROOT)));
             Results.Row t = torch.get(row.name());
             if (withTorch && t != null && !row.backend().startsWith("torch")) {
