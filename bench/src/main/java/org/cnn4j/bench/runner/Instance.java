@@ -24,8 +24,9 @@ public interface Instance extends AutoCloseable {
      * @param tensor    the output
      * @param tolerance the bounds
      * @param l2Only    judge the tensor by its relative L2 error alone (plus NaN agreement), not per element: for
-     *                  results at the end of a whole network, where one max-pooling window whose two largest values
-     *                  are within rounding of each other sends its gradient to another element on another backend
+     *                  results at the end of a whole network, where (most likely) a max-pooling window whose two
+     *                  largest values are within rounding of each other sends its gradient to another element on a
+     *                  backend that rounds differently
      */
     record Output(Tensor tensor, Tolerances.Tolerance tolerance, boolean l2Only) {
         public Output(Tensor tensor, Tolerances.Tolerance tolerance) {
