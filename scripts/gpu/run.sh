@@ -6,6 +6,7 @@
 #                 (-Dcnn4j.require=cuda,cudnn: no device or no cuDNN is a failure, not a skip)
 #   opencl        the OpenCL backend's conformance tests (-Dcnn4j.require=opencl)
 #   train-*       cnn4j train of LeNet-5 and the seed 002 CNN on Fashion-MNIST on cuda (CNN4J_GPU_TRAIN=0: skip)
+#   bench         cnn4j bench --backend cuda,cpu [--quick] into $OUT/bench (CNN4J_GPU_BENCH=quick|full|0)
 #
 # Usage: scripts/gpu/run.sh [archive.tar.xz | unpacked-folder]    (default: .gpu/cnn4j-gpu.tar.xz)
 set -uo pipefail
@@ -99,5 +100,16 @@ train() {
 if [[ -d "$work/data/fashion-mnist" && "${CNN4J_GPU_TRAIN:-1}" != 0 ]]; then
   train lenet5 --model lenet5 --epochs 5
   train seed002-cnn --model seed002-cnn --epochs 10 --batch 32 --lr 0.001
+fi
+# Benchmarks (cnn4j bench: the operators and training steps on cuda beside cpu, checked against the reference,
+# with the GPU's copy bandwidth and cuBLAS SGEMM as ceilings): CNN4J_GPU_BENCH=quick (default), full, or 0.
+bench_mode=${CNN4J_GPU_BENCH:-quick}
+if [[ "$bench_mode" != 0 ]]; then
+  echo "run: bench ($bench_mode)" >&2
+  bench_flags=(--backend cuda,cpu --out "$OUT/bench")
+  if [[ "$bench_mode" == quick ]]; then bench_flags+=(--quick); fi
+  "$java" "${jvm[@]}" -cp "$cp" org.cnn4j.cli.Main bench "${bench_flags[@]}" > "$OUT/bench.log" 2>&1
+  echo "bench exit $?: $(grep -c ' check passed' "$OUT/bench.log") checks passed, $(grep -c 'check failed\|ERROR' \
+    "$OUT/bench.log") failed or errors" >> "$OUT/summary.txt"
 fi
 cat "$OUT/summary.txt"

@@ -56,6 +56,11 @@ public abstract class BatchNorm extends Layer {
         fill(runningVar, 1f);
     }
 
+    /** The operator's parameters (epsilon, momentum). */
+    public org.cnn4j.ops.BatchNorm op() {
+        return bn;
+    }
+
     public Parameter weight() {
         return weight;
     }
