@@ -5,6 +5,8 @@
 #   cuda          CudaConformanceTest: the suite with cuDNN and again on the project's own kernels
 #                 (-Dcnn4j.require=cuda,cudnn: no device or no cuDNN is a failure, not a skip)
 #   opencl        the OpenCL backend's conformance tests (-Dcnn4j.require=opencl)
+#   cuda-reliability  the reliability battery and the jqwik properties on cuda (with cuDNN and own kernels)
+#   bench, bench-opencl, torch   cnn4j bench on cuda and cpu (and opencl), PyTorch on the same plan, merged
 #   train-*       cnn4j train of LeNet-5 and the seed 002 CNN on Fashion-MNIST on cuda (CNN4J_GPU_TRAIN=0: skip)
 #   bench         cnn4j bench --backend cuda,cpu [--quick] into $OUT/bench (CNN4J_GPU_BENCH=quick|full|0)
 #
@@ -85,6 +87,9 @@ selectors=(--select-class org.cnn4j.backend.cuda.CudaConformanceTest)
 suite cuda -Dcnn4j.require=cuda,cudnn
 selectors=(--select-package org.cnn4j.backend.opencl --include-classname '.*Conformance.*')
 suite opencl -Dcnn4j.require=opencl
+# The reliability battery and the property-based checks (jqwik) on the GPU, with cuDNN and on the own kernels.
+selectors=(--select-class org.cnn4j.backend.cuda.CudaReliabilityTest --select-class org.cnn4j.backend.cuda.CudaOpPropertiesTest)
+suite cuda-reliability -Dcnn4j.require=cuda,cudnn
 # Training on the GPU: LeNet-5 (the README's defaults) and the seed 002 CNN on Fashion-MNIST, with the test
 # accuracy and images/s in each run's epochs.jsonl and log.
 train() {
@@ -106,10 +111,25 @@ fi
 bench_mode=${CNN4J_GPU_BENCH:-quick}
 if [[ "$bench_mode" != 0 ]]; then
   echo "run: bench ($bench_mode)" >&2
-  bench_flags=(--backend cuda,cpu --out "$OUT/bench")
-  if [[ "$bench_mode" == quick ]]; then bench_flags+=(--quick); fi
-  "$java" "${jvm[@]}" -cp "$cp" org.cnn4j.cli.Main bench "${bench_flags[@]}" > "$OUT/bench.log" 2>&1
+  quick=(); if [[ "$bench_mode" == quick ]]; then quick=(--quick); fi
+  bench() { "$java" "${jvm[@]}" -cp "$cp" org.cnn4j.cli.Main bench "$@"; }
+  bench --backend cuda,cpu "${quick[@]}" --out "$OUT/bench" > "$OUT/bench.log" 2>&1
   echo "bench exit $?: $(grep -c ' check passed' "$OUT/bench.log") checks passed, $(grep -c 'check failed\|ERROR' \
     "$OUT/bench.log") failed or errors" >> "$OUT/summary.txt"
+  # The same cases on NVIDIA's OpenCL driver, when the machine has one (else this run fails, naming why).
+  bench --backend opencl "${quick[@]}" --out "$OUT/bench-opencl" > "$OUT/bench-opencl.log" 2>&1
+  echo "bench-opencl exit $?: $(tail -1 "$OUT/bench-opencl.log")" >> "$OUT/summary.txt"
+  # PyTorch on the same GPU and the same plan, merged beside cnn4j's rows.
+  if command -v python3 >/dev/null 2>&1 && python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
+    bench --plan "$OUT/plan.json" > /dev/null 2>&1
+    python3 "$work/pytorch/bench_torch.py" --device cuda "${quick[@]}" --plan "$OUT/plan.json" \
+      --out "$OUT/torch/torch.json" > "$OUT/torch.log" 2>&1
+    echo "torch exit $?" >> "$OUT/summary.txt"
+    bench --from "$OUT/bench/results.json" --torch "$OUT/torch/torch.json" --out "$OUT/bench-vs-torch" \
+      > "$OUT/bench-vs-torch.log" 2>&1
+    echo "bench-vs-torch exit $?" >> "$OUT/summary.txt"
+  else
+    echo "torch: no python3 with CUDA-enabled PyTorch" >> "$OUT/summary.txt"
+  fi
 fi
 cat "$OUT/summary.txt"
