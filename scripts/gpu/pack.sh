@@ -30,6 +30,12 @@ echo "pack: building (tests skipped here; they run on the GPU machine)" >&2
 ./mvnw "${mvn_flags[@]}" -DskipTests package dependency:copy-dependencies \
   -DincludeScope=test -DexcludeGroupIds=org.cnn4j -DoutputDirectory="$stage/lib" -Dmdep.overWriteIfNewer=true
 
+# Left out (room under 64 MiB): JMH and its statistics (the GPU runs use cnn4j bench, not JMH), and XChart's
+# PDF/SVG back ends (PNG charts need only the JDK's ImageIO).
+for dropped in jmh-core jmh-generator-annprocess jopt-simple commons-math3 pdfbox pdfbox-io fontbox graphics2d VectorGraphics2D commons-logging; do
+  rm -f "$stage/lib/$dropped"-[0-9]*.jar
+done
+
 # The project's own module jars, and each module's test classes.
 for jar in */target/cnn4j-*.jar; do
   case "$jar" in
