@@ -74,6 +74,7 @@ suite() {
   echo "run: $name" >&2
   "$java" "${jvm[@]}" "$@" -jar "$work/junit-platform-console-standalone.jar" execute \
     --class-path "$cp" --reports-dir "$OUT/$name" --details=tree --disable-banner \
+    --config "jqwik.database=$OUT/jqwik-database-$name" \
     "${selectors[@]}" > "$OUT/$name.log" 2>&1
   local rc=$?
   local counts
