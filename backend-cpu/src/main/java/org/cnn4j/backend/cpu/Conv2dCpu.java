@@ -197,7 +197,7 @@ final class Conv2dCpu {
     /**
      * True when the weight gradient is better computed as dot products of the rows of dy and of the column matrix
      * ({@link VectorDots}) than by a GEMM: on the vector path, for small weights (few output channels or short
-     * columns leave most of the GEMM's 8 x 32 tile empty, and its transposed B panel is packed per image) over
+     * columns leave most of the GEMM's 8-row tile empty, and its transposed B panel is packed per image) over
      * rows of at least two vectors.
      */
     private static boolean dotsPay(CpuBackend be, Geo g) {
