@@ -14,8 +14,9 @@ import org.cnn4j.ops.Conv2d;
  *   backward filter  dW[g]    (Kg x CgKK)   += dy[n, g] * col(x[n, g])^T
  * </pre>
  * With stride 1 the backward data is itself a forward convolution (of dy with the flipped filters, see
- * {@link Geo#asForward}), which needs no col2im. A small weight gradient (up to {@value #DOTS_MAX_WEIGHTS} weights per group,
- * LeNet-5's) is computed as dot products of the rows of dy and col ({@link VectorDots}) instead of a GEMM. {@code col} is im2col (rows c*KH*KW + i*KW + j, zeros where the tap falls in the padding). A 1x1 kernel with
+ * {@link Geo#asForward}), which needs no col2im. A weight gradient whose lane-wise partial sums fit about an L2 cache
+ * (LeNet-5's, the seed 002 CNN's first three) is computed as dot products of the rows of dy and col
+ * ({@link VectorDots}) instead of a GEMM. {@code col} is im2col (rows c*KH*KW + i*KW + j, zeros where the tap falls in the padding). A 1x1 kernel with
  * stride 1 and no padding needs no im2col: x[n, g] is the column matrix itself. Images are spread over the
  * workers (each with its own column buffer); a single image lets the GEMM spread its tiles instead. The bias is
  * written into y before the GEMM, which then accumulates onto it (beta = 1).
@@ -196,17 +197,19 @@ final class Conv2dCpu {
 
     /**
      * True when the weight gradient is better computed as dot products of the rows of dy and of the column matrix
-     * ({@link VectorDots}) than by a GEMM: on the vector path, for small weights (few output channels or short
-     * columns leave most of the GEMM's 8-row tile empty, and its transposed B panel is packed per image) over
-     * rows of at least two vectors.
+     * ({@link VectorDots}) than by a GEMM: on the vector path, over rows of at least two vectors, when the lane-wise
+     * partial sums of all groups ({@code K * Cg*KH*KW * lanes} floats) fit in {@value #DOTS_MAX_LANE_BYTES} bytes,
+     * about an L2 cache. Measured single-thread on the build machine (AVX2): 3.5x faster on LeNet-5's first layer
+     * (a GEMM with 6 of 8 tile rows used, packing a transposed panel per image), 1.5x on the seed 002 CNN's second
+     * (32 x 288 weights), even on its third (64 x 288), slower on its fourth (64 x 576, partial sums past L2).
      */
     private static boolean dotsPay(CpuBackend be, Geo g) {
-        return be.config().vector() && (long) g.kg() * g.ckk() <= DOTS_MAX_WEIGHTS
-                && g.ohw() >= 2 * VectorDots.L;
+        return be.config().vector() && g.ohw() >= 2 * VectorDots.L
+                && (long) g.k * g.ckk() * VectorDots.L * Float.BYTES <= DOTS_MAX_LANE_BYTES;
     }
 
-    /** Largest weight gradient per group ({@code Kg * Cg * KH * KW}) computed by {@link VectorDots}. */
-    static final int DOTS_MAX_WEIGHTS = 4096;
+    /** The most bytes of lane-wise partial sums {@link VectorDots} may keep for one weight gradient. */
+    static final int DOTS_MAX_LANE_BYTES = 640 * 1024;
 
     /**
      * dW (into {@code acc} at {@code accOff}, overwritten) = sum over images [n0, n1) of dy[n, g] * col(x[n, g])^T,

@@ -172,6 +172,7 @@ class CpuParityTest {
                 new ConvShape(9, 1, 28, 28, 6, 5, 5, Conv2d.of(1, 2), true),
                 new ConvShape(5, 6, 14, 14, 16, 5, 5, Conv2d.of(1, 0), true),
                 new ConvShape(3, 7, 4, 8, 3, 1, 1, Conv2d.of(1, 0), false),
+                new ConvShape(3, 32, 12, 12, 32, 3, 3, Conv2d.of(1, 1), true),
                 new ConvShape(3, 10, 11, 9, 10, 3, 2, new Conv2d(Size2d.of(1), Size2d.of(1), Size2d.of(1), 2),
                         true),
                 // im2col of full-width rows (stride 1, output as wide as the input) where the shift passes the row
