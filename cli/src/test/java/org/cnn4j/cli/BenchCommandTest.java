@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,18 +22,6 @@ class BenchCommandTest {
         BenchCommand b = new BenchCommand();
         new CommandLine(b).parseArgs(args);
         return b.options("test");
-    }
-
-    private static String capture(Runnable r) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(b, true, StandardCharsets.UTF_8));
-        try {
-            r.run();
-        } finally {
-            System.setOut(old);
-        }
-        return b.toString(StandardCharsets.UTF_8);
     }
 
     @Test
@@ -79,12 +64,12 @@ class BenchCommandTest {
 
     @Test
     void listAndPlan() throws Exception {
-        String out = capture(() -> assertEquals(0, Main.run("bench", "--list", "--quick")));
+        String out = CliTest.capture(() -> assertEquals(0, Main.run("bench", "--list", "--quick")));
         assertTrue(out.contains("sgemm/1024"), out);
         assertTrue(out.contains("lenet5-b64/train-step"), out);
         assertTrue(!out.contains("alexnet"), out);
         Path plan = dir.resolve("plan.json");
-        capture(() -> assertEquals(0, Main.run("bench", "--plan", plan.toString())));
+        CliTest.capture(() -> assertEquals(0, Main.run("bench", "--plan", plan.toString())));
         Results.Plan p = Results.readPlan(plan);
         assertTrue(p.cases().size() > 100, p.cases().size() + " cases");
         assertTrue(Files.readString(plan).contains("\"alexnet-b8/conv1/fwdbwd\""));
@@ -93,7 +78,7 @@ class BenchCommandTest {
     @Test
     void aSmallRunWritesTheTableJsonMarkdownAndChart() throws Exception {
         Path o = dir.resolve("run");
-        String out = capture(() -> assertEquals(0, Main.run("bench", "--backend", "reference,cpu", "--quick",
+        String out = CliTest.capture(() -> assertEquals(0, Main.run("bench", "--backend", "reference,cpu", "--quick",
                 "--filter", "lenet5-b64/(relu1/fwd|fc3/fwd)$", "--min-time", "0.01", "--out", o.toString())));
         assertTrue(out.contains("fma-peak"), out);
         Results r = Results.read(o.resolve("results.json"));
@@ -114,7 +99,7 @@ class BenchCommandTest {
         Path torch = dir.resolve("torch.json");
         new Results(Results.SCHEMA, r.machine(), List.of(), List.of(torchRow), List.of(), List.of()).write(torch);
         Path merged = dir.resolve("merged");
-        String table = capture(() -> assertEquals(0, Main.run("bench", "--from", o.resolve("results.json").toString(),
+        String table = CliTest.capture(() -> assertEquals(0, Main.run("bench", "--from", o.resolve("results.json").toString(),
                 "--torch", torch.toString(), "--out", merged.toString())));
         assertTrue(table.contains("x torch"), table);
         assertTrue(table.contains("0.50"), table); // cnn4j's time is half of the planted PyTorch time

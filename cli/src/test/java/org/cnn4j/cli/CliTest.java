@@ -51,7 +51,8 @@ class CliTest {
         }
     }
 
-    private static String capture(Runnable r) {
+    /** What {@code r} prints on standard output (shared with the other command tests). */
+    static String capture(Runnable r) {
         PrintStream old = System.out;
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         System.setOut(new PrintStream(b, true, StandardCharsets.UTF_8));

@@ -11,6 +11,7 @@ import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
 import org.cnn4j.ops.Copy;
 import org.cnn4j.ops.Gemm;
+import org.cnn4j.ops.Op;
 
 /**
  * The machine's ceilings, measured by the same command so that every figure has a ratio. On the CPU: the FMA peak
@@ -77,17 +78,23 @@ public final class Ceilings {
              Tensor b = be.fromArray(s, OpsInstance.Random.uniform(n * n, 2));
              Tensor c = be.allocate(s)) {
             Gemm.Run op = new Gemm.Run(Gemm.plain(), a, b, c);
-            be.execute(op);
-            be.synchronize();
-            double best = Double.MAX_VALUE;
-            for (int r = 0; r < reps; r++) {
-                long t0 = System.nanoTime();
-                be.execute(op);
-                be.synchronize();
-                best = Math.min(best, (System.nanoTime() - t0) / 1e9);
-            }
+            double best = bestSeconds(be, op, reps);
             return 2.0 * n * n * n / best / 1e9;
         }
+    }
+
+    /** The fastest of {@code reps} synchronized calls of {@code op}, in seconds, after one warm-up call. */
+    private static double bestSeconds(Backend be, Op op, int reps) {
+        be.execute(op);
+        be.synchronize();
+        double best = Double.MAX_VALUE;
+        for (int r = 0; r < reps; r++) {
+            long t0 = System.nanoTime();
+            be.execute(op);
+            be.synchronize();
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+        }
+        return best;
     }
 
     static double deviceCopy(Backend be, int reps) {
@@ -95,15 +102,7 @@ public final class Ceilings {
         Shape s = Shape.of(size);
         try (Tensor x = be.fromArray(s, OpsInstance.Random.uniform(size, 3)); Tensor y = be.allocate(s)) {
             Copy.Run op = new Copy.Run(x, y);
-            be.execute(op);
-            be.synchronize();
-            double best = Double.MAX_VALUE;
-            for (int r = 0; r < reps; r++) {
-                long t0 = System.nanoTime();
-                be.execute(op);
-                be.synchronize();
-                best = Math.min(best, (System.nanoTime() - t0) / 1e9);
-            }
+            double best = bestSeconds(be, op, reps);
             return 2.0 * 4 * size / best / 1e9;
         }
     }
