@@ -12,6 +12,16 @@ public final class DeviceMemoryException extends Cnn4jException {
         this.freeBytes = freeBytes;
     }
 
+    /**
+     * The exception of a host backend whose array of {@code bytes} for {@code shape} did not fit in the Java heap;
+     * the free bytes are the heap's headroom.
+     */
+    public static DeviceMemoryException heapExhausted(String backend, long bytes, Shape shape) {
+        Runtime rt = Runtime.getRuntime();
+        return new DeviceMemoryException(backend, bytes, rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()),
+                "the Java heap is exhausted (-Xmx " + (rt.maxMemory() >> 20) + " MiB), shape " + shape);
+    }
+
     public long requestedBytes() {
         return requestedBytes;
     }

@@ -157,16 +157,9 @@ public final class CpuBackend extends AbstractBackend {
             data = new float[shape.size()];
         } catch (OutOfMemoryError e) {
             // one array that did not fit: nothing was allocated, the heap is as it was
-            throw heapExhausted(name(), 4L * shape.size(), shape);
+            throw DeviceMemoryException.heapExhausted(name(), 4L * shape.size(), shape);
         }
         return new CpuTensor(this, shape, data);
-    }
-
-    /** The {@link DeviceMemoryException} of a host backend whose array did not fit in the Java heap. */
-    static DeviceMemoryException heapExhausted(String backend, long bytes, Shape shape) {
-        Runtime rt = Runtime.getRuntime();
-        return new DeviceMemoryException(backend, bytes, rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()),
-                "the Java heap is exhausted (-Xmx " + (rt.maxMemory() >> 20) + " MiB), shape " + shape);
     }
 
     void released(CpuTensor t) {

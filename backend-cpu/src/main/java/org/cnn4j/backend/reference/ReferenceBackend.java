@@ -69,10 +69,8 @@ public class ReferenceBackend extends AbstractBackend {
         try {
             data = new double[shape.size()];
         } catch (OutOfMemoryError e) {
-            Runtime rt = Runtime.getRuntime();
-            throw new org.cnn4j.core.DeviceMemoryException(name(), 8L * shape.size(),
-                    rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()), "the Java heap is exhausted (-Xmx "
-                            + (rt.maxMemory() >> 20) + " MiB), shape " + shape);
+            // one array that did not fit: nothing was allocated, the heap is as it was
+            throw org.cnn4j.core.DeviceMemoryException.heapExhausted(name(), 8L * shape.size(), shape);
         }
         return new ReferenceTensor(this, shape, dtype, data);
     }
