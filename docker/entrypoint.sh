@@ -1,6 +1,6 @@
 #!/bin/sh
 # The images' entry point: `cnn4j <command> ...` (bench, info, train, eval, summary), or `conformance` in the cuda
-# image (scripts/gpu/run.sh: the cuda and opencl conformance suites, JUnit XML and logs into $OUT).
+# image (scripts/gpu/run.sh: the GPU stages, with summary.txt, machine.txt and gpu-results.tar.xz in $OUT).
 set -e
 home=/opt/cnn4j
 java="$home/jre/bin/java"

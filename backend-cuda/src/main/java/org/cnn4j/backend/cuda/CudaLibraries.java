@@ -30,7 +30,8 @@ import java.util.function.Supplier;
  *   <li>the {@code lib} folders of NVIDIA's Python wheels, {@code <site>/nvidia/<package>/lib}, for every site
  *       directory of {@code $VIRTUAL_ENV}, {@code $PYTHONPATH}, {@code python3}'s own site list, and the usual
  *       {@code /usr/local/lib/python3*}/{@code /usr/lib/python3*} locations;</li>
- *   <li>{@code /usr/local/cuda} and the distribution's CUDA directories.</li>
+ *   <li>{@code /usr/local/cuda}, the distribution's library directories, WSL's, and {@code /usr/local/nvidia}
+ *       (where NVIDIA's container runtime mounts the driver).</li>
  * </ol>
  * Within the directories after the first group, the newer major version is tried everywhere before the older
  * one ({@code libcublas.so.13} anywhere before {@code libcublas.so.12}).
@@ -91,7 +92,8 @@ public final class CudaLibraries {
             return new Environment(System::getenv, System::getProperty, PythonSites::get,
                     List.of(Path.of("/usr/local/cuda/lib64"), Path.of("/usr/local/cuda/lib"),
                             Path.of("/usr/local/cuda/targets/x86_64-linux/lib"),
-                            Path.of("/usr/lib/x86_64-linux-gnu"), Path.of("/usr/lib64"), Path.of("/usr/lib/wsl/lib")),
+                            Path.of("/usr/lib/x86_64-linux-gnu"), Path.of("/usr/lib64"), Path.of("/usr/lib/wsl/lib"),
+                            Path.of("/usr/local/nvidia/lib64"), Path.of("/usr/local/nvidia/lib")),
                     List.of(Path.of("/usr/local/lib"), Path.of("/usr/lib")));
         }
     }
