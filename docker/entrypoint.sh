@@ -4,6 +4,8 @@
 set -e
 home=/opt/cnn4j
 java="$home/jre/bin/java"
+# The JDK's signal-chaining library, so that a native driver's signal handlers chain behind the JVM's.
+if [ -f "$home/jre/lib/libjsig.so" ]; then export LD_PRELOAD="$home/jre/lib/libjsig.so${LD_PRELOAD:+:$LD_PRELOAD}"; fi
 if [ "${1:-}" = "conformance" ]; then
   if [ ! -x "$home/run.sh" ]; then
     echo "conformance: this image has no test suite; build the test stage (docker build --target test ...)" >&2

@@ -63,6 +63,10 @@ else
   xz -dc "$src" | tar -C "$work" -xf - || { note "cannot unpack $src"; snapshot; exit 2; }
 fi
 java="$work/jre/bin/java"
+# The JDK's signal-chaining library: a driver that installs signal handlers (LLVM inside an OpenCL driver or
+# NVRTC) chains behind the JVM's instead of replacing them. Preloaded into the java processes only.
+jsig="$work/jre/lib/libjsig.so"
+java_env=(); [[ -f "$jsig" ]] && java_env=(env "LD_PRELOAD=$jsig${LD_PRELOAD:+:$LD_PRELOAD}")
 
 # NVIDIA's libraries from Python wheels (nvidia is a namespace package: every folder on its __path__; CUDA 13's
 # wheels put theirs in nvidia/cu13/lib), then the usual system folders.
@@ -131,7 +135,7 @@ PY
   python3 -m pip list 2>/dev/null | grep -iE '^(nvidia|torch |cuda)' || true
   echo "== java"; "$java" -version 2>&1
   echo "== commit"; cat "$work/commit.txt" 2>/dev/null
-  echo "== cnn4j info"; timeout 60 "$java" "${jvm[@]}" -cp "$main_cp" org.cnn4j.cli.Main info 2>&1
+  echo "== cnn4j info"; timeout 60 "${java_env[@]}" "$java" "${jvm[@]}" -cp "$main_cp" org.cnn4j.cli.Main info 2>&1
 } > "$res/machine.txt" 2>&1
 snapshot
 
@@ -171,11 +175,11 @@ detail() {
 
 junit() {
   local name=$1; shift
-  tmo "$java" "${jvm[@]}" "$@" -jar "$work/junit-platform-console-standalone.jar" execute \
+  tmo "${java_env[@]}" "$java" "${jvm[@]}" "$@" -jar "$work/junit-platform-console-standalone.jar" execute \
     --class-path "$cp" --reports-dir "$res/$name" --details=tree --disable-banner \
     --config "jqwik.database=$res/jqwik-database-$name" "${selectors[@]}" > "$res/$name.log" 2>&1
 }
-cnn4j() { tmo "$java" "${jvm[@]}" -cp "$main_cp" org.cnn4j.cli.Main "$@"; }
+cnn4j() { tmo "${java_env[@]}" "$java" "${jvm[@]}" -cp "$main_cp" org.cnn4j.cli.Main "$@"; }
 read -r -a train_args <<< "${CNN4J_GPU_TRAIN_ARGS:-}"
 read -r -a bench_args <<< "${CNN4J_GPU_BENCH_ARGS:-}"
 bench() {

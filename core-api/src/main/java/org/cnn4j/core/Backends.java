@@ -27,12 +27,21 @@ public final class Backends {
     private Backends() {
     }
 
-    /** The providers on the class path, highest priority first. */
+    /** The providers on the class path, highest priority first (which probes each of them). */
     public static List<BackendProvider> providers() {
+        return sorted(loaded());
+    }
+
+    private static List<BackendProvider> loaded() {
         List<BackendProvider> out = new ArrayList<>();
         for (BackendProvider p : ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader())) {
             out.add(p);
         }
+        return out;
+    }
+
+    private static List<BackendProvider> sorted(List<BackendProvider> providers) {
+        List<BackendProvider> out = new ArrayList<>(providers);
         out.sort(Comparator.comparingInt(BackendProvider::priority).reversed()
                 .thenComparing(BackendProvider::name));
         return out;
@@ -69,10 +78,9 @@ public final class Backends {
      */
     public static Backend open(String name) {
         String n = name.trim().toLowerCase(Locale.ROOT);
-        List<BackendProvider> providers = providers();
         List<Probe> probes = new ArrayList<>();
         if (n.equals("auto")) {
-            for (BackendProvider p : providers) {
+            for (BackendProvider p : providers()) {
                 Probe probe = safeProbe(p);
                 probes.add(probe);
                 if (probe.available() && p.autoSelectable()) {
@@ -86,20 +94,21 @@ public final class Backends {
             throw new IllegalArgumentException("backend '" + name + "' is unknown; choose one of auto, "
                     + String.join(", ", KNOWN));
         }
-        for (BackendProvider p : providers) {
-            if (p.name().equals(n)) {
-                Probe probe = safeProbe(p);
-                if (!probe.available()) {
-                    for (BackendProvider q : providers) {
-                        probes.add(q == p ? probe : safeProbe(q));
-                    }
-                    throw new BackendUnavailableException(n, "backend '" + n + "' cannot start: "
-                            + probe.detail() + "; probed:" + describe(probes), probes);
+        // Only the providers of this name are probed (for their priority among themselves): opening cpu loads no
+        // OpenCL or CUDA driver. The others are probed only to describe a failure.
+        List<BackendProvider> all = loaded();
+        for (BackendProvider p : sorted(all.stream().filter(q -> q.name().equals(n)).toList())) {
+            Probe probe = safeProbe(p);
+            if (!probe.available()) {
+                for (BackendProvider q : sorted(all)) {
+                    probes.add(q == p ? probe : safeProbe(q));
                 }
-                return p.open();
+                throw new BackendUnavailableException(n, "backend '" + n + "' cannot start: "
+                        + probe.detail() + "; probed:" + describe(probes), probes);
             }
+            return p.open();
         }
-        for (BackendProvider q : providers) {
+        for (BackendProvider q : sorted(all)) {
             probes.add(safeProbe(q));
         }
         throw new BackendUnavailableException(n, "backend '" + n + "' is not on the class path (module cnn4j-backend-"

@@ -40,6 +40,15 @@ class BackendsTest {
     }
 
     @Test
+    void openingABackendByNameProbesNoOtherBackend() {
+        TestProviders.FOREIGN_PROBES.set(0);
+        try (Backend b = Backends.open("cpu")) {
+            assertEquals("cpu", b.name());
+        }
+        assertEquals(0, TestProviders.FOREIGN_PROBES.get(), "opening cpu probed (loaded the drivers of) others");
+    }
+
+    @Test
     void anUnknownNameIsAnIllegalArgument() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Backends.open("tpu"));
         assertTrue(e.getMessage().contains("tpu") && e.getMessage().contains("reference"), e.getMessage());

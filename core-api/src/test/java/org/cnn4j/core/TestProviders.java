@@ -1,9 +1,13 @@
 package org.cnn4j.core;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import org.cnn4j.spi.BackendProvider;
 
 /** Providers registered for the selection tests (src/test/resources/META-INF/services). */
 final class TestProviders {
+    /** Calls of priority() and probe() on the providers other than cpu (which start native drivers in real ones). */
+    static final AtomicInteger FOREIGN_PROBES = new AtomicInteger();
+
     private TestProviders() {
     }
 
@@ -39,11 +43,13 @@ final class TestProviders {
 
         @Override
         public int priority() {
+            FOREIGN_PROBES.incrementAndGet();
             return 400;
         }
 
         @Override
         public Probe probe() {
+            FOREIGN_PROBES.incrementAndGet();
             return Probe.unavailable("cuda", "libcuda.so.1 not found on the loader path");
         }
 
@@ -62,11 +68,13 @@ final class TestProviders {
 
         @Override
         public int priority() {
+            FOREIGN_PROBES.incrementAndGet();
             return 300;
         }
 
         @Override
         public Probe probe() {
+            FOREIGN_PROBES.incrementAndGet();
             throw new IllegalStateException("driver exploded");
         }
 

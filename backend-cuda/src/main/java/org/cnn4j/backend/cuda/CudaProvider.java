@@ -4,6 +4,7 @@ import org.cnn4j.core.Backend;
 import org.cnn4j.core.BackendUnavailableException;
 import org.cnn4j.core.Probe;
 import org.cnn4j.spi.BackendProvider;
+import org.cnn4j.spi.SignalHandlers;
 
 import java.util.List;
 
@@ -39,7 +40,8 @@ public final class CudaProvider implements BackendProvider {
     private synchronized CudaRuntime.Discovery discovery() {
         if (discovery == null) {
             try {
-                discovery = CudaRuntime.discover(libraries);
+                // Loading the libraries and cuInit start native code that may take over the JVM's signals.
+                discovery = SignalHandlers.preserving(() -> CudaRuntime.discover(libraries));
             } catch (Throwable t) {
                 discovery = new CudaRuntime.Discovery(null, "discovery failed: " + t);
             }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.cnn4j.core.KernelCompileException;
 import org.cnn4j.core.NativeCallException;
+import org.cnn4j.spi.SignalHandlers;
 
 /**
  * NVRTC ({@code libnvrtc.so.13} or {@code .12}): compiles CUDA C++ source to PTX at run time. A compile error is
@@ -89,7 +90,8 @@ final class Nvrtc {
                 for (int o = 0; o < options.size(); o++) {
                     opts.setAtIndex(ADDRESS, o, a.allocateFrom(options.get(o)));
                 }
-                int rc = Native.call(nvrtcCompileProgram, prog, options.size(), opts);
+                // NVRTC compiles with an LLVM inside: the JVM's signal handlers are put back after it.
+                int rc = SignalHandlers.preserving(() -> Native.call(nvrtcCompileProgram, prog, options.size(), opts));
                 if (rc != 0) {
                     String status = CudaStatus.nvrtcResult(rc);
                     if (status.equals("NVRTC_ERROR_COMPILATION")) {

@@ -64,6 +64,7 @@ import org.cnn4j.ops.Sgd;
 import org.cnn4j.ops.Softmax;
 import org.cnn4j.ops.SumAxes;
 import org.cnn4j.spi.AbstractBackend;
+import org.cnn4j.spi.SignalHandlers;
 import org.lwjgl.PointerBuffer;
 import org.lwjgl.system.MemoryStack;
 
@@ -127,6 +128,8 @@ public final class OpenClBackend extends AbstractBackend {
             }
             this.context = ctx;
             this.queue = q;
+        } finally {
+            SignalHandlers.restore(); // a driver may start its compiler with the context
         }
     }
 
@@ -366,7 +369,7 @@ public final class OpenClBackend extends AbstractBackend {
             IntBuffer err = stack.mallocInt(1);
             long program = clCreateProgramWithSource(context, source, err);
             ClStatus.check(err.get(0), "clCreateProgramWithSource", label);
-            int status = clBuildProgram(program, device.id(), options, null, 0);
+            int status = SignalHandlers.preserving(() -> clBuildProgram(program, device.id(), options, null, 0));
             if (status != 0) {
                 String log = buildLog(program);
                 clReleaseProgram(program); // cleanup on the way to reporting the build failure

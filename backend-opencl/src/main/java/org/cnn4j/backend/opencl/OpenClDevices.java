@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.cnn4j.spi.SignalHandlers;
 import org.lwjgl.PointerBuffer;
 import org.lwjgl.system.MemoryStack;
 
@@ -59,6 +60,11 @@ final class OpenClDevices {
      * is absent (callers that must not throw catch it).
      */
     static List<Device> list() {
+        // The first call loads the ICD loader and the drivers (PoCL starts LLVM, which takes over the JVM's signals).
+        return SignalHandlers.preserving(OpenClDevices::listDevices);
+    }
+
+    private static List<Device> listDevices() {
         List<Device> out = new ArrayList<>();
         try (MemoryStack stack = MemoryStack.stackPush()) {
             IntBuffer count = stack.mallocInt(1);
