@@ -3,14 +3,13 @@ package org.cnn4j.backend.cuda;
 import static org.cnn4j.backend.cuda.CudaBackend.ptr;
 
 import java.lang.foreign.MemorySegment;
-import org.cnn4j.core.Shape;
+import org.cnn4j.kernels.host.ActivationLaunches;
 import org.cnn4j.ops.Activation;
-import org.cnn4j.ops.Prelu;
 
 /**
  * ReLU, ELU, sigmoid and tanh on cuDNN's activation functions, NaN propagating; the tensor is seen as one row of
- * {@code size} values. Leaky ReLU (no cuDNN mode), every activation without cuDNN, and PReLU run on
- * activation.k, one thread per element; PReLU's slope gradient is a channel reduction (reduce.k). cuDNN's backward reads the
+ * {@code size} values. Leaky ReLU (no cuDNN mode) and every activation without cuDNN run on activation.k
+ * ({@link ActivationLaunches}, as does PReLU). cuDNN's backward reads the
  * forward output; when {@link Activation.Backward} carries none it is recomputed into scratch memory. Whether
  * cuDNN's ReLU backward propagates a NaN input as {@link Activation} requires is for the conformance suite on a
  * GPU to tell. Not yet run on a GPU.
@@ -34,25 +33,13 @@ final class ActivationCuda {
         return s.activation(mode, a.kind() == Activation.Kind.ELU ? a.alpha() : 0.0);
     }
 
-    /** activation.k's code for each kind. */
-    private static int kind(Activation a) {
-        return switch (a.kind()) {
-            case RELU -> 0;
-            case LEAKY_RELU -> 1;
-            case ELU -> 2;
-            case SIGMOID -> 3;
-            case TANH -> 4;
-        };
-    }
-
     static void forward(CudaBackend b, Activation.Forward o) {
         int n = o.x().size();
         if (n == 0) {
             return;
         }
         if (!b.cudnnOn() || !fitsCudnn(o.act())) {
-            b.kernel("activation", "activation_forward_f32").p(o.x()).p(o.y()).i(kind(o.act())).f(o.act().alpha())
-                    .i(n).elements(n);
+            ActivationLaunches.forward(b.host, o);
             return;
         }
         try (Cudnn.Scope s = b.rt.cudnn.scope()) {
@@ -67,8 +54,7 @@ final class ActivationCuda {
             return;
         }
         if (!b.cudnnOn() || !fitsCudnn(o.act())) {
-            b.kernel("activation", "activation_backward_f32").p(o.x()).p(o.y()).p(o.dy())
-                    .p(o.dx()).i(kind(o.act())).f(o.act().alpha()).i(n).elements(n);
+            ActivationLaunches.backward(b.host, o);
             return;
         }
         long y = o.y() != null ? ptr(o.y()) : b.temp(n);
@@ -84,33 +70,5 @@ final class ActivationCuda {
                 b.freeTemp(y, n);
             }
         }
-    }
-
-    /** [outer, C, inner] of x for the slopes: C = 1 when the slope is shared. */
-    private static int[] layout(Shape x, int slopes) {
-        if (slopes == 1) {
-            return new int[] {1, 1, x.size()};
-        }
-        int outer = x.dim(0);
-        int c = x.dim(1);
-        return new int[] {outer, c, x.size() / (outer * c)};
-    }
-
-    static void preluForward(CudaBackend b, Prelu.Forward o) {
-        int nw = o.weight().size();
-        int[] l = layout(o.x().shape(), nw);
-        int total = o.x().size();
-        b.kernel("activation", "prelu_forward_f32").p(o.x()).p(o.weight()).p(o.y()).i(l[1]).i(l[2]).i(nw)
-                .i(total).elements(total);
-    }
-
-    static void preluBackward(CudaBackend b, Prelu.Backward o) {
-        int nw = o.weight().size();
-        int[] l = layout(o.x().shape(), nw);
-        int total = o.x().size();
-        b.kernel("activation", "prelu_backward_data_f32").p(o.x()).p(o.weight()).p(o.dy()).p(o.dx())
-                .i(l[1]).i(l[2]).i(nw).i(total).elements(total);
-        b.kernel("reduce", "prelu_weight_grad_f32").p(o.x()).p(o.dy()).p(o.dWeight()).i(l[0]).i(l[1])
-                .i(l[2]).groups(l[1], CudaBackend.REDUCE_WG);
     }
 }

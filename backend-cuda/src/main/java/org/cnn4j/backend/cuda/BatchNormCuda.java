@@ -4,6 +4,7 @@ import static org.cnn4j.backend.cuda.CudaBackend.ptr;
 
 import java.lang.foreign.MemorySegment;
 import org.cnn4j.core.Shape;
+import org.cnn4j.kernels.host.BatchNormLaunches;
 import org.cnn4j.ops.BatchNorm;
 
 /**
@@ -26,18 +27,9 @@ final class BatchNormCuda {
         return s.tensor(1, x.dim(1), 1, 1);
     }
 
-    private static int spatial(Shape x) {
-        int nc = x.dim(0) * x.dim(1);
-        return nc == 0 ? 0 : x.size() / nc;
-    }
-
     static void forwardTraining(CudaBackend b, BatchNorm.ForwardTraining o) {
         if (!b.cudnnOn()) {
-            Shape x = o.x().shape();
-            b.kernel("batchnorm", "batchnorm_forward_training_f32").p(o.x()).p(o.gamma()).p(o.beta())
-                    .p(o.runningMean()).p(o.runningVar()).p(o.y()).p(o.savedMean()).p(o.savedInvStd())
-                    .i(x.dim(0)).i(x.dim(1)).i(spatial(x)).f(o.bn().epsilon()).f(o.bn().momentum())
-                    .groups(x.dim(1), CudaBackend.REDUCE_WG);
+            BatchNormLaunches.forwardTraining(b.host, o);
             return;
         }
         try (Cudnn.Scope s = b.rt.cudnn.scope()) {
@@ -50,11 +42,7 @@ final class BatchNormCuda {
 
     static void forwardInference(CudaBackend b, BatchNorm.ForwardInference o) {
         if (!b.cudnnOn()) {
-            Shape x = o.x().shape();
-            int total = x.size();
-            b.kernel("batchnorm", "batchnorm_forward_inference_f32").p(o.x()).p(o.gamma()).p(o.beta())
-                    .p(o.runningMean()).p(o.runningVar()).p(o.y()).i(x.dim(1)).i(spatial(x))
-                    .f(o.bn().epsilon()).i(total).elements(total);
+            BatchNormLaunches.forwardInference(b.host, o);
             return;
         }
         try (Cudnn.Scope s = b.rt.cudnn.scope()) {
@@ -66,10 +54,7 @@ final class BatchNormCuda {
 
     static void backward(CudaBackend b, BatchNorm.Backward o) {
         if (!b.cudnnOn()) {
-            Shape x = o.x().shape();
-            b.kernel("batchnorm", "batchnorm_backward_f32").p(o.x()).p(o.dy()).p(o.gamma()).p(o.savedMean())
-                    .p(o.savedInvStd()).p(o.dx()).p(o.dGamma()).p(o.dBeta())
-                    .i(x.dim(0)).i(x.dim(1)).i(spatial(x)).groups(x.dim(1), CudaBackend.REDUCE_WG);
+            BatchNormLaunches.backward(b.host, o);
             return;
         }
         try (Cudnn.Scope s = b.rt.cudnn.scope()) {

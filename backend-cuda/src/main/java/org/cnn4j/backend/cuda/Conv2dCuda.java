@@ -4,6 +4,7 @@ import static org.cnn4j.backend.cuda.CudaBackend.ptr;
 
 import java.lang.foreign.MemorySegment;
 import org.cnn4j.core.Shape;
+import org.cnn4j.kernels.host.Conv2dLaunches;
 import org.cnn4j.ops.Conv2d;
 
 /**
@@ -11,14 +12,9 @@ import org.cnn4j.ops.Conv2d;
  * (FMA math, no TF32 unless {@code -Dcnn4j.cuda.tf32=true}). The algorithm for each direction and shape is
  * chosen once by {@code cudnnGet*Algorithm_v7} within the workspace limit and cached on the backend.
  *
- * <p>Without cuDNN: im2col + batched GEMM on the own kernels (conv2d.k, gemm.k), as the OpenCL backend runs
- * them. The batch runs in chunks of images whose columns fit in {@link CudaBackend#COL_LIMIT_FLOATS}; one GEMM
- * launch covers every image and every channel group of a chunk (grid z).
- * <pre>
- *   forward:         col = im2col(x);  y_g = W_g [Kg, Cg*KH*KW] * col_g [Cg*KH*KW, OH*OW];  y += bias
- *   backward data:   dcol_g = W_g^T * dy_g;  dx = col2im(dcol)  (the gather adjoint of im2col)
- *   backward filter: dW_g = sum_n dy_g[n] [Kg, OH*OW] * col_g[n]^T;  dBias = sum over n, oh, ow of dy
- * </pre>
+ * <p>Without cuDNN: im2col + batched GEMM on the own kernels ({@link Conv2dLaunches}, as the OpenCL backend runs
+ * them), in chunks of images whose columns fit in {@link CudaBackend#COL_LIMIT_FLOATS}, one GEMM launch per chunk
+ * (images and groups on grid z).
  * Not yet run on a GPU.
  */
 final class Conv2dCuda {
@@ -46,7 +42,7 @@ final class Conv2dCuda {
 
     static void forward(CudaBackend b, Conv2d.Forward o) {
         if (!b.cudnnOn()) {
-            Kernels.forward(b, o);
+            Conv2dLaunches.forward(b.host, o);
             return;
         }
         Cudnn dnn = b.rt.cudnn;
@@ -68,7 +64,7 @@ final class Conv2dCuda {
 
     static void backwardData(CudaBackend b, Conv2d.BackwardData o) {
         if (!b.cudnnOn()) {
-            Kernels.backwardData(b, o);
+            Conv2dLaunches.backwardData(b.host, o);
             return;
         }
         Cudnn dnn = b.rt.cudnn;
@@ -86,7 +82,7 @@ final class Conv2dCuda {
 
     static void backwardFilter(CudaBackend b, Conv2d.BackwardFilter o) {
         if (!b.cudnnOn()) {
-            Kernels.backwardFilter(b, o);
+            Conv2dLaunches.backwardFilter(b.host, o);
             return;
         }
         Cudnn dnn = b.rt.cudnn;
@@ -102,131 +98,6 @@ final class Conv2dCuda {
             if (o.dBias() != null) {
                 MemorySegment bd = s.tensor(1, o.dBias().size(), 1, 1);
                 dnn.convolutionBackwardBias(b.cudnnHandle, s, dyd, ptr(o.dy()), bd, ptr(o.dBias()));
-            }
-        }
-    }
-
-    /** The own-kernel path: im2col / col2im (conv2d.k) and batched GEMM (gemm.k). */
-    static final class Kernels {
-        private Kernels() {
-        }
-
-        /** Geometry of one call, computed once. */
-        private record Geometry(int n, int c, int h, int w, int k, int kh, int kw, int oh, int ow, int groups,
-                int sh, int sw, int ph, int pw, int dh, int dw) {
-            static Geometry of(Conv2d conv, Shape x, Shape weight, Shape y) {
-                return new Geometry(x.dim(0), x.dim(1), x.dim(2), x.dim(3), weight.dim(0), weight.dim(2),
-                        weight.dim(3), y.dim(2), y.dim(3), conv.groups(), conv.stride().h(), conv.stride().w(),
-                        conv.padding().h(), conv.padding().w(), conv.dilation().h(), conv.dilation().w());
-            }
-
-            int ohw() {
-                return oh * ow;
-            }
-
-            /** Rows of col for all channels: C*KH*KW. */
-            int ckk() {
-                return c * kh * kw;
-            }
-
-            /** Rows of col per group: C/groups*KH*KW. */
-            int cgkk() {
-                return c / groups * kh * kw;
-            }
-
-            int kg() {
-                return k / groups;
-            }
-
-            /**
-             * Images per chunk: as many as keep the columns within {@code limit} floats and the GEMM's grid z
-             * (images * groups) within CUDA's 65535, at least one.
-             */
-            int chunk(int limit) {
-                long per = Math.max(1, (long) ckk() * ohw());
-                return (int) Math.max(1, Math.min(Math.min(n, limit / per), CudaBackend.MAX_GRID_YZ / groups));
-            }
-        }
-
-        private static void im2col(CudaBackend b, Geometry g, long x, int n0, int nb, long col) {
-            int total = nb * g.ckk() * g.ohw();
-            b.kernel("conv2d", "im2col_f32").p(x).i(n0 * g.c * g.h * g.w).p(col)
-                    .i(g.c).i(g.h).i(g.w).i(g.kh).i(g.kw).i(g.oh).i(g.ow)
-                    .i(g.sh).i(g.sw).i(g.ph).i(g.pw).i(g.dh).i(g.dw).i(total).elements(total);
-        }
-
-        static void forward(CudaBackend b, Conv2d.Forward o) {
-            Geometry g = Geometry.of(o.conv(), o.x().shape(), o.weight().shape(), o.y().shape());
-            int chunk = g.chunk(b.colLimitFloats);
-            long colFloats = (long) chunk * g.ckk() * g.ohw();
-            long col = b.temp(colFloats);
-            try {
-                for (int n0 = 0; n0 < g.n; n0 += chunk) {
-                    int nb = Math.min(chunk, g.n - n0);
-                    im2col(b, g, ptr(o.x()), n0, nb, col);
-                    b.gemm(false, false, g.kg(), g.ohw(), g.cgkk(), 1, 0, nb * g.groups, g.groups,
-                            ptr(o.weight()), 0, 0, g.kg() * g.cgkk(),
-                            col, 0, g.ckk() * g.ohw(), g.cgkk() * g.ohw(),
-                            ptr(o.y()), n0 * g.k * g.ohw(), g.k * g.ohw(), g.kg() * g.ohw());
-                }
-            } finally {
-                b.freeTemp(col, colFloats);
-            }
-            if (o.bias() != null) {
-                int total = o.y().size();
-                b.kernel("conv2d", "bias_add_f32").p(o.y()).p(o.bias()).i(g.k).i(g.ohw()).i(total)
-                        .elements(total);
-            }
-        }
-
-        static void backwardData(CudaBackend b, Conv2d.BackwardData o) {
-            Geometry g = Geometry.of(o.conv(), o.dx().shape(), o.weight().shape(), o.dy().shape());
-            int chunk = g.chunk(b.colLimitFloats);
-            long colFloats = (long) chunk * g.ckk() * g.ohw();
-            long dcol = b.temp(colFloats);
-            try {
-                for (int n0 = 0; n0 < g.n; n0 += chunk) {
-                    int nb = Math.min(chunk, g.n - n0);
-                    b.gemm(true, false, g.cgkk(), g.ohw(), g.kg(), 1, 0, nb * g.groups, g.groups,
-                            ptr(o.weight()), 0, 0, g.kg() * g.cgkk(),
-                            ptr(o.dy()), n0 * g.k * g.ohw(), g.k * g.ohw(), g.kg() * g.ohw(),
-                            dcol, 0, g.ckk() * g.ohw(), g.cgkk() * g.ohw());
-                    int total = nb * g.c * g.h * g.w;
-                    b.kernel("conv2d", "col2im_f32").p(dcol).p(o.dx()).i(n0 * g.c * g.h * g.w)
-                            .i(g.c).i(g.h).i(g.w).i(g.kh).i(g.kw).i(g.oh).i(g.ow)
-                            .i(g.sh).i(g.sw).i(g.ph).i(g.pw).i(g.dh).i(g.dw).i(total).elements(total);
-                }
-            } finally {
-                b.freeTemp(dcol, colFloats);
-            }
-        }
-
-        static void backwardFilter(CudaBackend b, Conv2d.BackwardFilter o) {
-            Geometry g = Geometry.of(o.conv(), o.x().shape(), o.dWeight().shape(), o.dy().shape());
-            int chunk = g.chunk(b.colLimitFloats);
-            long colFloats = (long) chunk * g.ckk() * g.ohw();
-            long col = b.temp(colFloats);
-            try {
-                for (int n0 = 0; n0 < g.n; n0 += chunk) {
-                    int nb = Math.min(chunk, g.n - n0);
-                    im2col(b, g, ptr(o.x()), n0, nb, col);
-                    for (int i = 0; i < nb; i++) {
-                        int n = n0 + i;
-                        // dW_g (+)= dy_g[n] [Kg, OHW] * col_g[i]^T [OHW, CgKK]; the first image overwrites
-                        b.gemm(false, true, g.kg(), g.cgkk(), g.ohw(), 1, n == 0 ? 0 : 1, g.groups, g.groups,
-                                ptr(o.dy()), n * g.k * g.ohw(), 0, g.kg() * g.ohw(),
-                                col, i * g.ckk() * g.ohw(), 0, g.cgkk() * g.ohw(),
-                                ptr(o.dWeight()), 0, 0, g.kg() * g.cgkk());
-                    }
-                }
-                if (g.n == 0 && o.dWeight().size() > 0) {
-                    b.rt.driver.memsetD32(ptr(o.dWeight()), 0, o.dWeight().size(), b.stream);
-                }
-            } finally {
-                b.freeTemp(col, colFloats);
-            }
-            if (o.dBias() != null) {
-                b.channelSum(ptr(o.dy()), ptr(o.dBias()), g.n, g.k, g.ohw());
             }
         }
     }

@@ -8,6 +8,12 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.cnn4j.core.DType;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
+import org.cnn4j.kernels.host.ActivationLaunches;
+import org.cnn4j.kernels.host.DropoutLaunches;
+import org.cnn4j.kernels.host.ElementwiseLaunches;
+import org.cnn4j.kernels.host.KernelHost;
+import org.cnn4j.kernels.host.LossLaunches;
+import org.cnn4j.kernels.host.OptimizerLaunches;
 import org.cnn4j.ops.Activation;
 import org.cnn4j.ops.Adagrad;
 import org.cnn4j.ops.Adam;
@@ -219,7 +225,7 @@ public final class CudaBackend extends AbstractBackend {
                 case Add.Run o -> ElementwiseCuda.add(this, o);
                 case Scale.Run o -> ElementwiseCuda.scale(this, o);
                 case Axpy.Run o -> ElementwiseCuda.axpy(this, o);
-                case SumAxes.Run o -> ElementwiseCuda.sumAxes(this, o);
+                case SumAxes.Run o -> ElementwiseLaunches.sumAxes(host, o);
                 case Conv2d.Forward o -> Conv2dCuda.forward(this, o);
                 case Conv2d.BackwardData o -> Conv2dCuda.backwardData(this, o);
                 case Conv2d.BackwardFilter o -> Conv2dCuda.backwardFilter(this, o);
@@ -230,25 +236,71 @@ public final class CudaBackend extends AbstractBackend {
                 case BatchNorm.Backward o -> BatchNormCuda.backward(this, o);
                 case Activation.Forward o -> ActivationCuda.forward(this, o);
                 case Activation.Backward o -> ActivationCuda.backward(this, o);
-                case Prelu.Forward o -> ActivationCuda.preluForward(this, o);
-                case Prelu.Backward o -> ActivationCuda.preluBackward(this, o);
+                case Prelu.Forward o -> ActivationLaunches.preluForward(host, o);
+                case Prelu.Backward o -> ActivationLaunches.preluBackward(host, o);
                 case Softmax.Forward o -> SoftmaxCuda.forward(this, o);
                 case Softmax.Backward o -> SoftmaxCuda.backward(this, o);
-                case Dropout.Forward o -> DropoutCuda.apply(this, o.dropout(), o.x(), o.y());
-                case Dropout.Backward o -> DropoutCuda.apply(this, o.dropout(), o.dy(), o.dx());
-                case Loss.Forward o -> LossCuda.forward(this, o);
-                case Loss.Backward o -> LossCuda.backward(this, o);
-                case L2Penalty.Forward o -> LossCuda.l2Forward(this, o);
-                case L2Penalty.Backward o -> LossCuda.l2Backward(this, o);
-                case Sgd.Step o -> OptimizerCuda.sgd(this, o);
-                case Adagrad.Step o -> OptimizerCuda.adagrad(this, o);
-                case RmsProp.Step o -> OptimizerCuda.rmsProp(this, o);
-                case Adam.Step o -> OptimizerCuda.adam(this, o);
+                case Dropout.Forward o -> DropoutLaunches.apply(host, o.dropout(), o.x(), o.y());
+                case Dropout.Backward o -> DropoutLaunches.apply(host, o.dropout(), o.dy(), o.dx());
+                case Loss.Forward o -> LossLaunches.forward(host, o);
+                case Loss.Backward o -> LossLaunches.backward(host, o);
+                case L2Penalty.Forward o -> LossLaunches.l2Forward(host, o);
+                case L2Penalty.Backward o -> LossLaunches.l2Backward(host, o);
+                case Sgd.Step o -> OptimizerLaunches.sgd(host, o);
+                case Adagrad.Step o -> OptimizerLaunches.adagrad(host, o);
+                case RmsProp.Step o -> OptimizerLaunches.rmsProp(host, o);
+                case Adam.Step o -> OptimizerLaunches.adam(host, o);
             }
         } finally {
             lock.unlock();
         }
     }
+
+    /** This backend as the portable kernels' host ({@link org.cnn4j.kernels.host}): the own-kernel paths. */
+    final KernelHost host = new KernelHost() {
+        @Override
+        public Launch kernel(String file, String entry) {
+            return CudaBackend.this.kernel(file, entry);
+        }
+
+        @Override
+        public long buffer(Tensor t) {
+            return ptr(t);
+        }
+
+        @Override
+        public long temp(long floats) {
+            return CudaBackend.this.temp(floats);
+        }
+
+        @Override
+        public void freeTemp(long buffer, long floats) {
+            CudaBackend.this.freeTemp(buffer, floats);
+        }
+
+        @Override
+        public void writeInts(long dst, int[] src) {
+            CudaBackend.this.writeInts(dst, src);
+        }
+
+        @Override
+        public int colLimitFloats() {
+            return colLimitFloats;
+        }
+
+        @Override
+        public int maxGemmBatch() {
+            return MAX_GRID_YZ; // gemm.k's batch is grid z
+        }
+
+        @Override
+        public void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, double beta, int batch,
+                int groups, long a, int aOff, int aStrideN, int aStrideG, long b, int bOff, int bStrideN,
+                int bStrideG, long c, int cOff, int cStrideN, int cStrideG) {
+            CudaBackend.this.gemm(transA, transB, m, n, k, alpha, beta, batch, groups, a, aOff, aStrideN, aStrideG,
+                    b, bOff, bStrideN, bStrideG, c, cOff, cStrideN, cStrideG);
+        }
+    };
 
     /** Takes the lock and makes the context current on this thread; the caller unlocks. */
     private void enter() {
@@ -328,8 +380,6 @@ public final class CudaBackend extends AbstractBackend {
     static final int ELEMENT_BLOCK = 256;
     /** The element block in use: {@link #ELEMENT_BLOCK}; tests make it small so that a wrong count shows. */
     volatile int elementBlock = ELEMENT_BLOCK;
-    /** Threads per block of the reduction kernels: REDUCE_WG of reduce.h, the size of their shared arrays. */
-    static final int REDUCE_WG = 256;
     /** gemm.k: 16 x 16 threads per block, each block one 64 x 64 tile of C. */
     static final int GEMM_THREADS = 16;
     static final int GEMM_TILE = 64;
@@ -381,7 +431,7 @@ public final class CudaBackend extends AbstractBackend {
      * work-group = block, {@code GID0 = blockIdx.x * blockDim.x + threadIdx.x}); the portable kernels declare
      * their shared arrays statically, so no launch needs dynamic shared memory.
      */
-    final class Launch {
+    final class Launch implements KernelHost.Launch {
         private final CudaKernels.Args args = new CudaKernels.Args(java.lang.foreign.Arena.ofAuto(), 32);
         private Entry entry;
         private String name;
@@ -393,28 +443,33 @@ public final class CudaBackend extends AbstractBackend {
             return this;
         }
 
-        Launch p(Tensor t) {
+        @Override
+        public Launch p(Tensor t) {
             args.p(ptr(t));
             return this;
         }
 
-        Launch p(long devicePointer) {
+        @Override
+        public Launch p(long devicePointer) {
             args.p(devicePointer);
             return this;
         }
 
-        Launch i(int v) {
+        @Override
+        public Launch i(int v) {
             args.i(v);
             return this;
         }
 
-        Launch f(double v) {
+        @Override
+        public Launch f(double v) {
             args.f((float) v);
             return this;
         }
 
         /** One thread per element, {@code total} elements, {@link #elementBlock} per block; none when empty. */
-        void elements(long total) {
+        @Override
+        public void elements(long total) {
             if (total > 0) {
                 int block = elementBlock;
                 launch((int) ((total + block - 1) / block), 1, 1, block, 1, 1);
@@ -422,7 +477,8 @@ public final class CudaBackend extends AbstractBackend {
         }
 
         /** {@code groups} blocks of {@code size} threads along x; none when there are no groups. */
-        void groups(int groups, int size) {
+        @Override
+        public void groups(int groups, int size) {
             if (groups > 0) {
                 launch(groups, 1, 1, size, 1, 1);
             }
@@ -458,16 +514,6 @@ public final class CudaBackend extends AbstractBackend {
                 .p(b).i(bOff).i(bStrideN).i(bStrideG)
                 .p(c).i(cOff).i(cStrideN).i(cStrideG)
                 .launch((n + GEMM_TILE - 1) / GEMM_TILE, gridY, batch, GEMM_THREADS, GEMM_THREADS, 1);
-    }
-
-    /** {@code y[c] = sum over o, s of x[(o*C + c)*inner + s]} (reduce.k), one block per channel. */
-    void channelSum(long x, long y, int outer, int channels, int inner) {
-        kernel("reduce", "channel_sum_f32").p(x).p(y).i(outer).i(channels).i(inner).groups(channels, REDUCE_WG);
-    }
-
-    /** {@code out[0] = scale * sum term(i)} (reduce.k, reduce_scalar_f32), one block. */
-    void reduceScalar(long a, long b, long out, int n, int mode, double scale) {
-        kernel("reduce", "reduce_scalar_f32").p(a).p(b).p(out).i(n).i(mode).f(scale).groups(1, REDUCE_WG);
     }
 
     /** Copies {@code src} to device memory at {@code dst} through the staging buffer, in stream order. */

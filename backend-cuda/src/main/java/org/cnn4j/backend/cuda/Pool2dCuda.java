@@ -4,6 +4,7 @@ import static org.cnn4j.backend.cuda.CudaBackend.ptr;
 
 import java.lang.foreign.MemorySegment;
 import org.cnn4j.core.Shape;
+import org.cnn4j.kernels.host.PoolLaunches;
 import org.cnn4j.ops.Pool2d;
 
 /**
@@ -42,19 +43,9 @@ final class Pool2dCuda {
         return s.tensor(t.dim(0), t.dim(1), t.dim(2), t.dim(3));
     }
 
-    private static CudaBackend.Launch args(CudaBackend.Launch l, Pool2d p, int h, int w, int oh, int ow) {
-        return l.i(p.mode() == Pool2d.Mode.MAX ? 0 : 1).i(h).i(w).i(oh).i(ow).i(p.kernel().h()).i(p.kernel().w())
-                .i(p.stride().h()).i(p.stride().w()).i(p.padding().h()).i(p.padding().w())
-                .i(p.countIncludePad() ? 1 : 0);
-    }
-
     static void forward(CudaBackend b, Pool2d.Forward o) {
         if (!b.cudnnOn() || !fitsCudnn(o.pool(), o.x().shape(), o.y().shape())) {
-            Shape x = o.x().shape();
-            Shape y = o.y().shape();
-            int total = o.y().size();
-            args(b.kernel("pool2d", "pool2d_forward_f32").p(o.x()).p(o.y()), o.pool(), x.dim(2), x.dim(3),
-                    y.dim(2), y.dim(3)).i(total).elements(total);
+            PoolLaunches.forward(b.host, o);
             return;
         }
         try (Cudnn.Scope s = b.rt.cudnn.scope()) {
@@ -65,11 +56,7 @@ final class Pool2dCuda {
 
     static void backward(CudaBackend b, Pool2d.Backward o) {
         if (!b.cudnnOn() || !fitsCudnn(o.pool(), o.x().shape(), o.dy().shape())) {
-            Shape x = o.x().shape();
-            Shape y = o.dy().shape();
-            int total = o.dx().size();
-            args(b.kernel("pool2d", "pool2d_backward_f32").p(o.x()).p(o.dy()).p(o.dx()), o.pool(), x.dim(2),
-                    x.dim(3), y.dim(2), y.dim(3)).i(total).elements(total);
+            PoolLaunches.backward(b.host, o);
             return;
         }
         long count = o.dy().size();

@@ -4,6 +4,7 @@ import static org.cnn4j.backend.cuda.CudaBackend.ptr;
 
 import java.lang.foreign.MemorySegment;
 import org.cnn4j.core.Shape;
+import org.cnn4j.kernels.host.SoftmaxLaunches;
 import org.cnn4j.ops.Softmax;
 
 /**
@@ -32,12 +33,7 @@ final class SoftmaxCuda {
             return;
         }
         if (!b.cudnnOn()) {
-            Shape x = o.x().shape();
-            int c = x.dim(1);
-            int inner = x.size() / (x.dim(0) * c);
-            int rows = x.dim(0) * inner;
-            b.kernel("softmax", "softmax_forward_f32").p(o.x()).p(o.y()).i(c).i(inner).i(rows)
-                    .i(o.softmax().log() ? 1 : 0).elements(rows);
+            SoftmaxLaunches.forward(b.host, o);
             return;
         }
         try (Cudnn.Scope s = b.rt.cudnn.scope()) {
@@ -51,12 +47,7 @@ final class SoftmaxCuda {
             return;
         }
         if (!b.cudnnOn()) {
-            Shape y = o.y().shape();
-            int c = y.dim(1);
-            int inner = y.size() / (y.dim(0) * c);
-            int rows = y.dim(0) * inner;
-            b.kernel("softmax", "softmax_backward_f32").p(o.y()).p(o.dy()).p(o.dx()).i(c).i(inner).i(rows)
-                    .i(o.softmax().log() ? 1 : 0).elements(rows);
+            SoftmaxLaunches.backward(b.host, o);
             return;
         }
         try (Cudnn.Scope s = b.rt.cudnn.scope()) {

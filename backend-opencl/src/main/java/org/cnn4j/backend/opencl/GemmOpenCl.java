@@ -32,7 +32,7 @@ final class GemmOpenCl {
         plain(b, false, true, n, out, in, 1, 0, mem(o.x()), mem(o.weight()), mem(o.y()));
         if (o.bias() != null) {
             int total = o.y().size();
-            b.kernel("conv2d", "bias_add_f32").mem(o.y()).mem(o.bias()).i(out).i(1).i(total).elements(total);
+            b.kernel("conv2d", "bias_add_f32").p(o.y()).p(o.bias()).i(out).i(1).i(total).elements(total);
         }
     }
 
@@ -51,7 +51,7 @@ final class GemmOpenCl {
         int out = o.dWeight().shape().dim(0);
         plain(b, true, false, out, in, n, 1, 0, mem(o.dy()), mem(o.x()), mem(o.dWeight()));
         if (o.dBias() != null) {
-            b.channelSum(mem(o.dy()), mem(o.dBias()), n, out, 1);
+            b.host.channelSum(mem(o.dy()), mem(o.dBias()), n, out, 1);
         }
     }
 }

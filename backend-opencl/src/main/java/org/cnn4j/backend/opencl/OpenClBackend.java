@@ -41,6 +41,16 @@ import org.cnn4j.core.NativeCallException;
 import org.cnn4j.core.Probe;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
+import org.cnn4j.kernels.host.ActivationLaunches;
+import org.cnn4j.kernels.host.BatchNormLaunches;
+import org.cnn4j.kernels.host.Conv2dLaunches;
+import org.cnn4j.kernels.host.DropoutLaunches;
+import org.cnn4j.kernels.host.ElementwiseLaunches;
+import org.cnn4j.kernels.host.KernelHost;
+import org.cnn4j.kernels.host.LossLaunches;
+import org.cnn4j.kernels.host.OptimizerLaunches;
+import org.cnn4j.kernels.host.PoolLaunches;
+import org.cnn4j.kernels.host.SoftmaxLaunches;
 import org.cnn4j.ops.Activation;
 import org.cnn4j.ops.Adagrad;
 import org.cnn4j.ops.Adam;
@@ -92,8 +102,6 @@ import org.lwjgl.system.MemoryStack;
 public final class OpenClBackend extends AbstractBackend {
     /** Build options for every program; no fast-math flags, so NaN and infinities behave as in the reference. */
     static final String BUILD_OPTIONS = "";
-    /** Work-group size of the reduction kernels (REDUCE_WG in reduce.h). */
-    static final int REDUCE_WG = 256;
     /** Largest im2col scratch buffer, in floats, before convolution splits the batch into chunks (64 MiB). */
     static final int COL_LIMIT_FLOATS = 1 << 24;
     /** Bytes the buffer pool keeps at most; beyond it, closed tensors release their buffers at once. */
@@ -182,7 +190,7 @@ public final class OpenClBackend extends AbstractBackend {
         live.put(mem, bytes);
         OpenClTensor t = new OpenClTensor(this, shape, mem);
         try {
-            kernel("elementwise", "fill_f32").mem(mem).f(0).i(shape.size()).elements(shape.size());
+            kernel("elementwise", "fill_f32").p(mem).f(0).i(shape.size()).elements(shape.size());
         } catch (RuntimeException e) {
             live.remove(mem);
             clReleaseMemObject(mem); // cleanup on the way to reporting the fill's failure
@@ -446,7 +454,7 @@ public final class OpenClBackend extends AbstractBackend {
     }
 
     /** Arguments set in order on one kernel, then one enqueue. Used under the backend's monitor. */
-    final class Launch {
+    final class Launch implements KernelHost.Launch {
         private final long kernel;
         private final String entry;
         private int index;
@@ -456,38 +464,47 @@ public final class OpenClBackend extends AbstractBackend {
             this.entry = entry;
         }
 
-        Launch mem(Tensor t) {
-            return mem(OpenClBackend.mem(t));
+        @Override
+        public Launch p(Tensor t) {
+            return p(OpenClBackend.mem(t));
         }
 
-        Launch mem(long m) {
+        @Override
+        public Launch p(long m) {
             ClStatus.check(clSetKernelArg1p(kernel, index, m), "clSetKernelArg", entry + " argument " + index);
             index++;
             return this;
         }
 
-        Launch i(int v) {
+        @Override
+        public Launch i(int v) {
             ClStatus.check(clSetKernelArg1i(kernel, index, v), "clSetKernelArg", entry + " argument " + index);
             index++;
             return this;
         }
 
-        Launch f(double v) {
+        @Override
+        public Launch f(double v) {
             ClStatus.check(clSetKernelArg1f(kernel, index, (float) v), "clSetKernelArg",
                     entry + " argument " + index);
             index++;
             return this;
         }
 
-        /** One work-item per element, {@code total} elements (the kernel checks the bound). */
-        void elements(int total) {
-            long global = (total + 63L) / 64 * 64;
-            enqueue(new long[] {global}, null);
+        /** One work-item per element, {@code total} elements (the kernel checks the bound); none when empty. */
+        @Override
+        public void elements(long total) {
+            if (total > 0) {
+                enqueue(new long[] {(total + 63L) / 64 * 64}, null);
+            }
         }
 
-        /** {@code groups} work-groups of {@code size} work-items along axis 0. */
-        void groups(int groups, int size) {
-            enqueue(new long[] {(long) groups * size}, new long[] {size});
+        /** {@code groups} work-groups of {@code size} work-items along axis 0; none when there are no groups. */
+        @Override
+        public void groups(int groups, int size) {
+            if (groups > 0) {
+                enqueue(new long[] {(long) groups * size}, new long[] {size});
+            }
         }
 
         void enqueue(long[] global, long[] local) {
@@ -519,62 +536,103 @@ public final class OpenClBackend extends AbstractBackend {
             long a, int aOff, int aStrideN, int aStrideG, long b, int bOff, int bStrideN, int bStrideG,
             long c, int cOff, int cStrideN, int cStrideG) {
         kernel("gemm", "gemm_f32").i(m).i(n).i(k).i(transA ? 1 : 0).i(transB ? 1 : 0).f(alpha).f(beta).i(groups)
-                .mem(a).i(aOff).i(aStrideN).i(aStrideG)
-                .mem(b).i(bOff).i(bStrideN).i(bStrideG)
-                .mem(c).i(cOff).i(cStrideN).i(cStrideG)
+                .p(a).i(aOff).i(aStrideN).i(aStrideG)
+                .p(b).i(bOff).i(bStrideN).i(bStrideG)
+                .p(c).i(cOff).i(cStrideN).i(cStrideG)
                 .enqueue(new long[] {(n + 63L) / 64 * 16, (m + 63L) / 64 * 16, batch}, new long[] {16, 16, 1});
-    }
-
-    /** {@code y[c] = sum over o, s of x[(o*C + c)*inner + s]} (reduce.k). */
-    void channelSum(long x, long y, int outer, int channels, int inner) {
-        kernel("reduce", "channel_sum_f32").mem(x).mem(y).i(outer).i(channels).i(inner)
-                .groups(channels, REDUCE_WG);
-    }
-
-    /** {@code out[0] = scale * sum term(i)} (reduce.k, reduce_scalar_f32). */
-    void reduceScalar(long a, long b, long out, int n, int mode, double scale) {
-        kernel("reduce", "reduce_scalar_f32").mem(a).mem(b).mem(out).i(n).i(mode).f(scale).groups(1, REDUCE_WG);
     }
 
     // ---- operators ----------------------------------------------------------------------------------
 
+    /** This backend as the portable kernels' host ({@link org.cnn4j.kernels.host}). */
+    final KernelHost host = new KernelHost() {
+        @Override
+        public Launch kernel(String file, String entry) {
+            return OpenClBackend.this.kernel(file, entry);
+        }
+
+        @Override
+        public long buffer(Tensor t) {
+            return mem(t);
+        }
+
+        @Override
+        public long temp(long floats) {
+            return scratch(floats);
+        }
+
+        @Override
+        public void freeTemp(long buffer, long floats) {
+            recycle(buffer, floats * Float.BYTES);
+        }
+
+        @Override
+        public void writeInts(long dst, int[] src) {
+            OpenClBackend.this.writeInts(dst, src);
+        }
+
+        @Override
+        public int colLimitFloats() {
+            return OpenClBackend.this.colLimitFloats();
+        }
+
+        @Override
+        public int maxGemmBatch() {
+            return Integer.MAX_VALUE; // an NDRange's third axis
+        }
+
+        @Override
+        public void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, double beta, int batch,
+                int groups, long a, int aOff, int aStrideN, int aStrideG, long b, int bOff, int bStrideN,
+                int bStrideG, long c, int cOff, int cStrideN, int cStrideG) {
+            OpenClBackend.this.gemm(transA, transB, m, n, k, alpha, beta, batch, groups, a, aOff, aStrideN, aStrideG,
+                    b, bOff, bStrideN, bStrideG, c, cOff, cStrideN, cStrideG);
+        }
+    };
+
+    private void copy(Copy.Run o) {
+        if (mem(o.x()) != mem(o.y())) { // a view of the same buffer already holds the values
+            copy(mem(o.x()), mem(o.y()), (long) o.x().size() * Float.BYTES);
+        }
+    }
+
     @Override
     protected synchronized void run(Op op) {
         switch (op) {
-            case Conv2d.Forward o -> Conv2dOpenCl.forward(this, o);
-            case Conv2d.BackwardData o -> Conv2dOpenCl.backwardData(this, o);
-            case Conv2d.BackwardFilter o -> Conv2dOpenCl.backwardFilter(this, o);
-            case Pool2d.Forward o -> Pool2dOpenCl.forward(this, o);
-            case Pool2d.Backward o -> Pool2dOpenCl.backward(this, o);
-            case BatchNorm.ForwardTraining o -> BatchNormOpenCl.forwardTraining(this, o);
-            case BatchNorm.ForwardInference o -> BatchNormOpenCl.forwardInference(this, o);
-            case BatchNorm.Backward o -> BatchNormOpenCl.backward(this, o);
-            case Activation.Forward o -> ActivationOpenCl.forward(this, o);
-            case Activation.Backward o -> ActivationOpenCl.backward(this, o);
-            case Prelu.Forward o -> ActivationOpenCl.preluForward(this, o);
-            case Prelu.Backward o -> ActivationOpenCl.preluBackward(this, o);
-            case Softmax.Forward o -> SoftmaxOpenCl.forward(this, o);
-            case Softmax.Backward o -> SoftmaxOpenCl.backward(this, o);
-            case Dropout.Forward o -> DropoutOpenCl.apply(this, o.dropout(), o.x(), o.y());
-            case Dropout.Backward o -> DropoutOpenCl.apply(this, o.dropout(), o.dy(), o.dx());
+            case Conv2d.Forward o -> Conv2dLaunches.forward(host, o);
+            case Conv2d.BackwardData o -> Conv2dLaunches.backwardData(host, o);
+            case Conv2d.BackwardFilter o -> Conv2dLaunches.backwardFilter(host, o);
+            case Pool2d.Forward o -> PoolLaunches.forward(host, o);
+            case Pool2d.Backward o -> PoolLaunches.backward(host, o);
+            case BatchNorm.ForwardTraining o -> BatchNormLaunches.forwardTraining(host, o);
+            case BatchNorm.ForwardInference o -> BatchNormLaunches.forwardInference(host, o);
+            case BatchNorm.Backward o -> BatchNormLaunches.backward(host, o);
+            case Activation.Forward o -> ActivationLaunches.forward(host, o);
+            case Activation.Backward o -> ActivationLaunches.backward(host, o);
+            case Prelu.Forward o -> ActivationLaunches.preluForward(host, o);
+            case Prelu.Backward o -> ActivationLaunches.preluBackward(host, o);
+            case Softmax.Forward o -> SoftmaxLaunches.forward(host, o);
+            case Softmax.Backward o -> SoftmaxLaunches.backward(host, o);
+            case Dropout.Forward o -> DropoutLaunches.apply(host, o.dropout(), o.x(), o.y());
+            case Dropout.Backward o -> DropoutLaunches.apply(host, o.dropout(), o.dy(), o.dx());
             case Linear.Forward o -> GemmOpenCl.linearForward(this, o);
             case Linear.BackwardData o -> GemmOpenCl.linearBackwardData(this, o);
             case Linear.BackwardWeights o -> GemmOpenCl.linearBackwardWeights(this, o);
             case Gemm.Run o -> GemmOpenCl.run(this, o);
-            case Loss.Forward o -> LossOpenCl.forward(this, o);
-            case Loss.Backward o -> LossOpenCl.backward(this, o);
-            case L2Penalty.Forward o -> LossOpenCl.l2Forward(this, o);
-            case L2Penalty.Backward o -> LossOpenCl.l2Backward(this, o);
-            case Sgd.Step o -> OptimizerOpenCl.sgd(this, o);
-            case Adagrad.Step o -> OptimizerOpenCl.adagrad(this, o);
-            case RmsProp.Step o -> OptimizerOpenCl.rmsProp(this, o);
-            case Adam.Step o -> OptimizerOpenCl.adam(this, o);
-            case Fill.Run o -> ElementwiseOpenCl.fill(this, o);
-            case Copy.Run o -> ElementwiseOpenCl.copy(this, o);
-            case Add.Run o -> ElementwiseOpenCl.add(this, o);
-            case Scale.Run o -> ElementwiseOpenCl.scale(this, o);
-            case Axpy.Run o -> ElementwiseOpenCl.axpy(this, o);
-            case SumAxes.Run o -> ElementwiseOpenCl.sumAxes(this, o);
+            case Loss.Forward o -> LossLaunches.forward(host, o);
+            case Loss.Backward o -> LossLaunches.backward(host, o);
+            case L2Penalty.Forward o -> LossLaunches.l2Forward(host, o);
+            case L2Penalty.Backward o -> LossLaunches.l2Backward(host, o);
+            case Sgd.Step o -> OptimizerLaunches.sgd(host, o);
+            case Adagrad.Step o -> OptimizerLaunches.adagrad(host, o);
+            case RmsProp.Step o -> OptimizerLaunches.rmsProp(host, o);
+            case Adam.Step o -> OptimizerLaunches.adam(host, o);
+            case Fill.Run o -> ElementwiseLaunches.fill(host, o);
+            case Copy.Run o -> copy(o);
+            case Add.Run o -> ElementwiseLaunches.add(host, o);
+            case Scale.Run o -> ElementwiseLaunches.scale(host, o);
+            case Axpy.Run o -> ElementwiseLaunches.axpy(host, o);
+            case SumAxes.Run o -> ElementwiseLaunches.sumAxes(host, o);
         }
     }
 }

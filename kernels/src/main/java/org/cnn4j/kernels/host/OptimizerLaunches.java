@@ -1,19 +1,16 @@
-package org.cnn4j.backend.cuda;
+package org.cnn4j.kernels.host;
 
 import org.cnn4j.ops.Adagrad;
 import org.cnn4j.ops.Adam;
 import org.cnn4j.ops.RmsProp;
 import org.cnn4j.ops.Sgd;
 
-/**
- * Optimizer steps (elementwise.k), in place on the parameter and its state; one thread per element. Not yet run
- * on a GPU.
- */
-final class OptimizerCuda {
-    private OptimizerCuda() {
+/** Optimizer steps (elementwise.k), in place on the parameter and its state; one work-item per element. */
+public final class OptimizerLaunches {
+    private OptimizerLaunches() {
     }
 
-    static void sgd(CudaBackend b, Sgd.Step o) {
+    public static void sgd(KernelHost b, Sgd.Step o) {
         Sgd s = o.sgd();
         int total = o.param().size();
         boolean hasBuf = s.momentum() != 0;
@@ -23,21 +20,21 @@ final class OptimizerCuda {
                 .elements(total);
     }
 
-    static void adagrad(CudaBackend b, Adagrad.Step o) {
+    public static void adagrad(KernelHost b, Adagrad.Step o) {
         Adagrad a = o.adagrad();
         int total = o.param().size();
         b.kernel("elementwise", "adagrad_f32").p(o.param()).p(o.grad()).p(o.stateSum()).f(a.lr())
                 .f(a.epsilon()).f(a.weightDecay()).i(total).elements(total);
     }
 
-    static void rmsProp(CudaBackend b, RmsProp.Step o) {
+    public static void rmsProp(KernelHost b, RmsProp.Step o) {
         RmsProp r = o.rmsProp();
         int total = o.param().size();
         b.kernel("elementwise", "rmsprop_f32").p(o.param()).p(o.grad()).p(o.squareAvg()).f(r.lr())
                 .f(r.alpha()).f(r.epsilon()).f(r.weightDecay()).i(total).elements(total);
     }
 
-    static void adam(CudaBackend b, Adam.Step o) {
+    public static void adam(KernelHost b, Adam.Step o) {
         Adam a = o.adam();
         int total = o.param().size();
         // the bias corrections in double on the host: lr / (1 - beta1^t) and sqrt(1 - beta2^t)

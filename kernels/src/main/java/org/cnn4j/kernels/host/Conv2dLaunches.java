@@ -1,23 +1,20 @@
-package org.cnn4j.backend.opencl;
-
-import static org.cnn4j.backend.opencl.OpenClBackend.mem;
+package org.cnn4j.kernels.host;
 
 import org.cnn4j.core.Shape;
 import org.cnn4j.ops.Conv2d;
 
 /**
- * Convolution as im2col + batched GEMM (conv2d.k, gemm.k). The batch runs in chunks of images whose columns
- * fit in {@link OpenClBackend#COL_LIMIT_FLOATS}; one GEMM launch covers every image and every channel group of a
- * chunk (work-group axis 2).
+ * Convolution as im2col + batched GEMM (conv2d.k, gemm.k). The batch runs in chunks of images whose columns fit
+ * in {@link KernelHost#colLimitFloats()}; one GEMM launch covers every image and every channel group of a chunk.
  *
  * <pre>
- *   forward:        col = im2col(x);  y_g = W_g [Kg, Cg*KH*KW] * col_g [Cg*KH*KW, OH*OW];  y += bias
- *   backward data:  dcol_g = W_g^T * dy_g;  dx = col2im(dcol)  (the gather adjoint of im2col)
+ *   forward:         col = im2col(x);  y_g = W_g [Kg, Cg*KH*KW] * col_g [Cg*KH*KW, OH*OW];  y += bias
+ *   backward data:   dcol_g = W_g^T * dy_g;  dx = col2im(dcol)  (the gather adjoint of im2col)
  *   backward filter: dW_g = sum_n dy_g[n] [Kg, OH*OW] * col_g[n]^T;  dBias = sum over n, oh, ow of dy
  * </pre>
  */
-final class Conv2dOpenCl {
-    private Conv2dOpenCl() {
+public final class Conv2dLaunches {
+    private Conv2dLaunches() {
     }
 
     /** Geometry of one call, computed once. */
@@ -47,88 +44,92 @@ final class Conv2dOpenCl {
             return k / groups;
         }
 
-        /** Images per chunk: as many as keep the columns within {@code limit} floats, at least one. */
-        int chunk(int limit) {
-            long per = (long) ckk() * ohw();
-            return (int) Math.max(1, Math.min(n, limit / per));
+        /**
+         * Images per chunk: as many as keep the columns within the host's column limit and one GEMM launch's
+         * batch (images * groups) within the host's limit, at least one.
+         */
+        int chunk(KernelHost b) {
+            long per = Math.max(1, (long) ckk() * ohw());
+            return (int) Math.max(1, Math.min(Math.min(n, b.colLimitFloats() / per), b.maxGemmBatch() / groups));
+        }
+
+        KernelHost.Launch imageArgs(KernelHost.Launch l) {
+            return l.i(c).i(h).i(w).i(kh).i(kw).i(oh).i(ow).i(sh).i(sw).i(ph).i(pw).i(dh).i(dw);
         }
     }
 
-    private static void im2col(OpenClBackend b, Geometry g, long x, int n0, int nb, long col) {
+    private static void im2col(KernelHost b, Geometry g, long x, int n0, int nb, long col) {
         int total = nb * g.ckk() * g.ohw();
-        b.kernel("conv2d", "im2col_f32").mem(x).i(n0 * g.c * g.h * g.w).mem(col)
-                .i(g.c).i(g.h).i(g.w).i(g.kh).i(g.kw).i(g.oh).i(g.ow)
-                .i(g.sh).i(g.sw).i(g.ph).i(g.pw).i(g.dh).i(g.dw).i(total).elements(total);
+        g.imageArgs(b.kernel("conv2d", "im2col_f32").p(x).i(n0 * g.c * g.h * g.w).p(col)).i(total).elements(total);
     }
 
-    static void forward(OpenClBackend b, Conv2d.Forward o) {
+    public static void forward(KernelHost b, Conv2d.Forward o) {
         Geometry g = Geometry.of(o.conv(), o.x().shape(), o.weight().shape(), o.y().shape());
-        int chunk = g.chunk(b.colLimitFloats());
+        int chunk = g.chunk(b);
         long colFloats = (long) chunk * g.ckk() * g.ohw();
-        long col = b.scratch(colFloats);
+        long col = b.temp(colFloats);
         try {
             for (int n0 = 0; n0 < g.n; n0 += chunk) {
                 int nb = Math.min(chunk, g.n - n0);
-                im2col(b, g, mem(o.x()), n0, nb, col);
+                im2col(b, g, b.buffer(o.x()), n0, nb, col);
                 b.gemm(false, false, g.kg(), g.ohw(), g.cgkk(), 1, 0, nb * g.groups, g.groups,
-                        mem(o.weight()), 0, 0, g.kg() * g.cgkk(),
+                        b.buffer(o.weight()), 0, 0, g.kg() * g.cgkk(),
                         col, 0, g.ckk() * g.ohw(), g.cgkk() * g.ohw(),
-                        mem(o.y()), n0 * g.k * g.ohw(), g.k * g.ohw(), g.kg() * g.ohw());
+                        b.buffer(o.y()), n0 * g.k * g.ohw(), g.k * g.ohw(), g.kg() * g.ohw());
             }
         } finally {
-            b.recycle(col, colFloats * Float.BYTES);
+            b.freeTemp(col, colFloats);
         }
         if (o.bias() != null) {
             int total = o.y().size();
-            b.kernel("conv2d", "bias_add_f32").mem(o.y()).mem(o.bias()).i(g.k).i(g.ohw()).i(total).elements(total);
+            b.kernel("conv2d", "bias_add_f32").p(o.y()).p(o.bias()).i(g.k).i(g.ohw()).i(total).elements(total);
         }
     }
 
-    static void backwardData(OpenClBackend b, Conv2d.BackwardData o) {
+    public static void backwardData(KernelHost b, Conv2d.BackwardData o) {
         Geometry g = Geometry.of(o.conv(), o.dx().shape(), o.weight().shape(), o.dy().shape());
-        int chunk = g.chunk(b.colLimitFloats());
+        int chunk = g.chunk(b);
         long colFloats = (long) chunk * g.ckk() * g.ohw();
-        long dcol = b.scratch(colFloats);
+        long dcol = b.temp(colFloats);
         try {
             for (int n0 = 0; n0 < g.n; n0 += chunk) {
                 int nb = Math.min(chunk, g.n - n0);
                 b.gemm(true, false, g.cgkk(), g.ohw(), g.kg(), 1, 0, nb * g.groups, g.groups,
-                        mem(o.weight()), 0, 0, g.kg() * g.cgkk(),
-                        mem(o.dy()), n0 * g.k * g.ohw(), g.k * g.ohw(), g.kg() * g.ohw(),
+                        b.buffer(o.weight()), 0, 0, g.kg() * g.cgkk(),
+                        b.buffer(o.dy()), n0 * g.k * g.ohw(), g.k * g.ohw(), g.kg() * g.ohw(),
                         dcol, 0, g.ckk() * g.ohw(), g.cgkk() * g.ohw());
                 int total = nb * g.c * g.h * g.w;
-                b.kernel("conv2d", "col2im_f32").mem(dcol).mem(o.dx()).i(n0 * g.c * g.h * g.w)
-                        .i(g.c).i(g.h).i(g.w).i(g.kh).i(g.kw).i(g.oh).i(g.ow)
-                        .i(g.sh).i(g.sw).i(g.ph).i(g.pw).i(g.dh).i(g.dw).i(total).elements(total);
+                g.imageArgs(b.kernel("conv2d", "col2im_f32").p(dcol).p(o.dx()).i(n0 * g.c * g.h * g.w))
+                        .i(total).elements(total);
             }
         } finally {
-            b.recycle(dcol, colFloats * Float.BYTES);
+            b.freeTemp(dcol, colFloats);
         }
     }
 
-    static void backwardFilter(OpenClBackend b, Conv2d.BackwardFilter o) {
+    public static void backwardFilter(KernelHost b, Conv2d.BackwardFilter o) {
         Geometry g = Geometry.of(o.conv(), o.x().shape(), o.dWeight().shape(), o.dy().shape());
-        int chunk = g.chunk(b.colLimitFloats());
+        int chunk = g.chunk(b);
         long colFloats = (long) chunk * g.ckk() * g.ohw();
-        long col = b.scratch(colFloats);
+        long col = b.temp(colFloats);
         try {
             for (int n0 = 0; n0 < g.n; n0 += chunk) {
                 int nb = Math.min(chunk, g.n - n0);
-                im2col(b, g, mem(o.x()), n0, nb, col);
+                im2col(b, g, b.buffer(o.x()), n0, nb, col);
                 for (int i = 0; i < nb; i++) {
                     int n = n0 + i;
                     // dW_g (+)= dy_g[n] [Kg, OHW] * col_g[i]^T [OHW, CgKK]; the first image overwrites
                     b.gemm(false, true, g.kg(), g.cgkk(), g.ohw(), 1, n == 0 ? 0 : 1, g.groups, g.groups,
-                            mem(o.dy()), n * g.k * g.ohw(), 0, g.kg() * g.ohw(),
+                            b.buffer(o.dy()), n * g.k * g.ohw(), 0, g.kg() * g.ohw(),
                             col, i * g.ckk() * g.ohw(), 0, g.cgkk() * g.ohw(),
-                            mem(o.dWeight()), 0, 0, g.kg() * g.cgkk());
+                            b.buffer(o.dWeight()), 0, 0, g.kg() * g.cgkk());
                 }
             }
         } finally {
-            b.recycle(col, colFloats * Float.BYTES);
+            b.freeTemp(col, colFloats);
         }
         if (o.dBias() != null) {
-            b.channelSum(mem(o.dy()), mem(o.dBias()), g.n, g.k, g.ohw());
+            b.channelSum(b.buffer(o.dy()), b.buffer(o.dBias()), g.n, g.k, g.ohw());
         }
     }
 }

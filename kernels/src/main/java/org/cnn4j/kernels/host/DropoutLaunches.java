@@ -1,4 +1,4 @@
-package org.cnn4j.backend.opencl;
+package org.cnn4j.kernels.host;
 
 import org.cnn4j.core.Tensor;
 import org.cnn4j.ops.Dropout;
@@ -7,16 +7,17 @@ import org.cnn4j.ops.Dropout;
  * Dropout (dropout.k): the mask is Philox4x32-10 of (seed, flat index), the same function as
  * {@link org.cnn4j.ops.Philox#draw24}, so forward, backward and every backend agree element for element.
  */
-final class DropoutOpenCl {
-    private DropoutOpenCl() {
+public final class DropoutLaunches {
+    private DropoutLaunches() {
     }
 
-    static void apply(OpenClBackend b, Dropout d, Tensor in, Tensor out) {
+    /** {@code out = in * mask * scale}: the forward on x, the backward on dy. */
+    public static void apply(KernelHost b, Dropout d, Tensor in, Tensor out) {
         int total = in.size();
         long seed = d.seed();
         // the scale as a float pair hi + lo, so the kernel can round in * scale as the double product does
         float hi = (float) d.scale();
-        b.kernel("dropout", "dropout_f32").mem(in).mem(out).i((int) seed).i((int) (seed >>> 32)).i(d.threshold())
+        b.kernel("dropout", "dropout_f32").p(in).p(out).i((int) seed).i((int) (seed >>> 32)).i(d.threshold())
                 .f(hi).f(d.scale() - hi).i(total).elements(total);
     }
 }

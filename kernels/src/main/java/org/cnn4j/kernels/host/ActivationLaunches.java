@@ -1,17 +1,15 @@
-package org.cnn4j.backend.opencl;
-
-import static org.cnn4j.backend.opencl.OpenClBackend.mem;
+package org.cnn4j.kernels.host;
 
 import org.cnn4j.core.Shape;
 import org.cnn4j.ops.Activation;
 import org.cnn4j.ops.Prelu;
 
-/** Activations and PReLU (activation.k); PReLU's slope gradient is a channel reduction (reduce.k). */
-final class ActivationOpenCl {
-    private ActivationOpenCl() {
+/** Activations and PReLU (activation.k), one work-item per element; PReLU's slope gradient is a channel reduction. */
+public final class ActivationLaunches {
+    private ActivationLaunches() {
     }
 
-    /** The kernel's code for each kind. */
+    /** activation.k's code for each kind. */
     private static int kind(Activation a) {
         return switch (a.kind()) {
             case RELU -> 0;
@@ -22,15 +20,15 @@ final class ActivationOpenCl {
         };
     }
 
-    static void forward(OpenClBackend b, Activation.Forward o) {
+    public static void forward(KernelHost b, Activation.Forward o) {
         int total = o.x().size();
-        b.kernel("activation", "activation_forward_f32").mem(o.x()).mem(o.y()).i(kind(o.act())).f(o.act().alpha())
+        b.kernel("activation", "activation_forward_f32").p(o.x()).p(o.y()).i(kind(o.act())).f(o.act().alpha())
                 .i(total).elements(total);
     }
 
-    static void backward(OpenClBackend b, Activation.Backward o) {
+    public static void backward(KernelHost b, Activation.Backward o) {
         int total = o.x().size();
-        b.kernel("activation", "activation_backward_f32").mem(o.x()).mem(o.y()).mem(o.dy()).mem(o.dx())
+        b.kernel("activation", "activation_backward_f32").p(o.x()).p(o.y()).p(o.dy()).p(o.dx())
                 .i(kind(o.act())).f(o.act().alpha()).i(total).elements(total);
     }
 
@@ -44,21 +42,21 @@ final class ActivationOpenCl {
         return new int[] {outer, c, x.size() / (outer * c)};
     }
 
-    static void preluForward(OpenClBackend b, Prelu.Forward o) {
+    public static void preluForward(KernelHost b, Prelu.Forward o) {
         int nw = o.weight().size();
         int[] l = layout(o.x().shape(), nw);
         int total = o.x().size();
-        b.kernel("activation", "prelu_forward_f32").mem(o.x()).mem(o.weight()).mem(o.y()).i(l[1]).i(l[2]).i(nw)
+        b.kernel("activation", "prelu_forward_f32").p(o.x()).p(o.weight()).p(o.y()).i(l[1]).i(l[2]).i(nw)
                 .i(total).elements(total);
     }
 
-    static void preluBackward(OpenClBackend b, Prelu.Backward o) {
+    public static void preluBackward(KernelHost b, Prelu.Backward o) {
         int nw = o.weight().size();
         int[] l = layout(o.x().shape(), nw);
         int total = o.x().size();
-        b.kernel("activation", "prelu_backward_data_f32").mem(o.x()).mem(o.weight()).mem(o.dy()).mem(o.dx())
+        b.kernel("activation", "prelu_backward_data_f32").p(o.x()).p(o.weight()).p(o.dy()).p(o.dx())
                 .i(l[1]).i(l[2]).i(nw).i(total).elements(total);
-        b.kernel("reduce", "prelu_weight_grad_f32").mem(mem(o.x())).mem(o.dy()).mem(o.dWeight()).i(l[0]).i(l[1])
-                .i(l[2]).groups(l[1], OpenClBackend.REDUCE_WG);
+        b.kernel("reduce", "prelu_weight_grad_f32").p(o.x()).p(o.dy()).p(o.dWeight()).i(l[0]).i(l[1])
+                .i(l[2]).groups(l[1], KernelHost.REDUCE_WG);
     }
 }

@@ -1,0 +1,79 @@
+package org.cnn4j.kernels.host;
+
+import org.cnn4j.core.Tensor;
+
+/**
+ * What the portable kernels of this module need from a backend to run: a launch of one entry with its arguments,
+ * device buffers, scratch memory and the shared GEMM. The OpenCL backend ({@code clSetKernelArg},
+ * {@code clEnqueueNDRangeKernel}) and the CUDA backend ({@code cuLaunchKernel}) implement it, so the host side of
+ * each operator on the portable kernels ({@link Conv2dLaunches}, {@link PoolLaunches}, ...) is written once.
+ *
+ * <p>Buffers are {@code long}s: an OpenCL {@code cl_mem} handle or a CUDA device pointer. Launches are used at once,
+ * under the backend's lock (a backend may hand out one builder instance).
+ */
+public interface KernelHost {
+    /** Work-items per work-group of the reductions (reduce.h's {@code REDUCE_WG}). */
+    int REDUCE_WG = 256;
+
+    /** Starts a launch of {@code entry} from the kernel file {@code file}.k, compiled on first use. */
+    Launch kernel(String file, String entry);
+
+    /** The device buffer of a tensor of this backend. */
+    long buffer(Tensor t);
+
+    /** Scratch memory for {@code floats} 4-byte values, returned with {@link #freeTemp}. */
+    long temp(long floats);
+
+    /** Returns scratch memory from {@link #temp} of {@code floats} values. */
+    void freeTemp(long buffer, long floats);
+
+    /** Copies {@code src} to device memory at {@code dst}, in launch order. */
+    void writeInts(long dst, int[] src);
+
+    /** Floats of im2col columns one convolution chunk may hold. */
+    int colLimitFloats();
+
+    /** The most items one batched GEMM launch may cover (CUDA's grid z limit). */
+    int maxGemmBatch();
+
+    /**
+     * Batched GEMM (gemm.k): {@code C = alpha op(A) op(B) + beta C} for {@code batch} items, item b at offsets
+     * {@code off + (b / groups) * strideN + (b % groups) * strideG} of each matrix.
+     */
+    void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, double beta, int batch, int groups,
+            long a, int aOff, int aStrideN, int aStrideG, long b, int bOff, int bStrideN, int bStrideG,
+            long c, int cOff, int cStrideN, int cStrideG);
+
+    /** {@code y[c] = sum over o, s of x[(o*C + c)*inner + s]} (reduce.k), one work-group per channel. */
+    default void channelSum(long x, long y, int outer, int channels, int inner) {
+        kernel("reduce", "channel_sum_f32").p(x).p(y).i(outer).i(channels).i(inner).groups(channels, REDUCE_WG);
+    }
+
+    /**
+     * {@code out[0] = scale * sum term(i)} (reduce.k, reduce_scalar_f32), one work-group. Modes: 0 sum of a, 1 sum
+     * of squares of a, 2 sum of squared differences a - b, 3 sum of absolute differences.
+     */
+    default void reduceScalar(long a, long b, long out, int n, int mode, double scale) {
+        kernel("reduce", "reduce_scalar_f32").p(a).p(b).p(out).i(n).i(mode).f(scale).groups(1, REDUCE_WG);
+    }
+
+    /** The arguments of one launch, in the kernel's order, then its geometry. */
+    interface Launch {
+        /** A tensor's buffer. */
+        Launch p(Tensor t);
+
+        /** A buffer. */
+        Launch p(long buffer);
+
+        Launch i(int v);
+
+        /** A float argument (rounded from the double). */
+        Launch f(double v);
+
+        /** One work-item per element, {@code total} elements (the kernel checks the bound); none when empty. */
+        void elements(long total);
+
+        /** {@code groups} work-groups of {@code size} work-items along axis 0; none when there are no groups. */
+        void groups(int groups, int size);
+    }
+}
