@@ -418,6 +418,12 @@ public abstract class OpProperties {
         return Arbitraries.of(0.5, 1.0, 2.0);
     }
 
+    /** Adam with lr 0.1 late in training: v needs 1 - beta2 to full float precision (the GPU kernels lost it). */
+    @Example
+    void adamWithALargeStepLateInTraining() {
+        optimizerStepsMatchTheReference(List.of(2, 4, 5, 7), 0.1, 0.5, 0.0, false, 569, 9145675L);
+    }
+
     @Property
     void optimizerStepsMatchTheReference(@ForAll("dims") List<Integer> dims, @ForAll("lrs") double lr,
             @ForAll("betas") double momentum, @ForAll("decays") double decay, @ForAll boolean nesterov,

@@ -30,18 +30,20 @@ public final class OptimizerLaunches {
     public static void rmsProp(KernelHost b, RmsProp.Step o) {
         RmsProp r = o.rmsProp();
         int total = o.param().size();
+        // 1 - alpha in double, then rounded: 1.0f - alpha in float loses the complement's low digits
         b.kernel("elementwise", "rmsprop_f32").p(o.param()).p(o.grad()).p(o.squareAvg()).f(r.lr())
-                .f(r.alpha()).f(r.epsilon()).f(r.weightDecay()).i(total).elements(total);
+                .f(r.alpha()).f(1 - r.alpha()).f(r.epsilon()).f(r.weightDecay()).i(total).elements(total);
     }
 
     public static void adam(KernelHost b, Adam.Step o) {
         Adam a = o.adam();
         int total = o.param().size();
-        // the bias corrections in double on the host: lr / (1 - beta1^t) and sqrt(1 - beta2^t)
+        // the bias corrections and the complements 1 - beta in double on the host: lr / (1 - beta1^t),
+        // sqrt(1 - beta2^t)
         double stepSize = a.lr() / (1 - Math.pow(a.beta1(), a.step()));
         double correction2 = Math.sqrt(1 - Math.pow(a.beta2(), a.step()));
         b.kernel("elementwise", "adam_f32").p(o.param()).p(o.grad()).p(o.expAvg()).p(o.expAvgSq())
-                .f(stepSize).f(a.beta1()).f(a.beta2()).f(a.epsilon()).f(correction2).f(a.weightDecay()).i(total)
-                .elements(total);
+                .f(stepSize).f(a.beta1()).f(1 - a.beta1()).f(a.beta2()).f(1 - a.beta2()).f(a.epsilon())
+                .f(correction2).f(a.weightDecay()).i(total).elements(total);
     }
 }
