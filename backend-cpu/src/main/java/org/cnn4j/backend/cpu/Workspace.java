@@ -10,9 +10,9 @@ final class Workspace {
     static final int PACK_A = 0;
     /** Packed B panels of the GEMM. */
     static final int PACK_B = 1;
-    /** GEMM edge tile. */
+    /** GEMM edge tile, or a row of the direct convolution's outputs. */
     static final int TILE = 2;
-    /** im2col columns of one image (convolution). */
+    /** im2col columns of one image (convolution), or the direct convolution's padded image. */
     static final int COLUMNS = 3;
     /** Partial weight gradients of the image chunks (convolution backward filter; the calling thread's, shared). */
     static final int PARTIAL = 4;
@@ -20,7 +20,9 @@ final class Workspace {
     static final int FLIPPED = 5;
     /** Lane-wise partial sums of the weight gradient (convolution backward filter by dot products). */
     static final int LANES = 6;
-    static final int SLOTS = 7;
+    /** Packed weights of the direct convolution (the calling thread's, shared read-only with the workers). */
+    static final int DIRECT_WEIGHTS = 7;
+    static final int SLOTS = 8;
 
     /** True while this thread runs a chunk of a split loop: loops it starts then run on it, unsplit. */
     boolean inLoop;

@@ -175,6 +175,21 @@ class CpuParityTest {
                 new ConvShape(3, 32, 12, 12, 32, 3, 3, Conv2d.of(1, 1), true),
                 new ConvShape(3, 10, 11, 9, 10, 3, 2, new Conv2d(Size2d.of(1), Size2d.of(1), Size2d.of(1), 2),
                         true),
+                // the direct forward (Conv2dCpu.direct): 32 channels (two full blocks), 20 (a padded block) with
+                // stride 2, padding and no bias, 12 with rows of exactly four outputs, 16 with rows of five (the last
+                // step overlapping); and just past its bounds (33 channels, 11, 3-output rows, 63 and 261 taps,
+                // dilation, groups)
+                new ConvShape(2, 8, 9, 9, 32, 3, 3, Conv2d.of(1, 1), true),
+                new ConvShape(2, 3, 11, 13, 20, 5, 5, Conv2d.of(2, 1), false),
+                new ConvShape(2, 8, 6, 4, 12, 3, 3, Conv2d.of(1, 1), true),
+                new ConvShape(2, 4, 7, 9, 16, 4, 5, Conv2d.of(1, 0), true),
+                new ConvShape(2, 8, 8, 8, 33, 3, 3, Conv2d.of(1, 1), true),
+                new ConvShape(2, 8, 8, 8, 11, 3, 3, Conv2d.of(1, 1), true),
+                new ConvShape(2, 8, 8, 5, 16, 3, 3, Conv2d.of(1, 0), true),
+                new ConvShape(2, 7, 8, 8, 16, 3, 3, Conv2d.of(1, 1), true),
+                new ConvShape(1, 29, 8, 8, 16, 3, 3, Conv2d.of(1, 1), true),
+                new ConvShape(2, 8, 9, 9, 16, 3, 3, new Conv2d(Size2d.of(1), Size2d.of(2), Size2d.of(2), 1), true),
+                new ConvShape(2, 8, 9, 9, 16, 3, 3, new Conv2d(Size2d.of(1), Size2d.of(1), Size2d.of(1), 2), true),
                 // im2col of full-width rows (stride 1, output as wide as the input) where the shift passes the row
                 new ConvShape(2, 2, 5, 1, 3, 3, 3, Conv2d.of(1, 1), true),
                 new ConvShape(2, 2, 3, 2, 3, 5, 5, Conv2d.of(1, 2), false),
