@@ -63,23 +63,35 @@ public final class Conv2dLaunches {
         g.imageArgs(b.kernel("conv2d", "im2col_f32").p(x).i(n0 * g.c * g.h * g.w).p(col)).i(total).elements(total);
     }
 
-    public static void forward(KernelHost b, Conv2d.Forward o) {
-        Geometry g = Geometry.of(o.conv(), o.x().shape(), o.weight().shape(), o.y().shape());
+    /** One chunk of images [n0, n0 + nb) with its column buffer. */
+    @FunctionalInterface
+    private interface Chunk {
+        void run(int n0, int nb, long col);
+    }
+
+    /** Runs {@code body} over the batch in chunks, with one column buffer for all of them. */
+    private static void inChunks(KernelHost b, Geometry g, Chunk body) {
         int chunk = g.chunk(b);
         long colFloats = (long) chunk * g.ckk() * g.ohw();
         long col = b.temp(colFloats);
         try {
             for (int n0 = 0; n0 < g.n; n0 += chunk) {
-                int nb = Math.min(chunk, g.n - n0);
-                im2col(b, g, b.buffer(o.x()), n0, nb, col);
-                b.gemm(false, false, g.kg(), g.ohw(), g.cgkk(), 1, 0, nb * g.groups, g.groups,
-                        b.buffer(o.weight()), 0, 0, g.kg() * g.cgkk(),
-                        col, 0, g.ckk() * g.ohw(), g.cgkk() * g.ohw(),
-                        b.buffer(o.y()), n0 * g.k * g.ohw(), g.k * g.ohw(), g.kg() * g.ohw());
+                body.run(n0, Math.min(chunk, g.n - n0), col);
             }
         } finally {
             b.freeTemp(col, colFloats);
         }
+    }
+
+    public static void forward(KernelHost b, Conv2d.Forward o) {
+        Geometry g = Geometry.of(o.conv(), o.x().shape(), o.weight().shape(), o.y().shape());
+        inChunks(b, g, (n0, nb, col) -> {
+            im2col(b, g, b.buffer(o.x()), n0, nb, col);
+            b.gemm(false, false, g.kg(), g.ohw(), g.cgkk(), 1, 0, nb * g.groups, g.groups,
+                    b.buffer(o.weight()), 0, 0, g.kg() * g.cgkk(),
+                    col, 0, g.ckk() * g.ohw(), g.cgkk() * g.ohw(),
+                    b.buffer(o.y()), n0 * g.k * g.ohw(), g.k * g.ohw(), g.kg() * g.ohw());
+        });
         if (o.bias() != null) {
             int total = o.y().size();
             b.kernel("conv2d", "bias_add_f32").p(o.y()).p(o.bias()).i(g.k).i(g.ohw()).i(total).elements(total);
@@ -88,46 +100,30 @@ public final class Conv2dLaunches {
 
     public static void backwardData(KernelHost b, Conv2d.BackwardData o) {
         Geometry g = Geometry.of(o.conv(), o.dx().shape(), o.weight().shape(), o.dy().shape());
-        int chunk = g.chunk(b);
-        long colFloats = (long) chunk * g.ckk() * g.ohw();
-        long dcol = b.temp(colFloats);
-        try {
-            for (int n0 = 0; n0 < g.n; n0 += chunk) {
-                int nb = Math.min(chunk, g.n - n0);
-                b.gemm(true, false, g.cgkk(), g.ohw(), g.kg(), 1, 0, nb * g.groups, g.groups,
-                        b.buffer(o.weight()), 0, 0, g.kg() * g.cgkk(),
-                        b.buffer(o.dy()), n0 * g.k * g.ohw(), g.k * g.ohw(), g.kg() * g.ohw(),
-                        dcol, 0, g.ckk() * g.ohw(), g.cgkk() * g.ohw());
-                int total = nb * g.c * g.h * g.w;
-                g.imageArgs(b.kernel("conv2d", "col2im_f32").p(dcol).p(o.dx()).i(n0 * g.c * g.h * g.w))
-                        .i(total).elements(total);
-            }
-        } finally {
-            b.freeTemp(dcol, colFloats);
-        }
+        inChunks(b, g, (n0, nb, dcol) -> {
+            b.gemm(true, false, g.cgkk(), g.ohw(), g.kg(), 1, 0, nb * g.groups, g.groups,
+                    b.buffer(o.weight()), 0, 0, g.kg() * g.cgkk(),
+                    b.buffer(o.dy()), n0 * g.k * g.ohw(), g.k * g.ohw(), g.kg() * g.ohw(),
+                    dcol, 0, g.ckk() * g.ohw(), g.cgkk() * g.ohw());
+            int total = nb * g.c * g.h * g.w;
+            g.imageArgs(b.kernel("conv2d", "col2im_f32").p(dcol).p(o.dx()).i(n0 * g.c * g.h * g.w))
+                    .i(total).elements(total);
+        });
     }
 
     public static void backwardFilter(KernelHost b, Conv2d.BackwardFilter o) {
         Geometry g = Geometry.of(o.conv(), o.x().shape(), o.dWeight().shape(), o.dy().shape());
-        int chunk = g.chunk(b);
-        long colFloats = (long) chunk * g.ckk() * g.ohw();
-        long col = b.temp(colFloats);
-        try {
-            for (int n0 = 0; n0 < g.n; n0 += chunk) {
-                int nb = Math.min(chunk, g.n - n0);
-                im2col(b, g, b.buffer(o.x()), n0, nb, col);
-                for (int i = 0; i < nb; i++) {
-                    int n = n0 + i;
-                    // dW_g (+)= dy_g[n] [Kg, OHW] * col_g[i]^T [OHW, CgKK]; the first image overwrites
-                    b.gemm(false, true, g.kg(), g.cgkk(), g.ohw(), 1, n == 0 ? 0 : 1, g.groups, g.groups,
-                            b.buffer(o.dy()), n * g.k * g.ohw(), 0, g.kg() * g.ohw(),
-                            col, i * g.ckk() * g.ohw(), 0, g.cgkk() * g.ohw(),
-                            b.buffer(o.dWeight()), 0, 0, g.kg() * g.cgkk());
-                }
+        inChunks(b, g, (n0, nb, col) -> {
+            im2col(b, g, b.buffer(o.x()), n0, nb, col);
+            for (int i = 0; i < nb; i++) {
+                int n = n0 + i;
+                // dW_g (+)= dy_g[n] [Kg, OHW] * col_g[i]^T [OHW, CgKK]; the first image overwrites
+                b.gemm(false, true, g.kg(), g.cgkk(), g.ohw(), 1, n == 0 ? 0 : 1, g.groups, g.groups,
+                        b.buffer(o.dy()), n * g.k * g.ohw(), 0, g.kg() * g.ohw(),
+                        col, i * g.ckk() * g.ohw(), 0, g.cgkk() * g.ohw(),
+                        b.buffer(o.dWeight()), 0, 0, g.kg() * g.cgkk());
             }
-        } finally {
-            b.freeTemp(col, colFloats);
-        }
+        });
         if (o.dBias() != null) {
             b.channelSum(b.buffer(o.dy()), b.buffer(o.dBias()), g.n, g.k, g.ohw());
         }
