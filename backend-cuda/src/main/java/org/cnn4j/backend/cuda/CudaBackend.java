@@ -292,14 +292,6 @@ public final class CudaBackend extends AbstractBackend {
         public int maxGemmBatch() {
             return MAX_GRID_YZ; // gemm.k's batch is grid z
         }
-
-        @Override
-        public void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, double beta, int batch,
-                int groups, long a, int aOff, int aStrideN, int aStrideG, long b, int bOff, int bStrideN,
-                int bStrideG, long c, int cOff, int cStrideN, int cStrideG) {
-            CudaBackend.this.gemm(transA, transB, m, n, k, alpha, beta, batch, groups, a, aOff, aStrideN, aStrideG,
-                    b, bOff, bStrideN, bStrideG, c, cOff, cStrideN, cStrideG);
-        }
     };
 
     /** Takes the lock and makes the context current on this thread; the caller unlocks. */
@@ -380,9 +372,6 @@ public final class CudaBackend extends AbstractBackend {
     static final int ELEMENT_BLOCK = 256;
     /** The element block in use: {@link #ELEMENT_BLOCK}; tests make it small so that a wrong count shows. */
     volatile int elementBlock = ELEMENT_BLOCK;
-    /** gemm.k: 16 x 16 threads per block, each block one 64 x 64 tile of C. */
-    static final int GEMM_THREADS = 16;
-    static final int GEMM_TILE = 64;
     /** CUDA's limit on a grid's y and z extents. */
     static final int MAX_GRID_YZ = 65535;
     /** Largest im2col scratch buffer, in floats, before the convolution fallback splits the batch (64 MiB). */
@@ -484,6 +473,16 @@ public final class CudaBackend extends AbstractBackend {
             }
         }
 
+        /** gemm.k's tiles: a grid of x * y * z blocks of threads x threads; y and z within CUDA's 65535. */
+        @Override
+        public void tiles(int x, int y, int z, int threads) {
+            if (y > MAX_GRID_YZ || z > MAX_GRID_YZ) {
+                throw new IllegalArgumentException(name + ": " + y + " row tiles or a batch of " + z
+                        + " exceed CUDA's grid limit of " + MAX_GRID_YZ);
+            }
+            launch(x, y, z, threads, threads, 1);
+        }
+
         void launch(int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ) {
             LaunchObserver o = launchObserver;
             if (o != null) {
@@ -492,28 +491,6 @@ public final class CudaBackend extends AbstractBackend {
             rt.driver.launch(entry.function(), gridX, gridY, gridZ, blockX, blockY, blockZ, 0, stream,
                     args.array());
         }
-    }
-
-    /**
-     * Batched GEMM on gemm.k: {@code C = alpha op(A) op(B) + beta C} for {@code batch} items, item b at offsets
-     * {@code off + (b / groups) * strideN + (b % groups) * strideG} of each matrix (the convolution fallback).
-     */
-    void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, double beta, int batch, int groups,
-            long a, int aOff, int aStrideN, int aStrideG, long b, int bOff, int bStrideN, int bStrideG,
-            long c, int cOff, int cStrideN, int cStrideG) {
-        if (m == 0 || n == 0 || batch == 0) {
-            return;
-        }
-        int gridY = (m + GEMM_TILE - 1) / GEMM_TILE;
-        if (batch > MAX_GRID_YZ || gridY > MAX_GRID_YZ) {
-            throw new IllegalArgumentException("gemm_f32: batch " + batch + " or " + gridY + " row tiles exceed"
-                    + " CUDA's grid limit of " + MAX_GRID_YZ);
-        }
-        kernel("gemm", "gemm_f32").i(m).i(n).i(k).i(transA ? 1 : 0).i(transB ? 1 : 0).f(alpha).f(beta).i(groups)
-                .p(a).i(aOff).i(aStrideN).i(aStrideG)
-                .p(b).i(bOff).i(bStrideN).i(bStrideG)
-                .p(c).i(cOff).i(cStrideN).i(cStrideG)
-                .launch((n + GEMM_TILE - 1) / GEMM_TILE, gridY, batch, GEMM_THREADS, GEMM_THREADS, 1);
     }
 
     /** Copies {@code src} to device memory at {@code dst} through the staging buffer, in stream order. */

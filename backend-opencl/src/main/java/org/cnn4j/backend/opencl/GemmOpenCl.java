@@ -13,7 +13,7 @@ final class GemmOpenCl {
     /** One matrix product, no batching. */
     private static void plain(OpenClBackend b, boolean ta, boolean tb, int m, int n, int k, double alpha,
             double beta, long a, long bm, long c) {
-        b.gemm(ta, tb, m, n, k, alpha, beta, 1, 1, a, 0, 0, 0, bm, 0, 0, 0, c, 0, 0, 0);
+        b.host.gemm(ta, tb, m, n, k, alpha, beta, 1, 1, a, 0, 0, 0, bm, 0, 0, 0, c, 0, 0, 0);
     }
 
     static void run(OpenClBackend b, Gemm.Run o) {

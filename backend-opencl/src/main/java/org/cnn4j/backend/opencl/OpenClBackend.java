@@ -507,6 +507,11 @@ public final class OpenClBackend extends AbstractBackend {
             }
         }
 
+        @Override
+        public void tiles(int x, int y, int z, int threads) {
+            enqueue(new long[] {(long) x * threads, (long) y * threads, z}, new long[] {threads, threads, 1});
+        }
+
         void enqueue(long[] global, long[] local) {
             try (MemoryStack stack = MemoryStack.stackPush()) {
                 PointerBuffer g = stack.mallocPointer(global.length);
@@ -524,22 +529,6 @@ public final class OpenClBackend extends AbstractBackend {
                         "clEnqueueNDRangeKernel", entry);
             }
         }
-    }
-
-    // ---- shared launches ----------------------------------------------------------------------------
-
-    /**
-     * Batched GEMM (gemm.k): {@code C = alpha op(A) op(B) + beta C} for {@code batch} items, item b at offsets
-     * {@code off + (b / groups) * strideN + (b % groups) * strideG} of each matrix.
-     */
-    void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, double beta, int batch, int groups,
-            long a, int aOff, int aStrideN, int aStrideG, long b, int bOff, int bStrideN, int bStrideG,
-            long c, int cOff, int cStrideN, int cStrideG) {
-        kernel("gemm", "gemm_f32").i(m).i(n).i(k).i(transA ? 1 : 0).i(transB ? 1 : 0).f(alpha).f(beta).i(groups)
-                .p(a).i(aOff).i(aStrideN).i(aStrideG)
-                .p(b).i(bOff).i(bStrideN).i(bStrideG)
-                .p(c).i(cOff).i(cStrideN).i(cStrideG)
-                .enqueue(new long[] {(n + 63L) / 64 * 16, (m + 63L) / 64 * 16, batch}, new long[] {16, 16, 1});
     }
 
     // ---- operators ----------------------------------------------------------------------------------
@@ -579,14 +568,6 @@ public final class OpenClBackend extends AbstractBackend {
         @Override
         public int maxGemmBatch() {
             return Integer.MAX_VALUE; // an NDRange's third axis
-        }
-
-        @Override
-        public void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, double beta, int batch,
-                int groups, long a, int aOff, int aStrideN, int aStrideG, long b, int bOff, int bStrideN,
-                int bStrideG, long c, int cOff, int cStrideN, int cStrideG) {
-            OpenClBackend.this.gemm(transA, transB, m, n, k, alpha, beta, batch, groups, a, aOff, aStrideN, aStrideG,
-                    b, bOff, bStrideN, bStrideG, c, cOff, cStrideN, cStrideG);
         }
     };
 

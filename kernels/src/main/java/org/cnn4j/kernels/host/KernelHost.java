@@ -36,13 +36,28 @@ public interface KernelHost {
     /** The most items one batched GEMM launch may cover (CUDA's grid z limit). */
     int maxGemmBatch();
 
+    /** Output tile of one gemm.k work-group (TILE in gemm.k), computed by GEMM_THREADS x GEMM_THREADS work-items. */
+    int GEMM_TILE = 64;
+    /** Work-items along each axis of a gemm.k work-group (THREADS in gemm.k). */
+    int GEMM_THREADS = 16;
+
     /**
      * Batched GEMM (gemm.k): {@code C = alpha op(A) op(B) + beta C} for {@code batch} items, item b at offsets
-     * {@code off + (b / groups) * strideN + (b % groups) * strideG} of each matrix.
+     * {@code off + (b / groups) * strideN + (b % groups) * strideG} of each matrix; one work-group per 64 x 64
+     * tile of C and item. Nothing runs when C or the batch is empty.
      */
-    void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, double beta, int batch, int groups,
-            long a, int aOff, int aStrideN, int aStrideG, long b, int bOff, int bStrideN, int bStrideG,
-            long c, int cOff, int cStrideN, int cStrideG);
+    default void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, double beta, int batch,
+            int groups, long a, int aOff, int aStrideN, int aStrideG, long b, int bOff, int bStrideN, int bStrideG,
+            long c, int cOff, int cStrideN, int cStrideG) {
+        if (m == 0 || n == 0 || batch == 0) {
+            return;
+        }
+        kernel("gemm", "gemm_f32").i(m).i(n).i(k).i(transA ? 1 : 0).i(transB ? 1 : 0).f(alpha).f(beta).i(groups)
+                .p(a).i(aOff).i(aStrideN).i(aStrideG)
+                .p(b).i(bOff).i(bStrideN).i(bStrideG)
+                .p(c).i(cOff).i(cStrideN).i(cStrideG)
+                .tiles((n + GEMM_TILE - 1) / GEMM_TILE, (m + GEMM_TILE - 1) / GEMM_TILE, batch, GEMM_THREADS);
+    }
 
     /** {@code y[c] = sum over o, s of x[(o*C + c)*inner + s]} (reduce.k), one work-group per channel. */
     default void channelSum(long x, long y, int outer, int channels, int inner) {
@@ -75,5 +90,8 @@ public interface KernelHost {
 
         /** {@code groups} work-groups of {@code size} work-items along axis 0; none when there are no groups. */
         void groups(int groups, int size);
+
+        /** {@code x * y * z} work-groups of {@code threads x threads} work-items on axes 0 and 1 (gemm.k's tiles). */
+        void tiles(int x, int y, int z, int threads);
     }
 }
