@@ -246,22 +246,14 @@ public final class ValueCases {
         c.add(new Case("log-softmax of logits up to 3e4, a NaN row and an inf row", ctx -> new Softmax.Forward(
                 Softmax.logSoftmax(), ctx.input("x", s, LOGITS), ctx.output("y", s)), allOf(
                         finiteRows("y", 4, 6), at("y", 24, NAN), at("y", 30, NAN))));
-        c.add(new Case("log-softmax backward of logits near 1e4", ctx -> {
-            Shape r = Shape.of(4, 6);
-            Tensor y = ctx.output("y0", r);
-            ctx.backend().execute(new Softmax.Forward(Softmax.logSoftmax(),
-                    ctx.input("x", r, Arrays.copyOf(LOGITS, 24)), y));
-            return new Softmax.Backward(Softmax.logSoftmax(), y, ctx.input("dy", r, Dist.symmetric()),
-                    ctx.output("dx", r));
-        }, allFinite("dx")));
-        c.add(new Case("softmax backward of logits near 1e4", ctx -> {
-            Shape r = Shape.of(4, 6);
-            Tensor y = ctx.output("y0", r);
-            ctx.backend().execute(new Softmax.Forward(Softmax.softmax(),
-                    ctx.input("x", r, Arrays.copyOf(LOGITS, 24)), y));
-            return new Softmax.Backward(Softmax.softmax(), y, ctx.input("dy", r, Dist.symmetric()),
-                    ctx.output("dx", r));
-        }, allFinite("dx")));
+        for (Softmax sm : List.of(Softmax.logSoftmax(), Softmax.softmax())) {
+            c.add(new Case((sm.log() ? "log-softmax" : "softmax") + " backward of logits near 1e4", ctx -> {
+                Shape r = Shape.of(4, 6);
+                Tensor y = ctx.output("y0", r);
+                ctx.backend().execute(new Softmax.Forward(sm, ctx.input("x", r, Arrays.copyOf(LOGITS, 24)), y));
+                return new Softmax.Backward(sm, y, ctx.input("dy", r, Dist.symmetric()), ctx.output("dx", r));
+            }, allFinite("dx")));
+        }
     }
 
     static Expect finiteRows(String role, int rows, int cols) {

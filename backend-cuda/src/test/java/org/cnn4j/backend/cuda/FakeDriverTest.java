@@ -541,14 +541,7 @@ class FakeDriverTest {
      */
     @TestFactory
     Stream<DynamicNode> reliabilityOnTheFakeDeviceWithOpenClLaunches() {
-        PoclLaunches cl = PoclLaunches.open();
-        if (cl == null) {
-            String reason = "no OpenCL device to run the launches on";
-            if (System.getProperty("cnn4j.require", "").contains("opencl")) {
-                org.junit.jupiter.api.Assertions.fail("-Dcnn4j.require=opencl but " + reason);
-            }
-            org.junit.jupiter.api.Assumptions.abort(reason);
-        }
+        PoclLaunches cl = PoclLaunches.openOrSkip();
         CudaProvider p = provider(oneDevice);
         return Stream.concat(org.cnn4j.conformance.ReliabilitySuite.inputAndValueTests(() -> {
             CudaBackend b = p.open(new CudaBackend.Options(false, false, CudaBackend.Options.fromSystemProperties()
@@ -566,14 +559,7 @@ class FakeDriverTest {
      */
     @TestFactory
     Stream<DynamicNode> ownKernelLaunchesComputeOnOpenCl() {
-        PoclLaunches cl = PoclLaunches.open();
-        if (cl == null) {
-            String reason = "no OpenCL device to run the launches on";
-            if (System.getProperty("cnn4j.require", "").contains("opencl")) {
-                org.junit.jupiter.api.Assertions.fail("-Dcnn4j.require=opencl but " + reason);
-            }
-            org.junit.jupiter.api.Assumptions.abort(reason);
-        }
+        PoclLaunches cl = PoclLaunches.openOrSkip();
         List<org.cnn4j.conformance.OpCase> cases = ConformanceSuite.cases();
         Backend[] open = new Backend[2];
         return Stream.concat(cases.stream().map(c -> org.junit.jupiter.api.DynamicTest.dynamicTest(c.name(), () -> {

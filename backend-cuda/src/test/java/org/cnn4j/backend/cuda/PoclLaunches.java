@@ -60,6 +60,22 @@ final class PoclLaunches implements AutoCloseable {
         this.queue = queue;
     }
 
+    /**
+     * {@link #open()} for a JUnit test: without an OpenCL device the test is skipped ({@code -Dcnn4j.require=opencl}
+     * makes that a failure).
+     */
+    static PoclLaunches openOrSkip() {
+        PoclLaunches cl = open();
+        if (cl == null) {
+            String reason = "no OpenCL device to run the launches on";
+            if (System.getProperty("cnn4j.require", "").contains("opencl")) {
+                org.junit.jupiter.api.Assertions.fail("-Dcnn4j.require=opencl but " + reason);
+            }
+            org.junit.jupiter.api.Assumptions.abort(reason);
+        }
+        return cl;
+    }
+
     /** The first OpenCL device of any platform; null when there is none (or no OpenCL library). */
     static PoclLaunches open() {
         try (MemoryStack stack = MemoryStack.stackPush()) {
