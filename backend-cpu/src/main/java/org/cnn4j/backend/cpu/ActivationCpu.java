@@ -26,7 +26,6 @@ final class ActivationCpu {
         float[] x = data(o.x());
         float[] y = data(o.y());
         float alpha = (float) o.act().alpha();
-        double a = o.act().alpha();
         Activation.Kind kind = o.act().kind();
         boolean vector = be.config().vector();
         be.parallelFor(x.length, cost(kind), (from, to) -> {
@@ -49,8 +48,7 @@ final class ActivationCpu {
                         return;
                     }
                     for (int i = from; i < to; i++) {
-                        float v = x[i];
-                        y[i] = v > 0 ? v : (float) (a * Math.expm1(v));
+                        y[i] = FloatMath.elu(x[i], alpha);
                     }
                 }
                 case SIGMOID -> {
@@ -59,7 +57,7 @@ final class ActivationCpu {
                         return;
                     }
                     for (int i = from; i < to; i++) {
-                        y[i] = (float) (1.0 / (1.0 + Math.exp(-x[i])));
+                        y[i] = FloatMath.sigmoid(x[i]);
                     }
                 }
                 case TANH -> {
@@ -68,7 +66,7 @@ final class ActivationCpu {
                         return;
                     }
                     for (int i = from; i < to; i++) {
-                        y[i] = (float) Math.tanh(x[i]);
+                        y[i] = FloatMath.tanh(x[i]);
                     }
                 }
             }
@@ -99,7 +97,7 @@ final class ActivationCpu {
                 }
                 case ELU -> {
                     for (int i = from; i < to; i++) {
-                        dx[i] = x[i] > 0 ? dy[i] : (float) (dy[i] * a * Math.exp(x[i]));
+                        dx[i] = x[i] > 0 ? dy[i] : (float) (dy[i] * a * StrictMath.exp(x[i]));
                     }
                 }
                 case SIGMOID -> {

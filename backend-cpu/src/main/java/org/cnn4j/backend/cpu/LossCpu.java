@@ -83,7 +83,7 @@ final class LossCpu {
                             targetSum += t[base + c];
                         }
                         for (int c = 0; c < cc; c++) {
-                            row[c] = (Math.exp(x[base + c] - lse) * targetSum - t[base + c]) / nn;
+                            row[c] = (StrictMath.exp(x[base + c] - lse) * targetSum - t[base + c]) / nn;
                         }
                         for (int c = 0; c < cc; c++) {
                             d[base + c] = (float) row[c];
@@ -135,9 +135,9 @@ final class LossCpu {
         }
         double sum = 0;
         for (int c = 0; c < cc; c++) {
-            sum += Math.exp(x[off + c] - max);
+            sum += StrictMath.exp(x[off + c] - max);
         }
-        return max + Math.log(sum);
+        return max + StrictMath.log(sum);
     }
 
     /** y_n = sum_c t[n,c] * x[n,c]. */

@@ -97,8 +97,8 @@ final class OptimizerCpu {
         float oneMinusB2 = (float) (1 - a.beta2());
         float wd = (float) a.weightDecay();
         float eps = (float) a.epsilon();
-        float stepSize = (float) (a.lr() / (1 - Math.pow(a.beta1(), a.step())));
-        float invCorrection2 = (float) (1 / Math.sqrt(1 - Math.pow(a.beta2(), a.step())));
+        float stepSize = (float) (a.lr() / (1 - StrictMath.pow(a.beta1(), a.step())));
+        float invCorrection2 = (float) (1 / Math.sqrt(1 - StrictMath.pow(a.beta2(), a.step())));
         be.parallelFor(p.length, 10, (from, to) -> {
             for (int i = from; i < to; i++) {
                 float g = grad[i] + wd * p[i];

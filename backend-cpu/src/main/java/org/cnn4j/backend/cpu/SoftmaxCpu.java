@@ -31,10 +31,10 @@ final class SoftmaxCpu {
                 }
                 double sum = 0;
                 for (int c = 0; c < cc; c++) {
-                    sum += Math.exp((double) x[base + c * in] - max);
+                    sum += StrictMath.exp((double) x[base + c * in] - max);
                 }
                 if (log) {
-                    double shift = max + Math.log(sum);
+                    double shift = max + StrictMath.log(sum);
                     for (int c = 0; c < cc; c++) {
                         int i = base + c * in;
                         y[i] = (float) (x[i] - shift);
@@ -43,7 +43,7 @@ final class SoftmaxCpu {
                     double inv = 1.0 / sum;
                     for (int c = 0; c < cc; c++) {
                         int i = base + c * in;
-                        y[i] = (float) (Math.exp((double) x[i] - max) * inv);
+                        y[i] = (float) (StrictMath.exp((double) x[i] - max) * inv);
                     }
                 }
             }
@@ -69,7 +69,7 @@ final class SoftmaxCpu {
                 }
                 for (int c = 0; c < cc; c++) {
                     int i = base + c * in;
-                    dx[i] = (float) (log ? dy[i] - Math.exp(y[i]) * sum : y[i] * (dy[i] - sum));
+                    dx[i] = (float) (log ? dy[i] - StrictMath.exp(y[i]) * sum : y[i] * (dy[i] - sum));
                 }
             }
         });

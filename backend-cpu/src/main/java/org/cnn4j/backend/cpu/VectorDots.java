@@ -53,10 +53,19 @@ final class VectorDots {
         }
     }
 
-    /** {@code out[outOff + e] = sum of the L lanes of acc[accOff + e*L ...]} for {@code e < count}. */
+    /**
+     * {@code out[outOff + e] = sum of the L lanes of acc[accOff + e*L ...]} for {@code e < count}, lane 0 first.
+     * A fixed order, not {@code reduceLanes(ADD)}, whose order the Vector API leaves open (its C2 intrinsic and
+     * its Java fallback add the lanes in different orders, so the bits would depend on the JIT).
+     */
     static void reduce(float[] acc, int accOff, int count, float[] out, int outOff) {
         for (int e = 0; e < count; e++) {
-            out[outOff + e] = FloatVector.fromArray(S, acc, accOff + e * L).reduceLanes(VectorOperators.ADD);
+            int base = accOff + e * L;
+            float s = acc[base];
+            for (int lane = 1; lane < L; lane++) {
+                s += acc[base + lane];
+            }
+            out[outOff + e] = s;
         }
     }
 

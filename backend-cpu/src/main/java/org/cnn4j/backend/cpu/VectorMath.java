@@ -2,6 +2,7 @@ package org.cnn4j.backend.cpu;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -10,8 +11,10 @@ import jdk.incubator.vector.VectorSpecies;
 import org.cnn4j.ops.Philox;
 
 /**
- * Dropout's Philox draws, and transcendental activations, on whole vectors ({@code VectorOperators.EXP}, {@code EXPM1}, {@code TANH}, which
- * the JIT maps to the platform's vector math library), with a scalar tail in double. Like {@link VectorKernel},
+ * Dropout's Philox draws, and the exponential activations, on whole vectors. The activations are
+ * {@link FloatMath}'s expressions lane by lane (not {@code VectorOperators.EXP}, {@code EXPM1} or {@code TANH},
+ * whose last bit depends on whether the JIT has compiled the call), so vector body and scalar tail give the same
+ * bits, whatever the JIT does. Like {@link VectorKernel},
  * loaded only when {@code jdk.incubator.vector} is present and the vector path is on.
  */
 final class VectorMath {
@@ -86,40 +89,86 @@ final class VectorMath {
         }
     }
 
-    /** y = 1 / (1 + exp(-x)) over [from, to). */
+    /** {@link FloatMath#exp} on every lane: the same operations in the same order, so the same bits. */
+    static FloatVector exp(FloatVector x) {
+        FloatVector c = x.max(FloatMath.EXP_LO).min(FloatMath.EXP_HI);
+        FloatVector n = c.mul(FloatMath.LOG2E).add(FloatMath.ROUND).sub(FloatMath.ROUND);
+        FloatVector r = c.sub(n.mul(FloatMath.LN2_HI));
+        r = r.sub(n.mul(FloatMath.LN2_LO));
+        FloatVector z = r.mul(r);
+        FloatVector p = FloatVector.broadcast(S, FloatMath.P0);
+        p = p.mul(r).add(FloatMath.P1);
+        p = p.mul(r).add(FloatMath.P2);
+        p = p.mul(r).add(FloatMath.P3);
+        p = p.mul(r).add(FloatMath.P4);
+        p = p.mul(r).add(FloatMath.P5);
+        FloatVector y = p.mul(z).add(r).add(1f);
+        IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
+        IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
+        FloatVector s1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = ni.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return y.mul(s1).mul(s2);
+    }
+
+    /** {@link FloatMath#expm1} on every lane. */
+    static FloatVector expm1(FloatVector x) {
+        FloatVector p = FloatVector.broadcast(S, FloatMath.EXPM1_TAYLOR[0]);
+        for (int k = 1; k < FloatMath.EXPM1_TAYLOR.length; k++) {
+            p = p.mul(x).add(FloatMath.EXPM1_TAYLOR[k]);
+        }
+        FloatVector small = p.mul(x.mul(x)).add(x);
+        VectorMask<Float> isSmall = x.abs().compare(VectorOperators.LT, FloatMath.EXPM1_SMALL);
+        return exp(x).sub(1f).blend(small, isSmall);
+    }
+
+    /** y = 1 / (1 + exp(-x)) over [from, to), as {@link FloatMath#sigmoid}. */
     static void sigmoid(float[] x, float[] y, int from, int to) {
         int i = from;
         for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
-            FloatVector e = FloatVector.fromArray(S, x, i).neg().lanewise(VectorOperators.EXP);
+            FloatVector e = exp(FloatVector.fromArray(S, x, i).neg());
             FloatVector.broadcast(S, 1f).div(e.add(1f)).intoArray(y, i);
         }
         for (; i < to; i++) {
-            y[i] = (float) (1.0 / (1.0 + Math.exp(-x[i])));
+            y[i] = FloatMath.sigmoid(x[i]);
         }
     }
 
-    /** y = tanh(x) over [from, to). */
+    /** y = tanh(x) over [from, to), as {@link FloatMath#tanh}. */
     static void tanh(float[] x, float[] y, int from, int to) {
         int i = from;
         for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
-            FloatVector.fromArray(S, x, i).lanewise(VectorOperators.TANH).intoArray(y, i);
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            FloatVector ax = v.abs();
+            FloatVector z = v.mul(v);
+            FloatVector p = FloatVector.broadcast(S, FloatMath.T0);
+            p = p.mul(z).add(FloatMath.T1);
+            p = p.mul(z).add(FloatMath.T2);
+            p = p.mul(z).add(FloatMath.T3);
+            p = p.mul(z).add(FloatMath.T4);
+            FloatVector small = p.mul(z).mul(v).add(v);
+            FloatVector large = FloatVector.broadcast(S, 1f).sub(
+                    FloatVector.broadcast(S, 2f).div(exp(ax.add(ax)).add(1f)));
+            // copySign(large, v): large's magnitude bits with v's sign bit
+            IntVector signed = large.reinterpretAsInts().and(0x7FFFFFFF)
+                    .or(v.reinterpretAsInts().and(0x80000000));
+            signed.reinterpretAsFloats().blend(small, ax.compare(VectorOperators.LT, FloatMath.TANH_SMALL))
+                    .intoArray(y, i);
         }
         for (; i < to; i++) {
-            y[i] = (float) Math.tanh(x[i]);
+            y[i] = FloatMath.tanh(x[i]);
         }
     }
 
-    /** y = x > 0 ? x : alpha * (exp(x) - 1) over [from, to); NaN stays NaN. */
+    /** y = x > 0 ? x : alpha * (exp(x) - 1) over [from, to), as {@link FloatMath#elu}; NaN stays NaN. */
     static void elu(float[] x, float[] y, float alpha, int from, int to) {
         int i = from;
         for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, i);
             VectorMask<Float> pos = v.compare(VectorOperators.GT, 0f);
-            v.lanewise(VectorOperators.EXPM1).mul(alpha).blend(v, pos).intoArray(y, i);
+            expm1(v).mul(alpha).blend(v, pos).intoArray(y, i);
         }
         for (; i < to; i++) {
-            float v = x[i];
-            y[i] = v > 0 ? v : (float) (alpha * Math.expm1(v));
+            y[i] = FloatMath.elu(x[i], alpha);
         }
     }
 }
