@@ -34,6 +34,65 @@ final class Concurrency {
     record Job(int batch, int channels, int size, long seed) {
     }
 
+    /**
+     * Threads compute on a backend of their own while the main thread closes it: each thread's call either
+     * completes or ends in an {@link IllegalStateException} saying that the backend is closed (the same on every
+     * backend: not a {@code CancellationException} of a thread pool, not a null message, not a crash).
+     */
+    static void closedWhileComputing(java.util.function.Supplier<Backend> factory, int threads) throws Exception {
+        Backend b = factory.get();
+        String name = b.name();
+        int n = 192;
+        float[] ones = new float[n * n];
+        Arrays.fill(ones, 1f);
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(threads);
+        List<Callable<Throwable>> tasks = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            tasks.add(() -> {
+                try {
+                    Tensor a = b.fromArray(Shape.of(n, n), ones);
+                    Tensor c = b.allocate(Shape.of(n, n));
+                    started.countDown();
+                    for (int round = 0; round < 100_000; round++) {
+                        b.execute(new org.cnn4j.ops.Gemm.Run(new org.cnn4j.ops.Gemm(false, false, 1, 0), a, a, c));
+                        b.synchronize();
+                    }
+                    return null;
+                } catch (RuntimeException e) {
+                    return e;
+                } finally {
+                    started.countDown();
+                }
+            });
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<Throwable>> results = new ArrayList<>();
+            for (Callable<Throwable> task : tasks) {
+                results.add(pool.submit(task));
+            }
+            started.await();
+            Thread.sleep(50);
+            b.close();
+            for (int t = 0; t < threads; t++) {
+                Throwable e = results.get(t).get(120, java.util.concurrent.TimeUnit.SECONDS);
+                if (e == null) {
+                    Assertions.fail("thread " + t + " computed 100,000 GEMMs on backend '" + name + "' after it was"
+                            + " closed");
+                }
+                if (!(e instanceof IllegalStateException) || e.getMessage() == null
+                        || !e.getMessage().contains("closed") || !e.getMessage().contains("'" + name + "'")
+                                && !e.getMessage().contains("tensor")) {
+                    throw new AssertionError("thread " + t + " on backend '" + name + "' closed under it ended in "
+                            + e + "; expected an IllegalStateException saying the backend (or its tensor) is"
+                            + " closed", e);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     static void sameAsAlone(Backend b, int threads, int rounds) throws Exception {
         List<Job> jobs = new ArrayList<>();
         for (int t = 0; t < threads; t++) {

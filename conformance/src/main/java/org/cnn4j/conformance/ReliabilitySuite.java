@@ -20,6 +20,7 @@ import org.cnn4j.core.BackendUnavailableException;
 import org.cnn4j.core.Backends;
 import org.cnn4j.core.DType;
 import org.cnn4j.core.DeviceMemoryException;
+import org.cnn4j.core.Requirements;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Size2d;
 import org.cnn4j.core.Tensor;
@@ -59,7 +60,7 @@ import org.junit.jupiter.api.function.Executable;
  *       after GC stays within a bound.</li>
  * </ul>
  * The candidate is opened on first use; a backend that cannot start here makes every test a skip with the reason
- * (a failure under {@code -Dcnn4j.conformance.require=true}).
+ * (a failure where {@code -Dcnn4j.require} lists the backend).
  */
 public final class ReliabilitySuite {
     /** Threads of the concurrency test. */
@@ -88,7 +89,10 @@ public final class ReliabilitySuite {
                 dynamicTest(THREADS + " threads, own tensors, compute bit for bit what one thread computes",
                         () -> s.run(() -> Concurrency.sameAsAlone(s.candidate, THREADS, ROUNDS))),
                 dynamicTest(THREADS + " threads allocating and closing leave the live counts where they were",
-                        () -> s.run(() -> Concurrency.allocateAndClose(s.candidate, THREADS))))));
+                        () -> s.run(() -> Concurrency.allocateAndClose(s.candidate, THREADS))),
+                dynamicTest("a backend closed while " + THREADS + " threads compute on it: each ends in the"
+                        + " backend's IllegalStateException", () -> s.run(() -> Concurrency.closedWhileComputing(
+                                candidate, THREADS))))));
         groups.add(dynamicContainer("soak", Stream.of(
                 dynamicTest(SOAK_STEPS + " training steps, tensors allocated and closed every " + SOAK_CHUNK
                         + ": live tensors, bytes and heap do not grow", () -> s.run(() -> soak(s.candidate))))));
@@ -492,6 +496,7 @@ public final class ReliabilitySuite {
         Backend candidate;
         Backend reference;
         private String unavailable;
+        private String unavailableBackend;
 
         Session(Supplier<Backend> factory) {
             this.factory = factory;
@@ -505,6 +510,7 @@ public final class ReliabilitySuite {
                 candidate = factory.get();
             } catch (BackendUnavailableException e) {
                 unavailable = e.getMessage();
+                unavailableBackend = e.backend();
                 return;
             }
             reference = Backends.open("reference");
@@ -514,9 +520,7 @@ public final class ReliabilitySuite {
             open();
             if (unavailable != null) {
                 String why = "the candidate backend is unavailable here: " + unavailable;
-                if (Boolean.getBoolean(ConformanceSuite.REQUIRE)) {
-                    Assertions.fail(why + " (-D" + ConformanceSuite.REQUIRE + "=true)");
-                }
+                Requirements.failIfRequired(unavailableBackend, why);
                 Assumptions.abort(why);
             }
             body.execute();

@@ -1,7 +1,9 @@
 package org.cnn4j.backend.cpu;
 
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.RecursiveAction;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.cnn4j.core.DType;
@@ -226,7 +228,7 @@ public final class CpuBackend extends AbstractBackend {
         }
         long total = (long) n * costPerItem;
         int chunks = (int) Math.min(n, Math.min(4L * config.threads(), Math.max(2, total / (PARALLEL_THRESHOLD / 2))));
-        pool.invoke(new Chunks(body, n, chunks, 0, chunks));
+        invoke(new Chunks(body, n, chunks, 0, chunks));
     }
 
     /** Runs {@code body} over {@code [0, n)} with exactly one chunk per item (tasks of uneven size). */
@@ -235,7 +237,25 @@ public final class CpuBackend extends AbstractBackend {
             body.run(0, n);
             return;
         }
-        pool.invoke(new Chunks(body, n, n, 0, n));
+        invoke(new Chunks(body, n, n, 0, n));
+    }
+
+    /**
+     * Runs a split loop on the pool. When {@link #close()} shuts the pool down under a running call (another
+     * thread closed the backend), the call ends in the same {@link IllegalStateException} as any call on a closed
+     * backend, not in the pool's {@code CancellationException} or {@code RejectedExecutionException}.
+     */
+    private void invoke(Chunks chunks) {
+        try {
+            pool.invoke(chunks);
+        } catch (CancellationException | RejectedExecutionException e) {
+            if (isClosed()) {
+                IllegalStateException closed = new IllegalStateException("backend '" + name() + "' is closed");
+                closed.initCause(e);
+                throw closed;
+            }
+            throw e;
+        }
     }
 
     private final class Chunks extends RecursiveAction {
