@@ -114,7 +114,7 @@ fi
 main_cp="$(find "$work/lib" -name '*.jar' | sort | paste -sd:)"
 cp="$main_cp"
 for tc in "$work"/test-classes/*; do cp="$cp:$tc"; done
-jvm=(--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xss4m -Dcnn4j.conformance.require=true
+jvm=(--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xss4m
      "-Dcnn4j.cuda.libraryPath=$libdirs" "-Dcnn4j.conformance.reportDir=$res" "${opencl_flags[@]}")
 
 # What the machine has, and what each backend's probe finds there (device, driver, library versions).

@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 import org.cnn4j.core.Backend;
 import org.cnn4j.core.BackendUnavailableException;
 import org.cnn4j.core.Backends;
+import org.cnn4j.core.Requirements;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
 import org.cnn4j.core.UnsupportedOpException;
@@ -50,8 +51,8 @@ import org.junit.jupiter.api.DynamicNode;
  *       their seed is S;</li>
  *   <li>{@value #FILTER}{@code =text}: only the cases whose name contains the text ({@code Conv2d.Forward},
  *       {@code groups=2});</li>
- *   <li>{@value #REQUIRE}{@code =true}: a candidate that cannot start here fails every case instead of skipping
- *       (for CI machines that have the device);</li>
+ *   <li>{@code cnn4j.require=<backend>} ({@link Requirements}): a candidate that cannot start here fails every
+ *       case instead of skipping (for CI machines that have the device);</li>
  *   <li>{@value #REPORT_DIR}: where the coverage matrix goes (default {@code target/conformance}).</li>
  * </ul>
  */
@@ -62,8 +63,6 @@ public final class ConformanceSuite {
     public static final String SEED = "cnn4j.conformance.seed";
     /** Keeps the cases whose name contains this text. */
     public static final String FILTER = "cnn4j.conformance.filter";
-    /** Turns an unavailable candidate from a skip into a failure. */
-    public static final String REQUIRE = "cnn4j.conformance.require";
     /** Directory of the coverage matrix. */
     public static final String REPORT_DIR = "cnn4j.conformance.reportDir";
 
@@ -209,8 +208,9 @@ public final class ConformanceSuite {
                 reference.execute(refOp);
                 reference.synchronize();
             } catch (UnsupportedOpException e) {
-                return result(c, candidate, CaseResult.Status.SKIPPED,
-                        "the reference cannot compute this case yet: " + e.getMessage(), checks);
+                // the reference is the oracle and implements every call: a gap there is a defect, not a skip
+                return result(c, candidate, CaseResult.Status.FAILED, "the reference '" + reference.name()
+                        + "' refused a call that every backend must compute: " + stackTrace(e), checks);
             }
             Map<String, double[]> before = new LinkedHashMap<>();
             for (Map.Entry<String, Tensor> e : readOnlyInputs(op).entrySet()) {
@@ -364,6 +364,7 @@ public final class ConformanceSuite {
         private Backend candidate;
         private Backend reference;
         private String unavailable;
+        private String unavailableBackend;
 
         Session(Supplier<Backend> candidate, Supplier<Backend> reference, Coverage coverage, String variant) {
             this.candidateFactory = candidate;
@@ -380,6 +381,7 @@ public final class ConformanceSuite {
                 candidate = candidateFactory.get();
             } catch (BackendUnavailableException e) {
                 unavailable = e.getMessage();
+                unavailableBackend = e.backend();
                 return;
             }
             reference = referenceFactory.get();
@@ -389,9 +391,7 @@ public final class ConformanceSuite {
             open();
             if (unavailable != null) {
                 String why = "the candidate backend is unavailable here: " + unavailable;
-                if (Boolean.getBoolean(REQUIRE)) {
-                    Assertions.fail(why + " (-D" + REQUIRE + "=true)");
-                }
+                Requirements.failIfRequired(unavailableBackend, why);
                 Assumptions.abort(why);
             }
         }

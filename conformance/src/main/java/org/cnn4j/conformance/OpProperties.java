@@ -1,5 +1,6 @@
 package org.cnn4j.conformance;
 
+import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,10 +12,14 @@ import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.LifecycleContext;
+import net.jqwik.api.lifecycle.SkipExecutionHook;
 import org.cnn4j.core.Backend;
 import org.cnn4j.core.BackendUnavailableException;
 import org.cnn4j.core.Backends;
+import org.cnn4j.core.Requirements;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Size2d;
 import org.cnn4j.ops.Activation;
@@ -49,11 +54,38 @@ import org.junit.jupiter.api.Assertions;
  * Tries per property: {@code jqwik.tries.default} (30 in this module's {@code junit-platform.properties};
  * {@code -Djqwik.tries.default=1000} for a long run). A failure prints jqwik's shrunk counterexample and the
  * case's replay line; keep it as an {@code @Example} in the subclass (or an edge case of {@link OpDatabase}).
- * A backend that is unavailable here fails under {@code -Dcnn4j.conformance.require=true} and otherwise passes
- * every try without running (jqwik has no skip), saying so once on standard error.
+ * A backend that is unavailable here makes every property a skipped one, with the reason ({@link
+ * SkipWhenUnavailable}, jqwik's skip hook), never a pass; where {@code -Dcnn4j.require} lists the backend
+ * ({@link Requirements}) the properties run and fail instead.
  */
+@AddLifecycleHook(OpProperties.SkipWhenUnavailable.class)
 public abstract class OpProperties {
     private static final Map<String, Backend[]> OPEN = new ConcurrentHashMap<>();
+    /** Why the backend of a subclass could not start, by class name. */
+    private static final Map<String, BackendUnavailableException> UNAVAILABLE = new ConcurrentHashMap<>();
+
+    /**
+     * Skips the properties of a subclass whose backend cannot start here, saying why, unless {@code
+     * -Dcnn4j.require} lists that backend: then they run, and {@link #check} fails with the reason.
+     */
+    public static final class SkipWhenUnavailable implements SkipExecutionHook {
+        @Override
+        public SkipResult shouldBeSkipped(LifecycleContext context) {
+            Class<?> c = context.optionalContainerClass().orElse(null);
+            if (c == null || !OpProperties.class.isAssignableFrom(c) || Modifier.isAbstract(c.getModifiers())) {
+                return SkipResult.doNotSkip();
+            }
+            OpProperties instance = (OpProperties) context.newInstance(c);
+            if (instance.backends().length > 0) {
+                return SkipResult.doNotSkip();
+            }
+            BackendUnavailableException e = UNAVAILABLE.get(c.getName());
+            if (Requirements.required(e.backend())) {
+                return SkipResult.doNotSkip();
+            }
+            return SkipResult.skip("backend '" + e.backend() + "' is unavailable here: " + e.getMessage());
+        }
+    }
 
     /** Opens the backend under test (once per subclass). */
     protected abstract Backend open();
@@ -64,11 +96,7 @@ public abstract class OpProperties {
             try {
                 return new Backend[] {open(), Backends.open("reference")};
             } catch (BackendUnavailableException e) {
-                if (Boolean.getBoolean(ConformanceSuite.REQUIRE)) {
-                    throw e;
-                }
-                System.err.println(getClass().getSimpleName() + ": the backend is unavailable here, its properties"
-                        + " do not run: " + e.getMessage());
+                UNAVAILABLE.put(k, e);
                 return new Backend[0];
             }
         });
@@ -82,13 +110,16 @@ public abstract class OpProperties {
             }
         }
         OPEN.clear();
+        UNAVAILABLE.clear();
     }
 
     /** Runs {@code c} and fails with the suite's message (replay line included) when it does not pass. */
     protected final void check(OpCase c) {
         Backend[] bs = backends();
         if (bs.length == 0) {
-            return;
+            BackendUnavailableException e = UNAVAILABLE.get(getClass().getName());
+            throw new AssertionError(Requirements.describe() + " but backend '" + e.backend() + "' is unavailable: "
+                    + e.getMessage(), e);
         }
         CaseResult r = ConformanceSuite.run(bs[0], bs[1], c);
         if (r.failed()) {

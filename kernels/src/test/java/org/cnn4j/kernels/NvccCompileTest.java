@@ -76,9 +76,7 @@ class NvccCompileTest {
         Path nvcc = findNvcc(searched);
         if (nvcc == null) {
             String reason = "nvcc not found (searched " + String.join(", ", searched) + ")";
-            if (System.getProperty("cnn4j.require", "").contains("nvcc")) {
-                fail("-Dcnn4j.require=nvcc but " + reason);
-            }
+            org.cnn4j.core.Requirements.failIfRequired("nvcc", reason);
             abort(reason);
         }
         Path out = Files.createTempDirectory("cnn4j-nvcc");

@@ -28,8 +28,7 @@ class CudaConformanceTest {
     }
 
     static boolean required(String what) {
-        String r = System.getProperty("cnn4j.require", "");
-        return Arrays.asList(r.split(",")).contains(what);
+        return org.cnn4j.core.Requirements.required(what);
     }
 
     static CudaBackend.Options options(boolean cudnn) {

@@ -29,9 +29,7 @@ class CudaFakeDeviceOpPropertiesTest extends OpProperties {
         }
         PoclLaunches cl = PoclLaunches.open();
         if (cl == null) {
-            if (System.getProperty("cnn4j.require", "").contains("opencl")) {
-                throw new AssertionError("-Dcnn4j.require=opencl but no OpenCL device to run the launches on");
-            }
+            org.cnn4j.core.Requirements.failIfRequired("opencl", "no OpenCL device to run the launches on");
             throw new BackendUnavailableException("cuda", "no OpenCL device to run the fake device's launches on",
                     List.of());
         }

@@ -86,7 +86,7 @@ class CudaKernelSourceTest {
     }
 
     private static boolean required(String what) {
-        return List.of(System.getProperty("cnn4j.require", "").split(",")).contains(what);
+        return org.cnn4j.core.Requirements.required(what);
     }
 
     private static void assertEntries(String stem, String ptx) {

@@ -5,14 +5,11 @@ import org.cnn4j.core.Backend;
 
 /**
  * Random valid operator parameters (jqwik) on the CUDA backend against the reference. Without a CUDA device the
- * properties do not run (said on standard error); with {@code -Dcnn4j.require=cuda} that is a failure.
+ * properties are skipped with the reason; with {@code -Dcnn4j.require=cuda} that is a failure.
  */
 class CudaOpPropertiesTest extends OpProperties {
     @Override
     protected Backend open() {
-        if (CudaConformanceTest.required() && !new CudaProvider().probe().available()) {
-            throw new AssertionError("-Dcnn4j.require=cuda but " + new CudaProvider().probe());
-        }
         return new CudaProvider().open();
     }
 }

@@ -68,9 +68,7 @@ final class PoclLaunches implements AutoCloseable {
         PoclLaunches cl = open();
         if (cl == null) {
             String reason = "no OpenCL device to run the launches on";
-            if (System.getProperty("cnn4j.require", "").contains("opencl")) {
-                org.junit.jupiter.api.Assertions.fail("-Dcnn4j.require=opencl but " + reason);
-            }
+            org.cnn4j.core.Requirements.failIfRequired("opencl", reason);
             org.junit.jupiter.api.Assumptions.abort(reason);
         }
         return cl;

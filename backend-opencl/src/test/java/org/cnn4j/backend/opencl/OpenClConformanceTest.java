@@ -8,7 +8,7 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * The cross-backend conformance suite on the OpenCL backend (PoCL in CI). Without an OpenCL device every case is
  * skipped with the reason (the suite turns the backend's {@code BackendUnavailableException} into skips); with
- * {@code -Dcnn4j.require=opencl} (or the suite's own {@code -Dcnn4j.conformance.require=true}) it fails instead.
+ * {@code -Dcnn4j.require=opencl} it fails instead.
  */
 class OpenClConformanceTest {
     @TestFactory

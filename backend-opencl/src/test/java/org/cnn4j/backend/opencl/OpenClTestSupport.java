@@ -14,7 +14,7 @@ final class OpenClTestSupport {
     }
 
     static boolean required() {
-        return System.getProperty("cnn4j.require", "").contains("opencl");
+        return org.cnn4j.core.Requirements.required("opencl");
     }
 
     /** The probe of the automatic device choice; skips or fails the test when it is unavailable. */
