@@ -5,6 +5,7 @@ import org.cnn4j.core.Backend;
 import org.cnn4j.core.DType;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
+import org.cnn4j.core.UnsupportedOpException;
 import org.cnn4j.ops.Op;
 
 /**
@@ -50,6 +51,9 @@ final class PartialBackend implements Backend {
 
     @Override
     public void execute(Op op) {
+        if (!supports(op)) {
+            throw new UnsupportedOpException("partial", op.name(), "only " + families + " are implemented");
+        }
         delegate.execute(op);
     }
 

@@ -59,6 +59,18 @@ class SuiteHarnessTest {
         }
     }
 
+    /** The reference is the oracle and implements every call: one that it refuses is a failure, not a skip. */
+    @Test
+    void aCallTheReferenceRefusesIsAFailure() {
+        try (ReferenceBackend candidate = new ReferenceBackend();
+                PartialBackend reference = new PartialBackend(Set.of("Copy"))) {
+            CaseResult r = ConformanceSuite.run(candidate, reference, first("Conv2d.Forward", OpCase.Kind.SAMPLE));
+            assertEquals(CaseResult.Status.FAILED, r.status(), r.message());
+            assertTrue(r.message().contains("refused a call that every backend must compute"), r.message());
+            assertTrue(r.message().contains("does not support Conv2d.Forward"), r.message());
+        }
+    }
+
     @Test
     void theTestFactorySkipsFailsAndWritesTheMatrix() throws Throwable {
         List<DynamicTest> tests = flatten(ConformanceSuite.tests(() -> new PartialBackend(Set.of("Copy", "Add"))));

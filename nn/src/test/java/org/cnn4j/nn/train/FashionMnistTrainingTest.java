@@ -30,7 +30,7 @@ class FashionMnistTrainingTest {
                         + " (apt-get install dataset-fashion-mnist, or -Dcnn4j.fashionMnist=DIR)");
         ImageDataset train = DataSets.read("fashion-mnist", path, true, 6000);
         ImageDataset test = DataSets.read("fashion-mnist", path, false, 1000);
-        long seed = Long.getLong("cnn4j.test.seed", System.nanoTime() % 1000);
+        long seed = Long.getLong("cnn4j.test.seed", 1); // a fixed seed; -Dcnn4j.test.seed=N tries others
         try (Backend b = new ReferenceBackend();
                 Model m = Models.create("lenet5", b, train.sampleShape(), 10, seed);
                 Optimizer opt = new Optimizer(b, m.net().parameters(),

@@ -134,8 +134,10 @@ class KillAndResumeTest {
             TrainerTest.closeAll(t);
         }
         // three kills in one directory, each resumed by the next child; then resumed here to the end
-        SplittableRandom rng = new SplittableRandom(Long.getLong("cnn4j.reliability.killSeed", System.nanoTime()));
-        long seed = rng.nextLong();
+        // the kill delays are random on purpose (a kill may land anywhere); the seed is printed and replays them
+        long seed = Long.getLong("cnn4j.reliability.killSeed", System.nanoTime());
+        System.out.println("KillAndResumeTest: kill delays from seed " + seed + " (replay with"
+                + " -Dcnn4j.reliability.killSeed=" + seed + ")");
         SplittableRandom delays = new SplittableRandom(seed);
         // at least 12 epochs are left after the last kill point: the child is never done before it is killed
         int[] killAfter = {2, 7, 12};
