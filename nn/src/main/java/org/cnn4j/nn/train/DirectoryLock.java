@@ -43,10 +43,16 @@ public final class DirectoryLock implements AutoCloseable {
      *                                  names the path and the operating system's reason
      */
     public static DirectoryLock acquire(Path dir) throws IOException {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new FileSystemException(dir.toString(), null, "is a file, not a directory");
+        }
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new FileSystemException(dir.toString(), null, "cannot create the directory: " + IoErrors.describe(e));
+            boolean here = e instanceof FileSystemException f && f.getFile() != null
+                    && Path.of(f.getFile()).toAbsolutePath().equals(dir.toAbsolutePath());
+            throw new FileSystemException(dir.toString(), null, "cannot create the directory: "
+                    + (here ? IoErrors.reason(e) : IoErrors.describe(e)));
         }
         Path file = dir.resolve(FILE);
         FileChannel ch;

@@ -240,10 +240,9 @@ public final class Trainer implements AutoCloseable {
         long free = Math.max(0, limit - backend.liveBytes());
         if (need > free) {
             throw new DeviceMemoryException(backend.name(), need, free, String.format(java.util.Locale.ROOT,
-                    "batch size %d (%,d images per step) needs at least %,d MiB for %s's %s, but backend '%s' has "
-                            + "%,d MiB of its limit of %,d MiB left; use a smaller batch", config.batchSize(),
-                    samples, need >> 20, model.name(), training ? "activations and their gradients" : "activations",
-                    backend.name(), free >> 20, limit >> 20));
+                    "batch size %d: %,d images per step need at least %,d MiB for %s's %s, over the %,d MiB left "
+                            + "of the limit of %,d MiB", config.batchSize(), samples, need >> 20, model.name(),
+                    training ? "activations and gradients" : "activations", free >> 20, limit >> 20));
         }
     }
 
