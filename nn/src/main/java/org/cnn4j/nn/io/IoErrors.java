@@ -1,7 +1,6 @@
 package org.cnn4j.nn.io;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -64,8 +63,8 @@ public final class IoErrors {
             return msg;
         }
         String cause = describe(c);
-        if (t instanceof UncheckedIOException && msg.equals(c.toString()) || msg.equals(c.toString())) {
-            return cause; // the message is only the cause's toString()
+        if (msg.equals(c.toString())) {
+            return cause; // the message is only the cause's toString(), as new UncheckedIOException(e) makes it
         }
         return msg.contains(cause) ? msg : msg + ": " + cause;
     }
