@@ -16,6 +16,7 @@ import org.cnn4j.bench.runner.CaseSpec;
 import org.cnn4j.bench.runner.Results;
 import org.cnn4j.bench.runner.Runner;
 import org.cnn4j.bench.runner.Timer;
+import org.cnn4j.core.Backends;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -27,8 +28,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmark the operators and training "
         + "steps on backends, against the machine's measured ceilings.")
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--backend", defaultValue = "cpu", split = ",",
-            description = "backends, comma-separated: reference, cpu, opencl, cuda (default: ${DEFAULT-VALUE})")
+    @Option(names = "--backend", split = ",", description = "backends, comma-separated: auto, reference, cpu, "
+            + "opencl, cuda (default: -Dcnn4j.backend, else $CNN4J_BACKEND, else auto)")
     List<String> backends;
 
     @Option(names = "--quick", description = "the quick cases (LeNet-5's operators, SGEMM 1024, the LeNet-5 and "
@@ -85,8 +86,11 @@ final class BenchCommand implements Callable<Integer> {
             skips.put(s.substring(0, eq).trim(), Pattern.compile(s.substring(eq + 1)));
         }
         List<String> bs = new ArrayList<>();
-        for (String b : backends) {
+        for (String b : backends != null ? backends : List.of(Backends.configuredName(null))) {
             String n = b.trim().toLowerCase(Locale.ROOT);
+            if (n.equals("auto")) {
+                n = Backends.autoName(); // the rows name the backend that ran
+            }
             if (!n.isEmpty() && !bs.contains(n)) {
                 bs.add(n);
             }

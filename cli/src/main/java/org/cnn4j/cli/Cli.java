@@ -1,12 +1,70 @@
 package org.cnn4j.cli;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.function.Supplier;
+import org.cnn4j.core.Backends;
 import org.cnn4j.core.Shape;
 import org.cnn4j.nn.data.DataSets;
+import org.cnn4j.nn.io.IoErrors;
+import org.cnn4j.nn.train.DirectoryLock;
 import org.cnn4j.nn.train.Optimizer;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** Helpers shared by the commands. */
 final class Cli {
     private Cli() {
+    }
+
+    /**
+     * A usage error (exit code 2, one line) when {@code ok} is false: {@code --epochs 0: must be at least 1}.
+     */
+    static void require(CommandSpec spec, boolean ok, String option, Object value, String rule) {
+        if (!ok) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + " " + value + ": " + rule);
+        }
+    }
+
+    /** {@code parse}'s result, or a usage error naming the option, its value and {@code parse}'s complaint. */
+    static <T> T parse(CommandSpec spec, String option, Object value, Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + " " + value + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The backend to open: {@code --backend}, else {@code -Dcnn4j.backend}, else {@code $CNN4J_BACKEND}, else
+     * auto ({@link Backends#configuredName(String)}); a name this project does not know is a usage error naming
+     * where it came from.
+     */
+    static String backend(CommandSpec spec, String flag) {
+        String name = Backends.configuredName(flag);
+        if (!name.equals("auto") && !Backends.KNOWN.contains(name)) {
+            String source = Backends.configuredSource(flag);
+            throw new CommandLine.ParameterException(spec.commandLine(), (source.equals("--backend")
+                    ? "--backend " + flag.trim() : source + "=" + name) + ": unknown backend; choose one of auto, "
+                    + String.join(", ", Backends.KNOWN));
+        }
+        return name;
+    }
+
+    /**
+     * Locks a run's directory for this run ({@link DirectoryLock}), which also checks that it can be written;
+     * a failure names the option, the directory, the other run's process or the operating system's reason.
+     */
+    static DirectoryLock lock(String option, Path dir) {
+        try {
+            return DirectoryLock.acquire(dir);
+        } catch (DirectoryLock.DirectoryLockedException e) {
+            throw new IllegalStateException(option + ": " + e.getMessage() + "; wait for that run to end or give "
+                    + "this one its own " + option, e);
+        } catch (IOException e) {
+            throw new IllegalStateException(option + ": " + IoErrors.describe(e), e);
+        }
     }
 
     static Shape parseShape(String s) {

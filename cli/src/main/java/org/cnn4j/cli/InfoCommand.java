@@ -12,8 +12,11 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() {
         System.out.println("java " + Runtime.version() + " on " + System.getProperty("os.name") + " "
                 + System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " cores");
-        System.out.println("selection: " + Backends.configuredName() + " (-D" + Backends.PROPERTY + ", $"
-                + Backends.ENV + ", or --backend)");
+        String name = Backends.configuredName(null);
+        String source = Backends.configuredSource(null);
+        System.out.println("selection: " + name + (source.equals("default") ? " (the default; " : " (from " + source
+                + "; ") + "--backend, then -D" + Backends.PROPERTY + ", then $" + Backends.ENV + ", then auto: the "
+                + "same in every command)");
         for (Probe p : Backends.probeAll()) {
             System.out.println("  " + p);
         }

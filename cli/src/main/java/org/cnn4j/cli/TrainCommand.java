@@ -8,14 +8,17 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.cnn4j.core.Backend;
 import org.cnn4j.core.Backends;
+import org.cnn4j.core.DeviceMemoryException;
 import org.cnn4j.nn.Init;
 import org.cnn4j.nn.data.DataSets;
 import org.cnn4j.nn.data.ImageDataset;
+import org.cnn4j.nn.io.IoErrors;
 import org.cnn4j.nn.models.Model;
 import org.cnn4j.nn.models.Models;
 import org.cnn4j.nn.train.Augment;
 import org.cnn4j.nn.train.Checkpoint;
 import org.cnn4j.nn.train.CheckpointWriter;
+import org.cnn4j.nn.train.DirectoryLock;
 import org.cnn4j.nn.train.EpochResult;
 import org.cnn4j.nn.train.JsonLog;
 import org.cnn4j.nn.train.Metrics;
@@ -26,7 +29,9 @@ import org.cnn4j.nn.train.StepLr;
 import org.cnn4j.nn.train.Trainer;
 import org.cnn4j.nn.train.TrainingListener;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code cnn4j train}: trains a zoo model on a data set, with checkpoints, JSON epoch lines and charts. */
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Train a model of the zoo on a data set.")
@@ -108,17 +113,59 @@ final class TrainCommand implements Callable<Integer> {
             + "(default: the checkpoint directory, else runs/<model>-<dataset>)")
     Path outDir;
 
-    @Option(names = "--backend", defaultValue = "auto", description = "auto, reference, cpu, opencl, cuda "
-            + "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--backend", description = "auto, reference, cpu, opencl, cuda (default: -Dcnn4j.backend, "
+            + "else $CNN4J_BACKEND, else auto)")
     String backendName;
 
     @Option(names = "--no-progress", description = "no progress bar")
     boolean noProgress;
 
+    @Spec
+    CommandSpec spec;
+
+    /** Every option checked before anything is read or written; a bad one is a usage error naming it. */
+    private Optimizer.Kind validate() {
+        Cli.require(spec, epochs >= 1, "--epochs", epochs, "must be at least 1 (the total number of epochs)");
+        Cli.require(spec, batch >= 1, "--batch", batch, "must be at least 1");
+        Cli.require(spec, limit >= 0, "--limit", limit, "must be 0 (all images) or more");
+        Cli.require(spec, validation >= 0 && validation < 1, "--validation", validation, "must be in [0, 1)");
+        Cli.require(spec, testLimit >= -1, "--test-limit", testLimit, "must be -1 (skip), 0 (all) or more");
+        Cli.require(spec, lr == null || lr > 0 && Double.isFinite(lr), "--lr", lr, "must be positive");
+        Cli.require(spec, momentum >= 0 && Double.isFinite(momentum), "--momentum", momentum, "must be 0 or more");
+        Cli.require(spec, weightDecay >= 0 && Double.isFinite(weightDecay), "--weight-decay", weightDecay,
+                "must be 0 or more");
+        Cli.require(spec, l2 >= 0 && Double.isFinite(l2), "--l2", l2, "must be 0 or more");
+        Cli.require(spec, lrStep >= 0, "--lr-step", lrStep, "must be 0 (no decay) or more");
+        Cli.require(spec, lrGamma > 0 && lrGamma <= 1, "--lr-gamma", lrGamma, "must be in (0, 1]");
+        Cli.parse(spec, "--dataset", dataset, () -> DataSets.canonical(dataset));
+        if (init != null) {
+            Cli.parse(spec, "--init", init, () -> Init.parse(init));
+        }
+        return Cli.parse(spec, "--optimizer", optimizer, () -> Optimizer.Kind.parse(optimizer));
+    }
+
     @Override
     public Integer call() throws IOException {
-        PrintStream err = System.err;
+        Optimizer.Kind kind = validate();
+        String backendChoice = Cli.backend(spec, backendName);
         String ds = DataSets.canonical(dataset);
+        Path out = outDir != null ? outDir : checkpointDir != null ? checkpointDir : Path.of("runs", model + "-" + ds);
+        // the run's directories are this run's, and writable, before anything is loaded or trained
+        try (DirectoryLock checkpointLock = checkpointDir == null ? null : Cli.lock("--checkpoint-dir", checkpointDir);
+                DirectoryLock outLock = checkpointDir != null && sameDirectory(out, checkpointDir) ? null
+                        : Cli.lock("--out-dir", out);
+                Backend backend = Backends.open(backendChoice)) {
+            return train(kind, backend, ds, out, checkpointLock);
+        }
+    }
+
+    private static boolean sameDirectory(Path a, Path b) {
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+    }
+
+    private int train(Optimizer.Kind kind, Backend backend, String ds, Path out, DirectoryLock checkpointLock)
+            throws IOException {
+        PrintStream err = System.err;
         ImageDataset all = DataSets.load(ds, dataDir, true, limit, !noDownload, err::println);
         ImageDataset train = all;
         ImageDataset val = null;
@@ -128,7 +175,6 @@ final class TrainCommand implements Callable<Integer> {
             train = s.train();
             val = s.validation();
         }
-        Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);
         Optimizer.Config oc = Optimizer.Config.defaults(kind, lr != null ? lr : Cli.defaultLr(kind))
                 .withMomentum(momentum).withWeightDecay(weightDecay);
         Augment aug = augment == null ? null : Augment.parse(augment, all.height());
@@ -137,9 +183,7 @@ final class TrainCommand implements Callable<Integer> {
             aug = new Augment(aug.cropPadding(), 0, aug.brightness()); // a mirrored digit is another digit
         }
         Trainer.Config tc = new Trainer.Config(batch, seed, l2, new StepLr(lrStep, lrGamma), aug);
-        Path out = outDir != null ? outDir : checkpointDir != null ? checkpointDir : Path.of("runs", model + "-" + ds);
-        try (Backend backend = Backends.open(backendName);
-                Model m = Models.create(model, backend, all.sampleShape(), all.classes(), seed,
+        try (Model m = Models.create(model, backend, all.sampleShape(), all.classes(), seed,
                         init != null ? Init.parse(init) : Models.defaultInit(model));
                 Optimizer opt = new Optimizer(backend, m.net().parameters(), oc);
                 Trainer trainer = new Trainer(m, opt, tc)) {
@@ -153,7 +197,12 @@ final class TrainCommand implements Callable<Integer> {
             run.put("validation", Double.toString(validation));
             run.put("data", train.size() + "+" + (val == null ? 0 : val.size()));
             if (resume != null) {
-                java.util.Map<String, String> meta = Checkpoint.load(resume, trainer);
+                java.util.Map<String, String> meta;
+                try {
+                    meta = Checkpoint.load(resume, trainer);
+                } catch (IOException e) {
+                    throw new IOException("--resume: cannot resume from " + IoErrors.describe(e), e);
+                }
                 for (String d : Checkpoint.runDifferences(meta, run)) {
                     err.println("warning: " + d + " (the resumed run will not repeat the original exactly)");
                 }
@@ -177,9 +226,15 @@ final class TrainCommand implements Callable<Integer> {
                         ProgressListener.print(err, r);
                     }
                 };
-                TrainingListener checkpoints = checkpointDir == null ? new TrainingListener() { }
-                        : new CheckpointWriter(checkpointDir, trainer, f -> err.println("checkpoint " + f), run);
-                trainer.fit(train, val, epochs, TrainingListener.of(progress, json, files, report, checkpoints));
+                TrainingListener checkpoints = checkpointLock == null ? new TrainingListener() { }
+                        : new CheckpointWriter(checkpointLock, trainer, f -> err.println("checkpoint " + f), run);
+                try {
+                    trainer.fit(train, val, epochs, TrainingListener.of(progress, json, files, report, checkpoints));
+                } catch (DeviceMemoryException e) {
+                    throw batchTooLarge(e);
+                } catch (OutOfMemoryError e) {
+                    throw heapExhausted(e);
+                }
             } finally {
                 if (jsonFile != null) {
                     jsonFile.close();
@@ -187,7 +242,14 @@ final class TrainCommand implements Callable<Integer> {
             }
             if (testLimit >= 0) {
                 ImageDataset test = DataSets.load(ds, dataDir, false, testLimit, !noDownload, err::println);
-                Metrics t = trainer.evaluate(test);
+                Metrics t;
+                try {
+                    t = trainer.evaluate(test);
+                } catch (DeviceMemoryException e) {
+                    throw batchTooLarge(e);
+                } catch (OutOfMemoryError e) {
+                    throw heapExhausted(e);
+                }
                 err.printf(Locale.ROOT, "test: loss %.4f accuracy %.2f%% on %d images%n", t.loss(),
                         100 * t.accuracy(), t.samples());
                 printConfusion(err, t.confusionPercent(), all.classNames());
@@ -196,6 +258,18 @@ final class TrainCommand implements Callable<Integer> {
                     + "; one JSON line per epoch: " + out.resolve("epochs.jsonl"));
         }
         return 0;
+    }
+
+    private IllegalStateException batchTooLarge(DeviceMemoryException e) {
+        return new IllegalStateException("--batch " + batch + " does not fit: " + e.getMessage()
+                + "; use a smaller --batch", e);
+    }
+
+    private IllegalStateException heapExhausted(OutOfMemoryError e) {
+        Runtime rt = Runtime.getRuntime();
+        return new IllegalStateException("--batch " + batch + " does not fit: out of Java heap memory (-Xmx "
+                + (rt.maxMemory() >> 20) + " MiB; " + e.getMessage() + "); use a smaller --batch or a larger heap "
+                + "(CNN4J_JAVA_OPTS=-Xmx...)");
     }
 
     /** The test confusion matrix in percent of each true class (rows), as the seeds print it. */

@@ -46,7 +46,9 @@ class BenchCommandTest {
     @Test
     void defaults() {
         Runner.Options o = parse();
-        assertEquals(List.of("cpu"), o.backends());
+        String configured = org.cnn4j.core.Backends.configuredName(null);
+        assertEquals(List.of(configured.equals("auto") ? org.cnn4j.core.Backends.autoName() : configured),
+                o.backends());
         assertTrue(!o.quick());
         assertNull(o.filter());
         assertNull(o.torch());
@@ -104,5 +106,21 @@ class BenchCommandTest {
         assertTrue(table.contains("x torch"), table);
         assertTrue(table.contains("0.50"), table); // cnn4j's time is half of the planted PyTorch time
         assertEquals(5, Results.read(merged.resolve("results.json")).results().size());
+    }
+
+    @Test
+    void theBackendIsTheFlagThenTheProperty() {
+        String old = System.getProperty(org.cnn4j.core.Backends.PROPERTY);
+        System.setProperty(org.cnn4j.core.Backends.PROPERTY, "reference");
+        try {
+            assertEquals(List.of("reference"), parse().backends());
+            assertEquals(List.of("cpu"), parse("--backend", "cpu").backends());
+        } finally {
+            if (old == null) {
+                System.clearProperty(org.cnn4j.core.Backends.PROPERTY);
+            } else {
+                System.setProperty(org.cnn4j.core.Backends.PROPERTY, old);
+            }
+        }
     }
 }

@@ -23,6 +23,11 @@ class CliTest {
 
     /** A tiny Fashion-MNIST look-alike: 28x28 images whose class is the row of a bright bar. */
     private void writeIdx(String prefix, int n, long seed) throws IOException {
+        writeIdx(dir, prefix, n, seed);
+    }
+
+    /** As above, into {@code dir} (shared with the other command tests). */
+    static void writeIdx(Path dir, String prefix, int n, long seed) throws IOException {
         SplittableRandom r = new SplittableRandom(seed);
         ByteArrayOutputStream img = new ByteArrayOutputStream();
         ByteArrayOutputStream lab = new ByteArrayOutputStream();
@@ -41,11 +46,11 @@ class CliTest {
                 di.writeByte(p / 28 == 2 * k + 4 ? 220 : r.nextInt(30));
             }
         }
-        gz(prefix + "-images-idx3-ubyte.gz", img.toByteArray());
-        gz(prefix + "-labels-idx1-ubyte.gz", lab.toByteArray());
+        gz(dir, prefix + "-images-idx3-ubyte.gz", img.toByteArray());
+        gz(dir, prefix + "-labels-idx1-ubyte.gz", lab.toByteArray());
     }
 
-    private void gz(String name, byte[] data) throws IOException {
+    private static void gz(Path dir, String name, byte[] data) throws IOException {
         try (OutputStream os = new GZIPOutputStream(Files.newOutputStream(dir.resolve(name)))) {
             os.write(data);
         }
@@ -111,7 +116,8 @@ class CliTest {
     @Test
     void missingDataNamesTheOptions() {
         Path empty = dir.resolve("none");
-        int rc = Main.run("train", "--data-dir", empty.toString(), "--backend", "reference", "--no-progress");
+        int rc = Main.run("train", "--data-dir", empty.toString(), "--backend", "reference", "--no-progress",
+                "--out-dir", dir.resolve("out").toString());
         assertEquals(1, rc);
     }
 }

@@ -58,11 +58,66 @@ public final class Backends {
 
     /** The name chosen by the system property or the environment, else {@code auto}. */
     public static String configuredName() {
-        String v = System.getProperty(PROPERTY);
-        if (v == null || v.isBlank()) {
-            v = System.getenv(ENV);
+        return configuredName(null);
+    }
+
+    /**
+     * The backend name to use, the one rule of every entry point (the command line's {@code --backend},
+     * {@link #open()}, {@code cnn4j info}): {@code flag} when given, else the system property {@value #PROPERTY},
+     * else the environment variable {@value #ENV}, else {@code auto}. Blank values count as absent; the result is
+     * trimmed and in lower case.
+     *
+     * @param flag the name given explicitly (a command-line option), or null
+     */
+    public static String configuredName(String flag) {
+        return configuredName(flag, System.getProperty(PROPERTY), System.getenv());
+    }
+
+    /** {@link #configuredName(String)} with the property's value and the environment given (for tests). */
+    static String configuredName(String flag, String property, java.util.Map<String, String> env) {
+        for (String v : new String[] {flag, property, env.get(ENV)}) {
+            if (v != null && !v.isBlank()) {
+                return v.trim().toLowerCase(Locale.ROOT);
+            }
         }
-        return v == null || v.isBlank() ? "auto" : v.trim().toLowerCase(Locale.ROOT);
+        return "auto";
+    }
+
+    /**
+     * Where {@link #configuredName(String)} found its name: {@code --backend}, {@code -D}{@value #PROPERTY},
+     * {@code $}{@value #ENV} or {@code default}.
+     */
+    public static String configuredSource(String flag) {
+        return configuredSource(flag, System.getProperty(PROPERTY), System.getenv());
+    }
+
+    static String configuredSource(String flag, String property, java.util.Map<String, String> env) {
+        if (flag != null && !flag.isBlank()) {
+            return "--backend";
+        }
+        if (property != null && !property.isBlank()) {
+            return "-D" + PROPERTY;
+        }
+        String e = env.get(ENV);
+        return e != null && !e.isBlank() ? "$" + ENV : "default";
+    }
+
+    /**
+     * The name of the backend that {@code open("auto")} would open now: the available, auto-selectable provider
+     * of the highest priority. Probes every provider (which loads their drivers).
+     *
+     * @throws BackendUnavailableException when none is available
+     */
+    public static String autoName() {
+        List<Probe> probes = new ArrayList<>();
+        for (BackendProvider p : providers()) {
+            Probe probe = safeProbe(p);
+            probes.add(probe);
+            if (probe.available() && p.autoSelectable()) {
+                return p.name();
+            }
+        }
+        throw new BackendUnavailableException("auto", "no backend is available; probed:" + describe(probes), probes);
     }
 
     /** Opens the backend named by {@value #PROPERTY} or {@value #ENV}, else the best available. */

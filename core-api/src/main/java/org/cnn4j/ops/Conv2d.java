@@ -114,7 +114,7 @@ public record Conv2d(Size2d stride, Size2d padding, Size2d dilation, int groups)
             Check.present(op, "y", y);
             Shape out = conv.outputShape(x.shape(), weight.shape());
             checkBias(op, bias, weight.shape());
-            Check.shape(op, "y", y, out, "conv" + conv + " of x " + x.shape() + " with weight " + weight.shape());
+            Check.shape(op, "y", y, out, conv + " of x " + x.shape() + " with weight " + weight.shape());
             Check.dtype(op, Check.operands("x", x, "weight", weight, "bias", bias, "y", y));
         }
 
@@ -146,7 +146,7 @@ public record Conv2d(Size2d stride, Size2d padding, Size2d dilation, int groups)
             Check.present(op, "weight", weight);
             Check.present(op, "dx", dx);
             Shape out = conv.outputShape(dx.shape(), weight.shape());
-            Check.shape(op, "dy", dy, out, "conv" + conv + " of dx " + dx.shape() + " with weight "
+            Check.shape(op, "dy", dy, out, conv + " of dx " + dx.shape() + " with weight "
                     + weight.shape());
             Check.dtype(op, Check.operands("dy", dy, "weight", weight, "dx", dx));
         }
@@ -176,7 +176,7 @@ public record Conv2d(Size2d stride, Size2d padding, Size2d dilation, int groups)
             Check.present(op, "dy", dy);
             Check.present(op, "dWeight", dWeight);
             Shape out = conv.outputShape(x.shape(), dWeight.shape());
-            Check.shape(op, "dy", dy, out, "conv" + conv + " of x " + x.shape() + " with dWeight "
+            Check.shape(op, "dy", dy, out, conv + " of x " + x.shape() + " with dWeight "
                     + dWeight.shape());
             if (dBias != null) {
                 Check.shape(op, "dBias", dBias, Shape.of(dWeight.shape().dim(0)), "one per output channel");

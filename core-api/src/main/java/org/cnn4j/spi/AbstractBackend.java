@@ -126,7 +126,10 @@ public abstract class AbstractBackend implements Backend {
     private void checkOperand(Op op, String role, Tensor t) {
         if (t.backend() != this) {
             throw new IllegalArgumentException(op.name() + ": tensor '" + role + "' " + t.shape()
-                    + " belongs to backend '" + t.backend().name() + "', not to this '" + name + "' backend");
+                    + (t.backend().name().equals(name)
+                            ? " belongs to another instance of backend '" + name + "', not to this one (a tensor is "
+                                    + "used only by the backend instance that allocated it)"
+                            : " belongs to backend '" + t.backend().name() + "', not to this '" + name + "' backend"));
         }
         if (t.isReleased()) {
             throw new IllegalStateException(op.name() + ": tensor '" + role + "' " + t.shape() + " is closed");

@@ -73,4 +73,46 @@ class BackendsTest {
             }
         }
     }
+
+    @Test
+    void theFlagThenThePropertyThenTheEnvironmentThenAuto() {
+        java.util.Map<String, String> env = java.util.Map.of(Backends.ENV, "cuda");
+        assertEquals("reference", Backends.configuredName(" Reference ", "opencl", env));
+        assertEquals("--backend", Backends.configuredSource("reference", "opencl", env));
+        assertEquals("opencl", Backends.configuredName(null, "OpenCL", env));
+        assertEquals("opencl", Backends.configuredName("  ", "opencl", env));
+        assertEquals("-D" + Backends.PROPERTY, Backends.configuredSource(null, "opencl", env));
+        assertEquals("cuda", Backends.configuredName(null, null, env));
+        assertEquals("cuda", Backends.configuredName(null, " ", env));
+        assertEquals("$" + Backends.ENV, Backends.configuredSource(null, null, env));
+        assertEquals("auto", Backends.configuredName(null, null, java.util.Map.of()));
+        assertEquals("auto", Backends.configuredName(null, null, java.util.Map.of(Backends.ENV, "")));
+        assertEquals("default", Backends.configuredSource(null, null, java.util.Map.of()));
+    }
+
+    @Test
+    void theFlagWinsOverThePropertyAndAConfiguredBackendThatCannotStartFails() {
+        String old = System.getProperty(Backends.PROPERTY);
+        try {
+            System.setProperty(Backends.PROPERTY, "cuda");
+            assertEquals("cpu", Backends.configuredName("cpu"));
+            assertEquals("cuda", Backends.configuredName(null));
+            BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                    () -> Backends.open(Backends.configuredName(null)));
+            assertTrue(e.getMessage().contains("backend 'cuda' cannot start"), e.getMessage());
+        } finally {
+            if (old == null) {
+                System.clearProperty(Backends.PROPERTY);
+            } else {
+                System.setProperty(Backends.PROPERTY, old);
+            }
+        }
+    }
+
+    @Test
+    void autoNameIsTheBackendThatAutoOpens() {
+        try (Backend b = Backends.open("auto")) {
+            assertEquals(b.name(), Backends.autoName());
+        }
+    }
 }

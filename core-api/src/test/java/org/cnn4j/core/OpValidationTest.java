@@ -122,4 +122,29 @@ class OpValidationTest {
             return null;
         }, "'y'", "shares memory", "'x'");
     }
+
+    @Test
+    void aConvolutionShapeErrorNamesTheConvolutionReadably() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Conv2d.Forward(Conv2d.of(1, 0), t(1, 1, 5, 5), t(2, 1, 3, 3), null, t(1, 2, 4, 4)));
+        assertTrue(e.getMessage().contains("(Conv2d[stride="), e.getMessage());
+        assertTrue(!e.getMessage().contains("convConv2d"), e.getMessage());
+    }
+
+    @Test
+    void aTensorOfAnotherInstanceOfTheSameBackendIsNamedSo() {
+        try (ArrayBackend twin = new ArrayBackend("a"); ArrayBackend other = new ArrayBackend("other")) {
+            Tensor mine = t(2, 3);
+            Tensor theirs = twin.allocate(Shape.of(2, 3));
+            rejects(() -> {
+                b.execute(new org.cnn4j.ops.Copy.Run(theirs, mine));
+                return null;
+            }, "'x'", "another instance of backend 'a'");
+            Tensor foreign = other.allocate(Shape.of(2, 3));
+            rejects(() -> {
+                b.execute(new org.cnn4j.ops.Copy.Run(foreign, mine));
+                return null;
+            }, "'x'", "belongs to backend 'other', not to this 'a' backend");
+        }
+    }
 }

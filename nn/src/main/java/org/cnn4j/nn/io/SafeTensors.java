@@ -131,6 +131,10 @@ public final class SafeTensors {
 
     /** Reads and verifies {@code file}. */
     public static Contents read(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new java.nio.file.FileSystemException(file.toString(), null,
+                    "is a directory, not a safetensors file");
+        }
         long size = Files.size(file);
         if (size < 8) {
             throw new CheckpointException(file, "is " + size + " bytes, shorter than the 8-byte header length");

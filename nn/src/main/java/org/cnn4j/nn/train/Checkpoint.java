@@ -87,6 +87,11 @@ public final class Checkpoint {
     public static Map<String, String> load(Path file, Trainer trainer) throws IOException {
         SafeTensors.Contents c = SafeTensors.read(file);
         Map<String, String> meta = c.metadata();
+        if (meta.get("format") == null) {
+            throw new CheckpointException(file, "has no cnn4j metadata (no 'format' entry), so it is not a cnn4j "
+                    + "checkpoint and holds no optimizer or training state; to load only its weights (a plain "
+                    + "safetensors state dict, such as PyTorch's save_file writes) use Checkpoint.loadWeights");
+        }
         if (!FORMAT.equals(meta.get("format")) && !SafeTensors.LEGACY_FORMAT.equals(meta.get("format"))) {
             throw new CheckpointException(file, "format is " + meta.get("format") + ", expected " + FORMAT);
         }

@@ -23,8 +23,21 @@ public final class Optimizer implements AutoCloseable {
     public enum Kind {
         SGD, ADAGRAD, RMSPROP, ADAM;
 
+        /**
+         * The rule called {@code s} (any case; {@code rms-prop} as {@code rmsprop}).
+         *
+         * @throws IllegalArgumentException naming the choices when {@code s} is none of them
+         */
         public static Kind parse(String s) {
-            return valueOf(s.trim().toUpperCase(Locale.ROOT).replace("-", ""));
+            String n = s.trim().toUpperCase(Locale.ROOT).replace("-", "");
+            for (Kind k : values()) {
+                if (k.name().equals(n)) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("optimizer '" + s + "' is unknown; choose one of "
+                    + String.join(", ", java.util.Arrays.stream(values())
+                            .map(k -> k.name().toLowerCase(Locale.ROOT)).toList()));
         }
     }
 

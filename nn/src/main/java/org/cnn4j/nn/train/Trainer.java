@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.cnn4j.core.Backend;
+import org.cnn4j.core.DeviceMemoryException;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
 import org.cnn4j.nn.Parameter;
@@ -94,6 +95,9 @@ public final class Trainer implements AutoCloseable {
     /** Trains until {@code epochs} epochs are done in total, returning this call's results. */
     public List<EpochResult> fit(ImageDataset train, ImageDataset validation, int epochs, TrainingListener listener) {
         List<EpochResult> out = new ArrayList<>();
+        if (epochsDone < epochs && workspace.size() == 0) {
+            checkStepMemory(Math.min(config.batchSize(), train.size()), true);
+        }
         while (epochsDone < epochs) {
             out.add(trainEpoch(train, validation, epochs, listener));
         }
@@ -114,7 +118,7 @@ public final class Trainer implements AutoCloseable {
         long t0 = System.nanoTime();
         int bs = config.batchSize();
         float[] scratch = new float[train.height() * train.width()];
-        int[] labels = new int[bs];
+        int[] labels = new int[Math.min(bs, train.size())];
         for (int start = 0; start < train.size(); start += bs) {
             int n = Math.min(bs, train.size() - start);
             Tensor x = workspace.get("x", batchShape(n, train));
@@ -171,7 +175,10 @@ public final class Trainer implements AutoCloseable {
         try {
             Metrics.Accumulator acc = new Metrics.Accumulator(model.classes());
             int bs = config.batchSize();
-            int[] labels = new int[bs];
+            if (workspace.size() == 0) {
+                checkStepMemory(Math.min(bs, data.size()), false);
+            }
+            int[] labels = new int[Math.min(bs, data.size())];
             int[] order = new int[data.size()];
             for (int i = 0; i < order.length; i++) {
                 order[i] = i;
@@ -197,6 +204,45 @@ public final class Trainer implements AutoCloseable {
             return acc.result();
         } finally {
             model.net().train(true);
+        }
+    }
+
+    /**
+     * Checks, before a step allocates anything, that a step of {@code samples} images can fit in the backend's
+     * memory: it needs at least every layer's output and, in training, the gradient of every layer's input but
+     * the first's (a lower bound: kernels' scratch memory comes on top), against the backend's
+     * {@link Backend#memoryLimit() memory limit} less what is allocated already.
+     *
+     * @throws DeviceMemoryException naming the batch size, the bytes needed and the limit, when they cannot fit
+     */
+    public void checkStepMemory(int samples, boolean training) {
+        long limit = backend.memoryLimit();
+        if (limit == Long.MAX_VALUE || samples < 1) {
+            return;
+        }
+        int[] d = model.sample().dims();
+        int[] one = new int[d.length + 1];
+        one[0] = 1;
+        System.arraycopy(d, 0, one, 1, d.length);
+        Shape s = Shape.of(one);
+        long perSample = s.size() + (training ? 2L : 1L) * model.classes(); // x, target (and the logits' gradient)
+        boolean first = true;
+        for (Map.Entry<String, org.cnn4j.nn.Layer> e : model.net().leaves()) {
+            org.cnn4j.nn.Layer l = e.getValue();
+            Shape out = l.outputShape(s);
+            if (!(l instanceof org.cnn4j.nn.layers.Flatten)) { // a view: no memory of its own
+                perSample += out.size() + (training && !first ? s.size() : 0);
+            }
+            first = false;
+            s = out;
+        }
+        long need = Math.multiplyHigh(perSample, 4L * samples) != 0 ? Long.MAX_VALUE : perSample * 4L * samples;
+        long free = Math.max(0, limit - backend.liveBytes());
+        if (need > free) {
+            throw new DeviceMemoryException(backend.name(), need, free, String.format(java.util.Locale.ROOT,
+                    "batch size %d: %,d images per step need at least %,d MiB for %s's %s, over the %,d MiB left "
+                            + "of the limit of %,d MiB", config.batchSize(), samples, need >> 20, model.name(),
+                    training ? "activations and gradients" : "activations", free >> 20, limit >> 20));
         }
     }
 

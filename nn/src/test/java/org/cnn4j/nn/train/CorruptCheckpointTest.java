@@ -232,4 +232,26 @@ class CorruptCheckpointTest {
             }
         }
     }
+
+    @Test
+    void aForeignSafetensorsFileSaysItHasNoCnn4jMetadataAndPointsAtLoadWeights() throws IOException {
+        try (Backend b = new ReferenceBackend()) {
+            Trainer t = tiny(b, 3);
+            Path foreign = dir.resolve("foreign.safetensors");
+            Map<String, SafeTensors.Entry> tensors = new LinkedHashMap<>();
+            for (Map.Entry<String, org.cnn4j.nn.Parameter> e : t.model().net().parameters().entrySet()) {
+                tensors.put(e.getKey(), new SafeTensors.Entry(e.getValue().value().shape(),
+                        e.getValue().value().toFloatArray()));
+            }
+            SafeTensors.write(foreign, tensors, Map.of());
+            Map<String, float[]> before = snapshot(t);
+            CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(foreign, t));
+            assertTrue(e.getMessage().contains(foreign.toString()), e.getMessage());
+            assertTrue(e.getMessage().contains("no cnn4j metadata"), e.getMessage());
+            assertTrue(e.getMessage().contains("Checkpoint.loadWeights"), e.getMessage());
+            assertTrue(!e.getMessage().contains("null"), e.getMessage());
+            assertUnchanged(before, t, "foreign file");
+            TrainerTest.closeAll(t);
+        }
+    }
 }

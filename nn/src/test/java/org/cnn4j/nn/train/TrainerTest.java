@@ -257,4 +257,51 @@ class TrainerTest {
         assertEquals(x[0], f[3]);
     }
 
+
+    @Test
+    void aBatchLargerThanTheDataTrainsOnOneBatchOfEverything() {
+        try (Backend b = new ReferenceBackend()) {
+            Trainer t = trainer(b, "seed002-dense", Optimizer.Config.defaults(Optimizer.Kind.SGD, 0.01),
+                    Trainer.Config.of(2_000_000_000, 1));
+            t.fit(DATA, DATA, 1, new TrainingListener() { });
+            assertEquals(1, t.optimizer().steps());
+            closeAll(t);
+        }
+    }
+
+    @Test
+    void aBatchThatCannotFitIsRefusedUpFrontNamingTheBatchAndTheLimit() {
+        String key = "cnn4j.reference.memoryLimit";
+        System.setProperty(key, "2m");
+        Backend b;
+        try {
+            b = new ReferenceBackend();
+        } finally {
+            System.clearProperty(key);
+        }
+        try (b) {
+            ImageDataset big = org.cnn4j.nn.Synthetic.bars(4000, 10, 8, 3);
+            Trainer t = trainer(b, "seed002-dense", Optimizer.Config.defaults(Optimizer.Kind.SGD, 0.01),
+                    Trainer.Config.of(4000, 1));
+            long before = b.liveBytes();
+            org.cnn4j.core.DeviceMemoryException e = assertThrows(org.cnn4j.core.DeviceMemoryException.class,
+                    () -> t.fit(big, null, 1, new TrainingListener() { }));
+            assertTrue(e.getMessage().contains("batch size 4000"), e.getMessage());
+            assertTrue(e.getMessage().contains("limit of 2 MiB"), e.getMessage());
+            assertEquals(before, b.liveBytes(), "the refused batch allocated tensors");
+            assertEquals(0, t.epochsDone());
+            org.cnn4j.core.DeviceMemoryException ev = assertThrows(org.cnn4j.core.DeviceMemoryException.class,
+                    () -> t.evaluate(big));
+            assertTrue(ev.getMessage().contains("batch size 4000"), ev.getMessage());
+            closeAll(t);
+        }
+    }
+
+    @Test
+    void anUnknownOptimizerListsTheChoices() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Optimizer.Kind.parse("nosuch"));
+        assertTrue(e.getMessage().contains("'nosuch'") && e.getMessage().contains("sgd, adagrad, rmsprop, adam"),
+                e.getMessage());
+        assertEquals(Optimizer.Kind.RMSPROP, Optimizer.Kind.parse(" RMS-Prop "));
+    }
 }
