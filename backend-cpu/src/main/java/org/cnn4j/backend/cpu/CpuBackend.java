@@ -1,5 +1,6 @@
 package org.cnn4j.backend.cpu;
 
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
@@ -51,6 +52,11 @@ public final class CpuBackend extends AbstractBackend {
     public static final String THREADS_PROPERTY = "cnn4j.cpu.threads";
     /** System property: {@code false} forces the scalar GEMM kernel. */
     public static final String VECTOR_PROPERTY = "cnn4j.cpu.vector";
+    /**
+     * System property: the Vector API kernels' width in bits (128, 256, 512; default the hardware's). Read once
+     * per JVM; a width above the hardware's runs on the Vector API's slow Java fallback (for tests).
+     */
+    public static final String VECTOR_BITS_PROPERTY = "cnn4j.cpu.vectorBits";
 
     /** Work (about one multiply-add per unit) below which a loop runs on the calling thread. */
     static final long PARALLEL_THRESHOLD = 1 << 15;
@@ -81,6 +87,11 @@ public final class CpuBackend extends AbstractBackend {
                 }
             }
             boolean vector = !"false".equalsIgnoreCase(System.getProperty(VECTOR_PROPERTY, "true").trim());
+            String bits = System.getProperty(VECTOR_BITS_PROPERTY);
+            if (bits != null && !bits.isBlank() && !List.of("128", "256", "512").contains(bits.trim())) {
+                throw new IllegalArgumentException("-D" + VECTOR_BITS_PROPERTY + "=" + bits + ": the vector width"
+                        + " must be 128, 256 or 512 bits");
+            }
             return new Config(threads, vector);
         }
 

@@ -25,13 +25,24 @@ final class Sgemm {
      * last, partial panel is packed (zero-padded).
      */
     static final int DIRECT_B_MAX_M = 128;
+    /**
+     * Up to this many rows of C, {@code A B^T} with both operands in unit-stride rows (a linear layer's forward:
+     * {@code x W^T}) runs as dot products ({@link VectorDots}): B is streamed once, in place, each of its rows
+     * against every row of A while it is in cache. Packing B instead would copy all of it (151 MB for AlexNet's
+     * first fully connected layer) to use each element a few times.
+     */
+    static final int DOTS_MAX_M = 16;
+    /** Rows of B per dot-product task (the partial sums of {@code DOTS_MAX_M x 4} outputs stay in registers). */
+    static final int DOTS_COLUMNS = 4;
 
     private final CpuBackend be;
     private final MicroKernel kernel;
+    private final boolean vector;
     private final int mc;
 
     Sgemm(CpuBackend be, boolean vector) {
         this.be = be;
+        this.vector = vector;
         this.kernel = vector ? VectorKernel.create() : new ScalarKernel();
         this.mc = Math.max(1, MC_TARGET / kernel.mr) * kernel.mr;
     }
@@ -53,6 +64,10 @@ final class Sgemm {
     void gemm(int m, int n, int k, float alpha, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff,
             int bRs, int bCs, float beta, float[] c, int cOff, int ldc) {
         if (m == 0 || n == 0) {
+            return;
+        }
+        if (vector && m <= DOTS_MAX_M && aCs == 1 && aRs == k && bRs == 1 && bCs == k && k >= 2 * VectorDots.L) {
+            dotProducts(m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff, ldc);
             return;
         }
         if (k == 0 || (beta != 1 && beta != 0)) {
@@ -211,6 +226,34 @@ final class Sgemm {
                 }
             }
         }
+    }
+
+    /**
+     * {@code C = alpha * A B^T + beta * C} for rows of A and rows of B of length {@code k} stored one after
+     * another: tasks of {@value #DOTS_COLUMNS} rows of B, each against all {@code m} rows of A, lane-wise partial
+     * sums added in a fixed order.
+     */
+    private void dotProducts(int m, int n, int k, float alpha, float[] a, int aOff, float[] b, int bOff, float beta,
+            float[] c, int cOff, int ldc) {
+        int tasks = (n + DOTS_COLUMNS - 1) / DOTS_COLUMNS;
+        be.parallelFor(tasks, (long) m * DOTS_COLUMNS * k, (from, to) -> {
+            int lanes = m * DOTS_COLUMNS * VectorDots.L;
+            float[] scratch = be.workspace().floats(Workspace.DOTS, lanes + m * DOTS_COLUMNS);
+            for (int t = from; t < to; t++) {
+                int j = t * DOTS_COLUMNS;
+                int cols = Math.min(DOTS_COLUMNS, n - j);
+                java.util.Arrays.fill(scratch, 0, m * cols * VectorDots.L, 0f);
+                VectorDots.accumulate(a, aOff, m, b, bOff + j * k, cols, k, scratch, 0);
+                VectorDots.reduce(scratch, 0, m * cols, scratch, lanes);
+                for (int i = 0; i < m; i++) {
+                    for (int q = 0; q < cols; q++) {
+                        int o = cOff + i * ldc + j + q;
+                        float dot = alpha * scratch[lanes + i * cols + q];
+                        c[o] = beta == 0 ? dot : dot + beta * c[o];
+                    }
+                }
+            }
+        });
     }
 
     /** Rows {@code [i0, i1)}: {@code c *= beta} (zero when {@code beta == 0}, without reading c). */

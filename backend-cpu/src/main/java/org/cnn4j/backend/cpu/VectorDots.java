@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Like {@link VectorKernel}, loaded only when {@code jdk.incubator.vector} is present and the vector path is on.
  */
 final class VectorDots {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorWidth.FLOATS;
     /** Lanes of a partial sum. */
     static final int L = S.length();
 

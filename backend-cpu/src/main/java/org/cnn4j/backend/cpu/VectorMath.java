@@ -18,10 +18,10 @@ import org.cnn4j.ops.Philox;
  * loaded only when {@code jdk.incubator.vector} is present and the vector path is on.
  */
 final class VectorMath {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorWidth.FLOATS;
 
     /** Philox lanes: 64-bit lanes holding 32-bit words, so the 32 x 32 -> 64 products are one lane multiply. */
-    private static final VectorSpecies<Long> LS = LongVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Long> LS = VectorWidth.LONGS;
     /** Floats and doubles with as many lanes as {@link #LS}. */
     private static final VectorSpecies<Float> FS = VectorSpecies.of(float.class,
             VectorShape.forBitSize(LS.length() * Float.SIZE));

@@ -22,7 +22,9 @@ final class Workspace {
     static final int LANES = 6;
     /** Packed weights of the direct convolution (the calling thread's, shared read-only with the workers). */
     static final int DIRECT_WEIGHTS = 7;
-    static final int SLOTS = 8;
+    /** Lane-wise partial sums and their totals of the GEMM's dot-product path (few rows of C). */
+    static final int DOTS = 8;
+    static final int SLOTS = 9;
 
     /** True while this thread runs a chunk of a split loop: loops it starts then run on it, unsplit. */
     boolean inLoop;

@@ -53,6 +53,9 @@ class SgemmTest {
                             check(be, 37, 45, 300, ta, tb, 0.5, -1.5, 7);
                             check(be, 200, 130, 513, ta, tb, 2, 1, 8);
                             check(be, 5, 4100, 3, ta, tb, 1, 0.25, 9);
+                            // the dot-product path (few rows, B^T): tails of the lanes and of the column groups
+                            check(be, 16, 67, 1001, ta, tb, 0.5, -1.5, 10);
+                            check(be, 9, 5, 40, ta, tb, 1, 0, 11);
                         }
                     }));
                 }
