@@ -174,15 +174,27 @@ public final class NativeFmaPeak {
         if (cc != null && !cc.isBlank()) {
             return List.of(cc.trim().split("\\s+"));
         }
-        String path = env.getOrDefault("PATH", "");
         for (String name : List.of("cc", "gcc", "clang")) {
-            for (String dir : path.split(java.io.File.pathSeparator)) {
+            for (String dir : env.getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
                 if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) {
                     return List.of(Path.of(dir, name).toString());
                 }
             }
         }
         return null;
+    }
+
+    /** True when {@code program} is an executable file, or (a bare name) one in {@code env}'s PATH. */
+    static boolean runnable(String program, Map<String, String> env) {
+        if (program.contains(java.io.File.separator)) {
+            return Files.isExecutable(Path.of(program));
+        }
+        for (String dir : env.getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The CPU flags of this machine ({@code /proc/cpuinfo}), empty when unreadable. */
@@ -218,6 +230,10 @@ public final class NativeFmaPeak {
         if (cc == null) {
             return Outcome.none("no C compiler (CC unset; no cc, gcc or clang on the PATH)", null);
         }
+        if (!runnable(cc.getFirst(), env)) {
+            return Outcome.none("CC=" + env.get("CC").trim() + ": " + cc.getFirst()
+                    + " is not an executable file, nor one on the PATH", null);
+        }
         Path dir = null;
         try {
             dir = Files.createTempDirectory("cnn4j-fma-peak");
@@ -251,7 +267,7 @@ public final class NativeFmaPeak {
             }
             return Outcome.of(m, shown);
         } catch (IOException | RuntimeException e) {
-            return Outcome.none("fma_peak could not be built or run: " + e, String.join(" ", cc));
+            return Outcome.none("fma_peak could not be built or run: " + e.getMessage(), String.join(" ", cc));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Outcome.none("interrupted while measuring the FMA peak", String.join(" ", cc));

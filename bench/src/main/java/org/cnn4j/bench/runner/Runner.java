@@ -162,8 +162,8 @@ public final class Runner {
     static String lowerBoundNote(List<Ceilings.Ceiling> ceilings) {
         Ceilings.Ceiling c = Ceilings.lowerBoundFmaPeak(ceilings);
         return c == null ? null : String.format(Locale.ROOT, "The FMA ceiling (%s) is a LOWER BOUND, the Vector API "
-                + "loop's figure: there was no C FMA loop, so every %% of peak of a compute-bound case is an upper "
-                + "bound. %s", c.valueText(), c.how());
+                + "loop's figure (no C FMA loop: see the ceilings): every %% of peak of a compute-bound case is an "
+                + "upper bound.", c.valueText());
     }
 
     private static double parseLoad(String s) {

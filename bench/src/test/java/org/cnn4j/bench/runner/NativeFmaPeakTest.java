@@ -99,7 +99,12 @@ class NativeFmaPeakTest {
         NativeFmaPeak.Outcome missing = NativeFmaPeak.measure(1, 0.01, 1, x86,
                 Map.of("CC", dir.resolve("no-such-cc").toString()));
         assertNull(missing.measurement());
-        assertTrue(missing.unavailable().contains("no-such-cc"), missing.unavailable());
+        assertTrue(missing.unavailable().startsWith("CC=" + dir.resolve("no-such-cc") + ": "), missing.unavailable());
+        assertTrue(missing.unavailable().endsWith("is not an executable file, nor one on the PATH"),
+                missing.unavailable());
+        NativeFmaPeak.Outcome bare = NativeFmaPeak.measure(1, 0.01, 1, x86,
+                Map.of("CC", "no-such-cc-xyz -O3", "PATH", dir.toString()));
+        assertTrue(bare.unavailable().startsWith("CC=no-such-cc-xyz -O3: no-such-cc-xyz is not"), bare.unavailable());
 
         assertThrows(IllegalArgumentException.class, () -> NativeFmaPeak.measure(0, 0.1, 1));
         assertThrows(IllegalArgumentException.class, () -> new NativeFmaPeak.Outcome(null, "cc", null));
