@@ -12,6 +12,12 @@ does not know is an error, not a silent skip.
     python3 bench/pytorch/bench_torch.py --plan plan.json --out torch.json --device cuda --filter '^(sgemm|lenet5)'
     ./cnn4j bench --backend cpu --torch torch.json
 
+Which BLAS PyTorch runs torch.mm and its linear layers on is recorded in the output's "blas" object (BLAS_INFO and
+LAPACK_INFO of torch.__config__.show(), what libblas.so.3 and its Debian alternative resolve to, the libraries the
+process loaded, torch.mm 1024 GFLOP/s) and printed; when it is the netlib reference BLAS (Debian's python3-torch
+without libopenblas0-openmp) a banner on stderr and the first note of the results say so: such figures are not
+what PyTorch users get.
+
 Timing mirrors cnn4j's runner: warm-up for --warmup seconds, then calls until --min-time seconds and --min-reps
 calls (or --max-time), each call followed by torch.cuda.synchronize() on CUDA; the median is reported.
 """
@@ -22,6 +28,7 @@ import platform
 import re
 import socket
 import statistics
+import subprocess
 import sys
 import time
 from datetime import datetime, timezone
@@ -62,6 +69,141 @@ def memory():
     except OSError:
         pass
     return "unknown"
+
+
+def build_setting(show, key):
+    """A KEY=value of torch.__config__.show()'s build settings (BLAS_INFO, LAPACK_INFO), or None."""
+    m = re.search(r"\b%s=([^,\s]+)" % re.escape(key), show)
+    return m.group(1) if m else None
+
+
+def multiarch():
+    return "%s-linux-gnu" % platform.machine()
+
+
+def libblas_path():
+    """What the system's libblas.so.3 resolves to (symbolic links and Debian's alternative followed), or None."""
+    for d in ("/usr/lib/%s" % multiarch(), "/usr/lib64", "/usr/lib"):
+        p = os.path.join(d, "libblas.so.3")
+        if os.path.exists(p):
+            return os.path.realpath(p)
+    return None
+
+
+def libblas_alternative():
+    """The libblas.so.3 alternative's current value (Debian's update-alternatives), or None."""
+    try:
+        out = subprocess.run(["update-alternatives", "--query", "libblas.so.3-%s" % multiarch()],
+                             capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    for line in out.stdout.splitlines():
+        if line.startswith("Value:"):
+            return line.split(":", 1)[1].strip() or None
+    return None
+
+
+def loaded_blas():
+    """The BLAS/LAPACK libraries mapped into this process (Linux /proc/self/maps), realpaths, sorted."""
+    libs = set()
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 6 and parts[5].startswith("/"):
+                    name = os.path.basename(parts[5]).lower()
+                    if re.search(r"blas|lapack|mkl|blis|atlas|accelerate", name):
+                        libs.add(os.path.realpath(parts[5]))
+    except OSError:
+        pass
+    return sorted(libs)
+
+
+def classify_blas(blas_info, loaded, libblas):
+    """Names the BLAS implementation from what the process loaded, else BLAS_INFO, else libblas.so.3's target."""
+    def by_path(paths):
+        text = " ".join(paths).lower()
+        if "mkl" in text:
+            return "MKL"
+        if "openblas" in text:
+            return "OpenBLAS"
+        if "blis" in text:
+            return "BLIS"
+        if "atlas" in text:
+            return "ATLAS"
+        if "accelerate" in text:
+            return "Accelerate"
+        if re.search(r"/blas/libblas\.so", text):  # Debian's libblas3: the netlib reference implementation
+            return REFERENCE_BLAS
+        return None
+    found = by_path(loaded)
+    if found:
+        return found
+    info = (blas_info or "").lower()
+    if info in ("mkl", "open", "openblas", "blis", "accelerate", "atlas"):
+        return {"mkl": "MKL", "open": "OpenBLAS", "openblas": "OpenBLAS", "blis": "BLIS",
+                "accelerate": "Accelerate", "atlas": "ATLAS"}[info]
+    return by_path([libblas] if libblas else []) or "unknown"
+
+
+REFERENCE_BLAS = "reference BLAS (netlib)"
+
+
+def mm_gflops(n=1024, reps=3):
+    """torch.mm of two n x n float32 matrices on the CPU: best GFLOP/s of reps calls after one warm-up."""
+    g = torch.Generator().manual_seed(7)
+    a, b = torch.rand(n, n, generator=g), torch.rand(n, n, generator=g)
+    c = torch.empty(n, n)
+    torch.mm(a, b, out=c)
+    best = float("inf")
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        torch.mm(a, b, out=c)
+        best = min(best, time.perf_counter() - t0)
+    return 2.0 * n ** 3 / best / 1e9
+
+
+def blas_record():
+    """Which BLAS this PyTorch runs torch.mm on: build settings, libblas.so.3, what is loaded, a quick torch.mm."""
+    show = torch.__config__.show()
+    blas_info, lapack_info = build_setting(show, "BLAS_INFO"), build_setting(show, "LAPACK_INFO")
+    gflops = mm_gflops()  # also makes sure the BLAS library is loaded before the maps are read
+    libblas, loaded = libblas_path(), loaded_blas()
+    impl = classify_blas(blas_info, loaded, libblas)
+    rec = {"implementation": impl, "reference": impl == REFERENCE_BLAS, "blasInfo": blas_info,
+           "lapackInfo": lapack_info, "libblas": libblas, "alternative": libblas_alternative(), "loaded": loaded,
+           "mm1024Gflops": gflops, "warning": None}
+    if rec["reference"]:
+        rec["warning"] = ("PyTorch is using the REFERENCE BLAS (netlib, %s): torch.mm 1024 runs at %.1f GFLOP/s. "
+                          "Its GEMM and linear-layer figures are not what PyTorch users get; install an optimized "
+                          "BLAS (Debian: apt-get install libopenblas0-openmp) and run bench_torch.py again."
+                          % (", ".join(loaded) or libblas, gflops))
+    return rec
+
+
+def describe_blas(rec):
+    parts = ["BLAS_INFO=%s" % rec["blasInfo"], "LAPACK_INFO=%s" % rec["lapackInfo"]]
+    if rec["libblas"]:
+        parts.append("libblas.so.3 -> %s" % rec["libblas"])
+    if rec["alternative"] and rec["alternative"] != rec["libblas"]:
+        parts.append("alternative %s" % rec["alternative"])
+    if rec["loaded"]:
+        parts.append("loaded " + ", ".join(rec["loaded"]))
+    parts.append("torch.mm 1024: %.1f GFLOP/s" % rec["mm1024Gflops"])
+    return "%s (%s)" % (rec["implementation"], "; ".join(parts))
+
+
+def shout(text):
+    bar = "#" * 100
+    print(bar, file=sys.stderr)
+    words, line = text.split(), "#"
+    for w in words:
+        if len(line) + 1 + len(w) > 98:
+            print(line, file=sys.stderr)
+            line = "#"
+        line += " " + w
+    print(line, file=sys.stderr)
+    print(bar, file=sys.stderr, flush=True)
 
 
 def parallel_backend():
@@ -324,6 +466,12 @@ def main(argv=None):
                "date": datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
                "loadBefore": load_avg(), "loadAfter": None, "command": " ".join(["bench_torch.py"] + sys.argv[1:])}
     print("%s on %s; load average %s" % (machine["runtime"], device, machine["loadBefore"]), flush=True)
+    blas = blas_record()
+    print("BLAS: " + describe_blas(blas), flush=True)
+    if blas["warning"]:
+        shout("WARNING: " + blas["warning"])
+    elif blas["implementation"] == "unknown":
+        print("bench_torch.py: could not tell which BLAS torch.mm runs on (see the BLAS line above)", file=sys.stderr)
     ceil = ceilings(b, a.quick)
     for c in ceil:
         print("  %-12s %-15s %10.1f %s" % (c["device"], c["name"], c["value"], c["unit"]), flush=True)
@@ -359,14 +507,19 @@ def main(argv=None):
     machine["loadAfter"] = load_avg()
     notes = ["PyTorch %s on %s with %d threads; timing: %.1f s warm-up, then at least %.1f s and %d calls (at most "
              "%.0f s), median reported." % (torch.__version__, a.device, a.threads, warmup, min_time, min_reps,
-                                            max_time)]
-    out = {"schema": SCHEMA, "machine": machine, "ceilings": ceil, "results": rows, "skipped": skipped,
-           "notes": notes}
+                                            max_time),
+             "BLAS: " + describe_blas(blas)]
+    if blas["warning"]:
+        notes.insert(0, blas["warning"])
+    out = {"schema": SCHEMA, "machine": machine, "ceilings": ceil, "blas": blas, "results": rows,
+           "skipped": skipped, "notes": notes}
     d = os.path.dirname(os.path.abspath(a.out))
     os.makedirs(d, exist_ok=True)
     with open(a.out, "w") as f:
         json.dump(out, f, indent=2)
     print("wrote %s (%d rows)" % (a.out, len(rows)))
+    if blas["warning"]:
+        shout("WARNING (again): " + blas["warning"])
     return 1 if any(r["error"] for r in rows) else 0
 
 

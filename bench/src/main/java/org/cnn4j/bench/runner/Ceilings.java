@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.cnn4j.backend.cpu.CpuBackend;
 import org.cnn4j.core.Backend;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
@@ -15,9 +16,15 @@ import org.cnn4j.ops.Op;
 
 /**
  * The machine's ceilings, measured by the same command so that every figure has a ratio. On the CPU: the FMA peak
- * ({@link FmaPeak}, all threads), the cpu backend's SGEMM at 2048, and the copy bandwidth of the host (parallel
- * {@code System.arraycopy} of 256 MiB, read plus write). On a GPU backend (cuda, or opencl on a GPU): its own
- * device-to-device copy bandwidth ({@code Copy.Run} of 256 MiB) and its SGEMM at 4096 (cuBLAS on cuda).
+ * ({@code fma-peak}: the C loop of {@link NativeFmaPeak} on the bench's threads, compiled for the widest vectors
+ * the CPU has), the Vector API loop of {@link FmaPeak} beside it ({@code fma-vector-api}, with the share of the
+ * peak it reaches), the cpu backend's SGEMM at 2048, and the copy bandwidth of the host (parallel
+ * {@code System.arraycopy} of 256 MiB, read plus write). Without a C compiler (or off x86) the Vector API loop is
+ * the {@code fma-peak} ceiling, marked {@link Ceiling#lowerBound()}: the hardware's peak is higher, so every share
+ * of it is an upper bound. On a GPU backend (cuda, or opencl on a GPU): its own device-to-device copy bandwidth
+ * ({@code Copy.Run} of 256 MiB) and its SGEMM at 4096 (cuBLAS on cuda).
+ *
+ * <p>The bench's threads: {@code -Dcnn4j.cpu.threads}, else the available processors, as the cpu backend.
  *
  * <p>Which ceiling a result is divided by: a compute-bound case (flops &gt; 0) by the FMA peak on a CPU device
  * (reference, cpu, opencl on PoCL) and by the SGEMM ceiling on a GPU; a memory-bound case by the copy bandwidth of
@@ -28,13 +35,30 @@ public final class Ceilings {
      * One ceiling.
      *
      * @param device {@code host} or the backend name of a GPU backend
-     * @param name   {@code fma-peak}, {@code sgemm-2048}, {@code sgemm-4096} or {@code copy-bandwidth}
+     * @param name   {@code fma-peak}, {@code fma-vector-api}, {@code sgemm-2048}, {@code sgemm-4096} or
+     *               {@code copy-bandwidth}
      * @param value  GFLOP/s or GB/s
      * @param unit   {@code GFLOP/s} or {@code GB/s}
      * @param how    what was measured
+     * @param lowerBound true when the figure is known to be below the hardware's ceiling (the FMA peak measured
+     *                   by the Java loop alone): shares of it are upper bounds
      */
-    public record Ceiling(String device, String name, double value, String unit, String how) {
+    public record Ceiling(String device, String name, double value, String unit, String how, boolean lowerBound) {
+        /** A measured ceiling (not a lower bound). */
+        public Ceiling(String device, String name, double value, String unit, String how) {
+            this(device, name, value, unit, how, false);
+        }
+
+        /** The value with its unit, {@code >= } before it when it is a lower bound. */
+        public String valueText() {
+            return String.format(Locale.ROOT, "%s%.1f %s", lowerBound ? ">= " : "", value, unit);
+        }
     }
+
+    /** The name of the FMA ceiling every compute-bound case on a CPU device is divided by. */
+    public static final String FMA_PEAK = "fma-peak";
+    /** The name of the Vector API loop's figure when the C loop gave the peak. */
+    public static final String FMA_VECTOR_API = "fma-vector-api";
 
     private Ceilings() {
     }
@@ -47,12 +71,11 @@ public final class Ceilings {
     /** The host's ceilings; {@code cpu} is the cpu backend (null when it cannot start: no SGEMM figure). */
     public static List<Ceiling> host(Backend cpu, boolean quick) throws Exception {
         List<Ceiling> out = new ArrayList<>();
-        int threads = Runtime.getRuntime().availableProcessors();
+        int threads = CpuBackend.Config.fromSystemProperties().threads();
         boolean vector = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-        double fma = FmaPeak.measure(threads, quick ? 0.2 : 0.5, quick ? 3 : 10);
-        out.add(new Ceiling("host", "fma-peak", fma, "GFLOP/s", String.format(Locale.ROOT,
-                "Vector API FMA loop, %d threads, %d float lanes, 12 chains%s", threads, FmaPeak.lanes(),
-                vector ? "" : " (WITHOUT --add-modules jdk.incubator.vector: not a real ceiling)")));
+        double java = FmaPeak.measure(threads, quick ? 0.2 : 0.5, quick ? 3 : 10);
+        NativeFmaPeak.Outcome c = NativeFmaPeak.measure(threads, quick ? 0.2 : 0.5, quick ? 3 : 10);
+        out.addAll(fma(c, java, threads, FmaPeak.lanes(), vector));
         out.add(new Ceiling("host", "copy-bandwidth", hostCopy(threads, quick ? 3 : 8), "GB/s", String.format(
                 Locale.ROOT, "System.arraycopy of 256 MiB on %d threads, bytes read + written", threads)));
         if (cpu != null) {
@@ -60,6 +83,40 @@ public final class Ceilings {
                     "cpu backend Gemm.Run 2048^3, best of " + (quick ? 2 : 4) + " after one warm-up"));
         }
         return out;
+    }
+
+    /**
+     * The FMA ceilings from the C loop's outcome {@code c} and the Vector API loop's {@code java} GFLOP/s: with a
+     * measurement, {@code fma-peak} from C and {@code fma-vector-api} with its share of it; without, {@code fma-peak}
+     * from the Vector API loop as a lower bound, saying why there is no C figure.
+     */
+    static List<Ceiling> fma(NativeFmaPeak.Outcome c, double java, int threads, int lanes, boolean vectorModule) {
+        String javaHow = String.format(Locale.ROOT, "Vector API FMA loop, %d threads, %d float lanes, 12 chains%s",
+                threads, lanes, vectorModule ? "" : " (WITHOUT --add-modules jdk.incubator.vector: not intrinsified)");
+        if (c.measurement() == null) {
+            return List.of(new Ceiling("host", FMA_PEAK, java, "GFLOP/s", "LOWER BOUND: " + javaHow + "; no C FMA "
+                    + "loop (" + c.unavailable() + "), so the hardware's peak is higher and every % of peak is an "
+                    + "upper bound", true));
+        }
+        NativeFmaPeak.Measurement m = c.measurement();
+        String contended = m.cpuGflops() > 1.1 * m.gflops() ? String.format(Locale.ROOT, "; by the threads' CPU "
+                + "time %.1f GFLOP/s: other work took the cores away during the measurement", m.cpuGflops()) : "";
+        return List.of(new Ceiling("host", FMA_PEAK, m.gflops(), "GFLOP/s", String.format(Locale.ROOT,
+                        "C FMA loop (`%s`), %s, %d threads, %d float lanes, %d chains, best of %d x %.1f s%s",
+                        c.command(), m.isa(), m.threads(), m.lanes(), m.chains(), m.trials(), m.seconds(),
+                        contended)),
+                new Ceiling("host", FMA_VECTOR_API, java, "GFLOP/s", String.format(Locale.ROOT,
+                        "%s: the Vector API loop reaches %.0f%% of fma-peak", javaHow, 100 * java / m.gflops())));
+    }
+
+    /** The host's FMA ceiling in {@code ceilings} when it is a lower bound (no C loop measured it), else null. */
+    public static Ceiling lowerBoundFmaPeak(List<Ceiling> ceilings) {
+        for (Ceiling c : ceilings) {
+            if (c.device().equals("host") && c.name().equals(FMA_PEAK) && c.lowerBound()) {
+                return c;
+            }
+        }
+        return null;
     }
 
     /** A GPU backend's ceilings: copy bandwidth and SGEMM at 4096. */

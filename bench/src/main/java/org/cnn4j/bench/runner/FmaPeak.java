@@ -8,11 +8,15 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The CPU's float32 FMA ceiling as the cpu backend can reach it: on every thread, twelve independent
+ * The CPU's float32 FMA rate as the Vector API reaches it through the JIT: on every thread, twelve independent
  * {@code FloatVector.SPECIES_PREFERRED} accumulators, each updated with a fused multiply-add per iteration (enough
  * chains in flight to cover the FMA latency on two ports). GFLOP/s = threads x iterations x 12 x lanes x 2 / time.
  * Needs {@code --add-modules jdk.incubator.vector}; without it the JIT does not intrinsify the vectors and the
  * figure is meaningless (the caller reports that).
+ *
+ * <p>This is not the hardware's peak: the C loop of {@link NativeFmaPeak} is, and {@link Ceilings} shows this
+ * figure as its share of it (on the 2-core AVX2 build machine the JIT's loop reached about half). Only where no C
+ * loop can run does this figure stand in for the peak, labelled as a lower bound.
  */
 public final class FmaPeak {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;

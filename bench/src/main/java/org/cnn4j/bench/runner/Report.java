@@ -92,6 +92,11 @@ public final class Report {
         StringBuilder sb = new StringBuilder();
         Results.Machine m = r.machine();
         sb.append("# cnn4j bench, ").append(m.date()).append("\n\n");
+        if (r.blas() != null && r.blas().reference()) {
+            sb.append("> **WARNING: PyTorch ran on the reference BLAS** (").append(r.blas().describe())
+                    .append("): its GEMM and linear-layer figures are unoptimized netlib code, not what PyTorch users "
+                            + "get. Install `libopenblas0-openmp` and run bench_torch.py again.\n\n");
+        }
         sb.append("| machine | |\n| --- | --- |\n");
         sb.append("| host | ").append(m.host()).append(" |\n");
         sb.append("| CPU | ").append(m.cpu()).append(" |\n");
@@ -101,7 +106,14 @@ public final class Report {
         sb.append("| OS | ").append(m.os()).append(" |\n");
         sb.append("| load average (1, 5, 15 min) before / after | ").append(m.loadBefore()).append(" / ")
                 .append(m.loadAfter()).append(" |\n");
-        sb.append("| command | `").append(m.command()).append("` |\n\n");
+        sb.append("| command | `").append(m.command()).append("` |\n");
+        if (r.blas() != null) {
+            sb.append("| PyTorch BLAS | ").append(r.blas().reference() ? "**REFERENCE BLAS** " : "")
+                    .append(r.blas().describe().replace("|", "/")).append(" |\n");
+        } else if (!torchRows(r).isEmpty()) {
+            sb.append("| PyTorch BLAS | not recorded (a torch.json from before bench_torch.py recorded it) |\n");
+        }
+        sb.append('\n');
         if (!r.notes().isEmpty()) {
             for (String n : r.notes()) {
                 sb.append("- ").append(n).append('\n');
@@ -110,8 +122,12 @@ public final class Report {
         }
         sb.append("## Ceilings\n\n| device | ceiling | value | how |\n| --- | --- | --- | --- |\n");
         for (Ceilings.Ceiling c : r.ceilings()) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f %s | %s |%n", c.device(), c.name(), c.value(),
-                    c.unit(), c.how()));
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s%s | %s |%n", c.device(), c.name(), c.valueText(),
+                    c.lowerBound() ? " (**lower bound**)" : "", c.how().replace("|", "/")));
+        }
+        if (Ceilings.lowerBoundFmaPeak(r.ceilings()) != null) {
+            sb.append("\n**The FMA ceiling is a lower bound** (no C FMA loop measured it): every % of peak of a "
+                    + "compute-bound case below is an upper bound.\n");
         }
         Set<String> backends = new LinkedHashSet<>();
         Map<String, Map<String, Results.Row>> byCase = new LinkedHashMap<>();

@@ -18,10 +18,64 @@ import java.util.List;
  * @param results  one row per case and backend that ran
  * @param skipped  cases not run on a backend, and why
  * @param notes    free text (contention, what was left out)
+ * @param blas     the BLAS PyTorch ran on, when the file holds PyTorch rows (bench_torch.py records it); else null
  */
 public record Results(String schema, Machine machine, List<Ceilings.Ceiling> ceilings, List<Row> results,
-        List<Skip> skipped, List<String> notes) {
+        List<Skip> skipped, List<String> notes, Blas blas) {
     public static final String SCHEMA = "cnn4j-bench/1";
+
+    /** Results without a record of PyTorch's BLAS (cnn4j's own runs). */
+    public Results(String schema, Machine machine, List<Ceilings.Ceiling> ceilings, List<Row> results,
+            List<Skip> skipped, List<String> notes) {
+        this(schema, machine, ceilings, results, skipped, notes, null);
+    }
+
+    /**
+     * The BLAS library PyTorch's {@code torch.mm} and linear layers ran on, as bench_torch.py found it.
+     *
+     * @param implementation {@code OpenBLAS}, {@code MKL}, {@code BLIS}, {@code ATLAS}, {@code reference BLAS
+     *                       (netlib)} or {@code unknown}
+     * @param reference      true when it is the unoptimized reference BLAS: PyTorch's GEMM figures are then far
+     *                       below what its users get
+     * @param blasInfo       {@code BLAS_INFO} of {@code torch.__config__.show()} ({@code mkl}, {@code open},
+     *                       {@code generic}: the system's {@code libblas.so.3})
+     * @param lapackInfo     {@code LAPACK_INFO} of the same
+     * @param libblas        what the system's {@code libblas.so.3} resolves to (symbolic links followed), or null
+     * @param alternative    the {@code libblas.so.3} alternative ({@code update-alternatives --query}), or null
+     * @param loaded         the BLAS and LAPACK libraries mapped into PyTorch's process after a {@code torch.mm}
+     * @param mm1024Gflops   {@code torch.mm} of two 1024 x 1024 matrices, GFLOP/s (best of a few)
+     * @param warning        the loud text when {@code reference} is true, else null
+     */
+    public record Blas(String implementation, boolean reference, String blasInfo, String lapackInfo, String libblas,
+            String alternative, List<String> loaded, Double mm1024Gflops, String warning) {
+        /** One line for reports. */
+        public String describe() {
+            StringBuilder sb = new StringBuilder(implementation == null ? "unknown" : implementation);
+            List<String> parts = new java.util.ArrayList<>();
+            if (blasInfo != null) {
+                parts.add("BLAS_INFO=" + blasInfo);
+            }
+            if (lapackInfo != null) {
+                parts.add("LAPACK_INFO=" + lapackInfo);
+            }
+            if (libblas != null) {
+                parts.add("libblas.so.3 -> " + libblas);
+            }
+            if (alternative != null && !alternative.equals(libblas)) {
+                parts.add("alternative " + alternative);
+            }
+            if (loaded != null && !loaded.isEmpty()) {
+                parts.add("loaded " + String.join(", ", loaded));
+            }
+            if (mm1024Gflops != null) {
+                parts.add(String.format(java.util.Locale.ROOT, "torch.mm 1024: %.1f GFLOP/s", mm1024Gflops));
+            }
+            if (!parts.isEmpty()) {
+                sb.append(" (").append(String.join("; ", parts)).append(')');
+            }
+            return sb.toString();
+        }
+    }
 
     /**
      * The machine.

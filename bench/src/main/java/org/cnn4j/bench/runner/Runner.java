@@ -96,6 +96,11 @@ public final class Runner {
                 log.printf(Locale.ROOT, "  %-8s %-15s %10.1f %-7s (%s)%n", c.device(), c.name(), c.value(),
                         c.unit(), c.how());
             }
+            String lower = lowerBoundNote(ceilings);
+            if (lower != null) {
+                log.println("WARNING: " + lower);
+                notes.add(lower);
+            }
             Check check = new Check(reference, o.checkMaxFlops());
             int done = 0;
             for (BenchCase c : cases) {
@@ -151,6 +156,14 @@ public final class Runner {
                     machine.loadAfter(), machine.cores()));
         }
         return finish(new Results(Results.SCHEMA, machine, ceilings, rows, skipped, notes));
+    }
+
+    /** The note a run gets when its FMA ceiling is a lower bound, else null. */
+    static String lowerBoundNote(List<Ceilings.Ceiling> ceilings) {
+        Ceilings.Ceiling c = Ceilings.lowerBoundFmaPeak(ceilings);
+        return c == null ? null : String.format(Locale.ROOT, "The FMA ceiling (%s) is a LOWER BOUND, the Vector API "
+                + "loop's figure (no C FMA loop: see the ceilings): every %% of peak of a compute-bound case is an "
+                + "upper bound.", c.valueText());
     }
 
     private static double parseLoad(String s) {
@@ -220,7 +233,7 @@ public final class Runner {
     static Ceilings.Ceiling ceilingFor(CaseSpec s, Backend be, List<Ceilings.Ceiling> ceilings) {
         boolean gpu = Ceilings.isGpu(be);
         String device = gpu ? be.name() : "host";
-        String name = s.computeBound() ? (gpu ? "sgemm-4096" : "fma-peak") : "copy-bandwidth";
+        String name = s.computeBound() ? (gpu ? "sgemm-4096" : Ceilings.FMA_PEAK) : "copy-bandwidth";
         for (Ceilings.Ceiling c : ceilings) {
             if (c.device().equals(device) && c.name().equals(name)) {
                 return c;
@@ -287,12 +300,12 @@ public final class Runner {
         Results.Machine m = over.machine();
         notes.add(String.format(Locale.ROOT, "%d row(s) replaced and %d added from %s (`%s`, %s, load %s before, %s "
                 + "after)", replaced, repl.size(), source, m.command(), m.date(), m.loadBefore(), m.loadAfter()));
-        return new Results(base.schema(), base.machine(), base.ceilings(), rows, skipped, notes);
+        return new Results(base.schema(), base.machine(), base.ceilings(), rows, skipped, notes, base.blas());
     }
 
     /** A PyTorch CPU row measured on this host, divided by this host's ceiling as cnn4j's CPU rows are. */
     private static Results.Row hostShare(Results.Row t, Results base) {
-        String name = t.gflops() != null ? "fma-peak" : "copy-bandwidth";
+        String name = t.gflops() != null ? Ceilings.FMA_PEAK : "copy-bandwidth";
         Double rate = t.gflops() != null ? t.gflops() : t.gbps();
         for (Ceilings.Ceiling c : base.ceilings()) {
             if (rate != null && c.device().equals("host") && c.name().equals(name)) {
@@ -315,12 +328,27 @@ public final class Runner {
         List<Ceilings.Ceiling> ceilings = new ArrayList<>(base.ceilings());
         ceilings.addAll(torch.ceilings());
         List<String> notes = new ArrayList<>(base.notes());
+        Results.Blas blas = torch.blas() != null ? torch.blas() : base.blas();
+        if (blas != null && blas.reference()) {
+            notes.addFirst(referenceBlasNote(blas));
+        }
         Results.Machine tm = torch.machine();
         notes.add("Merged " + torch.results().size() + " rows from " + tm.runtime() + " on " + tm.host() + " ("
                 + tm.cpu() + ", " + tm.cores() + " threads, " + tm.date() + ", load " + tm.loadBefore() + ")");
-        notes.addAll(torch.notes());
+        for (String n : torch.notes()) {
+            if (torch.blas() == null || !n.equals(torch.blas().warning())) {
+                notes.add(n);
+            }
+        }
         List<Results.Skip> skipped = new ArrayList<>(base.skipped());
         skipped.addAll(torch.skipped());
-        return new Results(base.schema(), base.machine(), ceilings, rows, skipped, notes);
+        return new Results(base.schema(), base.machine(), ceilings, rows, skipped, notes, blas);
+    }
+
+    /** The loud note of a merge whose PyTorch ran on the reference BLAS. */
+    static String referenceBlasNote(Results.Blas blas) {
+        return "PYTORCH RAN ON THE REFERENCE BLAS: " + blas.describe() + ". Its torch.mm and linear layers are "
+                + "unoptimized netlib code, far slower than the OpenBLAS or MKL its users have: install "
+                + "libopenblas0-openmp (Debian) and run bench_torch.py again before comparing.";
     }
 }
