@@ -28,27 +28,41 @@ final class VectorDots {
      */
     static void accumulate(float[] a, int aOff, int m, float[] b, int bOff, int n, int len, float[] acc,
             int accOff) {
-        int full = len - len % L;
-        VectorMask<Float> tail = S.indexInRange(full, len);
+        // stretches of the rows whose B part stays in the L2 cache while every row of A passes over it: B is
+        // then read from memory once, not once per pair of A rows (a convolution's column matrix is over 1 MB)
+        int chunk = Math.max(L, (int) Math.min(len, CHUNK_BYTES / Float.BYTES / Math.max(1, n)) / L * L);
+        for (int t0 = 0; t0 < len; t0 += chunk) {
+            stretch(a, aOff + t0, m, b, bOff + t0, n, len, Math.min(chunk, len - t0), acc, accOff);
+        }
+    }
+
+    /** Bytes of B per stretch of {@link #accumulate}: half a typical L2 cache. */
+    static final long CHUNK_BYTES = 256 << 10;
+
+    /** {@link #accumulate} over {@code part} elements of every row (rows still {@code len} apart). */
+    private static void stretch(float[] a, int aOff, int m, float[] b, int bOff, int n, int len, int part,
+            float[] acc, int accOff) {
+        int full = part - part % L;
+        VectorMask<Float> tail = S.indexInRange(full, part);
         int i = 0;
         for (; i + 1 < m; i += 2) {
             int a0 = aOff + i * len;
             int j = 0;
             for (; j + 3 < n; j += 4) {
-                rows2x4(a, a0, b, bOff + j * len, len, full, tail, acc, accOff + (i * n + j) * L, n * L);
+                rows2x4(a, a0, b, bOff + j * len, len, full, part, tail, acc, accOff + (i * n + j) * L, n * L);
             }
             for (; j < n; j++) {
-                rows2x1(a, a0, b, bOff + j * len, len, full, tail, acc, accOff + (i * n + j) * L, n * L);
+                rows2x1(a, a0, b, bOff + j * len, len, full, part, tail, acc, accOff + (i * n + j) * L, n * L);
             }
         }
         if (i < m) {
             int a0 = aOff + i * len;
             int j = 0;
             for (; j + 3 < n; j += 4) {
-                rows1x4(a, a0, b, bOff + j * len, len, full, tail, acc, accOff + (i * n + j) * L);
+                rows1x4(a, a0, b, bOff + j * len, len, full, part, tail, acc, accOff + (i * n + j) * L);
             }
             for (; j < n; j++) {
-                rows1x1(a, a0, b, bOff + j * len, len, full, tail, acc, accOff + (i * n + j) * L);
+                rows1x1(a, a0, b, bOff + j * len, len, full, part, tail, acc, accOff + (i * n + j) * L);
             }
         }
     }
@@ -70,8 +84,8 @@ final class VectorDots {
     }
 
     // Rows i, i+1 of A against rows j..j+3 of B: eight partial sums in registers, six loads per eight FMAs.
-    private static void rows2x4(float[] a, int a0, float[] b, int b0, int len, int full, VectorMask<Float> tail,
-            float[] acc, int c0, int rowStep) {
+    private static void rows2x4(float[] a, int a0, float[] b, int b0, int len, int full, int part,
+            VectorMask<Float> tail, float[] acc, int c0, int rowStep) {
         int a1 = a0 + len;
         int b1 = b0 + len;
         int b2 = b1 + len;
@@ -101,7 +115,7 @@ final class VectorDots {
             s03 = x0.fma(y, s03);
             s13 = x1.fma(y, s13);
         }
-        if (full < len) {
+        if (full < part) {
             FloatVector x0 = FloatVector.fromArray(S, a, a0 + full, tail);
             FloatVector x1 = FloatVector.fromArray(S, a, a1 + full, tail);
             FloatVector y = FloatVector.fromArray(S, b, b0 + full, tail);
@@ -127,8 +141,8 @@ final class VectorDots {
         s13.intoArray(acc, c1 + 3 * L);
     }
 
-    private static void rows2x1(float[] a, int a0, float[] b, int b0, int len, int full, VectorMask<Float> tail,
-            float[] acc, int c0, int rowStep) {
+    private static void rows2x1(float[] a, int a0, float[] b, int b0, int len, int full, int part,
+            VectorMask<Float> tail, float[] acc, int c0, int rowStep) {
         int a1 = a0 + len;
         int c1 = c0 + rowStep;
         FloatVector s0 = FloatVector.fromArray(S, acc, c0);
@@ -138,7 +152,7 @@ final class VectorDots {
             s0 = FloatVector.fromArray(S, a, a0 + t).fma(y, s0);
             s1 = FloatVector.fromArray(S, a, a1 + t).fma(y, s1);
         }
-        if (full < len) {
+        if (full < part) {
             FloatVector y = FloatVector.fromArray(S, b, b0 + full, tail);
             s0 = FloatVector.fromArray(S, a, a0 + full, tail).fma(y, s0);
             s1 = FloatVector.fromArray(S, a, a1 + full, tail).fma(y, s1);
@@ -147,8 +161,8 @@ final class VectorDots {
         s1.intoArray(acc, c1);
     }
 
-    private static void rows1x4(float[] a, int a0, float[] b, int b0, int len, int full, VectorMask<Float> tail,
-            float[] acc, int c0) {
+    private static void rows1x4(float[] a, int a0, float[] b, int b0, int len, int full, int part,
+            VectorMask<Float> tail, float[] acc, int c0) {
         int b1 = b0 + len;
         int b2 = b1 + len;
         int b3 = b2 + len;
@@ -163,7 +177,7 @@ final class VectorDots {
             s2 = x.fma(FloatVector.fromArray(S, b, b2 + t), s2);
             s3 = x.fma(FloatVector.fromArray(S, b, b3 + t), s3);
         }
-        if (full < len) {
+        if (full < part) {
             FloatVector x = FloatVector.fromArray(S, a, a0 + full, tail);
             s0 = x.fma(FloatVector.fromArray(S, b, b0 + full, tail), s0);
             s1 = x.fma(FloatVector.fromArray(S, b, b1 + full, tail), s1);
@@ -176,13 +190,13 @@ final class VectorDots {
         s3.intoArray(acc, c0 + 3 * L);
     }
 
-    private static void rows1x1(float[] a, int a0, float[] b, int b0, int len, int full, VectorMask<Float> tail,
-            float[] acc, int c0) {
+    private static void rows1x1(float[] a, int a0, float[] b, int b0, int len, int full, int part,
+            VectorMask<Float> tail, float[] acc, int c0) {
         FloatVector s = FloatVector.fromArray(S, acc, c0);
         for (int t = 0; t < full; t += L) {
             s = FloatVector.fromArray(S, a, a0 + t).fma(FloatVector.fromArray(S, b, b0 + t), s);
         }
-        if (full < len) {
+        if (full < part) {
             s = FloatVector.fromArray(S, a, a0 + full, tail).fma(FloatVector.fromArray(S, b, b0 + full, tail), s);
         }
         s.intoArray(acc, c0);
