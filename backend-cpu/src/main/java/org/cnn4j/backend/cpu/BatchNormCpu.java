@@ -35,16 +35,17 @@ final class BatchNormCpu {
         float[] si = data(o.savedInvStd());
         double eps = o.bn().epsilon();
         double mom = o.bn().momentum();
+        boolean vector = be.config().vector();
         be.parallelFor(cc, 4 * m, (from, to) -> {
             for (int c = from; c < to; c++) {
                 double sum = 0;
                 for (int n = 0; n < nn; n++) {
-                    sum += Reductions.sum(x, (n * cc + c) * in, in);
+                    sum += Reductions.sum(vector, x, (n * cc + c) * in, in);
                 }
                 double mean = sum / m;
                 double sq = 0;
                 for (int n = 0; n < nn; n++) {
-                    sq += Reductions.sumSquaredDeviation(x, (n * cc + c) * in, in, mean);
+                    sq += Reductions.sumSquaredDeviation(vector, x, (n * cc + c) * in, in, mean);
                 }
                 double var = sq / m;
                 double invStd = 1.0 / Math.sqrt(var + eps);
@@ -114,6 +115,7 @@ final class BatchNormCpu {
         float[] dx = data(o.dx());
         float[] dg = data(o.dGamma());
         float[] db = data(o.dBeta());
+        boolean vector = be.config().vector();
         be.parallelFor(cc, 4 * m, (from, to) -> {
             for (int c = from; c < to; c++) {
                 double mean = sm[c];
@@ -122,8 +124,8 @@ final class BatchNormCpu {
                 double sumDyXhat = 0;
                 for (int n = 0; n < nn; n++) {
                     int off = (n * cc + c) * in;
-                    sumDy += Reductions.sum(dy, off, in);
-                    sumDyXhat += Reductions.sumProductDeviation(dy, x, off, in, mean);
+                    sumDy += Reductions.sum(vector, dy, off, in);
+                    sumDyXhat += Reductions.sumProductDeviation(vector, dy, x, off, in, mean);
                 }
                 sumDyXhat *= invStd;
                 double k = gamma[c] * invStd;

@@ -242,7 +242,7 @@ final class Conv2dCpu {
                 for (int kk = from; kk < to; kk++) {
                     double s = 0;
                     for (int n = 0; n < g.n; n++) {
-                        s += Reductions.sum(dy, (n * g.k + kk) * ohw, ohw);
+                        s += Reductions.sum(be.config().vector(), dy, (n * g.k + kk) * ohw, ohw);
                     }
                     db[kk] = (float) s;
                 }

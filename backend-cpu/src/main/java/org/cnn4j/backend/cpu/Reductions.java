@@ -3,10 +3,28 @@ package org.cnn4j.backend.cpu;
 /**
  * Sums in double over four independent accumulators, so the additions overlap instead of waiting on one dependency
  * chain (a loop with one double accumulator runs at the adder's latency, not its throughput). The order differs from
- * a plain left-to-right sum; every sum stays in double, far inside float32's tolerance.
+ * a plain left-to-right sum, and between the scalar and the vector path, but is fixed for each; every sum stays in
+ * double, far inside float32's tolerance.
  */
 final class Reductions {
     private Reductions() {
+    }
+
+    /** The sum of a[off .. off + len), on vectors ({@link VectorReductions}) when {@code vector}. */
+    static double sum(boolean vector, float[] a, int off, int len) {
+        return vector ? VectorReductions.sum(a, off, len) : sum(a, off, len);
+    }
+
+    /** The sum of (a[i] - mean)^2 over [off, off + len), on vectors when {@code vector}. */
+    static double sumSquaredDeviation(boolean vector, float[] a, int off, int len, double mean) {
+        return vector ? VectorReductions.sumSquaredDeviation(a, off, len, mean)
+                : sumSquaredDeviation(a, off, len, mean);
+    }
+
+    /** The sum of g[i] * (x[i] - mean) over [off, off + len), on vectors when {@code vector}. */
+    static double sumProductDeviation(boolean vector, float[] g, float[] x, int off, int len, double mean) {
+        return vector ? VectorReductions.sumProductDeviation(g, x, off, len, mean)
+                : sumProductDeviation(g, x, off, len, mean);
     }
 
     /** The sum of a[off .. off + len). */
