@@ -1,7 +1,6 @@
 package org.cnn4j.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -39,30 +38,44 @@ final class VectorDots {
     /** Bytes of B per stretch of {@link #accumulate}: half a typical L2 cache. */
     static final long CHUNK_BYTES = 256 << 10;
 
-    /** {@link #accumulate} over {@code part} elements of every row (rows still {@code len} apart). */
+    /**
+     * {@link #accumulate} over {@code part} elements of every row (rows still {@code len} apart): whole vectors
+     * in the kernels, then the {@code part % L} elements after them one by one, each into the lane it would have
+     * had ({@code Math.fma}, as the vector lanes). No masks: a mask passed to a method the JIT does not inline is
+     * an object per call.
+     */
     private static void stretch(float[] a, int aOff, int m, float[] b, int bOff, int n, int len, int part,
             float[] acc, int accOff) {
         int full = part - part % L;
-        VectorMask<Float> tail = S.indexInRange(full, part);
         int i = 0;
         for (; i + 1 < m; i += 2) {
             int a0 = aOff + i * len;
             int j = 0;
             for (; j + 3 < n; j += 4) {
-                rows2x4(a, a0, b, bOff + j * len, len, full, part, tail, acc, accOff + (i * n + j) * L, n * L);
+                rows2x4(a, a0, b, bOff + j * len, len, full, acc, accOff + (i * n + j) * L, n * L);
             }
             for (; j < n; j++) {
-                rows2x1(a, a0, b, bOff + j * len, len, full, part, tail, acc, accOff + (i * n + j) * L, n * L);
+                rows2x1(a, a0, b, bOff + j * len, len, full, acc, accOff + (i * n + j) * L, n * L);
             }
         }
         if (i < m) {
             int a0 = aOff + i * len;
             int j = 0;
             for (; j + 3 < n; j += 4) {
-                rows1x4(a, a0, b, bOff + j * len, len, full, part, tail, acc, accOff + (i * n + j) * L);
+                rows1x4(a, a0, b, bOff + j * len, len, full, acc, accOff + (i * n + j) * L);
             }
             for (; j < n; j++) {
-                rows1x1(a, a0, b, bOff + j * len, len, full, part, tail, acc, accOff + (i * n + j) * L);
+                rows1x1(a, a0, b, bOff + j * len, len, full, acc, accOff + (i * n + j) * L);
+            }
+        }
+        for (int r = 0; r < m && full < part; r++) {
+            for (int j = 0; j < n; j++) {
+                int ar = aOff + r * len;
+                int br = bOff + j * len;
+                int c = accOff + (r * n + j) * L - full;
+                for (int t = full; t < part; t++) {
+                    acc[c + t] = Math.fma(a[ar + t], b[br + t], acc[c + t]);
+                }
             }
         }
     }
@@ -84,8 +97,8 @@ final class VectorDots {
     }
 
     // Rows i, i+1 of A against rows j..j+3 of B: eight partial sums in registers, six loads per eight FMAs.
-    private static void rows2x4(float[] a, int a0, float[] b, int b0, int len, int full, int part,
-            VectorMask<Float> tail, float[] acc, int c0, int rowStep) {
+    private static void rows2x4(float[] a, int a0, float[] b, int b0, int len, int full,
+            float[] acc, int c0, int rowStep) {
         int a1 = a0 + len;
         int b1 = b0 + len;
         int b2 = b1 + len;
@@ -115,22 +128,6 @@ final class VectorDots {
             s03 = x0.fma(y, s03);
             s13 = x1.fma(y, s13);
         }
-        if (full < part) {
-            FloatVector x0 = FloatVector.fromArray(S, a, a0 + full, tail);
-            FloatVector x1 = FloatVector.fromArray(S, a, a1 + full, tail);
-            FloatVector y = FloatVector.fromArray(S, b, b0 + full, tail);
-            s00 = x0.fma(y, s00);
-            s10 = x1.fma(y, s10);
-            y = FloatVector.fromArray(S, b, b1 + full, tail);
-            s01 = x0.fma(y, s01);
-            s11 = x1.fma(y, s11);
-            y = FloatVector.fromArray(S, b, b2 + full, tail);
-            s02 = x0.fma(y, s02);
-            s12 = x1.fma(y, s12);
-            y = FloatVector.fromArray(S, b, b3 + full, tail);
-            s03 = x0.fma(y, s03);
-            s13 = x1.fma(y, s13);
-        }
         s00.intoArray(acc, c0);
         s01.intoArray(acc, c0 + L);
         s02.intoArray(acc, c0 + 2 * L);
@@ -141,8 +138,8 @@ final class VectorDots {
         s13.intoArray(acc, c1 + 3 * L);
     }
 
-    private static void rows2x1(float[] a, int a0, float[] b, int b0, int len, int full, int part,
-            VectorMask<Float> tail, float[] acc, int c0, int rowStep) {
+    private static void rows2x1(float[] a, int a0, float[] b, int b0, int len, int full,
+            float[] acc, int c0, int rowStep) {
         int a1 = a0 + len;
         int c1 = c0 + rowStep;
         FloatVector s0 = FloatVector.fromArray(S, acc, c0);
@@ -152,17 +149,12 @@ final class VectorDots {
             s0 = FloatVector.fromArray(S, a, a0 + t).fma(y, s0);
             s1 = FloatVector.fromArray(S, a, a1 + t).fma(y, s1);
         }
-        if (full < part) {
-            FloatVector y = FloatVector.fromArray(S, b, b0 + full, tail);
-            s0 = FloatVector.fromArray(S, a, a0 + full, tail).fma(y, s0);
-            s1 = FloatVector.fromArray(S, a, a1 + full, tail).fma(y, s1);
-        }
         s0.intoArray(acc, c0);
         s1.intoArray(acc, c1);
     }
 
-    private static void rows1x4(float[] a, int a0, float[] b, int b0, int len, int full, int part,
-            VectorMask<Float> tail, float[] acc, int c0) {
+    private static void rows1x4(float[] a, int a0, float[] b, int b0, int len, int full,
+            float[] acc, int c0) {
         int b1 = b0 + len;
         int b2 = b1 + len;
         int b3 = b2 + len;
@@ -177,27 +169,17 @@ final class VectorDots {
             s2 = x.fma(FloatVector.fromArray(S, b, b2 + t), s2);
             s3 = x.fma(FloatVector.fromArray(S, b, b3 + t), s3);
         }
-        if (full < part) {
-            FloatVector x = FloatVector.fromArray(S, a, a0 + full, tail);
-            s0 = x.fma(FloatVector.fromArray(S, b, b0 + full, tail), s0);
-            s1 = x.fma(FloatVector.fromArray(S, b, b1 + full, tail), s1);
-            s2 = x.fma(FloatVector.fromArray(S, b, b2 + full, tail), s2);
-            s3 = x.fma(FloatVector.fromArray(S, b, b3 + full, tail), s3);
-        }
         s0.intoArray(acc, c0);
         s1.intoArray(acc, c0 + L);
         s2.intoArray(acc, c0 + 2 * L);
         s3.intoArray(acc, c0 + 3 * L);
     }
 
-    private static void rows1x1(float[] a, int a0, float[] b, int b0, int len, int full, int part,
-            VectorMask<Float> tail, float[] acc, int c0) {
+    private static void rows1x1(float[] a, int a0, float[] b, int b0, int len, int full,
+            float[] acc, int c0) {
         FloatVector s = FloatVector.fromArray(S, acc, c0);
         for (int t = 0; t < full; t += L) {
             s = FloatVector.fromArray(S, a, a0 + t).fma(FloatVector.fromArray(S, b, b0 + t), s);
-        }
-        if (full < part) {
-            s = FloatVector.fromArray(S, a, a0 + full, tail).fma(FloatVector.fromArray(S, b, b0 + full, tail), s);
         }
         s.intoArray(acc, c0);
     }
