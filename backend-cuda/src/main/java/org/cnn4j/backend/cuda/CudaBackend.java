@@ -3,7 +3,6 @@ package org.cnn4j.backend.cuda;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.cnn4j.core.DType;
 import org.cnn4j.core.Shape;
@@ -84,7 +83,10 @@ public final class CudaBackend extends AbstractBackend {
     final MemorySegment cublasHandle;
     final MemorySegment cudnnHandle;
     final CachingAllocator allocator;
-    final ConcurrentHashMap<AlgoKey, Cudnn.Algo> algorithms = new ConcurrentHashMap<>();
+    /** The convolution algorithms per direction and shape (under the lock). */
+    final java.util.HashMap<AlgoKey, Conv2dCuda.Choice> algorithms = new java.util.HashMap<>();
+    /** cuDNN's descriptors per geometry, kept until close; null without cuDNN. */
+    final Cudnn.Descriptors descriptors;
     /** The own kernels through NVRTC. */
     final CudaKernels kernels;
     private MemorySegment staging = MemorySegment.NULL;
@@ -141,6 +143,7 @@ public final class CudaBackend extends AbstractBackend {
         this.stream = handles.stream();
         this.cublasHandle = handles.cublas();
         this.cudnnHandle = handles.cudnn();
+        this.descriptors = cudnnHandle != null ? rt.cudnn.descriptors() : null;
         CudaDriver d = rt.driver;
         this.kernels = new CudaKernels(rt.nvrtc::compileToPtx,
                 new CudaKernels.ModuleLoader() {
@@ -215,6 +218,9 @@ public final class CudaBackend extends AbstractBackend {
     protected void run(Op op) {
         enter();
         try {
+            if (descriptors != null) {
+                descriptors.trim();
+            }
             switch (op) {
                 case Gemm.Run o -> LinearCuda.gemm(this, o);
                 case Linear.Forward o -> LinearCuda.forward(this, o);
@@ -578,6 +584,7 @@ public final class CudaBackend extends AbstractBackend {
         try {
             rt.driver.synchronize(stream);
             if (cudnnHandle != null) {
+                descriptors.close();
                 rt.cudnn.destroy(cudnnHandle);
             }
             rt.cublas.destroy(cublasHandle);

@@ -102,35 +102,86 @@ class FakeDriverTest {
         assertEquals(0, (int) Native.value(held), "primary context released and stream destroyed");
     }
 
+    /** Calls {@code int name(int...)} of the fake library {@code file} in {@code libDir}. */
+    static int fakeInt(Path libDir, String file, String name, int... args) {
+        java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(libDir.resolve(file));
+        java.lang.foreign.MemoryLayout[] params = new java.lang.foreign.MemoryLayout[args.length];
+        java.util.Arrays.fill(params, java.lang.foreign.ValueLayout.JAVA_INT);
+        java.lang.invoke.MethodHandle h = java.lang.foreign.Linker.nativeLinker().downcallHandle(
+                lib.find(name).orElseThrow(), java.lang.foreign.FunctionDescriptor.of(
+                        java.lang.foreign.ValueLayout.JAVA_INT, params));
+        Object[] boxed = new Object[args.length];
+        for (int i = 0; i < args.length; i++) {
+            boxed[i] = args[i];
+        }
+        return (int) Native.value(h, boxed);
+    }
+
+    static int cudnnFake(String name, int... args) {
+        return fakeInt(withCudnn, "libcudnn.so.9", name, args);
+    }
+
+    /**
+     * The fake's list, in heuristic order: algo 6 needs 1 TiB, 1 failed, 0 is not deterministic, 5 needs 2^63 bytes
+     * (a negative long), 7 uses tensor-op math, 2 (FMA, 1 KiB) and 4 (default math, none) are usable.
+     */
     @Test
-    void cudnnBindsChoosesTheFastestAlgorithmThatFitsAndNamesFailures() {
+    void cudnnChoosesOnlyDeterministicAlgorithmsThatFitWithoutTensorOpMath() {
         java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(withCudnn.resolve("libcudnn.so.9"));
         Cudnn dnn = new Cudnn(lib, 9);
         assertEquals(90100, dnn.version());
         java.lang.foreign.MemorySegment h = dnn.create();
-        try (Cudnn.Scope s = dnn.scope()) {
+        try (Cudnn.Descriptors s = dnn.descriptors()) {
             var x = s.tensor(2, 3, 5, 5);
             var w = s.filter(4, 3, 3, 3);
-            var c = s.convolution(1, 1, 1, 1, 1, 1, 1, false);
+            var c = s.convolution(1, 1, 1, 1, 1, 1, 1, Cudnn.FMA_MATH);
             var y = s.tensor(2, 4, 5, 5);
-            assertEquals(new Cudnn.Algo(2, 1024), dnn.chooseAlgorithm(h, Cudnn.Direction.FORWARD, x, w, c, y,
-                    256L << 20), "the first that succeeded and fits; algo 1 failed, algo 6 needs 1 TiB");
-            assertEquals(new Cudnn.Algo(6, 1L << 40), dnn.chooseAlgorithm(h, Cudnn.Direction.BACKWARD_FILTER, x, y,
-                    c, w, 1L << 41));
-            org.cnn4j.core.NativeCallException none = assertThrows(org.cnn4j.core.NativeCallException.class,
-                    () -> dnn.chooseAlgorithm(h, Cudnn.Direction.BACKWARD_DATA, w, y, c, x, 100));
-            assertTrue(none.getMessage().contains("none of 3 algorithms fits a workspace of 100 bytes"),
-                    none.getMessage());
+            assertEquals(List.of(new Cudnn.Algo(2, 1024, Cudnn.FMA_MATH), new Cudnn.Algo(4, 0, Cudnn.FMA_MATH)),
+                    dnn.candidates(h, Cudnn.Direction.FORWARD, x, w, c, y, 256L << 20, false),
+                    "deterministic, within the limit (2^63 compared unsigned), no tensor-op math; default math runs"
+                            + " as FMA");
+            assertEquals(List.of(new Cudnn.Algo(7, 64, Cudnn.TENSOR_OP_MATH), new Cudnn.Algo(2, 1024, Cudnn.FMA_MATH),
+                    new Cudnn.Algo(4, 0, Cudnn.DEFAULT_MATH)), dnn.candidates(h, Cudnn.Direction.BACKWARD_FILTER, x,
+                            y, c, w, 256L << 20, true), "-Dcnn4j.cuda.tf32=true admits tensor-op math");
+            assertEquals(List.of(new Cudnn.Algo(4, 0, Cudnn.FMA_MATH)), dnn.candidates(h,
+                    Cudnn.Direction.BACKWARD_DATA, w, y, c, x, 100, false));
+            assertEquals(List.of(6, 5, 7, 2, 4), dnn.candidates(h, Cudnn.Direction.FORWARD, x, w, c, y, -1L, true)
+                    .stream().map(Cudnn.Algo::algo).toList(),
+                    "a limit of 2^64 - 1 admits every successful deterministic entry, 2^63 bytes included");
+            assertEquals(4, s.size());
+            assertEquals(s.tensor(2, 3, 5, 5), x, "a descriptor is made once per geometry");
+            assertEquals(4, s.created());
             org.cnn4j.core.NativeCallException bad = assertThrows(org.cnn4j.core.NativeCallException.class,
                     () -> s.tensor(0, 1, 1, 1));
             assertEquals("CUDNN_STATUS_BAD_PARAM", bad.status());
             assertEquals("cudnnSetTensor4dDescriptor", bad.function());
             assertTrue(bad.getMessage().endsWith(": CUDNN_STATUS_BAD_PARAM: fake detail"), bad.getMessage());
+            assertEquals(4, s.size(), "a descriptor that could not be set is destroyed, not kept");
         }
-        java.lang.invoke.MethodHandle live = java.lang.foreign.Linker.nativeLinker().downcallHandle(
-                lib.find("fake_cudnn_live").orElseThrow(),
-                java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT));
-        assertEquals(0, (int) Native.value(live), "every descriptor of the scope was destroyed");
+        assertEquals(0, cudnnFake("fake_cudnn_live"), "every descriptor was destroyed on close");
+    }
+
+    @Test
+    void noUsableAlgorithmSaysWhyEachWasPassedOver() {
+        java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(withCudnn.resolve("libcudnn.so.9"));
+        Cudnn dnn = new Cudnn(lib, 9);
+        java.lang.foreign.MemorySegment h = dnn.create();
+        try (Cudnn.Descriptors s = dnn.descriptors()) {
+            var x = s.tensor(1, 1, 3, 3);
+            var w = s.filter(1, 1, 1, 1);
+            var c = s.convolution(0, 0, 1, 1, 1, 1, 1, Cudnn.FMA_MATH);
+            cudnnFake("fake_cudnn_drop_last", 1);
+            try {
+                org.cnn4j.core.NativeCallException none = assertThrows(org.cnn4j.core.NativeCallException.class,
+                        () -> dnn.candidates(h, Cudnn.Direction.FORWARD, x, w, c, x, 1000, false));
+                assertEquals("cudnnGetConvolutionForwardAlgorithm_v7", none.function());
+                assertTrue(none.getMessage().contains("none of 6 algorithms is usable: 1 failed, 1 not deterministic,"
+                        + " 3 need more than the workspace limit of 1000 bytes, 1 use tensor-op math (TF32 off)"),
+                        none.getMessage());
+            } finally {
+                cudnnFake("fake_cudnn_drop_last", 0);
+            }
+        }
     }
 
     @Test
@@ -150,6 +201,66 @@ class FakeDriverTest {
             b.execute(leaky);
             assertEquals(before + 1, launches(withCudnn), "leaky ReLU has no cuDNN mode: one own-kernel launch");
             assertFalse(b.device().contains("own kernels"), b.device());
+        }
+    }
+
+    /**
+     * Algorithm 2 of the fake fails in convolution forward with CUDNN_STATUS_NOT_SUPPORTED: the call goes on with
+     * algorithm 4, with FMA math set on the descriptor, and later calls of the shape go to 4 directly, with the
+     * shape's descriptors and algorithm list reused; every descriptor is destroyed at close.
+     */
+    @Test
+    void aFailingAlgorithmFallsBackToTheNextAndTheChoiceIsKeptPerShape() {
+        int created0 = cudnnFake("fake_cudnn_created");
+        try (Backend b = provider(withCudnn).open(); Tensor x = b.allocate(Shape.of(2, 3, 6, 6));
+                Tensor w = b.allocate(Shape.of(4, 3, 3, 3)); Tensor y = b.allocate(Shape.of(2, 4, 6, 6))) {
+            int f2 = cudnnFake("fake_cudnn_attempts", 0, 2);
+            int f4 = cudnnFake("fake_cudnn_attempts", 0, 4);
+            int bf2 = cudnnFake("fake_cudnn_attempts", 2, 2);
+            Conv2d conv = Conv2d.of(1, 1);
+            b.execute(new Conv2d.Forward(conv, x, w, null, y));
+            assertEquals(f2 + 1, cudnnFake("fake_cudnn_attempts", 0, 2), "algorithm 2 tried first");
+            assertEquals(f4 + 1, cudnnFake("fake_cudnn_attempts", 0, 4), "then algorithm 4");
+            assertEquals(Cudnn.FMA_MATH, cudnnFake("fake_cudnn_last_math"), "a default-math entry runs as FMA");
+            int made = cudnnFake("fake_cudnn_created") - created0;
+            assertEquals(4, made, "x, w, conv and y descriptors");
+            b.execute(new Conv2d.Forward(conv, x, w, null, y));
+            assertEquals(f2 + 1, cudnnFake("fake_cudnn_attempts", 0, 2), "the failed algorithm is not tried again");
+            assertEquals(f4 + 2, cudnnFake("fake_cudnn_attempts", 0, 4));
+            b.execute(new Conv2d.BackwardFilter(conv, x, y, w, null));
+            assertEquals(bf2 + 1, cudnnFake("fake_cudnn_attempts", 2, 2), "backward filter: algorithm 2 works");
+            assertEquals(Cudnn.FMA_MATH, cudnnFake("fake_cudnn_last_math"));
+            assertEquals(1024, cudnnFake("fake_cudnn_last_workspace"), "its workspace is passed");
+            assertEquals(made, cudnnFake("fake_cudnn_created") - created0, "no descriptor made for a seen shape");
+        }
+        assertEquals(0, cudnnFake("fake_cudnn_live"), "every descriptor destroyed at close");
+    }
+
+    /**
+     * Max pooling runs cuDNN's deterministic mode forward and pool2d.k backward (NaN and tie routing as PyTorch);
+     * every activation backward runs on activation.k; average pooling backward stays on cuDNN.
+     */
+    @Test
+    void maxPoolBackwardAndActivationBackwardRunOnTheOwnKernels() {
+        try (Backend b = provider(withCudnn).open(); Tensor x = b.allocate(Shape.of(1, 2, 4, 4));
+                Tensor y = b.allocate(Shape.of(1, 2, 2, 2)); Tensor dx = b.allocate(Shape.of(1, 2, 4, 4))) {
+            org.cnn4j.ops.Pool2d max = org.cnn4j.ops.Pool2d.max(2, 2);
+            b.execute(new org.cnn4j.ops.Pool2d.Forward(max, x, y));
+            assertEquals(Cudnn.POOLING_MAX_DETERMINISTIC, cudnnFake("fake_cudnn_last_pool_mode"));
+            int poolBackward = cudnnFake("fake_cudnn_pool_backward_calls");
+            long before = launches(withCudnn);
+            b.execute(new org.cnn4j.ops.Pool2d.Backward(max, x, y, dx));
+            assertEquals(poolBackward, cudnnFake("fake_cudnn_pool_backward_calls"), "max backward: not cuDNN");
+            assertTrue(launches(withCudnn) > before, "max backward: pool2d.k");
+            org.cnn4j.ops.Pool2d avg = org.cnn4j.ops.Pool2d.avg(2, 2);
+            b.execute(new org.cnn4j.ops.Pool2d.Backward(avg, x, y, dx));
+            assertEquals(poolBackward + 1, cudnnFake("fake_cudnn_pool_backward_calls"), "average backward: cuDNN");
+            for (Activation.Kind k : List.of(Activation.Kind.RELU, Activation.Kind.ELU, Activation.Kind.SIGMOID,
+                    Activation.Kind.TANH)) {
+                long l = launches(withCudnn);
+                b.execute(new Activation.Backward(new Activation(k, 1.0), dx, dx, dx, x));
+                assertTrue(launches(withCudnn) > l, k + " backward runs on activation.k");
+            }
         }
     }
 
