@@ -9,8 +9,8 @@ import org.cnn4j.core.NativeCallException;
 /**
  * A caching device allocator by size class. A request is rounded up to its class (a power of two, at least
  * 256 bytes); freed blocks go back to their class's list and are reused before the device is asked again.
- * When the device reports out-of-memory, the cache is emptied (every cached block freed) and the allocation is
- * retried once; a second failure is a {@link DeviceMemoryException} with the requested and free bytes.
+ * When the device reports out-of-memory, the stream is synchronized (queued work may still use cached blocks),
+ * the cache is emptied (every cached block freed) and the allocation is retried once; a second failure is a {@link DeviceMemoryException} with the requested and free bytes.
  *
  * <p>Reuse is safe without synchronization because all work runs on one stream: a block freed after the work
  * that used it was issued is handed to work issued later on the same stream.
@@ -33,6 +33,12 @@ final class CachingAllocator {
 
         /** Free device bytes now, or -1 when unknown. */
         long freeBytes();
+
+        /**
+         * Waits for the work queued on the stream: cached blocks may still be read or written by kernels in
+         * flight, so they are given back to the driver only after it.
+         */
+        void synchronize();
     }
 
     private final String backend;
@@ -67,6 +73,7 @@ final class CachingAllocator {
         long[] out = new long[1];
         int status = device.allocate(size, out);
         if (status != 0 && CudaStatus.isOutOfMemory(device.statusName(status))) {
+            device.synchronize();
             emptyCache();
             status = device.allocate(size, out);
         }

@@ -101,9 +101,8 @@ public final class CudaBackend extends AbstractBackend {
         static Handles open(CudaRuntime rt, Options options) {
             java.util.ArrayDeque<Runnable> undo = new java.util.ArrayDeque<>();
             try {
-                MemorySegment context = rt.driver.retainPrimaryContext(rt.device);
-                undo.push(() -> rt.driver.releasePrimaryContext(rt.device));
-                rt.driver.setCurrent(context);
+                MemorySegment context = rt.primaryContext();
+                rt.makeCurrent();
                 MemorySegment stream = rt.driver.createStream();
                 undo.push(() -> rt.driver.destroyStream(stream));
                 MemorySegment cublas = rt.cublas.create();
@@ -178,6 +177,11 @@ public final class CudaBackend extends AbstractBackend {
             @Override
             public void free(long pointer) {
                 d.free(pointer);
+            }
+
+            @Override
+            public void synchronize() {
+                d.synchronize(stream);
             }
 
             @Override
@@ -300,11 +304,14 @@ public final class CudaBackend extends AbstractBackend {
         }
     };
 
-    /** Takes the lock and makes the context current on this thread; the caller unlocks. */
+    /**
+     * Takes the lock and makes the primary context current on this thread ({@code cuCtxSetCurrent} on a thread's
+     * first entry); the caller unlocks.
+     */
     private void enter() {
         lock.lock();
         try {
-            rt.driver.setCurrent(context);
+            rt.makeCurrent();
         } catch (RuntimeException e) {
             lock.unlock();
             throw e;
@@ -602,7 +609,7 @@ public final class CudaBackend extends AbstractBackend {
                 rt.driver.unloadModule(m);
             }
             rt.driver.destroyStream(stream);
-            rt.driver.releasePrimaryContext(rt.device);
+            // The primary context stays retained for the process (CudaRuntime.Primary).
         } finally {
             lock.unlock();
         }

@@ -1,5 +1,6 @@
 package org.cnn4j.backend.cuda;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import org.cnn4j.backend.cuda.CudaLibraries.Lib;
@@ -24,9 +25,50 @@ final class CudaRuntime {
     final int ccMajor;
     final int ccMinor;
     final String description;
+    private final Primary primary;
+
+    /**
+     * A device's primary context in this process: retained once, on the first backend's open, and kept until
+     * the process ends (releasing the last reference would destroy the context, and with it every module and
+     * allocation, only for the next backend to pay for a new one), and which threads have it current. One per
+     * driver library and device, shared by every provider and runtime that discovery makes.
+     */
+    static final class Primary {
+        private final CudaDriver driver;
+        private final int device;
+        private MemorySegment context;
+        private final ThreadLocal<MemorySegment> currentOnThread = new ThreadLocal<>();
+
+        Primary(CudaDriver driver, int device) {
+            this.driver = driver;
+            this.device = device;
+        }
+
+        /** The primary context, retained on the first call. */
+        synchronized MemorySegment context() {
+            if (context == null) {
+                context = driver.retainPrimaryContext(device);
+            }
+            return context;
+        }
+
+        /**
+         * Makes the primary context current on the calling thread: {@code cuCtxSetCurrent} the first time a thread
+         * enters, nothing after (no other code in the process changes this driver's current context).
+         */
+        void makeCurrent() {
+            MemorySegment c = context();
+            if (currentOnThread.get() != c) {
+                driver.setCurrent(c);
+                currentOnThread.set(c);
+            }
+        }
+    }
+
+    private static final java.util.Map<String, Primary> PRIMARIES = new java.util.concurrent.ConcurrentHashMap<>();
 
     private CudaRuntime(CudaDriver driver, Cublas cublas, Cudnn cudnn, Nvrtc nvrtc, String nvrtcVersion,
-            int device, int ccMajor, int ccMinor, String description) {
+            int device, int ccMajor, int ccMinor, String description, String driverLibrary) {
         this.driver = driver;
         this.cublas = cublas;
         this.cudnn = cudnn;
@@ -36,6 +78,17 @@ final class CudaRuntime {
         this.ccMajor = ccMajor;
         this.ccMinor = ccMinor;
         this.description = description;
+        this.primary = PRIMARIES.computeIfAbsent(driverLibrary + "#" + device, k -> new Primary(driver, device));
+    }
+
+    /** The device's primary context, retained once per process (see {@link Primary}). */
+    MemorySegment primaryContext() {
+        return primary.context();
+    }
+
+    /** Makes the primary context current on this thread, once per thread. */
+    void makeCurrent() {
+        primary.makeCurrent();
     }
 
     /** The outcome of discovery: a runtime (null when unavailable) and the account of what was found. */
@@ -113,7 +166,7 @@ final class CudaRuntime {
                     + total / (1024 * 1024) + " MiB, " + versionText + ", " + count + " device(s)); "
                     + String.join("; ", notes);
             return new Discovery(new CudaRuntime(driver, cublas, cudnn, nvrtc, nvrtcVersion, device, ccMajor,
-                    ccMinor, description), description);
+                    ccMinor, description, cudaSearch.loaded().get().where()), description);
         } catch (RuntimeException | LinkageError e) {
             notes.add("discovery failed: " + e);
             return new Discovery(null, String.join("; ", notes));

@@ -72,6 +72,15 @@ class FakeDriverTest {
         gcc(cuda, failingCublas.resolve("libcuda.so.1"), "-DDEVICES=1");
         gcc(cublas, failingCublas.resolve("libcublas.so.13"), "-DFAIL_SET_STREAM");
         Files.copy(oneDevice.resolve("libnvrtc.so.13"), failingCublas.resolve("libnvrtc.so.13"));
+        wheel = Files.createDirectories(dir.resolve("wheel"));
+        gcc(cuda, wheel.resolve("libcuda.so.1"), "-DDEVICES=1");
+        gcc(source("fake_cublasLt.c"), wheel.resolve("libcublasLt.so.13"), "-Wl,-soname,libcublasLt.so.13");
+        gcc(cublas, wheel.resolve("libcublas.so.13"), "-DNEEDS_LT", "-L" + wheel, "-l:libcublasLt.so.13");
+        Files.copy(oneDevice.resolve("libnvrtc.so.13"), wheel.resolve("libnvrtc.so.13"));
+        threads = Files.createDirectories(dir.resolve("threads"));
+        gcc(cuda, threads.resolve("libcuda.so.1"), "-DDEVICES=1");
+        gcc(cublas, threads.resolve("libcublas.so.13"));
+        Files.copy(oneDevice.resolve("libnvrtc.so.13"), threads.resolve("libnvrtc.so.13"));
         noNvrtc = Files.createDirectories(dir.resolve("nonvrtc"));
         gcc(cuda, noNvrtc.resolve("libcuda.so.1"), "-DDEVICES=1");
         gcc(cublas, noNvrtc.resolve("libcublas.so.13"));
@@ -79,6 +88,71 @@ class FakeDriverTest {
 
     static Path failingCublas;
     static Path noNvrtc;
+    /** cuBLAS that needs libcublasLt beside it at load time (DT_NEEDED, no RUNPATH), as in NVIDIA's wheels. */
+    static Path wheel;
+    static Path threads;
+
+    static int cudaFake(Path libDir, String name) {
+        return fakeInt(libDir, "libcuda.so.1", name);
+    }
+
+    /**
+     * A folder on no loader path (no LD_LIBRARY_PATH, no RUNPATH): libcublas.so.13 loads only because
+     * libcublasLt.so.13 of the same folder was opened first.
+     */
+    @Test
+    void cublasLoadsFromAFolderOnNoLoaderPathWithItsLtOpenedFirst() {
+        Probe p = provider(wheel).probe();
+        assertTrue(p.available(), p.detail());
+        assertTrue(p.detail().contains("libcublas.so.13 loaded from " + wheel.resolve("libcublas.so.13")),
+                p.detail());
+    }
+
+    @Test
+    void cublasRunsWithDefaultMathNeverTf32() {
+        try (Backend b = provider(oneDevice).open()) {
+            assertEquals(Cublas.DEFAULT_MATH, fakeInt(oneDevice, "libcublas.so.13", "fake_cublas_math_mode"));
+        }
+    }
+
+    /**
+     * The primary context is retained once however many backends open and close, and each thread that enters
+     * a backend makes it current once (the fake driver, like the real one, refuses work on a thread with no
+     * current context).
+     */
+    @Test
+    void thePrimaryContextIsRetainedOnceAndMadeCurrentOnEveryCallingThread() throws Exception {
+        CudaProvider p = provider(threads);
+        p.open().close();
+        try (Backend b = p.open()) {
+            assertEquals(1, cudaFake(threads, "fake_cuda_retains"), "retained once per process");
+            int calls = cudaFake(threads, "fake_cuda_set_current_calls");
+            float[][] got = new float[1][];
+            Throwable[] failure = new Throwable[1];
+            Thread t = new Thread(() -> {
+                try (Tensor x = b.fromArray(Shape.of(3), new float[] {1, 2, 3})) {
+                    b.execute(new Fill.Run(new Fill(4), x));
+                    got[0] = x.toFloatArray();
+                } catch (Throwable e) {
+                    failure[0] = e;
+                }
+            });
+            t.start();
+            t.join();
+            if (failure[0] != null) {
+                throw new AssertionError("the backend used from a second thread", failure[0]);
+            }
+            assertArrayEquals(new float[] {4, 4, 4}, got[0]);
+            assertEquals(calls + 1, cudaFake(threads, "fake_cuda_set_current_calls"),
+                    "cuCtxSetCurrent once on the new thread, not once per call");
+            try (Tensor y = b.allocate(Shape.of(2))) {
+                assertArrayEquals(new float[2], y.toFloatArray());
+            }
+            assertEquals(calls + 1, cudaFake(threads, "fake_cuda_set_current_calls"), "this thread had it already");
+        }
+        assertEquals(1, cudaFake(threads, "fake_cuda_retains"));
+        assertEquals(0, cudaFake(threads, "fake_cuda_streams"), "every stream destroyed");
+    }
 
     @Test
     void withoutNvrtcTheBackendIsUnavailableAndSaysWhy() {
@@ -99,7 +173,7 @@ class FakeDriverTest {
         java.lang.invoke.MethodHandle held = java.lang.foreign.Linker.nativeLinker().downcallHandle(
                 lib.find("fake_cuda_held").orElseThrow(),
                 java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT));
-        assertEquals(0, (int) Native.value(held), "primary context released and stream destroyed");
+        assertEquals(1, (int) Native.value(held), "stream destroyed; the primary context stays retained, once");
     }
 
     /** Calls {@code int name(int...)} of the fake library {@code file} in {@code libDir}. */

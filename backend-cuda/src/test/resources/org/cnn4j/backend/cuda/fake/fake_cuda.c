@@ -27,15 +27,31 @@ int cuDeviceGetName(char *name, int len, int dev) { strncpy(name, "Fake GPU", (s
 int cuDeviceGetAttribute(int *v, int attr, int dev) { *v = attr == 75 ? 9 : 0; return 0; }
 int cuDeviceTotalMem_v2(size_t *bytes, int dev) { *bytes = (size_t) 1 << 30; return 0; }
 static int retained;
-int cuDevicePrimaryCtxRetain(void **ctx, int dev) { *ctx = (void *) 0x1000; retained++; return 0; }
+static int retains;
+static int set_current_calls;
+/* The context current on the calling thread, as the real driver keeps it: work without one fails. */
+static __thread void *current;
+#define NEED_CONTEXT if (current != (void *) 0x1000) return 201 /* CUDA_ERROR_INVALID_CONTEXT */
+int cuDevicePrimaryCtxRetain(void **ctx, int dev) { *ctx = (void *) 0x1000; retained++; retains++; return 0; }
 int cuDevicePrimaryCtxRelease_v2(int dev) { retained--; return 0; }
 static int streams;
 int fake_cuda_held(void) { return retained + streams; }
-int cuCtxSetCurrent(void *ctx) { return ctx == (void *) 0x1000 ? 0 : 201; }
-int cuStreamCreate(void **s, unsigned flags) { *s = (void *) 0x2000; streams++; return flags == 1 ? 0 : 1; }
-int cuStreamDestroy_v2(void *s) { streams--; return s == (void *) 0x2000 ? 0 : 400; }
-int cuStreamSynchronize(void *s) { return s == (void *) 0x2000 ? 0 : 400; }
+int fake_cuda_streams(void) { return streams; }
+int fake_cuda_retains(void) { return retains; }
+int fake_cuda_set_current_calls(void) { return set_current_calls; }
+int cuCtxSetCurrent(void *ctx) {
+    set_current_calls++;
+    if (ctx != (void *) 0x1000) return 201;
+    current = ctx;
+    return 0;
+}
+int cuStreamCreate(void **s, unsigned flags) { NEED_CONTEXT; *s = (void *) 0x2000; streams++; return flags == 1 ? 0 : 1; }
+int cuStreamDestroy_v2(void *s) { NEED_CONTEXT; streams--; return s == (void *) 0x2000 ? 0 : 400; }
+static int syncs;
+int fake_cuda_syncs(void) { return syncs; }
+int cuStreamSynchronize(void *s) { NEED_CONTEXT; syncs++; return s == (void *) 0x2000 ? 0 : 400; }
 int cuMemAlloc_v2(CUdeviceptr *p, size_t bytes) {
+    NEED_CONTEXT;
     if (used + bytes > CAPACITY) return 2;
     size_t *block = malloc(bytes + 16);
     block[0] = bytes;
@@ -43,21 +59,25 @@ int cuMemAlloc_v2(CUdeviceptr *p, size_t bytes) {
     *p = (CUdeviceptr) (block + 2);
     return 0;
 }
-int cuMemFree_v2(CUdeviceptr p) { size_t *block = ((size_t *) p) - 2; used -= block[0]; free(block); return 0; }
-int cuMemAllocHost_v2(void **p, size_t bytes) { *p = malloc(bytes); return 0; }
+int cuMemFree_v2(CUdeviceptr p) {
+    NEED_CONTEXT;
+    size_t *block = ((size_t *) p) - 2; used -= block[0]; free(block); return 0; }
+int cuMemAllocHost_v2(void **p, size_t bytes) { NEED_CONTEXT; *p = malloc(bytes); return 0; }
 int cuMemFreeHost(void *p) { free(p); return 0; }
-int cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t n, void *s) { memcpy((void *) dst, src, n); return 0; }
-int cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t n, void *s) { memcpy(dst, (void *) src, n); return 0; }
+int cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t n, void *s) { NEED_CONTEXT; memcpy((void *) dst, src, n); return 0; }
+int cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t n, void *s) { NEED_CONTEXT; memcpy(dst, (void *) src, n); return 0; }
 int cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, void *s) {
+    NEED_CONTEXT;
     memmove((void *) dst, (void *) src, n);
     return 0;
 }
 int cuMemsetD32Async(CUdeviceptr dst, unsigned v, size_t n, void *s) {
+    NEED_CONTEXT;
     uint32_t *p = (uint32_t *) dst;
     for (size_t i = 0; i < n; i++) p[i] = v;
     return 0;
 }
-int cuMemGetInfo_v2(size_t *free_bytes, size_t *total) { *free_bytes = CAPACITY - used; *total = CAPACITY; return 0; }
+int cuMemGetInfo_v2(size_t *free_bytes, size_t *total) { NEED_CONTEXT; *free_bytes = CAPACITY - used; *total = CAPACITY; return 0; }
 typedef struct {
     char *image;
     int functions;
@@ -72,6 +92,7 @@ int fake_cuda_modules(void) { return modules; }
 long fake_cuda_launches(void) { return launches; }
 
 int cuModuleLoadData(void **m, const void *image) {
+    NEED_CONTEXT;
     const char *text = (const char *) image;
     if (text == NULL || text[0] == 0) return 200; /* CUDA_ERROR_INVALID_IMAGE */
     fake_module *mod = calloc(1, sizeof(fake_module));
@@ -103,6 +124,7 @@ int cuModuleGetFunction(void **f, void *m, const char *name) {
 }
 int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                    unsigned shared, void *s, void **params, void **extra) {
+    NEED_CONTEXT;
     fake_function *fn = (fake_function *) f;
     if (fn == NULL || fn->module == NULL) return 400;
     if (s != (void *) 0x2000) return 400;
