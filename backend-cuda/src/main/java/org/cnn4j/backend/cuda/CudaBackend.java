@@ -105,10 +105,15 @@ public final class CudaBackend extends AbstractBackend {
                 rt.makeCurrent();
                 MemorySegment stream = rt.driver.createStream();
                 undo.push(() -> rt.driver.destroyStream(stream));
-                MemorySegment cublas = rt.cublas.create();
-                undo.push(() -> rt.cublas.destroy(cublas));
-                rt.cublas.setStream(cublas, stream);
-                rt.cublas.setMathMode(cublas, options.allowTf32() ? Cublas.TF32_TENSOR_OP_MATH : Cublas.DEFAULT_MATH);
+                MemorySegment cublas = null;
+                if (rt.cublas != null) {
+                    MemorySegment h = rt.cublas.create();
+                    undo.push(() -> rt.cublas.destroy(h));
+                    rt.cublas.setStream(h, stream);
+                    // CUBLAS_DEFAULT_MATH: float products in float32 (no TF32) unless asked for
+                    rt.cublas.setMathMode(h, options.allowTf32() ? Cublas.TF32_TENSOR_OP_MATH : Cublas.DEFAULT_MATH);
+                    cublas = h;
+                }
                 MemorySegment cudnn = null;
                 if (rt.cudnn != null && options.useCudnn()) {
                     MemorySegment h = rt.cudnn.create();
@@ -144,7 +149,7 @@ public final class CudaBackend extends AbstractBackend {
         this.cudnnHandle = handles.cudnn();
         this.descriptors = cudnnHandle != null ? rt.cudnn.descriptors() : null;
         CudaDriver d = rt.driver;
-        this.kernels = new CudaKernels(rt.nvrtc::compileToPtx,
+        this.kernels = new CudaKernels(rt.nvrtc != null ? rt.nvrtc::compile : null,
                 new CudaKernels.ModuleLoader() {
                     @Override
                     public MemorySegment load(byte[] ptx) {
@@ -157,7 +162,7 @@ public final class CudaBackend extends AbstractBackend {
                     public MemorySegment function(MemorySegment module, String entry) {
                         return d.function(module, entry);
                     }
-                }, rt.ccMajor, rt.ccMinor, options.ptxStore(), rt.nvrtcVersion);
+                }, rt.ccMajor, rt.ccMinor, options.ptxStore(), rt.nvrtcVersion, true, rt.prebuilt);
         this.allocator = new CachingAllocator("cuda", new CachingAllocator.Device() {
             @Override
             public int allocate(long bytes, long[] out) {
@@ -197,10 +202,11 @@ public final class CudaBackend extends AbstractBackend {
 
     @Override
     public String device() {
+        String blas = cublasHandle != null ? "" : "; cuBLAS absent: GEMM and its kin run on the own kernels";
         String dnn = cudnnHandle != null ? ""
                 : !options.useCudnn() ? "; cuDNN off (-Dcnn4j.cuda.cudnn=false): its operators run on the own kernels"
                 : "; cuDNN absent: its operators run on the own kernels";
-        return rt.description + dnn;
+        return rt.description + blas + dnn;
     }
 
     @Override
@@ -210,6 +216,11 @@ public final class CudaBackend extends AbstractBackend {
 
     boolean cudnnOn() {
         return cudnnHandle != null;
+    }
+
+    /** True when cuBLAS serves GEMM and the BLAS-shaped helpers; else gemm.k and elementwise.k do. */
+    boolean cublasOn() {
+        return cublasHandle != null;
     }
 
     /** Every operator: on cuBLAS, on cuDNN where it is on and fits, else on the own kernels. */
@@ -594,7 +605,9 @@ public final class CudaBackend extends AbstractBackend {
                 descriptors.close();
                 rt.cudnn.destroy(cudnnHandle);
             }
-            rt.cublas.destroy(cublasHandle);
+            if (cublasHandle != null) {
+                rt.cublas.destroy(cublasHandle);
+            }
             if (staging.address() != 0) {
                 rt.driver.freeHost(staging);
             }

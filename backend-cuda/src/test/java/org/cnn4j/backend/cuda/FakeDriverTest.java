@@ -81,6 +81,13 @@ class FakeDriverTest {
         gcc(cuda, threads.resolve("libcuda.so.1"), "-DDEVICES=1");
         gcc(cublas, threads.resolve("libcublas.so.13"));
         Files.copy(oneDevice.resolve("libnvrtc.so.13"), threads.resolve("libnvrtc.so.13"));
+        oldDriver = Files.createDirectories(dir.resolve("olddriver"));
+        gcc(cuda, oldDriver.resolve("libcuda.so.1"), "-DDEVICES=1", "-DREFUSE_CUBIN");
+        gcc(cublas, oldDriver.resolve("libcublas.so.13"));
+        gcc(dir.resolve("fake_nvrtc.c"), oldDriver.resolve("libnvrtc.so.13"), "-DNVRTC_MINOR=1");
+        noCublas = Files.createDirectories(dir.resolve("nocublas"));
+        gcc(cuda, noCublas.resolve("libcuda.so.1"), "-DDEVICES=1");
+        Files.copy(oneDevice.resolve("libnvrtc.so.13"), noCublas.resolve("libnvrtc.so.13"));
         noNvrtc = Files.createDirectories(dir.resolve("nonvrtc"));
         gcc(cuda, noNvrtc.resolve("libcuda.so.1"), "-DDEVICES=1");
         gcc(cublas, noNvrtc.resolve("libcublas.so.13"));
@@ -91,6 +98,9 @@ class FakeDriverTest {
     /** cuBLAS that needs libcublasLt beside it at load time (DT_NEEDED, no RUNPATH), as in NVIDIA's wheels. */
     static Path wheel;
     static Path threads;
+    /** A driver that refuses cubins (older than the compiler), with NVRTC 13.1. */
+    static Path oldDriver;
+    static Path noCublas;
 
     static int cudaFake(Path libDir, String name) {
         return fakeInt(libDir, "libcuda.so.1", name);
@@ -154,12 +164,90 @@ class FakeDriverTest {
         assertEquals(0, cudaFake(threads, "fake_cuda_streams"), "every stream destroyed");
     }
 
+    /** Without NVRTC the prebuilt kernels serve: every operator's every launch finds its entry in them. */
     @Test
-    void withoutNvrtcTheBackendIsUnavailableAndSaysWhy() {
+    void withoutNvrtcThePrebuiltKernelsServeEveryOperator() {
         Probe p = provider(noNvrtc).probe();
-        assertFalse(p.available());
-        assertTrue(p.detail().startsWith("Fake GPU found, but NVRTC (needed to compile the project's kernels) is"
-                + " missing: libnvrtc.so.13 or libnvrtc.so.12 not found"), p.detail());
+        assertTrue(p.available(), p.detail());
+        assertTrue(p.detail().contains("NVRTC absent: prebuilt kernels (nvcc 13."), p.detail());
+        int fatbins = cudaFake(noNvrtc, "fake_cuda_fatbins");
+        List<String> problems = new java.util.ArrayList<>();
+        java.util.Set<String> launched = launchesOfEveryOperator(noNvrtc, KernelSignatures.all(), problems, false);
+        assertTrue(problems.isEmpty(), problems.size() + " problem(s):\n" + String.join("\n",
+                problems.subList(0, Math.min(40, problems.size()))));
+        java.util.Set<String> expected = new java.util.TreeSet<>(KernelSignatures.all().keySet());
+        expected.removeAll(NOT_LAUNCHED);
+        assertEquals(expected, new java.util.TreeSet<>(launched), "every kernel, as with NVRTC");
+        int loaded = cudaFake(noNvrtc, "fake_cuda_fatbins") - fatbins;
+        assertTrue(loaded > 5 && loaded <= CudaKernelSource.STEMS.size(), loaded + " fatbins: one per kernel file");
+    }
+
+    @Test
+    void theProbeShowsNvrtcAndDriverVersionsAndTheKernelsLoadAsCubins() {
+        Probe p = provider(oneDevice).probe();
+        assertTrue(p.detail().contains("versions: driver CUDA 13.0, NVRTC 13.0; kernels as sm_90 cubins (compute_90"
+                + " PTX if one is refused)"), p.detail());
+        int cubins = cudaFake(oneDevice, "fake_cuda_cubins");
+        try (Backend b = provider(oneDevice).open(); Tensor x = b.allocate(Shape.of(4)); Tensor y = b.allocate(
+                Shape.of(4))) {
+            b.execute(new Activation.Forward(new Activation(Activation.Kind.LEAKY_RELU, 0.1), x, y));
+            assertEquals(cubins + 1, cudaFake(oneDevice, "fake_cuda_cubins"), "activation.k loaded as a cubin");
+            assertTrue(((CudaBackend) b).kernels.fallbacks().isEmpty());
+        }
+    }
+
+    /** NVRTC 13.1 on a 13.0 driver that refuses the cubin: the PTX fallback loads, and the probe says why. */
+    @Test
+    void aCubinTheDriverRefusesFallsBackToPtx() {
+        Probe p = provider(oldDriver).probe();
+        assertTrue(p.detail().contains("versions: driver CUDA 13.0, NVRTC 13.1; kernels as sm_90 cubins (compute_90"
+                + " PTX if one is refused); NVRTC is newer than the driver: its PTX would not load, its cubins do"),
+                p.detail());
+        try (Backend b = provider(oldDriver).open(); Tensor x = b.allocate(Shape.of(4)); Tensor y = b.allocate(
+                Shape.of(4))) {
+            long before = launches(oldDriver);
+            b.execute(new Activation.Forward(new Activation(Activation.Kind.LEAKY_RELU, 0.1), x, y));
+            assertEquals(before + 1, launches(oldDriver), "launched from the PTX module");
+            assertEquals(1, cudaFake(oldDriver, "fake_cuda_refused"));
+            List<String> fb = ((CudaBackend) b).kernels.fallbacks();
+            assertEquals(1, fb.size());
+            assertTrue(fb.get(0).startsWith("activation.k: ") && fb.get(0).contains("CUDA_ERROR_NO_BINARY_FOR_GPU"),
+                    fb.toString());
+        }
+    }
+
+    /** Without cuBLAS, GEMM, the fully connected layer, add, scale and axpy run on gemm.k and elementwise.k. */
+    @TestFactory
+    Stream<DynamicNode> withoutCublasItsOperatorsComputeOnTheOwnKernels() {
+        PoclLaunches cl = PoclLaunches.openOrSkip();
+        CudaProvider p = provider(noCublas);
+        assertTrue(p.probe().detail().contains("cuBLAS absent"), p.probe().detail());
+        List<org.cnn4j.conformance.OpCase> cases = ConformanceSuite.cases().stream()
+                .filter(c -> HOST_COMPUTED.contains(c.op())).toList();
+        Backend[] open = new Backend[2];
+        return Stream.concat(cases.stream().map(c -> org.junit.jupiter.api.DynamicTest.dynamicTest(c.name(), () -> {
+            if (open[0] == null) {
+                CudaBackend b = p.open(CudaBackend.Options.fromSystemProperties());
+                assertFalse(b.cublasOn());
+                b.launchObserver = cl::run;
+                open[0] = b;
+                open[1] = org.cnn4j.core.Backends.open("reference");
+            }
+            org.cnn4j.conformance.CaseResult r = ConformanceSuite.run(open[0], open[1], c);
+            assertFalse(r.failed(), r.message());
+            assertFalse(r.skipped() && r.message().contains("does not support"), r.message());
+            if (r.skipped()) {
+                org.junit.jupiter.api.Assumptions.abort(r.message());
+            }
+        })), Stream.of(org.junit.jupiter.api.DynamicTest.dynamicTest("close", () -> {
+            for (Backend b : open) {
+                if (b != null) {
+                    b.close();
+                }
+            }
+            assertTrue(cl.launches() > 0);
+            cl.close();
+        })));
     }
 
     @Test

@@ -5,7 +5,11 @@
  * nothing a GPU would. Modules: the "PTX" from the fake NVRTC carries the program's source, so
  * cuModuleGetFunction finds an entry only where the source declares "KERNEL void <name>("; cuLaunchKernel checks
  * the function, the geometry, the stream and the parameter array, counts the launch and runs nothing.
+ * Images: the fake NVRTC's PTX and "cubins" (text behind a "// cubin" line; -DREFUSE_CUBIN refuses those with
+ * CUDA_ERROR_NO_BINARY_FOR_GPU, as a driver older than the compiler may) and real fatbins from nvcc (uncompressed:
+ * an entry is found by its ".entry <name>(" in the PTX inside).
  */
+#define _GNU_SOURCE
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,8 +84,16 @@ int cuMemsetD32Async(CUdeviceptr dst, unsigned v, size_t n, void *s) {
 int cuMemGetInfo_v2(size_t *free_bytes, size_t *total) { NEED_CONTEXT; *free_bytes = CAPACITY - used; *total = CAPACITY; return 0; }
 typedef struct {
     char *image;
+    size_t size;
     int functions;
 } fake_module;
+static int cubins;
+static int fatbins;
+static int refused;
+int fake_cuda_cubins(void) { return cubins; }
+int fake_cuda_fatbins(void) { return fatbins; }
+int fake_cuda_refused(void) { return refused; }
+#define FATBIN_MAGIC 0xBA55ED50u
 typedef struct {
     fake_module *module;
     char name[128];
@@ -96,7 +108,29 @@ int cuModuleLoadData(void **m, const void *image) {
     const char *text = (const char *) image;
     if (text == NULL || text[0] == 0) return 200; /* CUDA_ERROR_INVALID_IMAGE */
     fake_module *mod = calloc(1, sizeof(fake_module));
-    mod->image = strdup(text);
+    uint32_t magic;
+    memcpy(&magic, image, 4);
+    if (magic == FATBIN_MAGIC) {
+        uint16_t header;
+        uint64_t body;
+        memcpy(&header, (const char *) image + 6, 2);
+        memcpy(&body, (const char *) image + 8, 8);
+        mod->size = header + body;
+        mod->image = malloc(mod->size);
+        memcpy(mod->image, image, mod->size);
+        fatbins++;
+    } else {
+        if (strncmp(text, "// cubin\n", 9) == 0) {
+#ifdef REFUSE_CUBIN
+            free(mod);
+            refused++;
+            return 209; /* CUDA_ERROR_NO_BINARY_FOR_GPU */
+#endif
+            cubins++;
+        }
+        mod->image = strdup(text);
+        mod->size = strlen(text);
+    }
     modules++;
     *m = mod;
     return 0;
@@ -114,7 +148,12 @@ int cuModuleGetFunction(void **f, void *m, const char *name) {
     if (mod == NULL) return 400;
     char decl[200];
     snprintf(decl, sizeof decl, "KERNEL void %s(", name);
-    if (strlen(name) >= 128 || strstr(mod->image, decl) == NULL) return 500; /* CUDA_ERROR_NOT_FOUND */
+    char entry[200];
+    snprintf(entry, sizeof entry, ".entry %s(", name);
+    if (strlen(name) >= 128 || (memmem(mod->image, mod->size, decl, strlen(decl)) == NULL
+                                && memmem(mod->image, mod->size, entry, strlen(entry)) == NULL)) {
+        return 500; /* CUDA_ERROR_NOT_FOUND */
+    }
     fake_function *fn = calloc(1, sizeof(fake_function));
     fn->module = mod;
     strcpy(fn->name, name);
