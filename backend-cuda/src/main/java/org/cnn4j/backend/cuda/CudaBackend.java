@@ -63,11 +63,18 @@ import org.cnn4j.spi.AbstractBackend;
  */
 public final class CudaBackend extends AbstractBackend {
     /** Switches read from system properties. */
-    record Options(boolean useCudnn, boolean allowTf32, long workspaceLimit, CudaKernels.PtxStore ptxStore) {
+    record Options(boolean useCudnn, boolean allowTf32, long workspaceLimit, CudaKernels.PtxStore ptxStore,
+            boolean fastStep) {
+        /** The switches of the first version, {@code fastStep} off. */
+        Options(boolean useCudnn, boolean allowTf32, long workspaceLimit, CudaKernels.PtxStore ptxStore) {
+            this(useCudnn, allowTf32, workspaceLimit, ptxStore, false);
+        }
+
         static Options fromSystemProperties() {
             return new Options(!"false".equalsIgnoreCase(System.getProperty("cnn4j.cuda.cudnn", "true")),
                     Boolean.getBoolean("cnn4j.cuda.tf32"),
-                    Long.getLong("cnn4j.cuda.workspaceBytes", 256L << 20), PtxDiskCache.fromSystem());
+                    Long.getLong("cnn4j.cuda.workspaceBytes", 256L << 20), PtxDiskCache.fromSystem(),
+                    Boolean.getBoolean("cnn4j.cuda.fastStep"));
         }
     }
 
@@ -89,8 +96,6 @@ public final class CudaBackend extends AbstractBackend {
     final Cudnn.Descriptors descriptors;
     /** The own kernels through NVRTC. */
     final CudaKernels kernels;
-    private MemorySegment staging = MemorySegment.NULL;
-    private boolean stagingInFlight;
     private long workspace;
     private long workspaceBytes;
     private long ones;
@@ -517,32 +522,108 @@ public final class CudaBackend extends AbstractBackend {
         }
     }
 
-    /** Copies {@code src} to device memory at {@code dst} through the staging buffer, in stream order. */
+    // ---- host transfers ------------------------------------------------------------------------------
+
+    /** Page-locked staging buffers for host-to-device copies, each reusable once its copy has run. */
+    private final class Staging {
+        MemorySegment buffer = MemorySegment.NULL;
+        /** With {@link Options#fastStep}: recorded after the buffer's copy; null otherwise. */
+        MemorySegment event;
+        boolean pending;
+    }
+
+    /** Buffers in turn for uploads: 4 with {@link Options#fastStep} (an upload waits only for the 4th before it). */
+    private Staging[] ring;
+    private int nextStaging;
+    /** Host waits caused by a staging buffer still in use (a test's measure of host synchronization). */
+    int stagingWaits;
+
+    private Staging[] ring() {
+        if (ring == null) {
+            ring = new Staging[options.fastStep() ? 4 : 1];
+            for (int i = 0; i < ring.length; i++) {
+                ring[i] = new Staging();
+            }
+        }
+        return ring;
+    }
+
+    /**
+     * A staging buffer of at least {@code bytes} that no queued copy reads any more. Without {@link Options#fastStep}
+     * there is one, and reusing it while its copy may be queued synchronizes the stream; with it, four take turns,
+     * each with an event, so a step's uploads do not wait for the device.
+     */
+    private Staging acquireStaging(long bytes) {
+        Staging[] r = ring();
+        Staging st = r[nextStaging];
+        nextStaging = (nextStaging + 1) % r.length;
+        if (st.pending) {
+            if (st.event == null) {
+                stagingWaits++;
+                rt.driver.synchronize(stream);
+                markStagingFree();
+            } else if (!rt.driver.eventDone(st.event)) {
+                stagingWaits++;
+                rt.driver.synchronizeEvent(st.event);
+            }
+            st.pending = false;
+        }
+        if (st.buffer.byteSize() < bytes) {
+            if (st.buffer.address() != 0) {
+                rt.driver.freeHost(st.buffer);
+            }
+            st.buffer = MemorySegment.NULL;
+            st.buffer = rt.driver.allocHost(Math.max(bytes, 1 << 20));
+        }
+        if (options.fastStep() && st.event == null) {
+            st.event = rt.driver.createEvent();
+        }
+        return st;
+    }
+
+    /** After queueing the copy out of {@code st}: it is in use until the stream reaches this point. */
+    private void queued(Staging st) {
+        if (st.event != null) {
+            rt.driver.recordEvent(st.event, stream);
+        }
+        st.pending = true;
+    }
+
+    /** The stream was synchronized: every staging buffer is free. */
+    private void markStagingFree() {
+        if (ring != null) {
+            for (Staging st : ring) {
+                st.pending = false;
+            }
+        }
+    }
+
+    /** Copies {@code src} to device memory at {@code dst} through a staging buffer, in stream order. */
     void writeInts(long dst, int[] src) {
         long bytes = (long) src.length * Integer.BYTES;
-        ensureStaging(bytes);
-        if (stagingInFlight) {
-            rt.driver.synchronize(stream);
+        if (capture != null) {
+            // captured as a copy from host memory that the graph keeps: every replay copies these same values
+            MemorySegment host = rt.driver.allocHost(Math.max(bytes, 4));
+            capture.hostBlocks.add(host);
+            MemorySegment.copy(src, 0, host, java.lang.foreign.ValueLayout.JAVA_INT, 0, src.length);
+            rt.driver.copyHostToDevice(dst, host, bytes, stream);
+            return;
         }
-        MemorySegment.copy(src, 0, staging, java.lang.foreign.ValueLayout.JAVA_INT, 0, src.length);
-        rt.driver.copyHostToDevice(dst, staging, bytes, stream);
-        stagingInFlight = true;
+        Staging st = acquireStaging(bytes);
+        MemorySegment.copy(src, 0, st.buffer, java.lang.foreign.ValueLayout.JAVA_INT, 0, src.length);
+        rt.driver.copyHostToDevice(dst, st.buffer, bytes, stream);
+        queued(st);
     }
 
     static long ptr(Tensor t) {
         return ((CudaTensor) t).pointer();
     }
 
-    private void ensureStaging(long bytes) {
-        if (staging.byteSize() < bytes) {
-            if (stagingInFlight) {
-                rt.driver.synchronize(stream);
-                stagingInFlight = false;
-            }
-            if (staging.address() != 0) {
-                rt.driver.freeHost(staging);
-            }
-            staging = rt.driver.allocHost(Math.max(bytes, 1 << 20));
+    /** Host transfers and waits cannot be captured: the graph would copy what the buffer holds at each replay. */
+    private void notCapturing(String what) {
+        if (capture != null) {
+            throw new IllegalStateException(what + " inside a CUDA graph capture: copy inputs before launching the"
+                    + " graph and read results after it");
         }
     }
 
@@ -550,47 +631,184 @@ public final class CudaBackend extends AbstractBackend {
         enter();
         try {
             checkOpen();
+            notCapturing("a copy from the host");
             long bytes = t.bytes();
             if (bytes == 0) {
                 return;
             }
-            ensureStaging(bytes);
-            if (stagingInFlight) {
-                rt.driver.synchronize(stream);
-            }
-            MemorySegment.copy(src, 0, staging, JAVA_FLOAT, 0, src.length);
-            rt.driver.copyHostToDevice(t.pointer(), staging, bytes, stream);
-            stagingInFlight = true;
+            Staging st = acquireStaging(bytes);
+            MemorySegment.copy(src, 0, st.buffer, JAVA_FLOAT, 0, src.length);
+            rt.driver.copyHostToDevice(t.pointer(), st.buffer, bytes, stream);
+            queued(st);
         } finally {
             lock.unlock();
         }
     }
 
+    /** The one host transfer that waits: the values are needed now. */
     void download(CudaTensor t, float[] dst) {
         enter();
         try {
             checkOpen();
+            notCapturing("a copy to the host");
             long bytes = t.bytes();
             if (bytes == 0) {
                 return;
             }
-            ensureStaging(bytes);
-            rt.driver.copyDeviceToHost(staging, t.pointer(), bytes, stream);
+            if (readBack.byteSize() < bytes) {
+                if (readBack.address() != 0) {
+                    rt.driver.freeHost(readBack);
+                }
+                readBack = MemorySegment.NULL;
+                readBack = rt.driver.allocHost(Math.max(bytes, 1 << 16));
+            }
+            rt.driver.copyDeviceToHost(readBack, t.pointer(), bytes, stream);
             rt.driver.synchronize(stream);
-            stagingInFlight = false;
-            MemorySegment.copy(staging, JAVA_FLOAT, 0, dst, 0, dst.length);
+            markStagingFree();
+            MemorySegment.copy(readBack, JAVA_FLOAT, 0, dst, 0, dst.length);
         } finally {
             lock.unlock();
         }
     }
+
+    /** Page-locked memory that device-to-host copies land in. */
+    private MemorySegment readBack = MemorySegment.NULL;
 
     @Override
     public void synchronize() {
         checkOpen();
         enter();
         try {
+            notCapturing("synchronize()");
             rt.driver.synchronize(stream);
-            stagingInFlight = false;
+            markStagingFree();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- graphs --------------------------------------------------------------------------------------
+
+    /** What a capture in progress collects for its graph. */
+    private static final class CaptureState {
+        final java.util.List<MemorySegment> hostBlocks = new java.util.ArrayList<>();
+    }
+
+    private CaptureState capture;
+    private final java.util.Set<Graph> graphs = new java.util.HashSet<>();
+
+    /**
+     * Work captured once as a CUDA graph and replayed with one {@code cuGraphLaunch}: a whole training step's
+     * launches, cuDNN and cuBLAS calls for the price of one launch. Replays read and write the same device
+     * addresses as the captured calls (the tensors the step used, and the scratch blocks it freed, which the
+     * graph keeps from the allocator until it is closed). Copy new inputs into the step's input tensors before
+     * {@link #launch}, read results after it. Not yet run on a GPU.
+     */
+    public final class Graph implements AutoCloseable {
+        private final MemorySegment graph;
+        private final MemorySegment exec;
+        private final java.util.List<long[]> blocks;
+        private final java.util.List<MemorySegment> hostBlocks;
+        private boolean closed;
+
+        private Graph(MemorySegment graph, MemorySegment exec, java.util.List<long[]> blocks,
+                java.util.List<MemorySegment> hostBlocks) {
+            this.graph = graph;
+            this.exec = exec;
+            this.blocks = blocks;
+            this.hostBlocks = hostBlocks;
+        }
+
+        /** Queues one replay on the backend's stream (no host wait). */
+        public void launch() {
+            enter();
+            try {
+                checkOpen();
+                if (closed) {
+                    throw new IllegalStateException("graph closed");
+                }
+                notCapturing("launching a graph");
+                rt.driver.launchGraph(exec, stream);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void close() {
+            enter();
+            try {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                graphs.remove(this);
+                destroy();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private void destroy() {
+            rt.driver.synchronize(stream); // a replay in flight still uses the blocks and host memory
+            markStagingFree();
+            rt.driver.destroyGraphExec(exec);
+            rt.driver.destroyGraph(graph);
+            allocator.release(blocks);
+            for (MemorySegment h : hostBlocks) {
+                rt.driver.freeHost(h);
+            }
+        }
+    }
+
+    /**
+     * Captures the backend calls {@code step} makes (on this thread, under the backend's lock) into a
+     * {@link Graph} instead of running them: {@code cuStreamBeginCapture} in relaxed mode (the allocator may still
+     * grow, a kernel still be loaded), the calls, {@code cuStreamEndCapture}, {@code cuGraphInstantiate}. Run the
+     * step once before capturing it, so that its kernels are compiled, its algorithms chosen and its memory
+     * cached. Inside {@code step}, host copies and {@link #synchronize()} are refused; if the step throws, the
+     * capture is ended and discarded and the exception rethrown.
+     */
+    public Graph capture(Runnable step) {
+        enter();
+        try {
+            checkOpen();
+            notCapturing("capture()");
+            rt.driver.beginCapture(stream, CudaDriver.CAPTURE_MODE_RELAXED);
+            capture = new CaptureState();
+            allocator.beginCapture();
+            MemorySegment graph;
+            CaptureState state = capture;
+            try {
+                step.run();
+            } catch (RuntimeException | Error e) {
+                capture = null;
+                java.util.List<long[]> blocks = allocator.endCapture();
+                try {
+                    rt.driver.destroyGraph(rt.driver.endCapture(stream));
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                allocator.release(blocks);
+                for (MemorySegment h : state.hostBlocks) {
+                    rt.driver.freeHost(h);
+                }
+                throw e;
+            }
+            capture = null;
+            java.util.List<long[]> blocks = allocator.endCapture();
+            graph = rt.driver.endCapture(stream);
+            MemorySegment exec;
+            try {
+                exec = rt.driver.instantiate(graph);
+            } catch (RuntimeException e) {
+                rt.driver.destroyGraph(graph);
+                allocator.release(blocks);
+                throw e;
+            }
+            Graph g = new Graph(graph, exec, blocks, java.util.List.copyOf(state.hostBlocks));
+            graphs.add(g);
+            return g;
         } finally {
             lock.unlock();
         }
@@ -608,8 +826,23 @@ public final class CudaBackend extends AbstractBackend {
             if (cublasHandle != null) {
                 rt.cublas.destroy(cublasHandle);
             }
-            if (staging.address() != 0) {
-                rt.driver.freeHost(staging);
+            for (Graph g : java.util.List.copyOf(graphs)) {
+                g.closed = true;
+                g.destroy();
+            }
+            graphs.clear();
+            if (ring != null) {
+                for (Staging st : ring) {
+                    if (st.buffer.address() != 0) {
+                        rt.driver.freeHost(st.buffer);
+                    }
+                    if (st.event != null) {
+                        rt.driver.destroyEvent(st.event);
+                    }
+                }
+            }
+            if (readBack.address() != 0) {
+                rt.driver.freeHost(readBack);
             }
             if (workspace != 0) {
                 allocator.free(workspace, workspaceBytes);

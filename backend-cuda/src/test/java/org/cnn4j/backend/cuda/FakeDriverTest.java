@@ -88,6 +88,10 @@ class FakeDriverTest {
         noCublas = Files.createDirectories(dir.resolve("nocublas"));
         gcc(cuda, noCublas.resolve("libcuda.so.1"), "-DDEVICES=1");
         Files.copy(oneDevice.resolve("libnvrtc.so.13"), noCublas.resolve("libnvrtc.so.13"));
+        graphs = Files.createDirectories(dir.resolve("graphs"));
+        gcc(cuda, graphs.resolve("libcuda.so.1"), "-DDEVICES=1");
+        gcc(cublas, graphs.resolve("libcublas.so.13"));
+        Files.copy(oneDevice.resolve("libnvrtc.so.13"), graphs.resolve("libnvrtc.so.13"));
         noNvrtc = Files.createDirectories(dir.resolve("nonvrtc"));
         gcc(cuda, noNvrtc.resolve("libcuda.so.1"), "-DDEVICES=1");
         gcc(cublas, noNvrtc.resolve("libcublas.so.13"));
@@ -101,6 +105,108 @@ class FakeDriverTest {
     /** A driver that refuses cubins (older than the compiler), with NVRTC 13.1. */
     static Path oldDriver;
     static Path noCublas;
+    /** A fresh driver for the graph and step tests, whose counters and call log no other test touches. */
+    static Path graphs;
+
+    static String graphLog() {
+        java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(graphs.resolve("libcuda.so.1"));
+        java.lang.invoke.MethodHandle h = java.lang.foreign.Linker.nativeLinker().downcallHandle(
+                lib.find("fake_cuda_graph_log").orElseThrow(),
+                java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.ADDRESS));
+        return ((java.lang.foreign.MemorySegment) Native.value(h)).reinterpret(8192).getString(0);
+    }
+
+    /**
+     * A small training step of the own kernels: convolution (im2col scratch), leaky ReLU into a tensor made and
+     * released within the step, a sum over axes (which writes its axis table from the host).
+     */
+    private static void step(Backend b, Tensor x, Tensor w, Tensor y, Tensor s) {
+        try (Tensor z = b.allocate(y.shape())) {
+            b.execute(new Conv2d.Forward(Conv2d.of(1, 1), x, w, null, y));
+            b.execute(new Activation.Forward(new Activation(Activation.Kind.LEAKY_RELU, 0.1), y, z));
+            b.execute(new org.cnn4j.ops.SumAxes.Run(org.cnn4j.ops.SumAxes.of(0, 2, 3), z, s));
+        }
+    }
+
+    /**
+     * A step captured once ({@code cuStreamBeginCapture_v2} in relaxed mode ... {@code cuStreamEndCapture},
+     * {@code cuGraphInstantiateWithFlags}) and replayed with one {@code cuGraphLaunch} each, without a host wait;
+     * its scratch blocks stay the graph's until it is closed ({@code cuGraphExecDestroy}, {@code cuGraphDestroy}).
+     */
+    @Test
+    void aStepIsCapturedOnceAndReplayedAsOneGraphLaunchPerBatch() {
+        CudaBackend.Options o = CudaBackend.Options.fromSystemProperties();
+        try (CudaBackend b = provider(graphs).open(new CudaBackend.Options(false, false, o.workspaceLimit(),
+                o.ptxStore(), true)); Tensor x = b.allocate(Shape.of(2, 1, 5, 5));
+                Tensor w = b.allocate(Shape.of(2, 1, 3, 3)); Tensor y = b.allocate(Shape.of(2, 2, 5, 5));
+                Tensor s = b.allocate(Shape.of(2))) {
+            long l0 = launches(graphs);
+            step(b, x, w, y, s);
+            long perStep = launches(graphs) - l0;
+            assertTrue(perStep >= 3, perStep + " launches");
+            String log0 = graphLog();
+            int syncs = cudaFake(graphs, "fake_cuda_syncs");
+            long cached = b.allocator.cachedBytes();
+            CudaBackend.Graph g = b.capture(() -> step(b, x, w, y, s));
+            assertEquals(perStep + l0, launches(graphs), "captured, not run");
+            assertEquals("begin(mode 2) end(" + perStep + " launches) instantiate", graphLog().substring(
+                    log0.length()).strip());
+            assertTrue(b.allocator.cachedBytes() < cached, "the step's scratch blocks are the graph's now");
+            for (int i = 0; i < 3; i++) {
+                x.copyFrom(new float[50]);
+                g.launch();
+            }
+            assertEquals(l0 + 4 * perStep, launches(graphs), "each replay runs the step's launches");
+            assertEquals(3, cudaFake(graphs, "fake_cuda_graph_launches"));
+            assertEquals(syncs, cudaFake(graphs, "fake_cuda_syncs"), "no host wait in three steps");
+            assertEquals(0, b.stagingWaits, "the uploads took turns in the staging ring");
+            s.toFloatArray();
+            assertEquals(syncs + 1, cudaFake(graphs, "fake_cuda_syncs"), "reading the result waits, once");
+            g.close();
+            assertEquals(cached, b.allocator.cachedBytes(), "closing the graph gives its blocks back");
+            assertTrue(graphLog().endsWith("launch launch launch exec-destroy destroy"), graphLog());
+
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.capture(() -> {
+                step(b, x, w, y, s);
+                b.synchronize();
+            }));
+            assertTrue(e.getMessage().startsWith("synchronize() inside a CUDA graph capture"), e.getMessage());
+            assertTrue(graphLog().endsWith("begin(mode 2) end(" + perStep + " launches) destroy"), graphLog());
+            assertEquals(cached, b.allocator.cachedBytes(), "a failed capture keeps no block");
+            step(b, x, w, y, s);
+            assertEquals(l0 + 5 * perStep, launches(graphs), "the backend runs eagerly again");
+        }
+    }
+
+    /**
+     * With {@code fastStep}, a step's uploads take turns in four staging buffers with events and never wait for
+     * the device; without, the second upload waits for the first (a stream synchronization per step).
+     */
+    @Test
+    void fastStepUploadsWithoutHostSynchronization() {
+        CudaBackend.Options o = CudaBackend.Options.fromSystemProperties();
+        for (boolean fast : new boolean[] {false, true}) {
+            try (CudaBackend b = provider(graphs).open(new CudaBackend.Options(false, false, o.workspaceLimit(),
+                    o.ptxStore(), fast)); Tensor x = b.allocate(Shape.of(2, 1, 5, 5));
+                    Tensor w = b.allocate(Shape.of(2, 1, 3, 3)); Tensor y = b.allocate(Shape.of(2, 2, 5, 5));
+                    Tensor s = b.allocate(Shape.of(2))) {
+                step(b, x, w, y, s);
+                int syncs = cudaFake(graphs, "fake_cuda_syncs");
+                for (int i = 0; i < 3; i++) {
+                    x.copyFrom(new float[50]);
+                    w.copyFrom(new float[18]);
+                    step(b, x, w, y, s);
+                }
+                if (fast) {
+                    assertEquals(syncs, cudaFake(graphs, "fake_cuda_syncs"), "three steps, no host wait");
+                    assertEquals(0, b.stagingWaits);
+                } else {
+                    assertTrue(cudaFake(graphs, "fake_cuda_syncs") >= syncs + 3, "a wait per step without it");
+                }
+                assertArrayEquals(new float[2], s.toFloatArray(), 0f);
+            }
+        }
+    }
 
     static int cudaFake(Path libDir, String name) {
         return fakeInt(libDir, "libcuda.so.1", name);

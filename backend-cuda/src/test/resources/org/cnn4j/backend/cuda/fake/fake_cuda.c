@@ -8,6 +8,11 @@
  * Images: the fake NVRTC's PTX and "cubins" (text behind a "// cubin" line; -DREFUSE_CUBIN refuses those with
  * CUDA_ERROR_NO_BINARY_FOR_GPU, as a driver older than the compiler may) and real fatbins from nvcc (uncompressed:
  * an entry is found by its ".entry <name>(" in the PTX inside).
+ * Graphs: between cuStreamBeginCapture_v2 and cuStreamEndCapture, launches and copies become nodes (copies are
+ * still done at once, this being host memory); a stream synchronization or a copy to the host fails there with
+ * CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, as in the real driver; cuGraphLaunch counts the graph's launch nodes as
+ * launches. Every graph call is appended to a log (fake_cuda_graph_log) for the tests to check the order.
+ * Events complete at once (every stream is synchronous).
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -51,11 +56,87 @@ int cuCtxSetCurrent(void *ctx) {
 }
 int cuStreamCreate(void **s, unsigned flags) { NEED_CONTEXT; *s = (void *) 0x2000; streams++; return flags == 1 ? 0 : 1; }
 int cuStreamDestroy_v2(void *s) { NEED_CONTEXT; streams--; return s == (void *) 0x2000 ? 0 : 400; }
+static int capturing;
+static int capture_mode;
+static long captured_launches;
+static long captured_nodes;
+static char graph_log[8192];
+const char *fake_cuda_graph_log(void) { return graph_log; }
+static void glog(const char *what) {
+    size_t n = strlen(graph_log);
+    snprintf(graph_log + n, sizeof graph_log - n, "%s%s", n ? " " : "", what);
+}
+#define CAPTURE_UNSUPPORTED 900
 static int syncs;
 int fake_cuda_syncs(void) { return syncs; }
-int cuStreamSynchronize(void *s) { NEED_CONTEXT; syncs++; return s == (void *) 0x2000 ? 0 : 400; }
+int cuStreamSynchronize(void *s) {
+    NEED_CONTEXT;
+    if (capturing) return CAPTURE_UNSUPPORTED;
+    syncs++;
+    return s == (void *) 0x2000 ? 0 : 400;
+}
+typedef struct {
+    long launches;
+    long nodes;
+} fake_graph;
+static long graph_launches;
+long fake_cuda_graph_launches(void) { return graph_launches; }
+int cuStreamBeginCapture_v2(void *s, int mode) {
+    NEED_CONTEXT;
+    if (s != (void *) 0x2000) return 400;
+    if (capturing) return CAPTURE_UNSUPPORTED;
+    capturing = 1;
+    capture_mode = mode;
+    captured_launches = 0;
+    captured_nodes = 0;
+    char b[32];
+    snprintf(b, sizeof b, "begin(mode %d)", mode);
+    glog(b);
+    return 0;
+}
+int cuStreamEndCapture(void *s, void **g) {
+    NEED_CONTEXT;
+    if (!capturing) return 1;
+    capturing = 0;
+    fake_graph *fg = calloc(1, sizeof(fake_graph));
+    fg->launches = captured_launches;
+    fg->nodes = captured_nodes;
+    *g = fg;
+    char b[64];
+    snprintf(b, sizeof b, "end(%ld launches)", captured_launches);
+    glog(b);
+    return 0;
+}
+int cuGraphInstantiateWithFlags(void **e, void *g, unsigned long long flags) {
+    if (g == NULL || flags != 0) return 1;
+    fake_graph *x = malloc(sizeof(fake_graph));
+    *x = *(fake_graph *) g;
+    *e = x;
+    glog("instantiate");
+    return 0;
+}
+static long launches;
+int cuGraphLaunch(void *e, void *s) {
+    NEED_CONTEXT;
+    if (e == NULL || s != (void *) 0x2000) return 400;
+    if (capturing) return CAPTURE_UNSUPPORTED;
+    launches += ((fake_graph *) e)->launches;
+    graph_launches++;
+    glog("launch");
+    return 0;
+}
+int cuGraphExecDestroy(void *e) { free(e); glog("exec-destroy"); return 0; }
+int cuGraphDestroy(void *g) { free(g); glog("destroy"); return 0; }
+static int event_syncs;
+int fake_cuda_event_syncs(void) { return event_syncs; }
+int cuEventCreate(void **e, unsigned flags) { NEED_CONTEXT; *e = malloc(8); return flags == 2 ? 0 : 1; }
+int cuEventRecord(void *e, void *s) { NEED_CONTEXT; return e && s == (void *) 0x2000 ? 0 : 400; }
+int cuEventQuery(void *e) { return e ? 0 : 400; }
+int cuEventSynchronize(void *e) { event_syncs++; return e ? 0 : 400; }
+int cuEventDestroy_v2(void *e) { free(e); return 0; }
 int cuMemAlloc_v2(CUdeviceptr *p, size_t bytes) {
     NEED_CONTEXT;
+    if (capturing && capture_mode != 2) return CAPTURE_UNSUPPORTED; /* unsafe unless relaxed */
     if (used + bytes > CAPACITY) return 2;
     size_t *block = malloc(bytes + 16);
     block[0] = bytes;
@@ -68,8 +149,8 @@ int cuMemFree_v2(CUdeviceptr p) {
     size_t *block = ((size_t *) p) - 2; used -= block[0]; free(block); return 0; }
 int cuMemAllocHost_v2(void **p, size_t bytes) { NEED_CONTEXT; *p = malloc(bytes); return 0; }
 int cuMemFreeHost(void *p) { free(p); return 0; }
-int cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t n, void *s) { NEED_CONTEXT; memcpy((void *) dst, src, n); return 0; }
-int cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t n, void *s) { NEED_CONTEXT; memcpy(dst, (void *) src, n); return 0; }
+int cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t n, void *s) { NEED_CONTEXT; captured_nodes += capturing; memcpy((void *) dst, src, n); return 0; }
+int cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t n, void *s) { NEED_CONTEXT; if (capturing) return CAPTURE_UNSUPPORTED; memcpy(dst, (void *) src, n); return 0; }
 int cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, void *s) {
     NEED_CONTEXT;
     memmove((void *) dst, (void *) src, n);
@@ -99,7 +180,6 @@ typedef struct {
     char name[128];
 } fake_function;
 static int modules;
-static long launches;
 int fake_cuda_modules(void) { return modules; }
 long fake_cuda_launches(void) { return launches; }
 
@@ -170,6 +250,11 @@ int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, 
     if (gx == 0 || gy == 0 || gz == 0 || bx == 0 || by == 0 || bz == 0) return 1; /* CUDA_ERROR_INVALID_VALUE */
     if ((unsigned long) bx * by * bz > 1024 || gy > 65535 || gz > 65535) return 1;
     if (params == NULL || extra != NULL || shared != 0) return 1;
+    if (capturing) {
+        captured_launches++;
+        captured_nodes++;
+        return 0;
+    }
     launches++;
     return 0;
 }
