@@ -47,19 +47,22 @@ import org.cnn4j.spi.AbstractBackend;
  * supported either way.
  *
  * <h2>Execution</h2>
- * One primary context, one non-blocking stream, one cuBLAS and one cuDNN handle bound to it. All work is
- * queued on the stream in issue order; the host waits only where it reads ({@link Tensor#copyTo}) or when asked
- * ({@link #synchronize()}). Calls are serialized by a lock (the library handles are not thread-safe), and each
- * makes the context current on the calling thread.
+ * The device's primary context (retained once per process, {@link CudaRuntime.Primary}), one non-blocking
+ * stream, one cuBLAS and one cuDNN handle bound to it. All work is queued on the stream in issue order; the host
+ * waits only where it reads ({@link Tensor#copyTo}) or when asked ({@link #synchronize()}). Calls are serialized
+ * by a lock (the library handles are not thread-safe); a thread entering the backend for the first time makes
+ * the context current ({@code cuCtxSetCurrent}). A sequence of calls can be captured once as a CUDA graph and
+ * replayed ({@link #capture}).
  *
  * <h2>Memory</h2>
- * Device memory comes from a {@link CachingAllocator} by size class, which empties its cache and retries once
- * on out-of-memory. Host transfers go through one page-locked staging buffer; a write waits for the previous
- * write's copy before reusing it.
+ * Device memory comes from a {@link CachingAllocator} by size class, which synchronizes the stream, empties its
+ * cache and retries once on out-of-memory. Host writes go through page-locked staging: one buffer, whose reuse
+ * waits for its copy, or with {@code -Dcnn4j.cuda.fastStep=true} four ordered by events, so uploads do not wait
+ * for the device; reads land in a page-locked buffer of their own.
  *
- * <p><b>Status: none of this class has run on a GPU yet.</b> It compiles, and its pieces that need no device
- * (library discovery, status names, the allocator) are tested; every operator is to be checked against the
- * reference by the conformance suite on a GPU machine ({@code scripts/gpu/run.sh}).
+ * <p><b>Status: none of this class has run on a GPU yet.</b> It compiles, and it runs against a fake driver
+ * and fake libraries in the tests; every operator is to be checked against the reference by the conformance suite
+ * on a GPU machine ({@code scripts/gpu/run.sh}).
  */
 public final class CudaBackend extends AbstractBackend {
     /** Switches read from system properties. */

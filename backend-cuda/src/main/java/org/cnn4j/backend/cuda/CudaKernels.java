@@ -18,18 +18,20 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Own kernels compiled at run time: CUDA C++ source to PTX with NVRTC, loaded into the context as a module,
- * cached by a SHA-256 of the source, the headers, the options, the device's compute capability and the
- * compiler's version, so each program is compiled once per backend, and, through a {@link PtxStore} (by default
- * {@link PtxDiskCache}), once per machine. Entry functions are looked up once per module.
+ * Own kernels compiled at run time: CUDA C++ source with NVRTC to a cubin for the device ({@code cubinFirst}:
+ * it needs no JIT, so it loads on a driver older than NVRTC) or to PTX (when the cubin cannot be made or is
+ * refused), loaded into the context as a module, cached by a SHA-256 of the source, the headers, the options, the
+ * device's compute capability and the compiler's version, so each program is compiled once per backend, and,
+ * through a {@link PtxStore} (by default {@link PtxDiskCache}), once per machine. Without NVRTC the images come
+ * from {@link Prebuilt} ({@link PrebuiltKernels}). Entry functions are looked up once per module.
  *
- * <p>PTX read from the store that the driver refuses to load is dropped from the store, compiled afresh and
+ * <p>An image read from the store that the driver refuses to load is dropped from the store, compiled afresh and
  * loaded again; a failure then is reported. The compiler, the module loader and the store are behind
  * interfaces, so the caches are tested without a GPU; the NVRTC and driver calls themselves have not run on a
  * GPU yet.
  */
 final class CudaKernels {
-    /** Source to PTX (NUL-terminated). */
+    /** Source to the image its options ask for: a cubin ({@code -arch=sm_XX}) or PTX (NUL-terminated). */
     interface Compiler {
         byte[] ptx(String name, String source, Map<String, String> headers, List<String> options);
     }
