@@ -33,7 +33,8 @@ check "pack.sh printed the upload budget under 64 MiB ($budget)" \
 check "the smoke stage runs one case of each family on opencl" \
   "grep -Eq '^smoke: exit 0 .* [1-9][0-9]* families, 0 failed' '$summary'"
 check "the cuda suite with cuDNN fails without a GPU (-Dcnn4j.require=cuda,cudnn)" "grep -q '^cuda: exit 1 ' '$summary'"
-check "the own-kernel cuda suite fails without a GPU, in its own JVM" "grep -q '^cuda-own: exit 1 ' '$summary'"
+check "the own-kernel cuda suite fails without a GPU, in its own JVM (ownKernels and the planted faults)" \
+  "grep -Eq '^cuda-own: exit 1 .* 2 containers failed' '$summary'"
 check "the JVMs write crash logs to \$OUT (-XX:ErrorFile)" "grep -q -- '-XX:ErrorFile=$out/hs_err_pid%p.log' '$out/machine.txt'"
 check "the opencl conformance suite passes" "grep -Eq '^opencl: exit 0 .* 0 tests failed' '$summary'"
 check "training runs on opencl from the packed data" "grep -Eq '^train-lenet5: exit 0 .*test:' '$summary'"

@@ -187,7 +187,7 @@ detail() {
   case "$1" in
     smoke) echo -n "; "; grep -E '^smoke: ([0-9]+ families|cannot run|FAILED)' "$log" | cut -c1-300 | paste -sd' ' - ;;
     cuda|cuda-own|cuda-reliability|opencl)
-      echo -n "; "; sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E 'tests (found|successful|skipped|failed|aborted)' \
+      echo -n "; "; sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E 'tests (found|successful|skipped|failed|aborted)|containers failed' \
         | tr -s ' []' ' ' | paste -sd, - ;;
     train-*) echo -n "; "; grep -E '^test:|^epoch [0-9]+:' "$log" | tail -2 | paste -sd' ' - ;;
     bench*) echo -n "; $(grep -c 'check passed' "$log") checks passed, $(grep -c 'check failed\|ERROR' "$log") failed or errors" ;;
