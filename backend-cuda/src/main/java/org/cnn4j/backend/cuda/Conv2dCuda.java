@@ -86,6 +86,8 @@ final class Conv2dCuda {
         CudaBackend.AlgoKey key = new CudaBackend.AlgoKey(dir, x, w, c);
         Choice choice = b.algorithms.get(key);
         if (choice == null) {
+            // the query runs under the query math type, whatever an earlier call of another direction set
+            dnn.setMathType(cd, Cudnn.queryMath(b.options.allowTf32()));
             choice = new Choice(dnn.candidates(b.cudnnHandle, dir, d1, d2, cd, d3, b.options.workspaceLimit(),
                     b.options.allowTf32()));
             b.algorithms.put(key, choice);
