@@ -11,8 +11,10 @@
 #                      OpenCL library but no loader
 #   run.sh             scripts/gpu/run.sh, which unpacks nothing itself when run from inside the archive
 #
-# The device tool sends the tracked tree and the carried archive together, 64 MiB at most: the script fails when
-# the two are over that, and removes its staging folder so that carrying .gpu carries only the archive.
+# The device tool sends, besides the carried archive, the working tree (tracked files and untracked files that git
+# does not ignore) and the shared design folder (../shared, and ./shared where there is one), 64 MiB at most in
+# all: the script counts each, prints the budget (also to .gpu/upload-budget.txt), fails when it is over, and
+# removes its staging folder so that carrying .gpu carries only the archive and that note.
 #
 # Usage: scripts/gpu/pack.sh [--offline] [--keep-stage]   (JAVA_HOME defaults to Temurin 25; --keep-stage leaves
 #        the unpacked .gpu/stage for an image to copy, and skips the archive's size check)
@@ -116,10 +118,26 @@ if $keep_stage; then
 fi
 rm -rf "$stage"
 size=$(stat -c %s "$archive")
-tree=$(git ls-files -z | xargs -0 stat -c %s 2>/dev/null | awk '{t += $1} END {print t + 0}')
-echo "pack: $archive: $((size / 1024 / 1024)) MiB ($size bytes); with the tracked tree ($tree bytes):" \
-  "$(((size + tree) / 1024 / 1024)) MiB of the device tool's 64" >&2
-if (( size + tree >= 64 * 1024 * 1024 )); then
-  echo "pack: the archive and the tracked tree are over 64 MiB together" >&2
+sum_sizes() { xargs -0 -r stat -c %s 2>/dev/null | awk '{t += $1} END {print t + 0}'; }
+tracked=$(git ls-files -z | sum_sizes)
+untracked=$(git ls-files -z --others --exclude-standard | sum_sizes)
+shared=0
+declare -A seen=()
+for d in "$root/../shared" "$root/shared"; do
+  [[ -d "$d" ]] || continue
+  real=$(cd "$d" && pwd -P)
+  [[ -n "${seen[$real]:-}" ]] && continue
+  seen[$real]=1
+  # ./shared is tracked or untracked already when git sees it; count it only when git ignores it
+  if [[ "$d" == "$root/shared" ]] && [[ -n "$(git ls-files -- shared | head -1)" ]]; then continue; fi
+  shared=$(( shared + $(find "$d" -type f -print0 | sum_sizes) ))
+done
+total=$(( size + tracked + untracked + shared ))
+mib() { awk -v b="$1" 'BEGIN {printf "%.1f MiB", b / 1048576}'; }
+budget="upload: archive $(mib "$size") + tracked $(mib "$tracked") + untracked $(mib "$untracked") + shared $(mib "$shared") = $(mib "$total") of the device tool's 64 MiB"
+echo "pack: $budget" >&2
+echo "$budget" > "$out/upload-budget.txt"
+if (( total >= 64 * 1024 * 1024 )); then
+  echo "pack: over 64 MiB: the device tool would refuse the upload" >&2
   exit 1
 fi

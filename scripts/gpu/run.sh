@@ -4,8 +4,13 @@
 # one device command and a command cut off at its limit still returns what finished.
 #
 # Stages (CNN4J_GPU_STAGES, space-separated, in this order by default):
-#   cuda              CudaConformanceTest: the suite with cuDNN and again on the project's own kernels
-#                     (-Dcnn4j.require=cuda,cudnn: no device or no cuDNN is a failure, not a skip)
+#   smoke             org.cnn4j.conformance.Smoke on $CNN4J_GPU_BACKEND with CUDA_LAUNCH_BLOCKING=1, 30 s at most: every
+#                     probe (versions), the backend opened, one sample case of each operator family, each named
+#                     before it runs, so an asynchronous kernel fault or a JVM crash points at its operator
+#   cuda              CudaConformanceTest#withCudnn: the suite with cuDNN (-Dcnn4j.require=cuda,cudnn: no device
+#                     or no cuDNN is a failure, not a skip)
+#   cuda-own          CudaConformanceTest#ownKernels and the planted faults, in a JVM of its own: the suite on the
+#                     project's kernels (cuDNN off)
 #   cuda-reliability  the reliability battery and the jqwik properties on cuda (with cuDNN and own kernels)
 #   train-lenet5      cnn4j train of LeNet-5 on Fashion-MNIST on cuda (CNN4J_GPU_EPOCHS_LENET5, default 5)
 #   bench             cnn4j bench on $CNN4J_GPU_BENCH_BACKENDS (default cuda), checked against the reference,
@@ -20,8 +25,12 @@
 # this script on a machine without a GPU (scripts/gpu/dry-run.sh). CNN4J_GPU_TRAIN_ARGS and CNN4J_GPU_BENCH_ARGS
 # are appended to every train and bench command (e.g. "--limit 2048" or "--filter lenet5").
 #
-# Time: CNN4J_GPU_DEADLINE seconds (default 480) from the start; each stage runs under `timeout` with the
-# smaller of its own cap and what is left, and a stage with under 20 s left is skipped and says so.
+# Time: CNN4J_GPU_DEADLINE seconds (default 400, so that a rerun fits a session's 15 minutes of device time)
+# from the start; each stage runs under `timeout` with the smaller of its own cap and what is left, and a stage
+# with under 20 s left is skipped and says so.
+#
+# A JVM that crashes writes its hs_err log to $OUT (-XX:ErrorFile): the first one stays there, every one goes
+# into the archive's crash/ folder. Compiled kernels are shared by the stages' JVMs (-Dcnn4j.cuda.ptxCache).
 #
 # Results: the device tool returns at most 8 files from $OUT, two folders deep, so everything is written to a
 # work folder and packed into $OUT/gpu-results.tar.xz after every stage; $OUT/summary.txt and $OUT/machine.txt
@@ -32,8 +41,8 @@ set -uo pipefail
 
 start=$SECONDS
 backend=${CNN4J_GPU_BACKEND:-cuda}
-deadline=${CNN4J_GPU_DEADLINE:-480}
-read -r -a stages <<< "${CNN4J_GPU_STAGES:-cuda cuda-reliability train-lenet5 bench torch train-seed002 opencl bench-opencl}"
+deadline=${CNN4J_GPU_DEADLINE:-400}
+read -r -a stages <<< "${CNN4J_GPU_STAGES:-smoke cuda cuda-own cuda-reliability train-lenet5 bench torch train-seed002 opencl bench-opencl}"
 
 here=$(cd "$(dirname "$0")" && pwd)
 src=${1:-}
@@ -46,8 +55,17 @@ scratch=$(mktemp -d)
 res="$scratch/gpu-results"
 mkdir -p "$res"
 
-# Packs the results into $OUT (written beside, then moved, so a kill mid-pack keeps the previous archive).
+# Packs the results into $OUT (written beside, then moved, so a kill mid-pack keeps the previous archive). JVM
+# crash logs: all into the archive's crash/, only the first kept in $OUT (the device tool returns 8 files).
 snapshot() {
+  local crashes=("$OUT"/hs_err_pid*.log)
+  if [[ -e "${crashes[0]}" ]]; then
+    mkdir -p "$res/crash"
+    cp -n "${crashes[@]}" "$res/crash/" 2>/dev/null
+    local keep
+    keep=$(ls -tr "${crashes[@]}" | head -1)
+    for f in "${crashes[@]}"; do [[ "$f" == "$keep" ]] || rm -f "$f"; done
+  fi
   cp "$res/summary.txt" "$res/machine.txt" "$OUT/" 2>/dev/null
   tar -C "$scratch" -cf - gpu-results 2>/dev/null | xz -T0 -3 > "$scratch/pack.tar.xz" \
     && mv -f "$scratch/pack.tar.xz" "$OUT/gpu-results.tar.xz"
@@ -115,6 +133,7 @@ main_cp="$(find "$work/lib" -name '*.jar' | sort | paste -sd:)"
 cp="$main_cp"
 for tc in "$work"/test-classes/*; do cp="$cp:$tc"; done
 jvm=(--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xss4m
+     "-XX:ErrorFile=$OUT/hs_err_pid%p.log" "-Dcnn4j.cuda.ptxCache=$scratch/ptx-cache"
      "-Dcnn4j.cuda.libraryPath=$libdirs" "-Dcnn4j.conformance.reportDir=$res" "${opencl_flags[@]}")
 
 # What the machine has, and what each backend's probe finds there (device, driver, library versions).
@@ -134,6 +153,7 @@ print("torch", torch.__version__, "cuda", torch.version.cuda, "cudnn", torch.bac
 PY
   python3 -m pip list 2>/dev/null | grep -iE '^(nvidia|torch |cuda)' || true
   echo "== java"; "$java" -version 2>&1
+  echo "== jvm flags"; echo "${jvm[*]}"
   echo "== commit"; cat "$work/commit.txt" 2>/dev/null
   echo "== cnn4j info"; timeout 60 "${java_env[@]}" "$java" "${jvm[@]}" -cp "$main_cp" org.cnn4j.cli.Main info 2>&1
 } > "$res/machine.txt" 2>&1
@@ -165,8 +185,9 @@ detail() {
   local log="$res/$1.log"
   [[ -f "$log" ]] || return 0
   case "$1" in
-    cuda|cuda-reliability|opencl)
-      echo -n "; "; sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E 'tests (found|successful|skipped|failed|aborted)' \
+    smoke) echo -n "; "; grep -E '^smoke: ([0-9]+ families|cannot run|FAILED)' "$log" | cut -c1-300 | paste -sd' ' - ;;
+    cuda|cuda-own|cuda-reliability|opencl)
+      echo -n "; "; sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E 'tests (found|successful|skipped|failed|aborted)|containers failed' \
         | tr -s ' []' ' ' | paste -sd, - ;;
     train-*) echo -n "; "; grep -E '^test:|^epoch [0-9]+:' "$log" | tail -2 | paste -sd' ' - ;;
     bench*) echo -n "; $(grep -c 'check passed' "$log") checks passed, $(grep -c 'check failed\|ERROR' "$log") failed or errors" ;;
@@ -204,17 +225,26 @@ torch_bench() {
       >> "$res/torch.log" 2>&1
 }
 
-selectors=(--select-class org.cnn4j.backend.cuda.CudaConformanceTest)
-stage cuda 200 junit cuda -Dcnn4j.require=cuda,cudnn
+smoke() {
+  tmo env CUDA_LAUNCH_BLOCKING=1 "${java_env[@]}" "$java" "${jvm[@]}" -cp "$main_cp" org.cnn4j.conformance.Smoke \
+    "${CNN4J_GPU_SMOKE_BACKEND:-$backend}" > "$res/smoke.log" 2>&1
+}
+
+stage smoke "${CNN4J_GPU_SMOKE_CAP:-30}" smoke
+cuda_test=org.cnn4j.backend.cuda.CudaConformanceTest
+selectors=(--select-method "$cuda_test#cudaBackendIsPresent" --select-method "$cuda_test#withCudnn")
+stage cuda 110 junit cuda -Dcnn4j.require=cuda,cudnn
+selectors=(--select-method "$cuda_test#ownKernels" --select-method "$cuda_test#plantedFaultsAreCaught")
+stage cuda-own 100 junit cuda-own -Dcnn4j.require=cuda
 selectors=(--select-class org.cnn4j.backend.cuda.CudaReliabilityTest --select-class org.cnn4j.backend.cuda.CudaOpPropertiesTest)
-stage cuda-reliability 120 junit cuda-reliability -Dcnn4j.require=cuda,cudnn
-stage train-lenet5 90 train lenet5 --model lenet5 --epochs "${CNN4J_GPU_EPOCHS_LENET5:-5}"
-stage bench 120 bench bench --backend "${CNN4J_GPU_BENCH_BACKENDS:-$backend}"
-stage torch 90 torch_bench
-stage train-seed002 120 train seed002-cnn --model seed002-cnn --epochs "${CNN4J_GPU_EPOCHS_SEED002:-5}" --batch 32 --lr 0.001
+stage cuda-reliability 90 junit cuda-reliability -Dcnn4j.require=cuda,cudnn
+stage train-lenet5 60 train lenet5 --model lenet5 --epochs "${CNN4J_GPU_EPOCHS_LENET5:-5}"
+stage bench 90 bench bench --backend "${CNN4J_GPU_BENCH_BACKENDS:-$backend}"
+stage torch 60 torch_bench
+stage train-seed002 90 train seed002-cnn --model seed002-cnn --epochs "${CNN4J_GPU_EPOCHS_SEED002:-5}" --batch 32 --lr 0.001
 selectors=(--select-package org.cnn4j.backend.opencl --include-classname '.*Conformance.*')
-stage opencl 90 junit opencl -Dcnn4j.require=opencl
-stage bench-opencl 60 bench bench-opencl --backend opencl
+stage opencl 60 junit opencl -Dcnn4j.require=opencl
+stage bench-opencl 40 bench bench-opencl --backend opencl
 
 note "total: $(( SECONDS - start ))s"
 snapshot

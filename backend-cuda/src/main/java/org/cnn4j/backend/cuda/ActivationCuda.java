@@ -7,12 +7,16 @@ import org.cnn4j.kernels.host.ActivationLaunches;
 import org.cnn4j.ops.Activation;
 
 /**
- * ReLU, ELU, sigmoid and tanh on cuDNN's activation functions, NaN propagating; the tensor is seen as one row of
- * {@code size} values. Leaky ReLU (no cuDNN mode) and every activation without cuDNN run on activation.k
- * ({@link ActivationLaunches}, as does PReLU). cuDNN's backward reads the
- * forward output; when {@link Activation.Backward} carries none it is recomputed into scratch memory. Whether
- * cuDNN's ReLU backward propagates a NaN input as {@link Activation} requires is for the conformance suite on a
- * GPU to tell. Not yet run on a GPU.
+ * ReLU, ELU, sigmoid and tanh forward on cuDNN's activation functions with {@code CUDNN_PROPAGATE_NAN} (a NaN
+ * input gives a NaN output, as {@link Activation} specifies); the tensor is seen as one row of {@code size}
+ * values. Leaky ReLU (no cuDNN mode) and every activation without cuDNN run on activation.k
+ * ({@link ActivationLaunches}, as does PReLU).
+ *
+ * <p>Every backward runs on activation.k, with or without cuDNN. {@link Activation} requires a NaN in x, y or dy
+ * to give NaN in dx; cuDNN documents its NaN option for the forward output only, and its backward formulas
+ * decide from y or from a comparison of x (ReLU: {@code x > 0 ? dy : 0} turns a NaN x into 0; sigmoid and tanh
+ * read only y), so a NaN x could be dropped. The element-wise kernel costs the same memory traffic and needs no
+ * recomputed forward output. Not yet run on a GPU.
  */
 final class ActivationCuda {
     private ActivationCuda() {
@@ -22,7 +26,7 @@ final class ActivationCuda {
         return a.kind() != Activation.Kind.LEAKY_RELU;
     }
 
-    private static MemorySegment descriptor(Cudnn.Scope s, Activation a) {
+    private static MemorySegment descriptor(Cudnn.Descriptors s, Activation a) {
         int mode = switch (a.kind()) {
             case RELU -> Cudnn.ACTIVATION_RELU;
             case ELU -> Cudnn.ACTIVATION_ELU;
@@ -42,33 +46,16 @@ final class ActivationCuda {
             ActivationLaunches.forward(b.host, o);
             return;
         }
-        try (Cudnn.Scope s = b.rt.cudnn.scope()) {
-            b.rt.cudnn.activationForward(b.cudnnHandle, s, descriptor(s, o.act()), s.tensor(1, 1, 1, n), ptr(o.x()),
-                    ptr(o.y()));
-        }
+        Cudnn.Descriptors s = b.descriptors;
+        b.rt.cudnn.activationForward(b.cudnnHandle, descriptor(s, o.act()), s.tensor(1, 1, 1, n), ptr(o.x()),
+                ptr(o.y()));
     }
 
+    /** On activation.k always (see the class comment). */
     static void backward(CudaBackend b, Activation.Backward o) {
-        int n = o.x().size();
-        if (n == 0) {
+        if (o.x().size() == 0) {
             return;
         }
-        if (!b.cudnnOn() || !fitsCudnn(o.act())) {
-            ActivationLaunches.backward(b.host, o);
-            return;
-        }
-        long y = o.y() != null ? ptr(o.y()) : b.temp(n);
-        try (Cudnn.Scope s = b.rt.cudnn.scope()) {
-            MemorySegment ad = descriptor(s, o.act());
-            MemorySegment d = s.tensor(1, 1, 1, n);
-            if (o.y() == null) {
-                b.rt.cudnn.activationForward(b.cudnnHandle, s, ad, d, ptr(o.x()), y);
-            }
-            b.rt.cudnn.activationBackward(b.cudnnHandle, s, ad, d, y, ptr(o.dy()), ptr(o.x()), ptr(o.dx()));
-        } finally {
-            if (o.y() == null) {
-                b.freeTemp(y, n);
-            }
-        }
+        ActivationLaunches.backward(b.host, o);
     }
 }

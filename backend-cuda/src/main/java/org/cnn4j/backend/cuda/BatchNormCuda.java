@@ -19,11 +19,11 @@ final class BatchNormCuda {
     private BatchNormCuda() {
     }
 
-    private static MemorySegment tensor(Cudnn.Scope s, Shape x) {
+    private static MemorySegment tensor(Cudnn.Descriptors s, Shape x) {
         return s.tensor(x.dim(0), x.dim(1), x.rank() == 4 ? x.dim(2) : 1, x.rank() == 4 ? x.dim(3) : 1);
     }
 
-    private static MemorySegment channels(Cudnn.Scope s, Shape x) {
+    private static MemorySegment channels(Cudnn.Descriptors s, Shape x) {
         return s.tensor(1, x.dim(1), 1, 1);
     }
 
@@ -32,9 +32,10 @@ final class BatchNormCuda {
             BatchNormLaunches.forwardTraining(b.host, o);
             return;
         }
-        try (Cudnn.Scope s = b.rt.cudnn.scope()) {
+        {
+            Cudnn.Descriptors s = b.descriptors;
             Shape x = o.x().shape();
-            b.rt.cudnn.batchNormTraining(b.cudnnHandle, s, tensor(s, x), ptr(o.x()), ptr(o.y()), channels(s, x),
+            b.rt.cudnn.batchNormTraining(b.cudnnHandle, tensor(s, x), ptr(o.x()), ptr(o.y()), channels(s, x),
                     ptr(o.gamma()), ptr(o.beta()), o.bn().momentum(), ptr(o.runningMean()), ptr(o.runningVar()),
                     o.bn().epsilon(), ptr(o.savedMean()), ptr(o.savedInvStd()));
         }
@@ -45,9 +46,10 @@ final class BatchNormCuda {
             BatchNormLaunches.forwardInference(b.host, o);
             return;
         }
-        try (Cudnn.Scope s = b.rt.cudnn.scope()) {
+        {
+            Cudnn.Descriptors s = b.descriptors;
             Shape x = o.x().shape();
-            b.rt.cudnn.batchNormInference(b.cudnnHandle, s, tensor(s, x), ptr(o.x()), ptr(o.y()), channels(s, x),
+            b.rt.cudnn.batchNormInference(b.cudnnHandle, tensor(s, x), ptr(o.x()), ptr(o.y()), channels(s, x),
                     ptr(o.gamma()), ptr(o.beta()), ptr(o.runningMean()), ptr(o.runningVar()), o.bn().epsilon());
         }
     }
@@ -57,9 +59,10 @@ final class BatchNormCuda {
             BatchNormLaunches.backward(b.host, o);
             return;
         }
-        try (Cudnn.Scope s = b.rt.cudnn.scope()) {
+        {
+            Cudnn.Descriptors s = b.descriptors;
             Shape x = o.x().shape();
-            b.rt.cudnn.batchNormBackward(b.cudnnHandle, s, tensor(s, x), ptr(o.x()), ptr(o.dy()), ptr(o.dx()),
+            b.rt.cudnn.batchNormBackward(b.cudnnHandle, tensor(s, x), ptr(o.x()), ptr(o.dy()), ptr(o.dx()),
                     channels(s, x), ptr(o.gamma()), ptr(o.dGamma()), ptr(o.dBeta()), o.bn().epsilon(),
                     ptr(o.savedMean()), ptr(o.savedInvStd()));
         }

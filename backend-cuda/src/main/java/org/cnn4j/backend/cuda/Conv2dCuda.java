@@ -3,41 +3,115 @@ package org.cnn4j.backend.cuda;
 import static org.cnn4j.backend.cuda.CudaBackend.ptr;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import org.cnn4j.core.NativeCallException;
 import org.cnn4j.core.Shape;
 import org.cnn4j.kernels.host.Conv2dLaunches;
 import org.cnn4j.ops.Conv2d;
 
 /**
  * {@link Conv2d} on cuDNN: cross-correlation with padding, stride, dilation and groups, float32 accumulation
- * (FMA math, no TF32 unless {@code -Dcnn4j.cuda.tf32=true}). The algorithm for each direction and shape is
- * chosen once by {@code cudnnGet*Algorithm_v7} within the workspace limit and cached on the backend.
+ * (FMA math, no TF32 unless {@code -Dcnn4j.cuda.tf32=true}). For each direction and shape the usable algorithms
+ * ({@link Cudnn#candidates}: deterministic, within the workspace limit, no tensor-op math) are listed once and
+ * kept with the shape's descriptors; a call runs the current one with its math type set explicitly, and when
+ * cuDNN returns an error status for it the next one is tried and kept for later calls. An error from every
+ * candidate is thrown with each one's status.
  *
  * <p>Without cuDNN: im2col + batched GEMM on the own kernels ({@link Conv2dLaunches}, as the OpenCL backend runs
  * them), in chunks of images whose columns fit in {@link CudaBackend#COL_LIMIT_FLOATS}, one GEMM launch per chunk
- * (images and groups on grid z).
- * Not yet run on a GPU.
+ * (images and groups on grid z). Not yet run on a GPU.
  */
 final class Conv2dCuda {
+    private static final System.Logger LOG = System.getLogger(Conv2dCuda.class.getName());
+
     private Conv2dCuda() {
     }
 
-    private static MemorySegment tensor(Cudnn.Scope s, Shape t) {
+    /** The algorithms of one direction and shape, and which of them runs now (earlier ones failed). */
+    static final class Choice {
+        final List<Cudnn.Algo> candidates;
+        private int current;
+        private final List<String> failures = new ArrayList<>();
+
+        Choice(List<Cudnn.Algo> candidates) {
+            this.candidates = candidates;
+        }
+
+        Cudnn.Algo current() {
+            return candidates.get(current);
+        }
+
+        int index() {
+            return current;
+        }
+
+        /** Moves past the current algorithm after {@code e}; false when none is left. */
+        boolean fail(NativeCallException e) {
+            failures.add("algorithm " + current().algo() + ": " + e.status());
+            current++;
+            return current < candidates.size();
+        }
+
+        String failures() {
+            return String.join("; ", failures);
+        }
+    }
+
+    /** What one direction runs with a chosen algorithm and its workspace. */
+    private interface Run {
+        void run(Cudnn.Algo algo, long workspace);
+    }
+
+    private static MemorySegment tensor(Cudnn.Descriptors s, Shape t) {
         return s.tensor(t.dim(0), t.dim(1), t.dim(2), t.dim(3));
     }
 
-    private static MemorySegment filter(Cudnn.Scope s, Shape w) {
+    private static MemorySegment filter(Cudnn.Descriptors s, Shape w) {
         return s.filter(w.dim(0), w.dim(1), w.dim(2), w.dim(3));
     }
 
-    private static MemorySegment conv(CudaBackend b, Cudnn.Scope s, Conv2d c) {
-        return s.convolution(c.padding().h(), c.padding().w(), c.stride().h(), c.stride().w(), c.dilation().h(),
-                c.dilation().w(), c.groups(), b.options.allowTf32());
+    private static MemorySegment conv(CudaBackend b, Conv2d c) {
+        return b.descriptors.convolution(c.padding().h(), c.padding().w(), c.stride().h(), c.stride().w(),
+                c.dilation().h(), c.dilation().w(), c.groups(), Cudnn.queryMath(b.options.allowTf32()));
     }
 
-    private static Cudnn.Algo algo(CudaBackend b, Cudnn.Direction dir, Shape x, Shape w, Conv2d c,
-            MemorySegment d1, MemorySegment d2, MemorySegment cd, MemorySegment d3) {
-        return b.algorithms.computeIfAbsent(new CudaBackend.AlgoKey(dir, x, w, c),
-                k -> b.rt.cudnn.chooseAlgorithm(b.cudnnHandle, dir, d1, d2, cd, d3, b.options.workspaceLimit()));
+    /**
+     * Runs {@code run} with the shape's current algorithm, its math type set on {@code cd}; on an error status
+     * from cuDNN the next candidate is tried (and kept). The candidates are listed on the shape's first call.
+     */
+    private static void withFallback(CudaBackend b, Cudnn.Direction dir, Shape x, Shape w, Conv2d c,
+            MemorySegment d1, MemorySegment d2, MemorySegment cd, MemorySegment d3, Run run) {
+        Cudnn dnn = b.rt.cudnn;
+        CudaBackend.AlgoKey key = new CudaBackend.AlgoKey(dir, x, w, c);
+        Choice choice = b.algorithms.get(key);
+        if (choice == null) {
+            // the query runs under the query math type, whatever an earlier call of another direction set
+            dnn.setMathType(cd, Cudnn.queryMath(b.options.allowTf32()));
+            choice = new Choice(dnn.candidates(b.cudnnHandle, dir, d1, d2, cd, d3, b.options.workspaceLimit(),
+                    b.options.allowTf32()));
+            b.algorithms.put(key, choice);
+        }
+        while (true) {
+            Cudnn.Algo a = choice.current();
+            try {
+                dnn.setMathType(cd, a.mathType());
+                run.run(a, b.workspace(a.workspaceBytes()));
+                return;
+            } catch (NativeCallException e) {
+                if (!Cudnn.LIB.equals(e.library()) || !e.function().equals(Cudnn.runName(dir))) {
+                    throw e;
+                }
+                if (!choice.fail(e)) {
+                    throw new NativeCallException(Cudnn.LIB, Cudnn.runName(dir), e.code(), e.status(),
+                            "every usable algorithm failed for " + dir + " x " + x + " w " + w + ": "
+                                    + choice.failures());
+                }
+                LOG.log(System.Logger.Level.INFO, () -> Cudnn.runName(dir) + " x " + x + " w " + w + ": algorithm "
+                        + a.algo() + " returned " + e.status() + "; trying algorithm "
+                        + b.algorithms.get(key).current().algo());
+            }
+        }
     }
 
     static void forward(CudaBackend b, Conv2d.Forward o) {
@@ -46,19 +120,17 @@ final class Conv2dCuda {
             return;
         }
         Cudnn dnn = b.rt.cudnn;
-        try (Cudnn.Scope s = dnn.scope()) {
-            MemorySegment xd = tensor(s, o.x().shape());
-            MemorySegment wd = filter(s, o.weight().shape());
-            MemorySegment cd = conv(b, s, o.conv());
-            MemorySegment yd = tensor(s, o.y().shape());
-            Cudnn.Algo a = algo(b, Cudnn.Direction.FORWARD, o.x().shape(), o.weight().shape(), o.conv(), xd, wd, cd,
-                    yd);
-            dnn.convolutionForward(b.cudnnHandle, s, xd, ptr(o.x()), wd, ptr(o.weight()), cd, a,
-                    b.workspace(a.workspaceBytes()), yd, ptr(o.y()));
-            if (o.bias() != null) {
-                MemorySegment bd = s.tensor(1, o.bias().size(), 1, 1);
-                dnn.addTensor(b.cudnnHandle, s, bd, ptr(o.bias()), yd, ptr(o.y()));
-            }
+        Cudnn.Descriptors s = b.descriptors;
+        MemorySegment xd = tensor(s, o.x().shape());
+        MemorySegment wd = filter(s, o.weight().shape());
+        MemorySegment cd = conv(b, o.conv());
+        MemorySegment yd = tensor(s, o.y().shape());
+        withFallback(b, Cudnn.Direction.FORWARD, o.x().shape(), o.weight().shape(), o.conv(), xd, wd, cd, yd,
+                (a, ws) -> dnn.convolutionForward(b.cudnnHandle, xd, ptr(o.x()), wd, ptr(o.weight()), cd, a, ws, yd,
+                        ptr(o.y())));
+        if (o.bias() != null) {
+            MemorySegment bd = s.tensor(1, o.bias().size(), 1, 1);
+            dnn.addTensor(b.cudnnHandle, bd, ptr(o.bias()), yd, ptr(o.y()));
         }
     }
 
@@ -68,16 +140,14 @@ final class Conv2dCuda {
             return;
         }
         Cudnn dnn = b.rt.cudnn;
-        try (Cudnn.Scope s = dnn.scope()) {
-            MemorySegment wd = filter(s, o.weight().shape());
-            MemorySegment dyd = tensor(s, o.dy().shape());
-            MemorySegment cd = conv(b, s, o.conv());
-            MemorySegment dxd = tensor(s, o.dx().shape());
-            Cudnn.Algo a = algo(b, Cudnn.Direction.BACKWARD_DATA, o.dx().shape(), o.weight().shape(), o.conv(), wd,
-                    dyd, cd, dxd);
-            dnn.convolutionBackwardData(b.cudnnHandle, s, wd, ptr(o.weight()), dyd, ptr(o.dy()), cd, a,
-                    b.workspace(a.workspaceBytes()), dxd, ptr(o.dx()));
-        }
+        Cudnn.Descriptors s = b.descriptors;
+        MemorySegment wd = filter(s, o.weight().shape());
+        MemorySegment dyd = tensor(s, o.dy().shape());
+        MemorySegment cd = conv(b, o.conv());
+        MemorySegment dxd = tensor(s, o.dx().shape());
+        withFallback(b, Cudnn.Direction.BACKWARD_DATA, o.dx().shape(), o.weight().shape(), o.conv(), wd, dyd, cd,
+                dxd, (a, ws) -> dnn.convolutionBackwardData(b.cudnnHandle, wd, ptr(o.weight()), dyd, ptr(o.dy()), cd,
+                        a, ws, dxd, ptr(o.dx())));
     }
 
     static void backwardFilter(CudaBackend b, Conv2d.BackwardFilter o) {
@@ -86,19 +156,17 @@ final class Conv2dCuda {
             return;
         }
         Cudnn dnn = b.rt.cudnn;
-        try (Cudnn.Scope s = dnn.scope()) {
-            MemorySegment xd = tensor(s, o.x().shape());
-            MemorySegment dyd = tensor(s, o.dy().shape());
-            MemorySegment cd = conv(b, s, o.conv());
-            MemorySegment dwd = filter(s, o.dWeight().shape());
-            Cudnn.Algo a = algo(b, Cudnn.Direction.BACKWARD_FILTER, o.x().shape(), o.dWeight().shape(), o.conv(),
-                    xd, dyd, cd, dwd);
-            dnn.convolutionBackwardFilter(b.cudnnHandle, s, xd, ptr(o.x()), dyd, ptr(o.dy()), cd, a,
-                    b.workspace(a.workspaceBytes()), dwd, ptr(o.dWeight()));
-            if (o.dBias() != null) {
-                MemorySegment bd = s.tensor(1, o.dBias().size(), 1, 1);
-                dnn.convolutionBackwardBias(b.cudnnHandle, s, dyd, ptr(o.dy()), bd, ptr(o.dBias()));
-            }
+        Cudnn.Descriptors s = b.descriptors;
+        MemorySegment xd = tensor(s, o.x().shape());
+        MemorySegment dyd = tensor(s, o.dy().shape());
+        MemorySegment cd = conv(b, o.conv());
+        MemorySegment dwd = filter(s, o.dWeight().shape());
+        withFallback(b, Cudnn.Direction.BACKWARD_FILTER, o.x().shape(), o.dWeight().shape(), o.conv(), xd, dyd, cd,
+                dwd, (a, ws) -> dnn.convolutionBackwardFilter(b.cudnnHandle, xd, ptr(o.x()), dyd, ptr(o.dy()), cd, a,
+                        ws, dwd, ptr(o.dWeight())));
+        if (o.dBias() != null) {
+            MemorySegment bd = s.tensor(1, o.dBias().size(), 1, 1);
+            dnn.convolutionBackwardBias(b.cudnnHandle, dyd, ptr(o.dy()), bd, ptr(o.dBias()));
         }
     }
 }

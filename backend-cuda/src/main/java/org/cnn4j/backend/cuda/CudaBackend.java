@@ -3,7 +3,6 @@ package org.cnn4j.backend.cuda;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.cnn4j.core.DType;
 import org.cnn4j.core.Shape;
@@ -48,27 +47,37 @@ import org.cnn4j.spi.AbstractBackend;
  * supported either way.
  *
  * <h2>Execution</h2>
- * One primary context, one non-blocking stream, one cuBLAS and one cuDNN handle bound to it. All work is
- * queued on the stream in issue order; the host waits only where it reads ({@link Tensor#copyTo}) or when asked
- * ({@link #synchronize()}). Calls are serialized by a lock (the library handles are not thread-safe), and each
- * makes the context current on the calling thread.
+ * The device's primary context (retained once per process, {@link CudaRuntime.Primary}), one non-blocking
+ * stream, one cuBLAS and one cuDNN handle bound to it. All work is queued on the stream in issue order; the host
+ * waits only where it reads ({@link Tensor#copyTo}) or when asked ({@link #synchronize()}). Calls are serialized
+ * by a lock (the library handles are not thread-safe); a thread entering the backend for the first time makes
+ * the context current ({@code cuCtxSetCurrent}). A sequence of calls can be captured once as a CUDA graph and
+ * replayed ({@link #capture}).
  *
  * <h2>Memory</h2>
- * Device memory comes from a {@link CachingAllocator} by size class, which empties its cache and retries once
- * on out-of-memory. Host transfers go through one page-locked staging buffer; a write waits for the previous
- * write's copy before reusing it.
+ * Device memory comes from a {@link CachingAllocator} by size class, which synchronizes the stream, empties its
+ * cache and retries once on out-of-memory. Host writes go through page-locked staging: one buffer, whose reuse
+ * waits for its copy, or with {@code -Dcnn4j.cuda.fastStep=true} four ordered by events, so uploads do not wait
+ * for the device; reads land in a page-locked buffer of their own.
  *
- * <p><b>Status: none of this class has run on a GPU yet.</b> It compiles, and its pieces that need no device
- * (library discovery, status names, the allocator) are tested; every operator is to be checked against the
- * reference by the conformance suite on a GPU machine ({@code scripts/gpu/run.sh}).
+ * <p><b>Status: none of this class has run on a GPU yet.</b> It compiles, and it runs against a fake driver
+ * and fake libraries in the tests; every operator is to be checked against the reference by the conformance suite
+ * on a GPU machine ({@code scripts/gpu/run.sh}).
  */
 public final class CudaBackend extends AbstractBackend {
     /** Switches read from system properties. */
-    record Options(boolean useCudnn, boolean allowTf32, long workspaceLimit, CudaKernels.PtxStore ptxStore) {
+    record Options(boolean useCudnn, boolean allowTf32, long workspaceLimit, CudaKernels.PtxStore ptxStore,
+            boolean fastStep) {
+        /** The switches of the first version, {@code fastStep} off. */
+        Options(boolean useCudnn, boolean allowTf32, long workspaceLimit, CudaKernels.PtxStore ptxStore) {
+            this(useCudnn, allowTf32, workspaceLimit, ptxStore, false);
+        }
+
         static Options fromSystemProperties() {
             return new Options(!"false".equalsIgnoreCase(System.getProperty("cnn4j.cuda.cudnn", "true")),
                     Boolean.getBoolean("cnn4j.cuda.tf32"),
-                    Long.getLong("cnn4j.cuda.workspaceBytes", 256L << 20), PtxDiskCache.fromSystem());
+                    Long.getLong("cnn4j.cuda.workspaceBytes", 256L << 20), PtxDiskCache.fromSystem(),
+                    Boolean.getBoolean("cnn4j.cuda.fastStep"));
         }
     }
 
@@ -84,11 +93,12 @@ public final class CudaBackend extends AbstractBackend {
     final MemorySegment cublasHandle;
     final MemorySegment cudnnHandle;
     final CachingAllocator allocator;
-    final ConcurrentHashMap<AlgoKey, Cudnn.Algo> algorithms = new ConcurrentHashMap<>();
+    /** The convolution algorithms per direction and shape (under the lock). */
+    final java.util.HashMap<AlgoKey, Conv2dCuda.Choice> algorithms = new java.util.HashMap<>();
+    /** cuDNN's descriptors per geometry, kept until close; null without cuDNN. */
+    final Cudnn.Descriptors descriptors;
     /** The own kernels through NVRTC. */
     final CudaKernels kernels;
-    private MemorySegment staging = MemorySegment.NULL;
-    private boolean stagingInFlight;
     private long workspace;
     private long workspaceBytes;
     private long ones;
@@ -99,15 +109,19 @@ public final class CudaBackend extends AbstractBackend {
         static Handles open(CudaRuntime rt, Options options) {
             java.util.ArrayDeque<Runnable> undo = new java.util.ArrayDeque<>();
             try {
-                MemorySegment context = rt.driver.retainPrimaryContext(rt.device);
-                undo.push(() -> rt.driver.releasePrimaryContext(rt.device));
-                rt.driver.setCurrent(context);
+                MemorySegment context = rt.primaryContext();
+                rt.makeCurrent();
                 MemorySegment stream = rt.driver.createStream();
                 undo.push(() -> rt.driver.destroyStream(stream));
-                MemorySegment cublas = rt.cublas.create();
-                undo.push(() -> rt.cublas.destroy(cublas));
-                rt.cublas.setStream(cublas, stream);
-                rt.cublas.setMathMode(cublas, options.allowTf32() ? Cublas.TF32_TENSOR_OP_MATH : Cublas.DEFAULT_MATH);
+                MemorySegment cublas = null;
+                if (rt.cublas != null) {
+                    MemorySegment h = rt.cublas.create();
+                    undo.push(() -> rt.cublas.destroy(h));
+                    rt.cublas.setStream(h, stream);
+                    // CUBLAS_DEFAULT_MATH: float products in float32 (no TF32) unless asked for
+                    rt.cublas.setMathMode(h, options.allowTf32() ? Cublas.TF32_TENSOR_OP_MATH : Cublas.DEFAULT_MATH);
+                    cublas = h;
+                }
                 MemorySegment cudnn = null;
                 if (rt.cudnn != null && options.useCudnn()) {
                     MemorySegment h = rt.cudnn.create();
@@ -141,8 +155,9 @@ public final class CudaBackend extends AbstractBackend {
         this.stream = handles.stream();
         this.cublasHandle = handles.cublas();
         this.cudnnHandle = handles.cudnn();
+        this.descriptors = cudnnHandle != null ? rt.cudnn.descriptors() : null;
         CudaDriver d = rt.driver;
-        this.kernels = new CudaKernels(rt.nvrtc::compileToPtx,
+        this.kernels = new CudaKernels(rt.nvrtc != null ? rt.nvrtc::compile : null,
                 new CudaKernels.ModuleLoader() {
                     @Override
                     public MemorySegment load(byte[] ptx) {
@@ -155,7 +170,7 @@ public final class CudaBackend extends AbstractBackend {
                     public MemorySegment function(MemorySegment module, String entry) {
                         return d.function(module, entry);
                     }
-                }, rt.ccMajor, rt.ccMinor, options.ptxStore(), rt.nvrtcVersion);
+                }, rt.ccMajor, rt.ccMinor, options.ptxStore(), rt.nvrtcVersion, true, rt.prebuilt);
         this.allocator = new CachingAllocator("cuda", new CachingAllocator.Device() {
             @Override
             public int allocate(long bytes, long[] out) {
@@ -178,6 +193,11 @@ public final class CudaBackend extends AbstractBackend {
             }
 
             @Override
+            public void synchronize() {
+                d.synchronize(stream);
+            }
+
+            @Override
             public long freeBytes() {
                 try {
                     return d.memoryInfo()[0];
@@ -190,10 +210,11 @@ public final class CudaBackend extends AbstractBackend {
 
     @Override
     public String device() {
+        String blas = cublasHandle != null ? "" : "; cuBLAS absent: GEMM and its kin run on the own kernels";
         String dnn = cudnnHandle != null ? ""
                 : !options.useCudnn() ? "; cuDNN off (-Dcnn4j.cuda.cudnn=false): its operators run on the own kernels"
                 : "; cuDNN absent: its operators run on the own kernels";
-        return rt.description + dnn;
+        return rt.description + blas + dnn;
     }
 
     @Override
@@ -203,6 +224,11 @@ public final class CudaBackend extends AbstractBackend {
 
     boolean cudnnOn() {
         return cudnnHandle != null;
+    }
+
+    /** True when cuBLAS serves GEMM and the BLAS-shaped helpers; else gemm.k and elementwise.k do. */
+    boolean cublasOn() {
+        return cublasHandle != null;
     }
 
     /** Every operator: on cuBLAS, on cuDNN where it is on and fits, else on the own kernels. */
@@ -215,6 +241,9 @@ public final class CudaBackend extends AbstractBackend {
     protected void run(Op op) {
         enter();
         try {
+            if (descriptors != null) {
+                descriptors.trim();
+            }
             switch (op) {
                 case Gemm.Run o -> LinearCuda.gemm(this, o);
                 case Linear.Forward o -> LinearCuda.forward(this, o);
@@ -294,11 +323,14 @@ public final class CudaBackend extends AbstractBackend {
         }
     };
 
-    /** Takes the lock and makes the context current on this thread; the caller unlocks. */
+    /**
+     * Takes the lock and makes the primary context current on this thread ({@code cuCtxSetCurrent} on a thread's
+     * first entry); the caller unlocks.
+     */
     private void enter() {
         lock.lock();
         try {
-            rt.driver.setCurrent(context);
+            rt.makeCurrent();
         } catch (RuntimeException e) {
             lock.unlock();
             throw e;
@@ -493,32 +525,108 @@ public final class CudaBackend extends AbstractBackend {
         }
     }
 
-    /** Copies {@code src} to device memory at {@code dst} through the staging buffer, in stream order. */
+    // ---- host transfers ------------------------------------------------------------------------------
+
+    /** Page-locked staging buffers for host-to-device copies, each reusable once its copy has run. */
+    private final class Staging {
+        MemorySegment buffer = MemorySegment.NULL;
+        /** With {@link Options#fastStep}: recorded after the buffer's copy; null otherwise. */
+        MemorySegment event;
+        boolean pending;
+    }
+
+    /** Buffers in turn for uploads: 4 with {@link Options#fastStep} (an upload waits only for the 4th before it). */
+    private Staging[] ring;
+    private int nextStaging;
+    /** Host waits caused by a staging buffer still in use (a test's measure of host synchronization). */
+    int stagingWaits;
+
+    private Staging[] ring() {
+        if (ring == null) {
+            ring = new Staging[options.fastStep() ? 4 : 1];
+            for (int i = 0; i < ring.length; i++) {
+                ring[i] = new Staging();
+            }
+        }
+        return ring;
+    }
+
+    /**
+     * A staging buffer of at least {@code bytes} that no queued copy reads any more. Without {@link Options#fastStep}
+     * there is one, and reusing it while its copy may be queued synchronizes the stream; with it, four take turns,
+     * each with an event, so a step's uploads do not wait for the device.
+     */
+    private Staging acquireStaging(long bytes) {
+        Staging[] r = ring();
+        Staging st = r[nextStaging];
+        nextStaging = (nextStaging + 1) % r.length;
+        if (st.pending) {
+            if (st.event == null) {
+                stagingWaits++;
+                rt.driver.synchronize(stream);
+                markStagingFree();
+            } else if (!rt.driver.eventDone(st.event)) {
+                stagingWaits++;
+                rt.driver.synchronizeEvent(st.event);
+            }
+            st.pending = false;
+        }
+        if (st.buffer.byteSize() < bytes) {
+            if (st.buffer.address() != 0) {
+                rt.driver.freeHost(st.buffer);
+            }
+            st.buffer = MemorySegment.NULL;
+            st.buffer = rt.driver.allocHost(Math.max(bytes, 1 << 20));
+        }
+        if (options.fastStep() && st.event == null) {
+            st.event = rt.driver.createEvent();
+        }
+        return st;
+    }
+
+    /** After queueing the copy out of {@code st}: it is in use until the stream reaches this point. */
+    private void queued(Staging st) {
+        if (st.event != null) {
+            rt.driver.recordEvent(st.event, stream);
+        }
+        st.pending = true;
+    }
+
+    /** The stream was synchronized: every staging buffer is free. */
+    private void markStagingFree() {
+        if (ring != null) {
+            for (Staging st : ring) {
+                st.pending = false;
+            }
+        }
+    }
+
+    /** Copies {@code src} to device memory at {@code dst} through a staging buffer, in stream order. */
     void writeInts(long dst, int[] src) {
         long bytes = (long) src.length * Integer.BYTES;
-        ensureStaging(bytes);
-        if (stagingInFlight) {
-            rt.driver.synchronize(stream);
+        if (capture != null) {
+            // captured as a copy from host memory that the graph keeps: every replay copies these same values
+            MemorySegment host = rt.driver.allocHost(Math.max(bytes, 4));
+            capture.hostBlocks.add(host);
+            MemorySegment.copy(src, 0, host, java.lang.foreign.ValueLayout.JAVA_INT, 0, src.length);
+            rt.driver.copyHostToDevice(dst, host, bytes, stream);
+            return;
         }
-        MemorySegment.copy(src, 0, staging, java.lang.foreign.ValueLayout.JAVA_INT, 0, src.length);
-        rt.driver.copyHostToDevice(dst, staging, bytes, stream);
-        stagingInFlight = true;
+        Staging st = acquireStaging(bytes);
+        MemorySegment.copy(src, 0, st.buffer, java.lang.foreign.ValueLayout.JAVA_INT, 0, src.length);
+        rt.driver.copyHostToDevice(dst, st.buffer, bytes, stream);
+        queued(st);
     }
 
     static long ptr(Tensor t) {
         return ((CudaTensor) t).pointer();
     }
 
-    private void ensureStaging(long bytes) {
-        if (staging.byteSize() < bytes) {
-            if (stagingInFlight) {
-                rt.driver.synchronize(stream);
-                stagingInFlight = false;
-            }
-            if (staging.address() != 0) {
-                rt.driver.freeHost(staging);
-            }
-            staging = rt.driver.allocHost(Math.max(bytes, 1 << 20));
+    /** Host transfers and waits cannot be captured: the graph would copy what the buffer holds at each replay. */
+    private void notCapturing(String what) {
+        if (capture != null) {
+            throw new IllegalStateException(what + " inside a CUDA graph capture: copy inputs before launching the"
+                    + " graph and read results after it");
         }
     }
 
@@ -526,47 +634,184 @@ public final class CudaBackend extends AbstractBackend {
         enter();
         try {
             checkOpen();
+            notCapturing("a copy from the host");
             long bytes = t.bytes();
             if (bytes == 0) {
                 return;
             }
-            ensureStaging(bytes);
-            if (stagingInFlight) {
-                rt.driver.synchronize(stream);
-            }
-            MemorySegment.copy(src, 0, staging, JAVA_FLOAT, 0, src.length);
-            rt.driver.copyHostToDevice(t.pointer(), staging, bytes, stream);
-            stagingInFlight = true;
+            Staging st = acquireStaging(bytes);
+            MemorySegment.copy(src, 0, st.buffer, JAVA_FLOAT, 0, src.length);
+            rt.driver.copyHostToDevice(t.pointer(), st.buffer, bytes, stream);
+            queued(st);
         } finally {
             lock.unlock();
         }
     }
 
+    /** The one host transfer that waits: the values are needed now. */
     void download(CudaTensor t, float[] dst) {
         enter();
         try {
             checkOpen();
+            notCapturing("a copy to the host");
             long bytes = t.bytes();
             if (bytes == 0) {
                 return;
             }
-            ensureStaging(bytes);
-            rt.driver.copyDeviceToHost(staging, t.pointer(), bytes, stream);
+            if (readBack.byteSize() < bytes) {
+                if (readBack.address() != 0) {
+                    rt.driver.freeHost(readBack);
+                }
+                readBack = MemorySegment.NULL;
+                readBack = rt.driver.allocHost(Math.max(bytes, 1 << 16));
+            }
+            rt.driver.copyDeviceToHost(readBack, t.pointer(), bytes, stream);
             rt.driver.synchronize(stream);
-            stagingInFlight = false;
-            MemorySegment.copy(staging, JAVA_FLOAT, 0, dst, 0, dst.length);
+            markStagingFree();
+            MemorySegment.copy(readBack, JAVA_FLOAT, 0, dst, 0, dst.length);
         } finally {
             lock.unlock();
         }
     }
+
+    /** Page-locked memory that device-to-host copies land in. */
+    private MemorySegment readBack = MemorySegment.NULL;
 
     @Override
     public void synchronize() {
         checkOpen();
         enter();
         try {
+            notCapturing("synchronize()");
             rt.driver.synchronize(stream);
-            stagingInFlight = false;
+            markStagingFree();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- graphs --------------------------------------------------------------------------------------
+
+    /** What a capture in progress collects for its graph. */
+    private static final class CaptureState {
+        final java.util.List<MemorySegment> hostBlocks = new java.util.ArrayList<>();
+    }
+
+    private CaptureState capture;
+    private final java.util.Set<Graph> graphs = new java.util.HashSet<>();
+
+    /**
+     * Work captured once as a CUDA graph and replayed with one {@code cuGraphLaunch}: a whole training step's
+     * launches, cuDNN and cuBLAS calls for the price of one launch. Replays read and write the same device
+     * addresses as the captured calls (the tensors the step used, and the scratch blocks it freed, which the
+     * graph keeps from the allocator until it is closed). Copy new inputs into the step's input tensors before
+     * {@link #launch}, read results after it. Not yet run on a GPU.
+     */
+    public final class Graph implements AutoCloseable {
+        private final MemorySegment graph;
+        private final MemorySegment exec;
+        private final java.util.List<long[]> blocks;
+        private final java.util.List<MemorySegment> hostBlocks;
+        private boolean closed;
+
+        private Graph(MemorySegment graph, MemorySegment exec, java.util.List<long[]> blocks,
+                java.util.List<MemorySegment> hostBlocks) {
+            this.graph = graph;
+            this.exec = exec;
+            this.blocks = blocks;
+            this.hostBlocks = hostBlocks;
+        }
+
+        /** Queues one replay on the backend's stream (no host wait). */
+        public void launch() {
+            enter();
+            try {
+                checkOpen();
+                if (closed) {
+                    throw new IllegalStateException("graph closed");
+                }
+                notCapturing("launching a graph");
+                rt.driver.launchGraph(exec, stream);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void close() {
+            enter();
+            try {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                graphs.remove(this);
+                destroy();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private void destroy() {
+            rt.driver.synchronize(stream); // a replay in flight still uses the blocks and host memory
+            markStagingFree();
+            rt.driver.destroyGraphExec(exec);
+            rt.driver.destroyGraph(graph);
+            allocator.release(blocks);
+            for (MemorySegment h : hostBlocks) {
+                rt.driver.freeHost(h);
+            }
+        }
+    }
+
+    /**
+     * Captures the backend calls {@code step} makes (on this thread, under the backend's lock) into a
+     * {@link Graph} instead of running them: {@code cuStreamBeginCapture} in relaxed mode (the allocator may still
+     * grow, a kernel still be loaded), the calls, {@code cuStreamEndCapture}, {@code cuGraphInstantiate}. Run the
+     * step once before capturing it, so that its kernels are compiled, its algorithms chosen and its memory
+     * cached. Inside {@code step}, host copies and {@link #synchronize()} are refused; if the step throws, the
+     * capture is ended and discarded and the exception rethrown.
+     */
+    public Graph capture(Runnable step) {
+        enter();
+        try {
+            checkOpen();
+            notCapturing("capture()");
+            rt.driver.beginCapture(stream, CudaDriver.CAPTURE_MODE_RELAXED);
+            capture = new CaptureState();
+            allocator.beginCapture();
+            MemorySegment graph;
+            CaptureState state = capture;
+            try {
+                step.run();
+            } catch (RuntimeException | Error e) {
+                capture = null;
+                java.util.List<long[]> blocks = allocator.endCapture();
+                try {
+                    rt.driver.destroyGraph(rt.driver.endCapture(stream));
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                allocator.release(blocks);
+                for (MemorySegment h : state.hostBlocks) {
+                    rt.driver.freeHost(h);
+                }
+                throw e;
+            }
+            capture = null;
+            java.util.List<long[]> blocks = allocator.endCapture();
+            graph = rt.driver.endCapture(stream);
+            MemorySegment exec;
+            try {
+                exec = rt.driver.instantiate(graph);
+            } catch (RuntimeException e) {
+                rt.driver.destroyGraph(graph);
+                allocator.release(blocks);
+                throw e;
+            }
+            Graph g = new Graph(graph, exec, blocks, java.util.List.copyOf(state.hostBlocks));
+            graphs.add(g);
+            return g;
         } finally {
             lock.unlock();
         }
@@ -578,11 +823,29 @@ public final class CudaBackend extends AbstractBackend {
         try {
             rt.driver.synchronize(stream);
             if (cudnnHandle != null) {
+                descriptors.close();
                 rt.cudnn.destroy(cudnnHandle);
             }
-            rt.cublas.destroy(cublasHandle);
-            if (staging.address() != 0) {
-                rt.driver.freeHost(staging);
+            if (cublasHandle != null) {
+                rt.cublas.destroy(cublasHandle);
+            }
+            for (Graph g : java.util.List.copyOf(graphs)) {
+                g.closed = true;
+                g.destroy();
+            }
+            graphs.clear();
+            if (ring != null) {
+                for (Staging st : ring) {
+                    if (st.buffer.address() != 0) {
+                        rt.driver.freeHost(st.buffer);
+                    }
+                    if (st.event != null) {
+                        rt.driver.destroyEvent(st.event);
+                    }
+                }
+            }
+            if (readBack.address() != 0) {
+                rt.driver.freeHost(readBack);
             }
             if (workspace != 0) {
                 allocator.free(workspace, workspaceBytes);
@@ -595,7 +858,7 @@ public final class CudaBackend extends AbstractBackend {
                 rt.driver.unloadModule(m);
             }
             rt.driver.destroyStream(stream);
-            rt.driver.releasePrimaryContext(rt.device);
+            // The primary context stays retained for the process (CudaRuntime.Primary).
         } finally {
             lock.unlock();
         }

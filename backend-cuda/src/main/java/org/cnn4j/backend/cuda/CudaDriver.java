@@ -54,6 +54,27 @@ final class CudaDriver {
     private final MethodHandle cuModuleGetFunction;
     private final MethodHandle cuLaunchKernel;
     private final MethodHandle cuGetErrorName;
+    private final MethodHandle cuEventCreate;
+    private final MethodHandle cuEventRecord;
+    private final MethodHandle cuEventQuery;
+    private final MethodHandle cuEventSynchronize;
+    private final MethodHandle cuEventDestroy;
+    private final MethodHandle cuStreamBeginCapture;
+    private final MethodHandle cuStreamEndCapture;
+    private final MethodHandle cuGraphInstantiate;
+    private final MethodHandle cuGraphLaunch;
+    private final MethodHandle cuGraphExecDestroy;
+    private final MethodHandle cuGraphDestroy;
+
+    /** {@code CU_EVENT_DISABLE_TIMING}. */
+    static final int EVENT_DISABLE_TIMING = 2;
+    /** {@code CUDA_ERROR_NOT_READY}: {@code cuEventQuery}'s "not yet". */
+    static final int NOT_READY = 600;
+    /**
+     * {@code CU_STREAM_CAPTURE_MODE_RELAXED}: the capturing thread may still call what is unsafe during a capture
+     * ({@code cuMemAlloc}, module loads), which the caching allocator's growth and the first use of a kernel need.
+     */
+    static final int CAPTURE_MODE_RELAXED = 2;
 
     CudaDriver(SymbolLookup s) {
         cuInit = b(s, "cuInit", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
@@ -90,6 +111,18 @@ final class CudaDriver {
         cuLaunchKernel = b(s, "cuLaunchKernel", FunctionDescriptor.of(JAVA_INT, ADDRESS,
                 JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
         cuGetErrorName = b(s, "cuGetErrorName", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+        cuEventCreate = b(s, "cuEventCreate", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        cuEventRecord = b(s, "cuEventRecord", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        cuEventQuery = b(s, "cuEventQuery", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        cuEventSynchronize = b(s, "cuEventSynchronize", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        cuEventDestroy = b(s, "cuEventDestroy_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        cuStreamBeginCapture = b(s, "cuStreamBeginCapture_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        cuStreamEndCapture = b(s, "cuStreamEndCapture", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        cuGraphInstantiate = b(s, "cuGraphInstantiateWithFlags",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+        cuGraphLaunch = b(s, "cuGraphLaunch", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        cuGraphExecDestroy = b(s, "cuGraphExecDestroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        cuGraphDestroy = b(s, "cuGraphDestroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     }
 
     private static MethodHandle b(SymbolLookup s, String name, FunctionDescriptor d) {
@@ -274,6 +307,72 @@ final class CudaDriver {
         if (status != 0) {
             check("cuLaunchKernel", status);
         }
+    }
+
+    /** An event without timing ({@code CU_EVENT_DISABLE_TIMING}), for ordering host work after stream work. */
+    MemorySegment createEvent() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(ADDRESS);
+            check("cuEventCreate", Native.call(cuEventCreate, v, EVENT_DISABLE_TIMING));
+            return v.get(ADDRESS, 0);
+        }
+    }
+
+    void recordEvent(MemorySegment event, MemorySegment stream) {
+        check("cuEventRecord", Native.call(cuEventRecord, event, stream));
+    }
+
+    /** True when the work before the event's record has finished (no waiting). */
+    boolean eventDone(MemorySegment event) {
+        int status = Native.call(cuEventQuery, event);
+        if (status == NOT_READY) {
+            return false;
+        }
+        check("cuEventQuery", status);
+        return true;
+    }
+
+    void synchronizeEvent(MemorySegment event) {
+        check("cuEventSynchronize", Native.call(cuEventSynchronize, event));
+    }
+
+    void destroyEvent(MemorySegment event) {
+        check("cuEventDestroy_v2", Native.call(cuEventDestroy, event));
+    }
+
+    /** Starts capturing the work queued on {@code stream} into a graph (nothing runs until it is launched). */
+    void beginCapture(MemorySegment stream, int mode) {
+        check("cuStreamBeginCapture_v2", Native.call(cuStreamBeginCapture, stream, mode));
+    }
+
+    /** Ends the capture and returns the graph. */
+    MemorySegment endCapture(MemorySegment stream) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(ADDRESS);
+            check("cuStreamEndCapture", Native.call(cuStreamEndCapture, stream, v));
+            return v.get(ADDRESS, 0);
+        }
+    }
+
+    /** {@code cuGraphInstantiateWithFlags(graph, 0)}: an executable graph. */
+    MemorySegment instantiate(MemorySegment graph) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(ADDRESS);
+            check("cuGraphInstantiateWithFlags", Native.call(cuGraphInstantiate, v, graph, 0L));
+            return v.get(ADDRESS, 0);
+        }
+    }
+
+    void launchGraph(MemorySegment exec, MemorySegment stream) {
+        check("cuGraphLaunch", Native.call(cuGraphLaunch, exec, stream));
+    }
+
+    void destroyGraphExec(MemorySegment exec) {
+        check("cuGraphExecDestroy", Native.call(cuGraphExecDestroy, exec));
+    }
+
+    void destroyGraph(MemorySegment graph) {
+        check("cuGraphDestroy", Native.call(cuGraphDestroy, graph));
     }
 
     /** The driver's own name for {@code code}, or the table's when the driver does not know it. */

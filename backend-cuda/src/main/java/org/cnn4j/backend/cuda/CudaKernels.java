@@ -18,18 +18,20 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Own kernels compiled at run time: CUDA C++ source to PTX with NVRTC, loaded into the context as a module,
- * cached by a SHA-256 of the source, the headers, the options, the device's compute capability and the
- * compiler's version, so each program is compiled once per backend, and, through a {@link PtxStore} (by default
- * {@link PtxDiskCache}), once per machine. Entry functions are looked up once per module.
+ * Own kernels compiled at run time: CUDA C++ source with NVRTC to a cubin for the device ({@code cubinFirst}:
+ * it needs no JIT, so it loads on a driver older than NVRTC) or to PTX (when the cubin cannot be made or is
+ * refused), loaded into the context as a module, cached by a SHA-256 of the source, the headers, the options, the
+ * device's compute capability and the compiler's version, so each program is compiled once per backend, and,
+ * through a {@link PtxStore} (by default {@link PtxDiskCache}), once per machine. Without NVRTC the images come
+ * from {@link Prebuilt} ({@link PrebuiltKernels}). Entry functions are looked up once per module.
  *
- * <p>PTX read from the store that the driver refuses to load is dropped from the store, compiled afresh and
+ * <p>An image read from the store that the driver refuses to load is dropped from the store, compiled afresh and
  * loaded again; a failure then is reported. The compiler, the module loader and the store are behind
  * interfaces, so the caches are tested without a GPU; the NVRTC and driver calls themselves have not run on a
  * GPU yet.
  */
 final class CudaKernels {
-    /** Source to PTX (NUL-terminated). */
+    /** Source to the image its options ask for: a cubin ({@code -arch=sm_XX}) or PTX (NUL-terminated). */
     interface Compiler {
         byte[] ptx(String name, String source, Map<String, String> headers, List<String> options);
     }
@@ -75,6 +77,13 @@ final class CudaKernels {
     private final Compiler compiler;
     private final ModuleLoader loader;
     private final String arch;
+    /** The device's real architecture, {@code sm_90}. */
+    private final String realArch;
+    /** Compile a cubin for {@link #realArch} first, PTX only when that fails or does not load. */
+    private final boolean cubinFirst;
+    /** Where images come from without a compiler: the prebuilt kernels shipped in the jar; else null. */
+    private final Prebuilt prebuilt;
+    private final List<String> fallbacks = new ArrayList<>();
     private final PtxStore store;
     private final String compilerId;
     private final Map<String, MemorySegment> modules = new HashMap<>();
@@ -93,11 +102,35 @@ final class CudaKernels {
      */
     CudaKernels(Compiler compiler, ModuleLoader loader, int ccMajor, int ccMinor, PtxStore store,
             String compilerId) {
+        this(compiler, loader, ccMajor, ccMinor, store, compilerId, false, null);
+    }
+
+    /** Images by program name when there is no compiler (the prebuilt kernels). */
+    interface Prebuilt {
+        /** The image (a fatbin) of program {@code name} compiled from exactly {@code source}; throws if none. */
+        byte[] image(String name, String source);
+    }
+
+    /**
+     * @param cubinFirst compile each program to a cubin for the device ({@code -arch=sm_XX}) and load that; fall
+     *                   back to PTX ({@code compute_XX}) when the cubin cannot be made or the driver refuses it.
+     *                   A cubin needs no JIT, so it loads on a driver older than the compiler, where the PTX of
+     *                   a newer NVRTC fails with {@code CUDA_ERROR_UNSUPPORTED_PTX_VERSION}
+     * @param prebuilt   with a null {@code compiler}: where each program's image comes from
+     */
+    CudaKernels(Compiler compiler, ModuleLoader loader, int ccMajor, int ccMinor, PtxStore store,
+            String compilerId, boolean cubinFirst, Prebuilt prebuilt) {
+        if (compiler == null && prebuilt == null) {
+            throw new IllegalArgumentException("CudaKernels: neither a compiler nor prebuilt kernels");
+        }
         this.compiler = compiler;
         this.loader = loader;
         this.arch = "compute_" + ccMajor + ccMinor;
+        this.realArch = "sm_" + ccMajor + ccMinor;
         this.store = store;
         this.compilerId = compilerId;
+        this.cubinFirst = cubinFirst;
+        this.prebuilt = prebuilt;
     }
 
     PtxStore store() {
@@ -109,6 +142,18 @@ final class CudaKernels {
         List<String> o = new ArrayList<>(List.of("--gpu-architecture=" + arch, "-default-device", "-std=c++17"));
         o.addAll(extra);
         return o;
+    }
+
+    /** The NVRTC options for a cubin of this device's real architecture ({@code -arch=sm_90}). */
+    List<String> cubinOptions(List<String> extra) {
+        List<String> o = new ArrayList<>(List.of("-arch=" + realArch, "-default-device", "-std=c++17"));
+        o.addAll(extra);
+        return o;
+    }
+
+    /** Why a cubin was not used, one line per program that fell back to PTX (for the logs and tests). */
+    synchronized List<String> fallbacks() {
+        return List.copyOf(fallbacks);
     }
 
     /** The cache key: SHA-256 of the source, the headers by name, the options and the architecture. */
@@ -145,7 +190,7 @@ final class CudaKernels {
         String k = key(source, headers, options, compilerId.isEmpty() ? arch : arch + "\u0000" + compilerId);
         MemorySegment module = modules.get(k);
         if (module == null) {
-            module = load(k, name, source, headers, options);
+            module = load(k, name, source, headers, options, extraOptions);
             modules.put(k, module);
         }
         String fk = k + "/" + entry;
@@ -158,6 +203,33 @@ final class CudaKernels {
     }
 
     private MemorySegment load(String k, String name, String source, Map<String, String> headers,
+            List<String> options, List<String> extra) {
+        if (compiler == null) {
+            MemorySegment m = loader.load(prebuilt.image(name, source));
+            storeHits++;
+            return m;
+        }
+        if (!cubinFirst) {
+            return loadTarget(k, name, source, headers, options);
+        }
+        List<String> cubin = cubinOptions(extra);
+        String ck = key(source, headers, cubin, compilerId.isEmpty() ? realArch : realArch + "\u0000" + compilerId);
+        try {
+            return loadTarget(ck, name, source, headers, cubin);
+        } catch (org.cnn4j.core.KernelCompileException e) {
+            throw e; // an error in the source: PTX would fail the same way
+        } catch (RuntimeException e) {
+            fallbacks.add(name + ": " + e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, () -> name + ": no usable " + realArch + " cubin (" + e.getMessage()
+                    + "); loading " + arch + " PTX");
+            return loadTarget(k, name, source, headers, options);
+        }
+    }
+
+    private static final System.Logger LOG = System.getLogger(CudaKernels.class.getName());
+
+    /** The image for {@code options}: from the store if it loads, else compiled, loaded and stored. */
+    private MemorySegment loadTarget(String k, String name, String source, Map<String, String> headers,
             List<String> options) {
         byte[] stored = store.read(k);
         if (stored != null) {

@@ -217,6 +217,9 @@ public final class CudaLibraries {
                 continue;
             }
             try {
+                if (c.path() != null) {
+                    openPrerequisites(lib, lib.major(c.fileName()), c.path().getParent());
+                }
                 SymbolLookup symbols = c.path() == null ? loader.byName(c.fileName()) : loader.byPath(c.path());
                 return new Search(lib, Optional.of(new Loaded(lib, c, lib.major(c.fileName()), symbols)),
                         List.copyOf(tried));
@@ -228,10 +231,33 @@ public final class CudaLibraries {
     }
 
     /**
-     * Opens the libraries that {@code loaded} resolves by soname at run time and that sit beside it (cuBLAS's
-     * {@code libcublasLt}, cuDNN 9's sub-libraries, NVRTC's builtins), so that the loader finds them already
-     * open even when their folder is on no loader path (a Python wheel). Best effort: what fails is returned as
-     * text for the device description, the library itself may still work.
+     * The libraries that {@code lib} needs at load time (its ELF {@code DT_NEEDED} entries beside it) and that must
+     * therefore be open before it: NVIDIA's toolkit libraries carry no RUNPATH, so {@code libcublas.so.13} opened
+     * by path from a folder on no loader path (a Python wheel's {@code nvidia/cublas/lib}) resolves
+     * {@code libcublasLt.so.13} only if a library of that soname is already loaded. Those present in {@code dir},
+     * in load order.
+     */
+    static List<Path> prerequisites(Lib lib, int major, Path dir) {
+        if (lib != Lib.CUBLAS || dir == null) {
+            return List.of();
+        }
+        Path lt = dir.resolve("libcublasLt.so." + major);
+        return Files.exists(lt) ? List.of(lt) : List.of();
+    }
+
+    /** Opens {@link #prerequisites} of a candidate; a failure shows when the library itself does not load. */
+    private void openPrerequisites(Lib lib, int major, Path dir) {
+        for (Path p : prerequisites(lib, major, dir)) {
+            loader.byPath(p);
+        }
+    }
+
+    /**
+     * Opens the libraries that {@code loaded} opens by soname at run time and that sit beside it (cuDNN 9's
+     * sub-libraries, NVRTC's builtins), so that the loader finds them already open even when their folder is on
+     * no loader path (a Python wheel). Those it needs at load time (cuBLAS's {@code libcublasLt}) are
+     * {@link #prerequisites}, opened before it. Best effort: what fails is returned as text for the device
+     * description, the library itself may still work.
      */
     public List<String> openCompanions(Loaded loaded) {
         List<String> notes = new ArrayList<>();
@@ -252,14 +278,13 @@ public final class CudaLibraries {
     /** The companion files of {@code lib} present in {@code dir}, in load order. */
     static List<Path> companions(Lib lib, int major, Path dir) {
         List<String> globs = switch (lib) {
-            case CUBLAS -> List.of("libcublasLt.so." + major);
             case CUDNN -> List.of("libcudnn_graph.so." + major, "libcudnn_engines_precompiled.so." + major,
                     "libcudnn_engines_runtime_compiled.so." + major, "libcudnn_heuristic.so." + major,
                     "libcudnn_ops.so." + major, "libcudnn_cnn.so." + major, "libcudnn_adv.so." + major,
                     "libcudnn_ops_infer.so." + major, "libcudnn_ops_train.so." + major,
                     "libcudnn_cnn_infer.so." + major, "libcudnn_cnn_train.so." + major);
             case NVRTC -> List.of("libnvrtc-builtins.so." + major + "*");
-            case CUDA, CUBLAS_LT -> List.of();
+            case CUDA, CUBLAS, CUBLAS_LT -> List.of(); // cuBLAS's libcublasLt is a prerequisite, opened first
         };
         List<Path> out = new ArrayList<>();
         for (String g : globs) {

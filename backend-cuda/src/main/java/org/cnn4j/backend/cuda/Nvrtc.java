@@ -17,7 +17,8 @@ import org.cnn4j.core.NativeCallException;
 import org.cnn4j.spi.SignalHandlers;
 
 /**
- * NVRTC ({@code libnvrtc.so.13} or {@code .12}): compiles CUDA C++ source to PTX at run time. A compile error is
+ * NVRTC ({@code libnvrtc.so.13} or {@code .12}): compiles CUDA C++ source at run time, to a cubin for the
+ * device's real architecture ({@code nvrtcGetCUBIN}) or to PTX for its virtual one. A compile error is
  * a {@link KernelCompileException} carrying the program log; every other status a {@link NativeCallException}.
  *
  * <p>None of this has run on a GPU machine yet.
@@ -30,6 +31,8 @@ final class Nvrtc {
     private final MethodHandle nvrtcCompileProgram;
     private final MethodHandle nvrtcGetPTXSize;
     private final MethodHandle nvrtcGetPTX;
+    private final MethodHandle nvrtcGetCUBINSize;
+    private final MethodHandle nvrtcGetCUBIN;
     private final MethodHandle nvrtcGetProgramLogSize;
     private final MethodHandle nvrtcGetProgramLog;
     private final MethodHandle nvrtcDestroyProgram;
@@ -41,6 +44,8 @@ final class Nvrtc {
         nvrtcCompileProgram = b(s, "nvrtcCompileProgram", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
         nvrtcGetPTXSize = b(s, "nvrtcGetPTXSize", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         nvrtcGetPTX = b(s, "nvrtcGetPTX", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        nvrtcGetCUBINSize = b(s, "nvrtcGetCUBINSize", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        nvrtcGetCUBIN = b(s, "nvrtcGetCUBIN", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         nvrtcGetProgramLogSize = b(s, "nvrtcGetProgramLogSize", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         nvrtcGetProgramLog = b(s, "nvrtcGetProgramLog", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         nvrtcDestroyProgram = b(s, "nvrtcDestroyProgram", FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -64,12 +69,28 @@ final class Nvrtc {
         }
     }
 
+    /** True when {@code options} name a real architecture ({@code -arch=sm_90}): the compile yields a cubin. */
+    static boolean cubinTarget(List<String> options) {
+        for (String o : options) {
+            if (o.startsWith("-arch=sm_") || o.startsWith("--gpu-architecture=sm_") || o.startsWith("-arch sm_")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@link #compile} for a virtual architecture ({@code compute_XX}): PTX. */
+    byte[] compileToPtx(String name, String source, Map<String, String> headers, List<String> options) {
+        return compile(name, source, headers, options);
+    }
+
     /**
-     * Compiles {@code source} (named {@code name} in messages) with {@code options} and returns the PTX,
-     * NUL-terminated, ready for {@code cuModuleLoadData}. {@code headers} maps include names
+     * Compiles {@code source} (named {@code name} in messages) with {@code options} and returns what
+     * {@code cuModuleLoadData} takes: the cubin ({@code nvrtcGetCUBIN}) when the options name a real
+     * architecture ({@code -arch=sm_90}), else the PTX, NUL-terminated. {@code headers} maps include names
      * ({@code "reduce.h"}) to their text, so {@code #include} needs no file system.
      */
-    byte[] compileToPtx(String name, String source, Map<String, String> headers, List<String> options) {
+    byte[] compile(String name, String source, Map<String, String> headers, List<String> options) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment progOut = a.allocate(ADDRESS);
             int h = headers.size();
@@ -100,6 +121,17 @@ final class Nvrtc {
                     throw new NativeCallException(LIB, "nvrtcCompileProgram", rc, status, log(a, prog));
                 }
                 MemorySegment size = a.allocate(JAVA_LONG);
+                if (cubinTarget(options)) {
+                    check("nvrtcGetCUBINSize", Native.call(nvrtcGetCUBINSize, prog, size));
+                    long n = size.get(JAVA_LONG, 0);
+                    if (n <= 0) {
+                        throw new NativeCallException(LIB, "nvrtcGetCUBINSize", 0, "NO_CUBIN",
+                                "NVRTC produced no cubin for " + name + " with " + options);
+                    }
+                    MemorySegment cubin = a.allocate(JAVA_BYTE, n);
+                    check("nvrtcGetCUBIN", Native.call(nvrtcGetCUBIN, prog, cubin));
+                    return cubin.toArray(JAVA_BYTE);
+                }
                 check("nvrtcGetPTXSize", Native.call(nvrtcGetPTXSize, prog, size));
                 MemorySegment ptx = a.allocate(JAVA_BYTE, size.get(JAVA_LONG, 0));
                 check("nvrtcGetPTX", Native.call(nvrtcGetPTX, prog, ptx));

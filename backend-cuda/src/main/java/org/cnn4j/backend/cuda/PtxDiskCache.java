@@ -14,7 +14,7 @@ import java.util.HexFormat;
 import java.util.function.Function;
 
 /**
- * Compiled PTX kept on disk between runs, one file per program: {@code <dir>/<key>.ptx}, the key being
+ * Compiled kernels (PTX, or cubins for the device) kept on disk between runs, one file per program and target: {@code <dir>/<key>.ptx}, the key being
  * {@link CudaKernels#key}'s SHA-256 (source, options, architecture, compiler version). A file holds one header
  * line, {@code cnn4j-ptx 1 <sha256 of the PTX>}, then the PTX bytes; a file that is missing, unreadable, truncated
  * or otherwise altered reads as absent, so the program is compiled again and the file rewritten. Writes go to a

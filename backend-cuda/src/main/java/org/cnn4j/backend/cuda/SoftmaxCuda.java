@@ -17,7 +17,7 @@ final class SoftmaxCuda {
     private SoftmaxCuda() {
     }
 
-    private static MemorySegment tensor(Cudnn.Scope s, Shape x) {
+    private static MemorySegment tensor(Cudnn.Descriptors s, Shape x) {
         int n = x.dim(0);
         int c = x.dim(1);
         int rest = n * c == 0 ? 0 : x.size() / (n * c);
@@ -36,8 +36,9 @@ final class SoftmaxCuda {
             SoftmaxLaunches.forward(b.host, o);
             return;
         }
-        try (Cudnn.Scope s = b.rt.cudnn.scope()) {
-            b.rt.cudnn.softmaxForward(b.cudnnHandle, s, algo(o.softmax()), tensor(s, o.x().shape()), ptr(o.x()),
+        {
+            Cudnn.Descriptors s = b.descriptors;
+            b.rt.cudnn.softmaxForward(b.cudnnHandle, algo(o.softmax()), tensor(s, o.x().shape()), ptr(o.x()),
                     ptr(o.y()));
         }
     }
@@ -50,8 +51,9 @@ final class SoftmaxCuda {
             SoftmaxLaunches.backward(b.host, o);
             return;
         }
-        try (Cudnn.Scope s = b.rt.cudnn.scope()) {
-            b.rt.cudnn.softmaxBackward(b.cudnnHandle, s, algo(o.softmax()), tensor(s, o.y().shape()), ptr(o.y()),
+        {
+            Cudnn.Descriptors s = b.descriptors;
+            b.rt.cudnn.softmaxBackward(b.cudnnHandle, algo(o.softmax()), tensor(s, o.y().shape()), ptr(o.y()),
                     ptr(o.dy()), ptr(o.dx()));
         }
     }

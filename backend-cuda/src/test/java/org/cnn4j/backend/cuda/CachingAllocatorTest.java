@@ -19,6 +19,8 @@ class CachingAllocatorTest {
         long next = 0x1000;
         int allocations;
         final List<Long> freed = new ArrayList<>();
+        /** Device calls in order: "alloc", "free", "sync". */
+        final List<String> calls = new ArrayList<>();
         int failWith;
 
         FakeDevice(long capacity) {
@@ -28,6 +30,7 @@ class CachingAllocatorTest {
         @Override
         public int allocate(long bytes, long[] out) {
             allocations++;
+            calls.add("alloc");
             if (failWith != 0) {
                 return failWith;
             }
@@ -47,6 +50,7 @@ class CachingAllocatorTest {
 
         @Override
         public void free(long pointer) {
+            calls.add("free");
             freed.add(pointer);
             used -= 1024;
         }
@@ -54,6 +58,11 @@ class CachingAllocatorTest {
         @Override
         public long freeBytes() {
             return capacity - used;
+        }
+
+        @Override
+        public void synchronize() {
+            calls.add("sync");
         }
     }
 
@@ -92,6 +101,8 @@ class CachingAllocatorTest {
         assertEquals(0, a.cachedBytes());
         assertTrue(q != 0);
         assertEquals(3, dev.allocations, "first try, then one retry");
+        assertEquals(List.of("alloc", "alloc", "sync", "free", "alloc"), dev.calls,
+                "the stream is synchronized before cached blocks go back to the driver");
     }
 
     @Test

@@ -94,4 +94,84 @@ class CudaKernelsTest {
             assertTrue(e.getMessage().contains("more than 4 kernel arguments"), e.getMessage());
         }
     }
+
+    /** A compiler that echoes its options, and a loader that refuses images starting with {@code refuse}. */
+    private CudaKernels cubinFirst(String refuse, List<String> loadedImages) {
+        return new CudaKernels((name, source, headers, options) -> {
+            compiled.add(String.join(" ", options));
+            if (source.contains("#error")) {
+                throw new org.cnn4j.core.KernelCompileException(name, "NVRTC_ERROR_COMPILATION", "planted");
+            }
+            return (Nvrtc.cubinTarget(options) ? "cubin " : "ptx ").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }, new CudaKernels.ModuleLoader() {
+            @Override
+            public MemorySegment load(byte[] image) {
+                String text = new String(image, java.nio.charset.StandardCharsets.UTF_8);
+                if (text.startsWith(refuse)) {
+                    throw new org.cnn4j.core.NativeCallException("cuda", "cuModuleLoadData", 209,
+                            "CUDA_ERROR_NO_BINARY_FOR_GPU", null);
+                }
+                loadedImages.add(text);
+                return arena.allocate(8);
+            }
+
+            @Override
+            public MemorySegment function(MemorySegment module, String entry) {
+                return arena.allocate(8);
+            }
+        }, 9, 0, CudaKernels.PtxStore.NONE, "NVRTC 13.1", true, null);
+    }
+
+    @Test
+    void aCubinForTheDeviceIsCompiledAndLoadedFirst() {
+        List<String> images = new ArrayList<>();
+        CudaKernels k = cubinFirst("never", images);
+        k.function("a.k", "src", Map.of(), List.of("--fmad=false"), "f");
+        assertEquals(List.of("-arch=sm_90 -default-device -std=c++17 --fmad=false"), compiled);
+        assertEquals(List.of("cubin "), images);
+        assertTrue(k.fallbacks().isEmpty());
+    }
+
+    @Test
+    void aCubinTheDriverRefusesFallsBackToPtx() {
+        List<String> images = new ArrayList<>();
+        CudaKernels k = cubinFirst("cubin", images);
+        k.function("a.k", "src", Map.of(), List.of(), "f");
+        assertEquals(List.of("-arch=sm_90 -default-device -std=c++17",
+                "--gpu-architecture=compute_90 -default-device -std=c++17"), compiled);
+        assertEquals(List.of("ptx "), images);
+        assertEquals(1, k.fallbacks().size());
+        assertTrue(k.fallbacks().get(0).contains("CUDA_ERROR_NO_BINARY_FOR_GPU"), k.fallbacks().toString());
+    }
+
+    @Test
+    void anErrorInTheSourceIsNotRetriedAsPtx() {
+        CudaKernels k = cubinFirst("never", new ArrayList<>());
+        assertThrows(org.cnn4j.core.KernelCompileException.class,
+                () -> k.function("a.k", "#error x", Map.of(), List.of(), "f"));
+        assertEquals(1, compiled.size(), compiled.toString());
+    }
+
+    @Test
+    void withoutACompilerTheImagesComeFromThePrebuiltOnes() {
+        List<String> asked = new ArrayList<>();
+        CudaKernels k = new CudaKernels(null, new CudaKernels.ModuleLoader() {
+            @Override
+            public MemorySegment load(byte[] image) {
+                return arena.allocate(8);
+            }
+
+            @Override
+            public MemorySegment function(MemorySegment module, String entry) {
+                return arena.allocate(8);
+            }
+        }, 9, 0, CudaKernels.PtxStore.NONE, "", true, (name, source) -> {
+            asked.add(name + ":" + source);
+            return new byte[] {1};
+        });
+        k.function("a.k", "src", Map.of(), List.of(), "f");
+        k.function("a.k", "src", Map.of(), List.of(), "g");
+        assertEquals(List.of("a.k:src"), asked, "one image per program");
+        assertEquals(0, k.compilations());
+    }
 }

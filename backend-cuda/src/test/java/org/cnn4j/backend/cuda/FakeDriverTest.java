@@ -72,6 +72,26 @@ class FakeDriverTest {
         gcc(cuda, failingCublas.resolve("libcuda.so.1"), "-DDEVICES=1");
         gcc(cublas, failingCublas.resolve("libcublas.so.13"), "-DFAIL_SET_STREAM");
         Files.copy(oneDevice.resolve("libnvrtc.so.13"), failingCublas.resolve("libnvrtc.so.13"));
+        wheel = Files.createDirectories(dir.resolve("wheel"));
+        gcc(cuda, wheel.resolve("libcuda.so.1"), "-DDEVICES=1");
+        gcc(source("fake_cublasLt.c"), wheel.resolve("libcublasLt.so.13"), "-Wl,-soname,libcublasLt.so.13");
+        gcc(cublas, wheel.resolve("libcublas.so.13"), "-DNEEDS_LT", "-L" + wheel, "-l:libcublasLt.so.13");
+        Files.copy(oneDevice.resolve("libnvrtc.so.13"), wheel.resolve("libnvrtc.so.13"));
+        threads = Files.createDirectories(dir.resolve("threads"));
+        gcc(cuda, threads.resolve("libcuda.so.1"), "-DDEVICES=1");
+        gcc(cublas, threads.resolve("libcublas.so.13"));
+        Files.copy(oneDevice.resolve("libnvrtc.so.13"), threads.resolve("libnvrtc.so.13"));
+        oldDriver = Files.createDirectories(dir.resolve("olddriver"));
+        gcc(cuda, oldDriver.resolve("libcuda.so.1"), "-DDEVICES=1", "-DREFUSE_CUBIN");
+        gcc(cublas, oldDriver.resolve("libcublas.so.13"));
+        gcc(dir.resolve("fake_nvrtc.c"), oldDriver.resolve("libnvrtc.so.13"), "-DNVRTC_MINOR=1");
+        noCublas = Files.createDirectories(dir.resolve("nocublas"));
+        gcc(cuda, noCublas.resolve("libcuda.so.1"), "-DDEVICES=1");
+        Files.copy(oneDevice.resolve("libnvrtc.so.13"), noCublas.resolve("libnvrtc.so.13"));
+        graphs = Files.createDirectories(dir.resolve("graphs"));
+        gcc(cuda, graphs.resolve("libcuda.so.1"), "-DDEVICES=1");
+        gcc(cublas, graphs.resolve("libcublas.so.13"));
+        Files.copy(oneDevice.resolve("libnvrtc.so.13"), graphs.resolve("libnvrtc.so.13"));
         noNvrtc = Files.createDirectories(dir.resolve("nonvrtc"));
         gcc(cuda, noNvrtc.resolve("libcuda.so.1"), "-DDEVICES=1");
         gcc(cublas, noNvrtc.resolve("libcublas.so.13"));
@@ -79,13 +99,261 @@ class FakeDriverTest {
 
     static Path failingCublas;
     static Path noNvrtc;
+    /** cuBLAS that needs libcublasLt beside it at load time (DT_NEEDED, no RUNPATH), as in NVIDIA's wheels. */
+    static Path wheel;
+    static Path threads;
+    /** A driver that refuses cubins (older than the compiler), with NVRTC 13.1. */
+    static Path oldDriver;
+    static Path noCublas;
+    /** A fresh driver for the graph and step tests, whose counters and call log no other test touches. */
+    static Path graphs;
+
+    static String graphLog() {
+        java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(graphs.resolve("libcuda.so.1"));
+        java.lang.invoke.MethodHandle h = java.lang.foreign.Linker.nativeLinker().downcallHandle(
+                lib.find("fake_cuda_graph_log").orElseThrow(),
+                java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.ADDRESS));
+        return ((java.lang.foreign.MemorySegment) Native.value(h)).reinterpret(8192).getString(0);
+    }
+
+    /**
+     * A small training step of the own kernels: convolution (im2col scratch), leaky ReLU into a tensor made and
+     * released within the step, a sum over axes (which writes its axis table from the host).
+     */
+    private static void step(Backend b, Tensor x, Tensor w, Tensor y, Tensor s) {
+        try (Tensor z = b.allocate(y.shape())) {
+            b.execute(new Conv2d.Forward(Conv2d.of(1, 1), x, w, null, y));
+            b.execute(new Activation.Forward(new Activation(Activation.Kind.LEAKY_RELU, 0.1), y, z));
+            b.execute(new org.cnn4j.ops.SumAxes.Run(org.cnn4j.ops.SumAxes.of(0, 2, 3), z, s));
+        }
+    }
+
+    /**
+     * A step captured once ({@code cuStreamBeginCapture_v2} in relaxed mode ... {@code cuStreamEndCapture},
+     * {@code cuGraphInstantiateWithFlags}) and replayed with one {@code cuGraphLaunch} each, without a host wait;
+     * its scratch blocks stay the graph's until it is closed ({@code cuGraphExecDestroy}, {@code cuGraphDestroy}).
+     */
+    @Test
+    void aStepIsCapturedOnceAndReplayedAsOneGraphLaunchPerBatch() {
+        CudaBackend.Options o = CudaBackend.Options.fromSystemProperties();
+        try (CudaBackend b = provider(graphs).open(new CudaBackend.Options(false, false, o.workspaceLimit(),
+                o.ptxStore(), true)); Tensor x = b.allocate(Shape.of(2, 1, 5, 5));
+                Tensor w = b.allocate(Shape.of(2, 1, 3, 3)); Tensor y = b.allocate(Shape.of(2, 2, 5, 5));
+                Tensor s = b.allocate(Shape.of(2))) {
+            long l0 = launches(graphs);
+            step(b, x, w, y, s);
+            long perStep = launches(graphs) - l0;
+            assertTrue(perStep >= 3, perStep + " launches");
+            String log0 = graphLog();
+            int syncs = cudaFake(graphs, "fake_cuda_syncs");
+            long cached = b.allocator.cachedBytes();
+            CudaBackend.Graph g = b.capture(() -> step(b, x, w, y, s));
+            assertEquals(perStep + l0, launches(graphs), "captured, not run");
+            assertEquals("begin(mode 2) end(" + perStep + " launches) instantiate", graphLog().substring(
+                    log0.length()).strip());
+            assertTrue(b.allocator.cachedBytes() < cached, "the step's scratch blocks are the graph's now");
+            for (int i = 0; i < 3; i++) {
+                x.copyFrom(new float[50]);
+                g.launch();
+            }
+            assertEquals(l0 + 4 * perStep, launches(graphs), "each replay runs the step's launches");
+            assertEquals(3, cudaFake(graphs, "fake_cuda_graph_launches"));
+            assertEquals(syncs, cudaFake(graphs, "fake_cuda_syncs"), "no host wait in three steps");
+            assertEquals(0, b.stagingWaits, "the uploads took turns in the staging ring");
+            s.toFloatArray();
+            assertEquals(syncs + 1, cudaFake(graphs, "fake_cuda_syncs"), "reading the result waits, once");
+            g.close();
+            assertEquals(cached, b.allocator.cachedBytes(), "closing the graph gives its blocks back");
+            assertTrue(graphLog().endsWith("launch launch launch exec-destroy destroy"), graphLog());
+
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.capture(() -> {
+                step(b, x, w, y, s);
+                b.synchronize();
+            }));
+            assertTrue(e.getMessage().startsWith("synchronize() inside a CUDA graph capture"), e.getMessage());
+            assertTrue(graphLog().endsWith("begin(mode 2) end(" + perStep + " launches) destroy"), graphLog());
+            assertEquals(cached, b.allocator.cachedBytes(), "a failed capture keeps no block");
+            step(b, x, w, y, s);
+            assertEquals(l0 + 5 * perStep, launches(graphs), "the backend runs eagerly again");
+        }
+    }
+
+    /**
+     * With {@code fastStep}, a step's uploads take turns in four staging buffers with events and never wait for
+     * the device; without, the second upload waits for the first (a stream synchronization per step).
+     */
+    @Test
+    void fastStepUploadsWithoutHostSynchronization() {
+        CudaBackend.Options o = CudaBackend.Options.fromSystemProperties();
+        for (boolean fast : new boolean[] {false, true}) {
+            try (CudaBackend b = provider(graphs).open(new CudaBackend.Options(false, false, o.workspaceLimit(),
+                    o.ptxStore(), fast)); Tensor x = b.allocate(Shape.of(2, 1, 5, 5));
+                    Tensor w = b.allocate(Shape.of(2, 1, 3, 3)); Tensor y = b.allocate(Shape.of(2, 2, 5, 5));
+                    Tensor s = b.allocate(Shape.of(2))) {
+                step(b, x, w, y, s);
+                int syncs = cudaFake(graphs, "fake_cuda_syncs");
+                for (int i = 0; i < 3; i++) {
+                    x.copyFrom(new float[50]);
+                    w.copyFrom(new float[18]);
+                    step(b, x, w, y, s);
+                }
+                if (fast) {
+                    assertEquals(syncs, cudaFake(graphs, "fake_cuda_syncs"), "three steps, no host wait");
+                    assertEquals(0, b.stagingWaits);
+                } else {
+                    assertTrue(cudaFake(graphs, "fake_cuda_syncs") >= syncs + 3, "a wait per step without it");
+                }
+                assertArrayEquals(new float[2], s.toFloatArray(), 0f);
+            }
+        }
+    }
+
+    static int cudaFake(Path libDir, String name) {
+        return fakeInt(libDir, "libcuda.so.1", name);
+    }
+
+    /**
+     * A folder on no loader path (no LD_LIBRARY_PATH, no RUNPATH): libcublas.so.13 loads only because
+     * libcublasLt.so.13 of the same folder was opened first.
+     */
+    @Test
+    void cublasLoadsFromAFolderOnNoLoaderPathWithItsLtOpenedFirst() {
+        Probe p = provider(wheel).probe();
+        assertTrue(p.available(), p.detail());
+        assertTrue(p.detail().contains("libcublas.so.13 loaded from " + wheel.resolve("libcublas.so.13")),
+                p.detail());
+    }
 
     @Test
-    void withoutNvrtcTheBackendIsUnavailableAndSaysWhy() {
+    void cublasRunsWithDefaultMathNeverTf32() {
+        try (Backend b = provider(oneDevice).open()) {
+            assertEquals(Cublas.DEFAULT_MATH, fakeInt(oneDevice, "libcublas.so.13", "fake_cublas_math_mode"));
+        }
+    }
+
+    /**
+     * The primary context is retained once however many backends open and close, and each thread that enters
+     * a backend makes it current once (the fake driver, like the real one, refuses work on a thread with no
+     * current context).
+     */
+    @Test
+    void thePrimaryContextIsRetainedOnceAndMadeCurrentOnEveryCallingThread() throws Exception {
+        CudaProvider p = provider(threads);
+        p.open().close();
+        try (Backend b = p.open()) {
+            assertEquals(1, cudaFake(threads, "fake_cuda_retains"), "retained once per process");
+            int calls = cudaFake(threads, "fake_cuda_set_current_calls");
+            float[][] got = new float[1][];
+            Throwable[] failure = new Throwable[1];
+            Thread t = new Thread(() -> {
+                try (Tensor x = b.fromArray(Shape.of(3), new float[] {1, 2, 3})) {
+                    b.execute(new Fill.Run(new Fill(4), x));
+                    got[0] = x.toFloatArray();
+                } catch (Throwable e) {
+                    failure[0] = e;
+                }
+            });
+            t.start();
+            t.join();
+            if (failure[0] != null) {
+                throw new AssertionError("the backend used from a second thread", failure[0]);
+            }
+            assertArrayEquals(new float[] {4, 4, 4}, got[0]);
+            assertEquals(calls + 1, cudaFake(threads, "fake_cuda_set_current_calls"),
+                    "cuCtxSetCurrent once on the new thread, not once per call");
+            try (Tensor y = b.allocate(Shape.of(2))) {
+                assertArrayEquals(new float[2], y.toFloatArray());
+            }
+            assertEquals(calls + 1, cudaFake(threads, "fake_cuda_set_current_calls"), "this thread had it already");
+        }
+        assertEquals(1, cudaFake(threads, "fake_cuda_retains"));
+        assertEquals(0, cudaFake(threads, "fake_cuda_streams"), "every stream destroyed");
+    }
+
+    /** Without NVRTC the prebuilt kernels serve: every operator's every launch finds its entry in them. */
+    @Test
+    void withoutNvrtcThePrebuiltKernelsServeEveryOperator() {
         Probe p = provider(noNvrtc).probe();
-        assertFalse(p.available());
-        assertTrue(p.detail().startsWith("Fake GPU found, but NVRTC (needed to compile the project's kernels) is"
-                + " missing: libnvrtc.so.13 or libnvrtc.so.12 not found"), p.detail());
+        assertTrue(p.available(), p.detail());
+        assertTrue(p.detail().contains("NVRTC absent: prebuilt kernels (nvcc 13."), p.detail());
+        int fatbins = cudaFake(noNvrtc, "fake_cuda_fatbins");
+        List<String> problems = new java.util.ArrayList<>();
+        java.util.Set<String> launched = launchesOfEveryOperator(noNvrtc, KernelSignatures.all(), problems, false);
+        assertTrue(problems.isEmpty(), problems.size() + " problem(s):\n" + String.join("\n",
+                problems.subList(0, Math.min(40, problems.size()))));
+        java.util.Set<String> expected = new java.util.TreeSet<>(KernelSignatures.all().keySet());
+        expected.removeAll(NOT_LAUNCHED);
+        assertEquals(expected, new java.util.TreeSet<>(launched), "every kernel, as with NVRTC");
+        int loaded = cudaFake(noNvrtc, "fake_cuda_fatbins") - fatbins;
+        assertTrue(loaded > 5 && loaded <= CudaKernelSource.STEMS.size(), loaded + " fatbins: one per kernel file");
+    }
+
+    @Test
+    void theProbeShowsNvrtcAndDriverVersionsAndTheKernelsLoadAsCubins() {
+        Probe p = provider(oneDevice).probe();
+        assertTrue(p.detail().contains("versions: driver CUDA 13.0, NVRTC 13.0; kernels as sm_90 cubins (compute_90"
+                + " PTX if one is refused)"), p.detail());
+        int cubins = cudaFake(oneDevice, "fake_cuda_cubins");
+        try (Backend b = provider(oneDevice).open(); Tensor x = b.allocate(Shape.of(4)); Tensor y = b.allocate(
+                Shape.of(4))) {
+            b.execute(new Activation.Forward(new Activation(Activation.Kind.LEAKY_RELU, 0.1), x, y));
+            assertEquals(cubins + 1, cudaFake(oneDevice, "fake_cuda_cubins"), "activation.k loaded as a cubin");
+            assertTrue(((CudaBackend) b).kernels.fallbacks().isEmpty());
+        }
+    }
+
+    /** NVRTC 13.1 on a 13.0 driver that refuses the cubin: the PTX fallback loads, and the probe says why. */
+    @Test
+    void aCubinTheDriverRefusesFallsBackToPtx() {
+        Probe p = provider(oldDriver).probe();
+        assertTrue(p.detail().contains("versions: driver CUDA 13.0, NVRTC 13.1; kernels as sm_90 cubins (compute_90"
+                + " PTX if one is refused); NVRTC is newer than the driver: its PTX would not load, its cubins do"),
+                p.detail());
+        try (Backend b = provider(oldDriver).open(); Tensor x = b.allocate(Shape.of(4)); Tensor y = b.allocate(
+                Shape.of(4))) {
+            long before = launches(oldDriver);
+            b.execute(new Activation.Forward(new Activation(Activation.Kind.LEAKY_RELU, 0.1), x, y));
+            assertEquals(before + 1, launches(oldDriver), "launched from the PTX module");
+            assertEquals(1, cudaFake(oldDriver, "fake_cuda_refused"));
+            List<String> fb = ((CudaBackend) b).kernels.fallbacks();
+            assertEquals(1, fb.size());
+            assertTrue(fb.get(0).startsWith("activation.k: ") && fb.get(0).contains("CUDA_ERROR_NO_BINARY_FOR_GPU"),
+                    fb.toString());
+        }
+    }
+
+    /** Without cuBLAS, GEMM, the fully connected layer, add, scale and axpy run on gemm.k and elementwise.k. */
+    @TestFactory
+    Stream<DynamicNode> withoutCublasItsOperatorsComputeOnTheOwnKernels() {
+        PoclLaunches cl = PoclLaunches.openOrSkip();
+        CudaProvider p = provider(noCublas);
+        assertTrue(p.probe().detail().contains("cuBLAS absent"), p.probe().detail());
+        List<org.cnn4j.conformance.OpCase> cases = ConformanceSuite.cases().stream()
+                .filter(c -> HOST_COMPUTED.contains(c.op())).toList();
+        Backend[] open = new Backend[2];
+        return Stream.concat(cases.stream().map(c -> org.junit.jupiter.api.DynamicTest.dynamicTest(c.name(), () -> {
+            if (open[0] == null) {
+                CudaBackend b = p.open(CudaBackend.Options.fromSystemProperties());
+                assertFalse(b.cublasOn());
+                b.launchObserver = cl::run;
+                open[0] = b;
+                open[1] = org.cnn4j.core.Backends.open("reference");
+            }
+            org.cnn4j.conformance.CaseResult r = ConformanceSuite.run(open[0], open[1], c);
+            assertFalse(r.failed(), r.message());
+            assertFalse(r.skipped() && r.message().contains("does not support"), r.message());
+            if (r.skipped()) {
+                org.junit.jupiter.api.Assumptions.abort(r.message());
+            }
+        })), Stream.of(org.junit.jupiter.api.DynamicTest.dynamicTest("close", () -> {
+            for (Backend b : open) {
+                if (b != null) {
+                    b.close();
+                }
+            }
+            assertTrue(cl.launches() > 0);
+            cl.close();
+        })));
     }
 
     @Test
@@ -99,38 +367,89 @@ class FakeDriverTest {
         java.lang.invoke.MethodHandle held = java.lang.foreign.Linker.nativeLinker().downcallHandle(
                 lib.find("fake_cuda_held").orElseThrow(),
                 java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT));
-        assertEquals(0, (int) Native.value(held), "primary context released and stream destroyed");
+        assertEquals(1, (int) Native.value(held), "stream destroyed; the primary context stays retained, once");
     }
 
+    /** Calls {@code int name(int...)} of the fake library {@code file} in {@code libDir}. */
+    static int fakeInt(Path libDir, String file, String name, int... args) {
+        java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(libDir.resolve(file));
+        java.lang.foreign.MemoryLayout[] params = new java.lang.foreign.MemoryLayout[args.length];
+        java.util.Arrays.fill(params, java.lang.foreign.ValueLayout.JAVA_INT);
+        java.lang.invoke.MethodHandle h = java.lang.foreign.Linker.nativeLinker().downcallHandle(
+                lib.find(name).orElseThrow(), java.lang.foreign.FunctionDescriptor.of(
+                        java.lang.foreign.ValueLayout.JAVA_INT, params));
+        Object[] boxed = new Object[args.length];
+        for (int i = 0; i < args.length; i++) {
+            boxed[i] = args[i];
+        }
+        return (int) Native.value(h, boxed);
+    }
+
+    static int cudnnFake(String name, int... args) {
+        return fakeInt(withCudnn, "libcudnn.so.9", name, args);
+    }
+
+    /**
+     * The fake's list, in heuristic order: algo 6 needs 1 TiB, 1 failed, 0 is not deterministic, 5 needs 2^63 bytes
+     * (a negative long), 7 uses tensor-op math, 2 (FMA, 1 KiB) and 4 (default math, none) are usable.
+     */
     @Test
-    void cudnnBindsChoosesTheFastestAlgorithmThatFitsAndNamesFailures() {
+    void cudnnChoosesOnlyDeterministicAlgorithmsThatFitWithoutTensorOpMath() {
         java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(withCudnn.resolve("libcudnn.so.9"));
         Cudnn dnn = new Cudnn(lib, 9);
         assertEquals(90100, dnn.version());
         java.lang.foreign.MemorySegment h = dnn.create();
-        try (Cudnn.Scope s = dnn.scope()) {
+        try (Cudnn.Descriptors s = dnn.descriptors()) {
             var x = s.tensor(2, 3, 5, 5);
             var w = s.filter(4, 3, 3, 3);
-            var c = s.convolution(1, 1, 1, 1, 1, 1, 1, false);
+            var c = s.convolution(1, 1, 1, 1, 1, 1, 1, Cudnn.FMA_MATH);
             var y = s.tensor(2, 4, 5, 5);
-            assertEquals(new Cudnn.Algo(2, 1024), dnn.chooseAlgorithm(h, Cudnn.Direction.FORWARD, x, w, c, y,
-                    256L << 20), "the first that succeeded and fits; algo 1 failed, algo 6 needs 1 TiB");
-            assertEquals(new Cudnn.Algo(6, 1L << 40), dnn.chooseAlgorithm(h, Cudnn.Direction.BACKWARD_FILTER, x, y,
-                    c, w, 1L << 41));
-            org.cnn4j.core.NativeCallException none = assertThrows(org.cnn4j.core.NativeCallException.class,
-                    () -> dnn.chooseAlgorithm(h, Cudnn.Direction.BACKWARD_DATA, w, y, c, x, 100));
-            assertTrue(none.getMessage().contains("none of 3 algorithms fits a workspace of 100 bytes"),
-                    none.getMessage());
+            assertEquals(List.of(new Cudnn.Algo(2, 1024, Cudnn.FMA_MATH), new Cudnn.Algo(4, 0, Cudnn.FMA_MATH)),
+                    dnn.candidates(h, Cudnn.Direction.FORWARD, x, w, c, y, 256L << 20, false),
+                    "deterministic, within the limit (2^63 compared unsigned), no tensor-op math; default math runs"
+                            + " as FMA");
+            assertEquals(List.of(new Cudnn.Algo(7, 64, Cudnn.TENSOR_OP_MATH), new Cudnn.Algo(2, 1024, Cudnn.FMA_MATH),
+                    new Cudnn.Algo(4, 0, Cudnn.DEFAULT_MATH)), dnn.candidates(h, Cudnn.Direction.BACKWARD_FILTER, x,
+                            y, c, w, 256L << 20, true), "-Dcnn4j.cuda.tf32=true admits tensor-op math");
+            assertEquals(List.of(new Cudnn.Algo(4, 0, Cudnn.FMA_MATH)), dnn.candidates(h,
+                    Cudnn.Direction.BACKWARD_DATA, w, y, c, x, 100, false));
+            assertEquals(List.of(6, 5, 7, 2, 4), dnn.candidates(h, Cudnn.Direction.FORWARD, x, w, c, y, -1L, true)
+                    .stream().map(Cudnn.Algo::algo).toList(),
+                    "a limit of 2^64 - 1 admits every successful deterministic entry, 2^63 bytes included");
+            assertEquals(4, s.size());
+            assertEquals(s.tensor(2, 3, 5, 5), x, "a descriptor is made once per geometry");
+            assertEquals(4, s.created());
             org.cnn4j.core.NativeCallException bad = assertThrows(org.cnn4j.core.NativeCallException.class,
                     () -> s.tensor(0, 1, 1, 1));
             assertEquals("CUDNN_STATUS_BAD_PARAM", bad.status());
             assertEquals("cudnnSetTensor4dDescriptor", bad.function());
             assertTrue(bad.getMessage().endsWith(": CUDNN_STATUS_BAD_PARAM: fake detail"), bad.getMessage());
+            assertEquals(4, s.size(), "a descriptor that could not be set is destroyed, not kept");
         }
-        java.lang.invoke.MethodHandle live = java.lang.foreign.Linker.nativeLinker().downcallHandle(
-                lib.find("fake_cudnn_live").orElseThrow(),
-                java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT));
-        assertEquals(0, (int) Native.value(live), "every descriptor of the scope was destroyed");
+        assertEquals(0, cudnnFake("fake_cudnn_live"), "every descriptor was destroyed on close");
+    }
+
+    @Test
+    void noUsableAlgorithmSaysWhyEachWasPassedOver() {
+        java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(withCudnn.resolve("libcudnn.so.9"));
+        Cudnn dnn = new Cudnn(lib, 9);
+        java.lang.foreign.MemorySegment h = dnn.create();
+        try (Cudnn.Descriptors s = dnn.descriptors()) {
+            var x = s.tensor(1, 1, 3, 3);
+            var w = s.filter(1, 1, 1, 1);
+            var c = s.convolution(0, 0, 1, 1, 1, 1, 1, Cudnn.FMA_MATH);
+            cudnnFake("fake_cudnn_drop_last", 1);
+            try {
+                org.cnn4j.core.NativeCallException none = assertThrows(org.cnn4j.core.NativeCallException.class,
+                        () -> dnn.candidates(h, Cudnn.Direction.FORWARD, x, w, c, x, 1000, false));
+                assertEquals("cudnnGetConvolutionForwardAlgorithm_v7", none.function());
+                assertTrue(none.getMessage().contains("none of 6 algorithms is usable: 1 failed, 1 not deterministic,"
+                        + " 3 need more than the workspace limit of 1000 bytes, 1 use tensor-op math (TF32 off)"),
+                        none.getMessage());
+            } finally {
+                cudnnFake("fake_cudnn_drop_last", 0);
+            }
+        }
     }
 
     @Test
@@ -150,6 +469,66 @@ class FakeDriverTest {
             b.execute(leaky);
             assertEquals(before + 1, launches(withCudnn), "leaky ReLU has no cuDNN mode: one own-kernel launch");
             assertFalse(b.device().contains("own kernels"), b.device());
+        }
+    }
+
+    /**
+     * Algorithm 2 of the fake fails in convolution forward with CUDNN_STATUS_NOT_SUPPORTED: the call goes on with
+     * algorithm 4, with FMA math set on the descriptor, and later calls of the shape go to 4 directly, with the
+     * shape's descriptors and algorithm list reused; every descriptor is destroyed at close.
+     */
+    @Test
+    void aFailingAlgorithmFallsBackToTheNextAndTheChoiceIsKeptPerShape() {
+        int created0 = cudnnFake("fake_cudnn_created");
+        try (Backend b = provider(withCudnn).open(); Tensor x = b.allocate(Shape.of(2, 3, 6, 6));
+                Tensor w = b.allocate(Shape.of(4, 3, 3, 3)); Tensor y = b.allocate(Shape.of(2, 4, 6, 6))) {
+            int f2 = cudnnFake("fake_cudnn_attempts", 0, 2);
+            int f4 = cudnnFake("fake_cudnn_attempts", 0, 4);
+            int bf2 = cudnnFake("fake_cudnn_attempts", 2, 2);
+            Conv2d conv = Conv2d.of(1, 1);
+            b.execute(new Conv2d.Forward(conv, x, w, null, y));
+            assertEquals(f2 + 1, cudnnFake("fake_cudnn_attempts", 0, 2), "algorithm 2 tried first");
+            assertEquals(f4 + 1, cudnnFake("fake_cudnn_attempts", 0, 4), "then algorithm 4");
+            assertEquals(Cudnn.FMA_MATH, cudnnFake("fake_cudnn_last_math"), "a default-math entry runs as FMA");
+            int made = cudnnFake("fake_cudnn_created") - created0;
+            assertEquals(4, made, "x, w, conv and y descriptors");
+            b.execute(new Conv2d.Forward(conv, x, w, null, y));
+            assertEquals(f2 + 1, cudnnFake("fake_cudnn_attempts", 0, 2), "the failed algorithm is not tried again");
+            assertEquals(f4 + 2, cudnnFake("fake_cudnn_attempts", 0, 4));
+            b.execute(new Conv2d.BackwardFilter(conv, x, y, w, null));
+            assertEquals(bf2 + 1, cudnnFake("fake_cudnn_attempts", 2, 2), "backward filter: algorithm 2 works");
+            assertEquals(Cudnn.FMA_MATH, cudnnFake("fake_cudnn_last_math"));
+            assertEquals(1024, cudnnFake("fake_cudnn_last_workspace"), "its workspace is passed");
+            assertEquals(made, cudnnFake("fake_cudnn_created") - created0, "no descriptor made for a seen shape");
+        }
+        assertEquals(0, cudnnFake("fake_cudnn_live"), "every descriptor destroyed at close");
+    }
+
+    /**
+     * Max pooling runs cuDNN's deterministic mode forward and pool2d.k backward (NaN and tie routing as PyTorch);
+     * every activation backward runs on activation.k; average pooling backward stays on cuDNN.
+     */
+    @Test
+    void maxPoolBackwardAndActivationBackwardRunOnTheOwnKernels() {
+        try (Backend b = provider(withCudnn).open(); Tensor x = b.allocate(Shape.of(1, 2, 4, 4));
+                Tensor y = b.allocate(Shape.of(1, 2, 2, 2)); Tensor dx = b.allocate(Shape.of(1, 2, 4, 4))) {
+            org.cnn4j.ops.Pool2d max = org.cnn4j.ops.Pool2d.max(2, 2);
+            b.execute(new org.cnn4j.ops.Pool2d.Forward(max, x, y));
+            assertEquals(Cudnn.POOLING_MAX_DETERMINISTIC, cudnnFake("fake_cudnn_last_pool_mode"));
+            int poolBackward = cudnnFake("fake_cudnn_pool_backward_calls");
+            long before = launches(withCudnn);
+            b.execute(new org.cnn4j.ops.Pool2d.Backward(max, x, y, dx));
+            assertEquals(poolBackward, cudnnFake("fake_cudnn_pool_backward_calls"), "max backward: not cuDNN");
+            assertTrue(launches(withCudnn) > before, "max backward: pool2d.k");
+            org.cnn4j.ops.Pool2d avg = org.cnn4j.ops.Pool2d.avg(2, 2);
+            b.execute(new org.cnn4j.ops.Pool2d.Backward(avg, x, y, dx));
+            assertEquals(poolBackward + 1, cudnnFake("fake_cudnn_pool_backward_calls"), "average backward: cuDNN");
+            for (Activation.Kind k : List.of(Activation.Kind.RELU, Activation.Kind.ELU, Activation.Kind.SIGMOID,
+                    Activation.Kind.TANH)) {
+                long l = launches(withCudnn);
+                b.execute(new Activation.Backward(new Activation(k, 1.0), dx, dx, dx, x));
+                assertTrue(launches(withCudnn) > l, k + " backward runs on activation.k");
+            }
         }
     }
 

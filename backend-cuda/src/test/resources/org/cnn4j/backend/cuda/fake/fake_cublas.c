@@ -4,13 +4,23 @@
  */
 int cublasCreate_v2(void **h) { *h = (void *) 0x3000; return 0; }
 int cublasDestroy_v2(void *h) { return 0; }
+#ifdef NEEDS_LT
+int cublasLtGetVersion(void);
+int cublasGetVersion_v2(void *h, int *v) { *v = cublasLtGetVersion(); return 0; }
+#else
 int cublasGetVersion_v2(void *h, int *v) { *v = 130000; return 0; }
+#endif
 #ifdef FAIL_SET_STREAM
 int cublasSetStream_v2(void *h, void *s) { return 14; }
 #else
 int cublasSetStream_v2(void *h, void *s) { return s == (void *) 0x2000 ? 0 : 7; }
 #endif
-int cublasSetMathMode(void *h, int mode) { return mode == 0 || mode == 3 ? 0 : 7; }
+static int math_mode = -1;
+int fake_cublas_math_mode(void) { return math_mode; }
+int cublasSetMathMode(void *h, int mode) {
+    math_mode = mode;
+    return mode == 0 || mode == 2 || mode == 3 ? 0 : 7;
+}
 
 int cublasSgemm_v2(void *h, int ta, int tb, int m, int n, int k, const float *alpha, const float *a, int lda,
                    const float *b, int ldb, const float *beta, float *c, int ldc) {
