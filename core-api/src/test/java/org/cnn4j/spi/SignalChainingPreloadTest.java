@@ -10,9 +10,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
- * The build preloads the test JVM's own {@code libjsig.so} (LD_PRELOAD set by the parent pom, which names it
- * through {@code $ORIGIN} when Maven runs on an older JDK than the tests): checks that the library really is mapped,
- * and that it is the one of the JDK running the tests.
+ * The build preloads the test JVM's own {@code libjsig.so} (LD_PRELOAD set by the parent pom from the home of the
+ * JDK 25 toolchain, which need not be the JDK Maven runs on): checks that the library really is mapped, and that it
+ * is the one of the JDK running the tests.
  */
 class SignalChainingPreloadTest {
     @Test
