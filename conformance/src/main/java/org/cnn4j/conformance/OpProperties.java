@@ -67,8 +67,8 @@ public abstract class OpProperties {
                 if (Boolean.getBoolean(ConformanceSuite.REQUIRE)) {
                     throw e;
                 }
-                System.err.println(getClass().getSimpleName() + ": the backend is unavailable here, its properties"
-                        + " do not run: " + e.getMessage());
+                System.getLogger("org.cnn4j").log(System.Logger.Level.WARNING, getClass().getSimpleName()
+                        + ": the backend is unavailable here, its properties do not run: " + e.getMessage());
                 return new Backend[0];
             }
         });
