@@ -16,14 +16,13 @@
 # all: the script counts each, prints the budget (also to .gpu/upload-budget.txt), fails when it is over, and
 # removes its staging folder so that carrying .gpu carries only the archive and that note.
 #
-# Usage: scripts/gpu/pack.sh [--offline] [--keep-stage]   (JAVA_HOME defaults to Temurin 25; --keep-stage leaves
+# Usage: scripts/gpu/pack.sh [--offline] [--keep-stage]   (jlinks with the JDK 25 the build found; --keep-stage leaves
 #        the unpacked .gpu/stage for an image to copy, and skips the archive's size check)
 # Then:  scripts/gpu/run.sh .gpu/cnn4j-gpu.tar.xz   on the GPU machine, with $OUT set.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 mvn_flags=(-q -B)
 keep_stage=false
 for arg in "$@"; do
@@ -49,6 +48,10 @@ for dropped in jmh-core jmh-generator-annprocess jopt-simple commons-math3 pdfbo
   rm -f "$stage/lib/$dropped"-[0-9]*.jar
 done
 
+# The JDK 25 the build compiled with (the toolchain the parent pom selects; written by every module's build).
+JAVA_HOME=$(sed -n 's/^home=//p' core-api/target/jdk-home.properties)
+export JAVA_HOME
+
 # The project's own module jars, and each module's test classes.
 for jar in */target/cnn4j-*.jar; do
   case "$jar" in
@@ -73,19 +76,11 @@ if [[ ! -f "$console" ]]; then
 fi
 cp "$console" "$stage/junit-platform-console-standalone.jar"
 
-# A runtime with the modules jdeps finds, plus the ones loaded reflectively or by flag. Left uncompressed by
-# jlink: xz packs the plain image far smaller (about 22 MB against 36 MB).
-cp_jars=$(find "$stage/lib" -name '*.jar' | sort | paste -sd:)
-found=$("$JAVA_HOME/bin/jdeps" --multi-release 25 --ignore-missing-deps --print-module-deps \
-  --class-path "$cp_jars" "$stage"/lib/cnn4j-*.jar "$stage/junit-platform-console-standalone.jar" 2>/dev/null || true)
-base="java.base,jdk.incubator.vector,java.logging,java.xml,java.management,jdk.unsupported,jdk.zipfs,jdk.crypto.ec"
-modules=$(echo "$base,$found" | tr ',' '\n' | grep -v '^$' | sort -u | paste -sd,)
-echo "pack: jlink modules: $modules" >&2
-"$JAVA_HOME/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
-  --compress=zip-0 --output "$stage/jre"
-# The native libraries' symbol tables (about 1 MiB packed; the JVM needs none of them to run).
-if command -v strip >/dev/null; then find "$stage/jre" -name '*.so' -exec strip --strip-unneeded {} +; fi
-echo "$modules" > "$stage/jre-modules.txt"
+# A runtime with the modules jdeps finds, plus the ones loaded reflectively or by flag (scripts/jlink-runtime.sh).
+# Left uncompressed by jlink: xz packs the plain image far smaller (about 22 MB against 36 MB).
+JLINK_COMPRESS=zip-0 bash scripts/jlink-runtime.sh "$stage/jre" "$stage/lib" "$stage"/lib/cnn4j-*.jar \
+  "$stage/junit-platform-console-standalone.jar"
+mv "$stage/jre/modules.txt" "$stage/jre-modules.txt"
 cp scripts/gpu/run.sh "$stage/run.sh"
 loader=$(ldconfig -p 2>/dev/null | awk '/libOpenCL\.so\.1 .*x86-64/ {print $NF; exit}')
 if [[ -n "$loader" ]]; then

@@ -120,6 +120,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "no progress bar")
     boolean noProgress;
 
+    @Option(names = "--json", description = "print one JSON line per epoch on stdout, as in epochs.jsonl (the "
+            + "human-readable lines then go to stderr)")
+    boolean json;
+
     @Spec
     CommandSpec spec;
 
@@ -166,6 +170,8 @@ final class TrainCommand implements Callable<Integer> {
     private int train(Optimizer.Kind kind, Backend backend, String ds, Path out, DirectoryLock checkpointLock)
             throws IOException {
         PrintStream err = System.err;
+        // stdout holds one kind of line: the human-readable report, or with --json the epochs' JSON lines.
+        PrintStream human = json ? System.err : System.out;
         ImageDataset all = DataSets.load(ds, dataDir, true, limit, !noDownload, err::println);
         ImageDataset train = all;
         ImageDataset val = null;
@@ -187,7 +193,7 @@ final class TrainCommand implements Callable<Integer> {
                         init != null ? Init.parse(init) : Models.defaultInit(model));
                 Optimizer opt = new Optimizer(backend, m.net().parameters(), oc);
                 Trainer trainer = new Trainer(m, opt, tc)) {
-            err.printf(Locale.ROOT, "%s on %s (%d train, %d validation images), backend %s (%s), %s lr %g, "
+            human.printf(Locale.ROOT, "%s on %s (%d train, %d validation images), backend %s (%s), %s lr %g, "
                     + "batch %d, %,d parameters%n", m.name(), ds, train.size(), val == null ? 0 : val.size(),
                     backend.name(), backend.device(), kind.name().toLowerCase(Locale.ROOT), oc.lr(), batch,
                     m.summary().trainable());
@@ -206,12 +212,12 @@ final class TrainCommand implements Callable<Integer> {
                 for (String d : Checkpoint.runDifferences(meta, run)) {
                     err.println("warning: " + d + " (the resumed run will not repeat the original exactly)");
                 }
-                err.println("resumed from " + resume + " after epoch " + trainer.epochsDone());
+                human.println("resumed from " + resume + " after epoch " + trainer.epochsDone());
             }
             PrintStream jsonFile = null;
             try {
                 TrainingListener progress = noProgress ? new TrainingListener() { } : new ProgressListener();
-                TrainingListener json = new JsonLog(System.out);
+                TrainingListener jsonOut = json ? new JsonLog(System.out) : new TrainingListener() { };
                 TrainingListener files = new TrainingListener() { };
                 if (out != null) {
                     Files.createDirectories(out);
@@ -223,13 +229,13 @@ final class TrainCommand implements Callable<Integer> {
                 TrainingListener report = new TrainingListener() {
                     @Override
                     public void epochDone(EpochResult r) {
-                        ProgressListener.print(err, r);
+                        ProgressListener.print(human, r);
                     }
                 };
                 TrainingListener checkpoints = checkpointLock == null ? new TrainingListener() { }
-                        : new CheckpointWriter(checkpointLock, trainer, f -> err.println("checkpoint " + f), run);
+                        : new CheckpointWriter(checkpointLock, trainer, f -> human.println("checkpoint " + f), run);
                 try {
-                    trainer.fit(train, val, epochs, TrainingListener.of(progress, json, files, report, checkpoints));
+                    trainer.fit(train, val, epochs, TrainingListener.of(progress, jsonOut, files, report, checkpoints));
                 } catch (DeviceMemoryException e) {
                     throw batchTooLarge(e);
                 } catch (OutOfMemoryError e) {
@@ -250,11 +256,11 @@ final class TrainCommand implements Callable<Integer> {
                 } catch (OutOfMemoryError e) {
                     throw heapExhausted(e);
                 }
-                err.printf(Locale.ROOT, "test: loss %.4f accuracy %.2f%% on %d images%n", t.loss(),
+                human.printf(Locale.ROOT, "test: loss %.4f accuracy %.2f%% on %d images%n", t.loss(),
                         100 * t.accuracy(), t.samples());
-                printConfusion(err, t.confusionPercent(), all.classNames());
+                printConfusion(human, t.confusionPercent(), all.classNames());
             }
-            err.println("plots: " + out.resolve("curves.png") + ", " + out.resolve("confusion.png")
+            human.println("plots: " + out.resolve("curves.png") + ", " + out.resolve("confusion.png")
                     + "; one JSON line per epoch: " + out.resolve("epochs.jsonl"));
         }
         return 0;

@@ -94,9 +94,13 @@ class CliTest {
                 "fashion-mnist", "--data-dir", dir.toString(), "--epochs", "1", "--batch", "32", "--lr", "0.003",
                 "--backend", "reference", "--checkpoint-dir", ck.toString(), "--no-progress", "--augment",
                 "crop=1,flip=0,brightness=0.05", "--limit", "150")));
-        List<String> lines = out.lines().filter(l -> l.startsWith("{")).toList();
-        assertEquals(1, lines.size(), out);
-        assertTrue(lines.getFirst().contains("\"epoch\":1"), out);
+        // stdout holds the human-readable report only; the JSON lines go to epochs.jsonl
+        assertTrue(out.lines().noneMatch(l -> l.startsWith("{")), out);
+        assertTrue(out.contains("epoch 1: train loss"), out);
+        assertTrue(out.contains("test: loss"), out);
+        List<String> lines = Files.readAllLines(ck.resolve("epochs.jsonl"));
+        assertEquals(1, lines.size(), String.join("\n", lines));
+        assertTrue(lines.getFirst().contains("\"epoch\":1"), lines.getFirst());
         assertTrue(Files.isRegularFile(ck.resolve("epoch-1.safetensors")));
         assertTrue(Files.isRegularFile(ck.resolve("curves.png")));
         assertTrue(Files.isRegularFile(ck.resolve("confusion.png")));
@@ -104,8 +108,11 @@ class CliTest {
                 "--data-dir", dir.toString(), "--epochs", "2", "--batch", "32", "--lr", "0.003", "--backend",
                 "reference", "--checkpoint-dir", ck.toString(), "--no-progress", "--augment",
                 "crop=1,flip=0,brightness=0.05", "--limit", "150", "--resume",
-                ck.resolve("epoch-1.safetensors").toString())));
-        assertTrue(resumed.contains("\"epoch\":2"), resumed);
+                ck.resolve("epoch-1.safetensors").toString(), "--json")));
+        // with --json, stdout holds the JSON lines only
+        List<String> jsonOut = resumed.lines().toList();
+        assertEquals(1, jsonOut.size(), resumed);
+        assertTrue(jsonOut.getFirst().startsWith("{\"epoch\":2,"), resumed);
         assertEquals(2, Files.readAllLines(ck.resolve("epochs.jsonl")).size());
         String eval = capture(() -> assertEquals(0, Main.run("eval", "--checkpoint",
                 ck.resolve("epoch-2.safetensors").toString(), "--data-dir", dir.toString(), "--backend",

@@ -422,7 +422,8 @@ public final class ConformanceSuite {
             Path dir = Path.of(System.getProperty(REPORT_DIR, "target/conformance"));
             String name = variant == null ? candidate.name() : candidate.name() + "-" + variant;
             Path file = coverage.write(dir, name, candidate.device(), sweep().name());
-            System.out.println("conformance of '" + name + "': " + coverage.total(CaseResult.Status.PASSED)
+            System.getLogger("org.cnn4j").log(System.Logger.Level.INFO, "conformance of '" + name + "': "
+                    + coverage.total(CaseResult.Status.PASSED)
                     + " passed, " + coverage.total(CaseResult.Status.FAILED) + " failed, "
                     + coverage.total(CaseResult.Status.SKIPPED) + " skipped; matrix in " + file.toAbsolutePath());
             candidate.close();

@@ -6,6 +6,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.cnn4j.core.DType;
 import org.cnn4j.core.DeviceMemoryException;
@@ -92,6 +93,9 @@ public final class CpuBackend extends AbstractBackend {
                 throw new IllegalArgumentException("-D" + VECTOR_BITS_PROPERTY + "=" + bits + ": the vector width"
                         + " must be 128, 256 or 512 bits");
             }
+            if (vector && !vectorModulePresent()) {
+                vectorModuleMissing();
+            }
             return new Config(threads, vector);
         }
 
@@ -102,6 +106,26 @@ public final class CpuBackend extends AbstractBackend {
                     + "=false)")
                     + (vectorModulePresent() ? "" : " (jdk.incubator.vector absent: pass --add-modules "
                     + "jdk.incubator.vector for the vector kernel)");
+        }
+    }
+
+    /** Whether the missing Vector API module was reported already (once per JVM). */
+    private static final AtomicBoolean VECTOR_WARNED = new AtomicBoolean();
+
+    /**
+     * The vector kernel was asked for (the default) but the JVM has no {@code jdk.incubator.vector}: a warning
+     * through {@link System.Logger} (logger {@code org.cnn4j}), once per JVM, or, when {@code -Dcnn4j.require}
+     * names {@code vector}, an {@link IllegalStateException}. Not silent: the scalar kernel is several times slower.
+     */
+    static void vectorModuleMissing() {
+        String message = "cpu backend: the JVM was started without --add-modules jdk.incubator.vector, so GEMM and "
+                + "convolution run the scalar kernel (several times slower); add that flag, or pass -D"
+                + VECTOR_PROPERTY + "=false to choose the scalar kernel";
+        if (java.util.List.of(System.getProperty("cnn4j.require", "").split(",")).contains("vector")) {
+            throw new IllegalStateException(message + " (-Dcnn4j.require=vector)");
+        }
+        if (VECTOR_WARNED.compareAndSet(false, true)) {
+            System.getLogger("org.cnn4j").log(System.Logger.Level.WARNING, message);
         }
     }
 

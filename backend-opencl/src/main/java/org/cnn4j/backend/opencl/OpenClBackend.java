@@ -579,6 +579,8 @@ public final class OpenClBackend extends AbstractBackend {
 
     @Override
     protected synchronized void run(Op op) {
+        // execute() checked before waiting for this monitor; a close() may have released the context since.
+        checkOpen();
         switch (op) {
             case Conv2d.Forward o -> Conv2dLaunches.forward(host, o);
             case Conv2d.BackwardData o -> Conv2dLaunches.backwardData(host, o);

@@ -60,6 +60,7 @@ final class OpenClDevices {
      * is absent (callers that must not throw catch it).
      */
     static List<Device> list() {
+        LwjglSetup.apply();
         // The first call loads the ICD loader and the drivers (PoCL starts LLVM, which takes over the JVM's signals).
         return SignalHandlers.preserving(OpenClDevices::listDevices);
     }

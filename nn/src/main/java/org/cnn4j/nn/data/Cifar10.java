@@ -20,7 +20,7 @@ public final class Cifar10 {
     private Cifar10() {
     }
 
-    /** The training batches in {@code dir} (or the test batch), the first {@code limit} records (all if <= 0). */
+    /** The training batches in {@code dir} (or the test batch), the first {@code limit} records (all if {@code limit <= 0}). */
     public static ImageDataset read(Path dir, boolean train, int limit) throws IOException {
         List<Path> files = new ArrayList<>();
         if (train) {

@@ -1,5 +1,6 @@
 package org.cnn4j.nn.train;
 
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,30 +75,45 @@ public final class Plots implements TrainingListener {
         if (!history.isEmpty()) {
             EpochResult last = history.getLast();
             double[][] c = (last.validation() != null ? last.validation() : last.train()).confusionPercent();
-            int k = c.length;
-            // Heat map cells are (x index, y index, value): predicted class on x, true class on y.
-            List<Number[]> data = new ArrayList<>();
-            for (int t = 0; t < k; t++) {
-                for (int p = 0; p < k; p++) {
-                    data.add(new Number[] {p, t, Math.round(c[t][p] * 10) / 10.0});
-                }
-            }
-            HeatMapChart hm = new HeatMapChartBuilder().width(720).height(640)
-                    .title("Confusion matrix (% of true class), epoch " + last.epoch()).xAxisTitle("predicted")
-                    .yAxisTitle("true").build();
-            hm.getStyler().setShowValue(true);
-            hm.getStyler().setDecimalPattern("0.0");
-            hm.getStyler().setMin(0);
-            hm.getStyler().setMax(100);
-            List<String> xl = new ArrayList<>();
-            List<String> yl = new ArrayList<>();
-            for (int i = 0; i < k; i++) {
-                String label = i < classNames.size() ? classNames.get(i) : Integer.toString(i);
-                xl.add(label);
-                yl.add(label);
-            }
-            hm.addSeries("confusion", xl, yl, data);
+            HeatMapChart hm = confusionChart(c, classNames, last.epoch());
             BitmapEncoder.saveBitmap(hm, dir.resolve("confusion").toString(), BitmapEncoder.BitmapFormat.PNG);
         }
+    }
+
+    /** The colour scale of the confusion matrix, from 0% (white: an empty cell is blank) to 100%. */
+    static final Color[] CONFUSION_COLORS = {Color.WHITE, new Color(0xDE, 0xEB, 0xF7), new Color(0x9E, 0xCA, 0xE1),
+        new Color(0x42, 0x92, 0xC6), new Color(0x21, 0x71, 0xB5)};
+    /** The angle of the class names under the x axis, so that long names do not run into each other. */
+    static final int X_LABEL_ROTATION = 45;
+
+    /** The confusion heat map: {@code percent[true][predicted]}, predicted class on x, true class on y. */
+    static HeatMapChart confusionChart(double[][] percent, List<String> classNames, int epoch) {
+        int k = percent.length;
+        // Heat map cells are (x index, y index, value).
+        List<Number[]> data = new ArrayList<>();
+        for (int t = 0; t < k; t++) {
+            for (int p = 0; p < k; p++) {
+                data.add(new Number[] {p, t, Math.round(percent[t][p] * 10) / 10.0});
+            }
+        }
+        HeatMapChart hm = new HeatMapChartBuilder().width(760).height(700)
+                .title("Confusion matrix (% of true class), epoch " + epoch).xAxisTitle("predicted")
+                .yAxisTitle("true").build();
+        hm.getStyler().setShowValue(true);
+        hm.getStyler().setDecimalPattern("0.0");
+        hm.getStyler().setMin(0);
+        hm.getStyler().setMax(100);
+        hm.getStyler().setRangeColors(CONFUSION_COLORS);
+        hm.getStyler().setValueFontColor(Color.BLACK);
+        hm.getStyler().setXAxisLabelRotation(X_LABEL_ROTATION);
+        List<String> xl = new ArrayList<>();
+        List<String> yl = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            String label = i < classNames.size() ? classNames.get(i) : Integer.toString(i);
+            xl.add(label);
+            yl.add(label);
+        }
+        hm.addSeries("confusion", xl, yl, data);
+        return hm;
     }
 }
