@@ -79,7 +79,8 @@ class CliErrorsTest {
         for (int i = 0; i < more.length; i += 2) {
             o.put(more[i], more[i + 1]);
         }
-        List<String> a = new ArrayList<>(List.of("train", "--no-progress"));
+        // --json: the epochs' JSON lines on stdout are how a test sees that training happened (trained())
+        List<String> a = new ArrayList<>(List.of("train", "--no-progress", "--json"));
         o.forEach((k, v) -> {
             a.add(k);
             a.add(v);
