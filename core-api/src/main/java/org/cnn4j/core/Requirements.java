@@ -24,7 +24,12 @@ public final class Requirements {
 
     /** The names listed in {@value #PROPERTY}, lower case. */
     public static Set<String> listed() {
-        return Arrays.stream(setting().split(","))
+        return parse(setting());
+    }
+
+    /** The names in a comma-separated list, trimmed, lower case, empty ones dropped. */
+    static Set<String> parse(String list) {
+        return Arrays.stream(list.split(","))
                 .map(s -> s.trim().toLowerCase(Locale.ROOT))
                 .filter(s -> !s.isEmpty())
                 .collect(Collectors.toUnmodifiableSet());
@@ -32,18 +37,21 @@ public final class Requirements {
 
     /** The list as set: the property, else the environment variable, else empty. */
     public static String setting() {
-        String p = System.getProperty(PROPERTY);
-        if (p != null) {
-            return p;
-        }
-        String e = System.getenv(ENV);
-        return e != null ? e : "";
+        return setting(System.getProperty(PROPERTY), System.getenv(ENV));
+    }
+
+    /** The property's value if set, else the environment's, else empty. */
+    static String setting(String property, String environment) {
+        return property != null ? property : environment != null ? environment : "";
     }
 
     /** True when {@code what} (a backend or library name, e.g. {@code opencl}) must be present here. */
     public static boolean required(String what) {
-        Set<String> l = listed();
-        return l.contains("all") || what != null && l.contains(what.toLowerCase(Locale.ROOT));
+        return required(listed(), what);
+    }
+
+    static boolean required(Set<String> listed, String what) {
+        return listed.contains("all") || what != null && listed.contains(what.toLowerCase(Locale.ROOT));
     }
 
     /** How the list was set, for messages: {@code -Dcnn4j.require=opencl} or {@code CNN4J_REQUIRE=opencl}. */
