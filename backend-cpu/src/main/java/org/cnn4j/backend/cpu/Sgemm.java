@@ -29,9 +29,17 @@ final class Sgemm {
      * Up to this many rows of C, {@code A B^T} with both operands in unit-stride rows (a linear layer's forward:
      * {@code x W^T}) runs as dot products ({@link VectorDots}): B is streamed once, in place, each of its rows
      * against every row of A while it is in cache. Packing B instead would copy all of it (151 MB for AlexNet's
-     * first fully connected layer) to use each element a few times.
+     * first fully connected layer) to use each element a few times. Above {@link #DOTS_ALWAYS_M} rows only for
+     * depths of at least {@link #DOTS_MIN_K}. Measured on the build machine (two threads, best of many calls):
+     * 8 x 9216 x 4096 78 -> 14 ms; 64 x 400 x 120 (LeNet-5's fc1 at batch 64) 0.151 -> 0.077 ms; 64 x 4096 x 64
+     * 0.77 -> 0.33 ms; 128 x 9216 x 4096 124 -> 95 ms; 128 x 4096 x 1000 18 -> 10 ms; but 100 x 200 x 300 0.18 ->
+     * 0.20 ms, hence the depth bound.
      */
-    static final int DOTS_MAX_M = 16;
+    static final int DOTS_MAX_M = 128;
+    /** Up to this many rows of C the dot products are taken at any depth. */
+    static final int DOTS_ALWAYS_M = 16;
+    /** The least depth for dot products above {@link #DOTS_ALWAYS_M} rows. */
+    static final int DOTS_MIN_K = 256;
     /** Rows of B per dot-product task (the partial sums of {@code DOTS_MAX_M x 4} outputs stay in registers). */
     static final int DOTS_COLUMNS = 4;
 
@@ -66,7 +74,8 @@ final class Sgemm {
         if (m == 0 || n == 0) {
             return;
         }
-        if (vector && m <= DOTS_MAX_M && aCs == 1 && aRs == k && bRs == 1 && bCs == k && k >= 2 * VectorDots.L) {
+        if (vector && m <= DOTS_MAX_M && (m <= DOTS_ALWAYS_M || k >= DOTS_MIN_K) && aCs == 1 && aRs == k && bRs == 1
+                && bCs == k && k >= 2 * VectorDots.L) {
             dotProducts(m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff, ldc);
             return;
         }
