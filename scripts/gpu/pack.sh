@@ -68,7 +68,7 @@ for tc in */target/test-classes; do
 done
 
 # The JUnit console launcher matching the JUnit in use (Jupiter 5.X.Y goes with Platform 1.X.Y).
-jupiter=$(sed -n 's:.*<junit.version>\(.*\)</junit.version>.*:\1:p' pom.xml | head -1)
+jupiter=$(sed -n 's:.*<junit.version>\(.*\)</junit.version>.*:\1:p' pom.xml | sed -n 1p)
 platform="1.${jupiter#5.}"
 console="$HOME/.m2/repository/org/junit/platform/junit-platform-console-standalone/$platform/junit-platform-console-standalone-$platform.jar"
 if [[ ! -f "$console" ]]; then
@@ -82,7 +82,9 @@ JLINK_COMPRESS=zip-0 bash scripts/jlink-runtime.sh "$stage/jre" "$stage/lib" "$s
   "$stage/junit-platform-console-standalone.jar"
 mv "$stage/jre/modules.txt" "$stage/jre-modules.txt"
 cp scripts/gpu/run.sh "$stage/run.sh"
-loader=$(ldconfig -p 2>/dev/null | awk '/libOpenCL\.so\.1 .*x86-64/ {print $NF; exit}')
+# awk reads to the end (no early exit): an early exit would kill ldconfig with SIGPIPE, which pipefail turns into
+# this script's failure (exit 141)
+loader=$(ldconfig -p 2>/dev/null | awk '/libOpenCL\.so\.1 .*x86-64/ && !found {print $NF; found = 1}')
 if [[ -n "$loader" ]]; then
   mkdir -p "$stage/opencl"
   cp -L "$loader" "$stage/opencl/libOpenCL.so.1"
@@ -124,7 +126,7 @@ for d in "$root/../shared" "$root/shared"; do
   [[ -n "${seen[$real]:-}" ]] && continue
   seen[$real]=1
   # ./shared is tracked or untracked already when git sees it; count it only when git ignores it
-  if [[ "$d" == "$root/shared" ]] && [[ -n "$(git ls-files -- shared | head -1)" ]]; then continue; fi
+  if [[ "$d" == "$root/shared" ]] && [[ -n "$(git ls-files -- shared)" ]]; then continue; fi
   shared=$(( shared + $(find "$d" -type f -print0 | sum_sizes) ))
 done
 total=$(( size + tracked + untracked + shared ))

@@ -63,7 +63,7 @@ snapshot() {
     mkdir -p "$res/crash"
     cp -n "${crashes[@]}" "$res/crash/" 2>/dev/null
     local keep
-    keep=$(ls -tr "${crashes[@]}" | head -1)
+    keep=$(ls -tr "${crashes[@]}" | sed -n 1p)
     for f in "${crashes[@]}"; do [[ "$f" == "$keep" ]] || rm -f "$f"; done
   fi
   cp "$res/summary.txt" "$res/machine.txt" "$OUT/" 2>/dev/null
@@ -111,11 +111,13 @@ export LD_LIBRARY_PATH="${libdirs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 # (libOpenCL.so.1) and no /etc/OpenCL/vendors entry. Then the archive's loader (ocl-icd) is used with a vendors
 # folder naming NVIDIA's library; machine.txt says which.
 opencl_flags=()
-nv_icd=$( { ldconfig -p 2>/dev/null | awk '/libnvidia-opencl\.so\.1/ {print $NF; exit}'; \
-  find /usr/local/nvidia /usr/lib/x86_64-linux-gnu /usr/lib64 -name 'libnvidia-opencl.so.1' 2>/dev/null; } | head -1)
+# no reader exits early (sed reads to the end): an early exit would end the writer with SIGPIPE, which pipefail
+# turns into a failure
+nv_icd=$( { ldconfig -p 2>/dev/null | awk '/libnvidia-opencl\.so\.1/ && !found {print $NF; found = 1}'; \
+  find /usr/local/nvidia /usr/lib/x86_64-linux-gnu /usr/lib64 -name 'libnvidia-opencl.so.1' 2>/dev/null; } | sed -n 1p)
 opencl_note="NVIDIA OpenCL driver (libnvidia-opencl.so.1): ${nv_icd:-not found}"
 if [[ -n "$nv_icd" ]]; then
-  if ! ldconfig -p 2>/dev/null | grep -q 'libOpenCL\.so\.1' && [[ -f "$work/opencl/libOpenCL.so.1" ]]; then
+  if ! ldconfig -p 2>/dev/null | grep 'libOpenCL\.so\.1' > /dev/null && [[ -f "$work/opencl/libOpenCL.so.1" ]]; then
     opencl_flags=("-Dorg.lwjgl.opencl.libname=$work/opencl/libOpenCL.so.1")
     opencl_note="$opencl_note; no system ICD loader, using the archive's ocl-icd"
   fi
