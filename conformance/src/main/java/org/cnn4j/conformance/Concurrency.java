@@ -7,6 +7,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.cnn4j.core.Backend;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
@@ -14,6 +20,7 @@ import org.cnn4j.ops.Activation;
 import org.cnn4j.ops.BatchNorm;
 import org.cnn4j.ops.Conv2d;
 import org.cnn4j.ops.Dropout;
+import org.cnn4j.ops.Gemm;
 import org.cnn4j.ops.Linear;
 import org.cnn4j.ops.Loss;
 import org.cnn4j.ops.Pool2d;
@@ -39,13 +46,13 @@ final class Concurrency {
      * completes or ends in an {@link IllegalStateException} saying that the backend is closed (the same on every
      * backend: not a {@code CancellationException} of a thread pool, not a null message, not a crash).
      */
-    static void closedWhileComputing(java.util.function.Supplier<Backend> factory, int threads) throws Exception {
+    static void closedWhileComputing(Supplier<Backend> factory, int threads) throws Exception {
         Backend b = factory.get();
         String name = b.name();
         int n = 192;
         float[] ones = new float[n * n];
         Arrays.fill(ones, 1f);
-        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(threads);
+        CountDownLatch started = new CountDownLatch(threads);
         List<Callable<Throwable>> tasks = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             tasks.add(() -> {
@@ -54,7 +61,7 @@ final class Concurrency {
                     Tensor c = b.allocate(Shape.of(n, n));
                     started.countDown();
                     for (int round = 0; round < 100_000; round++) {
-                        b.execute(new org.cnn4j.ops.Gemm.Run(new org.cnn4j.ops.Gemm(false, false, 1, 0), a, a, c));
+                        b.execute(new Gemm.Run(new Gemm(false, false, 1, 0), a, a, c));
                         b.synchronize();
                     }
                     return null;
@@ -65,9 +72,9 @@ final class Concurrency {
                 }
             });
         }
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
-            List<java.util.concurrent.Future<Throwable>> results = new ArrayList<>();
+            List<Future<Throwable>> results = new ArrayList<>();
             for (Callable<Throwable> task : tasks) {
                 results.add(pool.submit(task));
             }
@@ -75,7 +82,7 @@ final class Concurrency {
             Thread.sleep(50);
             b.close();
             for (int t = 0; t < threads; t++) {
-                Throwable e = results.get(t).get(120, java.util.concurrent.TimeUnit.SECONDS);
+                Throwable e = results.get(t).get(120, TimeUnit.SECONDS);
                 if (e == null) {
                     Assertions.fail("thread " + t + " computed 100,000 GEMMs on backend '" + name + "' after it was"
                             + " closed");

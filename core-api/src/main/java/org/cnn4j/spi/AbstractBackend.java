@@ -139,8 +139,16 @@ public abstract class AbstractBackend implements Backend {
     /** Throws {@link IllegalStateException} when this backend has been closed. */
     protected final void checkOpen() {
         if (closed.get()) {
-            throw new IllegalStateException("backend '" + name + "' is closed");
+            throw closedError(null);
         }
+    }
+
+    /**
+     * The error of a call on a closed backend, the same on every backend; {@code cause} is what the backend's own
+     * machinery threw when the close overtook a running call (a thread pool's cancellation), or null.
+     */
+    protected final IllegalStateException closedError(Throwable cause) {
+        return new IllegalStateException("backend '" + name + "' is closed", cause);
     }
 
     @Override

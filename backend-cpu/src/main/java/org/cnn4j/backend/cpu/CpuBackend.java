@@ -285,9 +285,7 @@ public final class CpuBackend extends AbstractBackend {
             pool.invoke(chunks);
         } catch (CancellationException | RejectedExecutionException e) {
             if (isClosed()) {
-                IllegalStateException closed = new IllegalStateException("backend '" + name() + "' is closed");
-                closed.initCause(e);
-                throw closed;
+                throw closedError(e);
             }
             throw e;
         }

@@ -1,5 +1,7 @@
 package org.cnn4j.backend.cpu;
 
+import java.util.Arrays;
+
 /**
  * Single-precision GEMM, {@code C = alpha * A * B + beta * C}, on strided operands, in the layout of Goto and
  * BLIS: C is computed in blocks of {@value #NC} columns, K in blocks of {@value #KC}; for each block, the slice of
@@ -251,7 +253,7 @@ final class Sgemm {
             for (int t = from; t < to; t++) {
                 int j = t * DOTS_COLUMNS;
                 int cols = Math.min(DOTS_COLUMNS, n - j);
-                java.util.Arrays.fill(scratch, 0, m * cols * VectorDots.L, 0f);
+                Arrays.fill(scratch, 0, m * cols * VectorDots.L, 0f);
                 VectorDots.accumulate(a, aOff, m, b, bOff + j * k, cols, k, scratch, 0);
                 VectorDots.reduce(scratch, 0, m * cols, scratch, lanes);
                 for (int i = 0; i < m; i++) {

@@ -331,26 +331,12 @@ class FakeDriverTest {
         List<org.cnn4j.conformance.OpCase> cases = ConformanceSuite.cases().stream()
                 .filter(c -> HOST_COMPUTED.contains(c.op())).toList();
         Backend[] open = new Backend[2];
-        return Stream.concat(cases.stream().map(c -> org.junit.jupiter.api.DynamicTest.dynamicTest(c.name(), () -> {
-            if (open[0] == null) {
-                CudaBackend b = p.open(CudaBackend.Options.fromSystemProperties());
-                assertFalse(b.cublasOn());
-                b.launchObserver = cl::run;
-                open[0] = b;
-                open[1] = org.cnn4j.core.Backends.open("reference");
-            }
-            org.cnn4j.conformance.CaseResult r = ConformanceSuite.run(open[0], open[1], c);
-            assertFalse(r.failed(), r.message());
-            assertFalse(r.skipped() && r.message().contains("does not support"), r.message());
-            if (r.skipped()) {
-                org.junit.jupiter.api.Assumptions.abort(r.message());
-            }
-        })), Stream.of(org.junit.jupiter.api.DynamicTest.dynamicTest("close", () -> {
-            for (Backend b : open) {
-                if (b != null) {
-                    b.close();
-                }
-            }
+        return Stream.concat(onOpenCl(cl, cases, open, () -> {
+            CudaBackend b = p.open(CudaBackend.Options.fromSystemProperties());
+            assertFalse(b.cublasOn());
+            return b;
+        }), Stream.of(org.junit.jupiter.api.DynamicTest.dynamicTest("close", () -> {
+            closeAll(open);
             assertTrue(cl.launches() > 0);
             cl.close();
         })));
@@ -941,9 +927,28 @@ class FakeDriverTest {
         PoclLaunches cl = PoclLaunches.openOrSkip();
         List<org.cnn4j.conformance.OpCase> cases = ConformanceSuite.cases();
         Backend[] open = new Backend[2];
-        return Stream.concat(cases.stream().map(c -> org.junit.jupiter.api.DynamicTest.dynamicTest(c.name(), () -> {
+        return Stream.concat(onOpenCl(cl, cases, open,
+                () -> provider(oneDevice).open(CudaBackend.Options.fromSystemProperties())),
+                Stream.of(org.junit.jupiter.api.DynamicTest.dynamicTest("close", () -> {
+            closeAll(open);
+            long ownKernelCases = cases.stream().filter(c -> c.kind() != org.cnn4j.conformance.OpCase.Kind.ERROR
+                    && !HOST_COMPUTED.contains(c.op())).count();
+            assertTrue(cl.launches() >= ownKernelCases, cl.launches() + " launches ran on OpenCL for "
+                    + ownKernelCases + " cases of operators on the own kernels");
+            cl.close();
+        })));
+    }
+
+    /**
+     * One test per case on the CUDA backend that {@code open} starts (on first use, into {@code open[0]}, the
+     * reference into {@code open[1]}), each kernel launch run on {@code cl}: no failure, and no case skipped as
+     * unsupported (a skip for a missing dtype is reported as one).
+     */
+    private static Stream<org.junit.jupiter.api.DynamicTest> onOpenCl(PoclLaunches cl,
+            List<org.cnn4j.conformance.OpCase> cases, Backend[] open, java.util.function.Supplier<CudaBackend> start) {
+        return cases.stream().map(c -> org.junit.jupiter.api.DynamicTest.dynamicTest(c.name(), () -> {
             if (open[0] == null) {
-                CudaBackend b = provider(oneDevice).open(CudaBackend.Options.fromSystemProperties());
+                CudaBackend b = start.get();
                 b.launchObserver = cl::run;
                 open[0] = b;
                 open[1] = org.cnn4j.core.Backends.open("reference");
@@ -954,17 +959,14 @@ class FakeDriverTest {
             if (r.skipped()) {
                 org.junit.jupiter.api.Assumptions.abort(r.message());
             }
-        })), Stream.of(org.junit.jupiter.api.DynamicTest.dynamicTest("close", () -> {
-            for (Backend b : open) {
-                if (b != null) {
-                    b.close();
-                }
+        }));
+    }
+
+    private static void closeAll(Backend[] open) {
+        for (Backend b : open) {
+            if (b != null) {
+                b.close();
             }
-            long ownKernelCases = cases.stream().filter(c -> c.kind() != org.cnn4j.conformance.OpCase.Kind.ERROR
-                    && !HOST_COMPUTED.contains(c.op())).count();
-            assertTrue(cl.launches() >= ownKernelCases, cl.launches() + " launches ran on OpenCL for "
-                    + ownKernelCases + " cases of operators on the own kernels");
-            cl.close();
-        })));
+        }
     }
 }
