@@ -41,8 +41,8 @@ public record Upsample(int scaleH, int scaleW, int outH, int outW) {
         boolean size = outH != 0 || outW != 0;
         String given = "scaleH=" + scaleH + ", scaleW=" + scaleW + ", outH=" + outH + ", outW=" + outW;
         if (factors == size) {
-            throw fail("Upsample", "give either integer scales (scaleH, scaleW) or an output size (outH, outW), "
-                    + "exactly one of them, but " + given);
+            throw fail("Upsample", "give either integer scales scaleH and scaleW (at least 1) or an output size outH "
+                    + "and outW (at least 1), exactly one of them, but " + given);
         }
         if (factors && (scaleH < 1 || scaleW < 1)) {
             throw fail("Upsample", "scaleH and scaleW must both be at least 1 but " + given);
