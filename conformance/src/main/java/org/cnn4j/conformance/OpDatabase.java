@@ -365,14 +365,22 @@ public final class OpDatabase {
 
     static Shape drawPoolInput(Draw d, Pool2d pool) {
         Sweep s = d.sweep();
-        int minH = Math.max(1, pool.kernel().h() - 2 * pool.padding().h());
-        int minW = Math.max(1, pool.kernel().w() - 2 * pool.padding().w());
+        int minH = Math.max(1, pool.dilation().h() * (pool.kernel().h() - 1) + 1 - 2 * pool.padding().h());
+        int minW = Math.max(1, pool.dilation().w() * (pool.kernel().w() - 1) + 1 - 2 * pool.padding().w());
         return Shape.of(d.between(1, s.maxBatch()), d.between(1, s.maxChannels() + 2),
                 d.between(minH, Math.max(minH, s.maxSpatial())), d.between(minW, Math.max(minW, s.maxSpatial())));
     }
 
+    /** Dilated max pooling ({@code max_pool2d(dilation=...)}): dilation 1 to 3 per axis, not both 1. */
+    static Pool2d drawDilatedPool(Draw d) {
+        Pool2d p = drawPool(d, Pool2d.Mode.MAX);
+        Size2d dil = Size2d.of(d.between(1, 3), d.between(2, 3));
+        return p.withDilation(d.chance(0.5) ? dil : Size2d.of(dil.w(), dil.h()));
+    }
+
     static String describe(Pool2d p, Shape x) {
         return p.mode() + " x" + x + " kernel" + p.kernel() + " stride" + p.stride() + " padding" + p.padding()
+                + (p.dilated() ? " dilation" + p.dilation() : "")
                 + (p.ceilMode() ? " ceil" : " floor") + (p.mode() == Pool2d.Mode.AVG
                         ? (p.countIncludePad() ? " countIncludePad" : " padding not counted") : "");
     }
@@ -448,6 +456,45 @@ public final class OpDatabase {
         db.error("Pool2d.Backward", "dy of the wrong shape", "'dy'", ctx -> new Pool2d.Backward(Pool2d.avg(2, 2),
                 ctx.input("x", Shape.of(1, 2, 4, 4), symmetric()), ctx.input("dy", Shape.of(1, 2, 3, 3), symmetric()),
                 ctx.output("dx", Shape.of(1, 2, 4, 4))));
+        dilatedPool2d(db);
+    }
+
+    /** Dilated max pooling: samples, edges (padding, ceil mode, ties, NaN, windows with no tap inside), errors. */
+    static void dilatedPool2d(Db db) {
+        db.sample("Pool2d.Forward", d -> {
+            Pool2d p = drawDilatedPool(d);
+            Shape x = drawPoolInput(d, p);
+            return new Sample(describe(p, x), poolForward(p, x, symmetric()));
+        });
+        db.sample("Pool2d.Backward", d -> {
+            Pool2d p = drawDilatedPool(d);
+            Shape x = drawPoolInput(d, p);
+            return new Sample(describe(p, x), poolBackward(p, x, symmetric()));
+        });
+        Pool2d d2 = Pool2d.max(3, 2).withPadding(Size2d.of(1)).withDilation(Size2d.of(2));
+        poolEdge(db, "dilation 2 with padding", d2, Shape.of(2, 3, 9, 10), symmetric());
+        poolEdge(db, "dilation 2 with padding, ceil mode", d2.withCeilMode(true), Shape.of(1, 2, 10, 9), symmetric());
+        poolEdge(db, "dilation (2, 3), stride 1, ties: first maximum wins", new Pool2d(Pool2d.Mode.MAX,
+                Size2d.of(2, 3), Size2d.of(1), Size2d.of(1), false, true, Size2d.of(2, 3)), Shape.of(2, 2, 7, 9),
+                Dist.integers(0, 2));
+        poolEdge(db, "dilation 3, ceil mode, stride 2, padding (1, 0)", new Pool2d(Pool2d.Mode.MAX, Size2d.of(2),
+                Size2d.of(2), Size2d.of(1, 0), true, true, Size2d.of(3)), Shape.of(1, 3, 8, 11), symmetric());
+        poolEdge(db, "dilated windows with no tap inside the input are -inf", new Pool2d(Pool2d.Mode.MAX,
+                Size2d.of(2), Size2d.of(1), Size2d.of(1), false, true, Size2d.of(3)), Shape.of(1, 2, 2, 5),
+                symmetric());
+        db.edge("Pool2d.Backward", "dilated, NaN routes the gradient to the last NaN: " + describe(d2,
+                Shape.of(2, 3, 8, 8)), poolBackward(d2, Shape.of(2, 3, 8, 8), symmetric().sprinkled(Double.NaN, 0.2)));
+        db.edge("Pool2d.Forward", "dilated, NaN propagates: " + describe(d2, Shape.of(2, 3, 8, 8)),
+                poolForward(d2, Shape.of(2, 3, 8, 8), symmetric().sprinkled(Double.NaN, 0.05)));
+        db.error("Pool2d.Forward", "AVG pooling with dilation", "dilation (2, 2) is defined only for MAX pooling",
+                ctx -> new Pool2d.Forward(Pool2d.avg(2, 2).withDilation(Size2d.of(2)),
+                        ctx.input("x", Shape.of(1, 1, 6, 6), symmetric()), ctx.output("y", Shape.of(1, 1, 2, 2))));
+        db.error("Pool2d.Forward", "dilated kernel larger than padded input", "dilated by (2, 2)",
+                ctx -> new Pool2d.Forward(Pool2d.max(3, 1).withDilation(Size2d.of(2)),
+                        ctx.input("x", Shape.of(1, 1, 4, 4), symmetric()), ctx.output("y", Shape.of(1, 1, 1, 1))));
+        db.error("Pool2d.Backward", "dilation 0", "dilation must be at least 1", ctx -> new Pool2d.Backward(
+                Pool2d.max(2, 2).withDilation(Size2d.of(1, 0)), ctx.input("x", Shape.of(1, 2, 4, 4), symmetric()),
+                ctx.input("dy", Shape.of(1, 2, 2, 2), symmetric()), ctx.output("dx", Shape.of(1, 2, 4, 4))));
     }
 
     // ---- BatchNorm ------------------------------------------------------------------------------------------

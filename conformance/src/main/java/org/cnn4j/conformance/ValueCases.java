@@ -227,6 +227,15 @@ public final class ValueCases {
                 ctx -> new Pool2d.Backward(Pool2d.avg(2, 2), ctx.input("x", x, v),
                         ctx.input("dy", y, new double[] {INF, 1, -INF, 2, NAN, 0, 1, 1}), ctx.output("dx", x)),
                 allOf(at("dx", 0, INF), at("dx", 5, INF), at("dx", 16, NAN))));
+        // dilation 2: window (0, 0) reads x[0, 2, 8, 10] (+inf at 10), window (0, 1) x[1, 3, 9, 11] (NaN at 1)
+        Pool2d dilated = Pool2d.max(2, 1).withDilation(org.cnn4j.core.Size2d.of(2));
+        c.add(new Case("max 2x2/1 dilation 2: NaN propagates, +inf wins over the dilated taps",
+                ctx -> new Pool2d.Forward(dilated, ctx.input("x", x, v), ctx.output("y", y)),
+                allOf(at("y", 0, INF), at("y", 1, NAN))));
+        c.add(new Case("max backward dilation 2: the gradient goes to the NaN and to +inf, never between taps",
+                ctx -> new Pool2d.Backward(dilated, ctx.input("x", x, v), ctx.input("dy", y, Dist.constant(1)),
+                        ctx.output("dx", x)),
+                allOf(at("dx", 10, 1), at("dx", 1, 1), at("dx", 0, 0), at("dx", 2, 0), at("dx", 11, 0))));
     }
 
     /** Rows of 6 logits: magnitude 1e4; 1e4 plus small offsets; -1e4 plus offsets; one NaN; one +inf. */

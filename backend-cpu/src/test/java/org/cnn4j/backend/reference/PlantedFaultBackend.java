@@ -197,8 +197,8 @@ final class PlantedFaultBackend extends ReferenceBackend {
                     double max = Double.NEGATIVE_INFINITY;
                     for (int i = 0; i < p.kernel().h(); i++) {
                         for (int j = 0; j < p.kernel().w(); j++) {
-                            int ih = oh * p.stride().h() - p.padding().h() + i;
-                            int iw = ow * p.stride().w() - p.padding().w() + j;
+                            int ih = oh * p.stride().h() - p.padding().h() + i * p.dilation().h();
+                            int iw = ow * p.stride().w() - p.padding().w() + j * p.dilation().w();
                             if (ih >= 0 && ih < h && iw >= 0 && iw < w) {
                                 int at = plane * h * w + ih * w + iw;
                                 if (x[at] >= max) {
