@@ -196,6 +196,7 @@ public final class OpDatabase {
         l2Penalty(db);
         optimizers(db);
         elementwise(db);
+        batchNormBackwardInference(db);
     }
 
     // ---- Conv2d ---------------------------------------------------------------------------------------------
@@ -629,6 +630,53 @@ public final class OpDatabase {
                     Shape.of(2, 3), symmetric()), ctx.input("gamma", c3, GAMMA), ctx.input("savedMean", c3,
                     symmetric()), ctx.input("savedInvStd", c3, VARIANCE), ctx.output("dx", Shape.of(2, 3)), both, both);
         });
+    }
+
+    /** The inference-mode backward: the running statistics the forward used, drawn as the inference forward's. */
+    static OpCase.Builder bnBackwardInference(BatchNorm bn, Shape x, Dist dist, Dist mean, Dist var) {
+        Shape c = Shape.of(x.dim(1));
+        return ctx -> new BatchNorm.BackwardInference(bn, ctx.input("x", x, dist), ctx.input("dy", x, symmetric()),
+                ctx.input("gamma", c, GAMMA), ctx.input("runningMean", c, mean), ctx.input("runningVar", c, var),
+                ctx.output("dx", x), ctx.output("dGamma", c), ctx.output("dBeta", c));
+    }
+
+    /** BatchNorm.BackwardInference: samples, edges (one value per channel, tiny and large variances), errors. */
+    static void batchNormBackwardInference(Db db) {
+        db.sample("BatchNorm.BackwardInference", d -> {
+            BatchNorm bn = drawBn(d);
+            Shape x = d.chance(0.2) ? Shape.of(1, d.between(1, 5)) : drawBnInput(d);
+            return new Sample("x" + x + " " + bn, bnBackwardInference(bn, x, BN_X, symmetric(), VARIANCE));
+        });
+        BatchNorm def = BatchNorm.defaults();
+        record BnEdge(String name, Shape x, Dist dist, Dist mean, Dist var) {
+        }
+        for (BnEdge e : List.of(
+                new BnEdge("batch 1, one value per channel", Shape.of(1, 4), BN_X, symmetric(), VARIANCE),
+                new BnEdge("batch 1, 4-D", Shape.of(1, 3, 4, 5), BN_X, symmetric(), VARIANCE),
+                new BnEdge("running variance 0 (epsilon alone)", Shape.of(3, 4, 2, 3), BN_X, symmetric(),
+                        Dist.constant(0)),
+                new BnEdge("mean 100, std 1, statistics near it", Shape.of(4, 3, 5, 5), Dist.normal(100, 1),
+                        Dist.uniform(99, 101), Dist.uniform(0.5, 2)),
+                new BnEdge("seed 002 CNN layer, batch 8", Shape.of(8, 32, 6, 6), BN_X, symmetric(), VARIANCE))) {
+            db.edge("BatchNorm.BackwardInference", e.name() + ": x" + e.x() + " " + def,
+                    bnBackwardInference(def, e.x(), e.dist(), e.mean(), e.var()));
+        }
+        Shape c3 = Shape.of(3);
+        db.error("BatchNorm.BackwardInference", "runningVar of the wrong length", "'runningVar'", ctx ->
+                new BatchNorm.BackwardInference(def, ctx.input("x", Shape.of(2, 3), symmetric()),
+                        ctx.input("dy", Shape.of(2, 3), symmetric()), ctx.input("gamma", c3, GAMMA),
+                        ctx.input("runningMean", c3, symmetric()), ctx.input("runningVar", Shape.of(4), VARIANCE),
+                        ctx.output("dx", Shape.of(2, 3)), ctx.output("dGamma", c3), ctx.output("dBeta", c3)));
+        db.error("BatchNorm.BackwardInference", "x of rank 3", "'x' must have rank 2 or 4", ctx ->
+                new BatchNorm.BackwardInference(def, ctx.input("x", Shape.of(2, 3, 4), symmetric()),
+                        ctx.input("dy", Shape.of(2, 3, 4), symmetric()), ctx.input("gamma", c3, GAMMA),
+                        ctx.input("runningMean", c3, symmetric()), ctx.input("runningVar", c3, VARIANCE),
+                        ctx.output("dx", Shape.of(2, 3, 4)), ctx.output("dGamma", c3), ctx.output("dBeta", c3)));
+        db.error("BatchNorm.BackwardInference", "dx of the wrong shape", "'dx'", ctx ->
+                new BatchNorm.BackwardInference(def, ctx.input("x", Shape.of(2, 3), symmetric()),
+                        ctx.input("dy", Shape.of(2, 3), symmetric()), ctx.input("gamma", c3, GAMMA),
+                        ctx.input("runningMean", c3, symmetric()), ctx.input("runningVar", c3, VARIANCE),
+                        ctx.output("dx", Shape.of(3, 2)), ctx.output("dGamma", c3), ctx.output("dBeta", c3)));
     }
 
     // ---- Activation, PReLU ----------------------------------------------------------------------------------
@@ -1160,6 +1208,45 @@ public final class OpDatabase {
         db.error("Adam.Step", "expAvgSq of the wrong shape", "'expAvgSq'", ctx -> new Adam.Step(
                 Adam.defaults(1e-3, 1), ctx.inOut("param", t, symmetric()), ctx.input("grad", t, GRAD),
                 ctx.inOut("expAvg", t, symmetric()), ctx.inOut("expAvgSq", Shape.of(12), STATE)));
+        adagradLrDecay(db);
+    }
+
+    /**
+     * AdaGrad with {@code lr_decay} (step t at {@code lr / (1 + (t - 1) * lrDecay)}): samples at a drawn step, and
+     * an edge that runs several steps on the backend under test before the compared one, so the state the earlier
+     * steps leave is part of the comparison.
+     */
+    static void adagradLrDecay(Db db) {
+        db.sample("Adagrad.Step", d -> {
+            Adagrad o = new Adagrad(d.pick(0.01, 0.1), d.pick(1e-10, 1e-6), d.pick(0, 0.01), d.pick(0.01, 0.5, 3),
+                    d.between(1, 40));
+            Shape s = d.shape(1, 4);
+            return new Sample(o + " param" + s, adagrad(o, s, STATE));
+        });
+        Shape s = Shape.of(6, 1, 5, 5);
+        for (int steps : new int[] {2, 5}) {
+            db.edge("Adagrad.Step", "lr_decay 0.1, weight decay 0.01, step " + steps + " after " + (steps - 1)
+                    + " steps from zero state: param" + s, ctx -> {
+                        Tensor param = ctx.inOut("param", s, symmetric());
+                        Tensor sum = ctx.inOut("stateSum", s, Dist.constant(0));
+                        for (int k = 1; k < steps; k++) {
+                            Tensor g = ctx.input("grad" + k, s, GRAD);
+                            ctx.backend().execute(new Adagrad.Step(new Adagrad(0.05, 1e-10, 0.01, 0.1, k), param, g,
+                                    sum));
+                        }
+                        return new Adagrad.Step(new Adagrad(0.05, 1e-10, 0.01, 0.1, steps), param,
+                                ctx.input("grad", s, GRAD), sum);
+                    });
+        }
+        db.edge("Adagrad.Step", "lr_decay 1e6 at step 1000 (rate near 0): param" + s,
+                adagrad(new Adagrad(0.1, 1e-10, 0, 1e6, 1000), s, STATE));
+        Shape t = Shape.of(3, 4);
+        db.error("Adagrad.Step", "lr_decay -0.1", "lrDecay", ctx -> new Adagrad.Step(
+                new Adagrad(0.01, 1e-10, 0, -0.1, 1), ctx.inOut("param", t, symmetric()), ctx.input("grad", t, GRAD),
+                ctx.inOut("stateSum", t, STATE)));
+        db.error("Adagrad.Step", "step 0", "step must be at least 1", ctx -> new Adagrad.Step(
+                new Adagrad(0.01, 1e-10, 0, 0.1, 0), ctx.inOut("param", t, symmetric()), ctx.input("grad", t, GRAD),
+                ctx.inOut("stateSum", t, STATE)));
     }
 
     // ---- Element-wise helpers -------------------------------------------------------------------------------

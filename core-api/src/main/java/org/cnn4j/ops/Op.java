@@ -14,7 +14,8 @@ import org.cnn4j.core.Tensor;
  * <ul>
  *   <li>{@link Conv2d}: {@code Forward}, {@code BackwardData}, {@code BackwardFilter}</li>
  *   <li>{@link Pool2d}: {@code Forward}, {@code Backward}</li>
- *   <li>{@link BatchNorm}: {@code ForwardTraining}, {@code ForwardInference}, {@code Backward}</li>
+ *   <li>{@link BatchNorm}: {@code ForwardTraining}, {@code ForwardInference}, {@code Backward},
+ *       {@code BackwardInference}</li>
  *   <li>{@link Activation} (ReLU, leaky ReLU, ELU, sigmoid, tanh) and {@link Prelu}: {@code Forward},
  *       {@code Backward}</li>
  *   <li>{@link Softmax} (and log-softmax): {@code Forward}, {@code Backward}</li>
@@ -44,7 +45,8 @@ public sealed interface Op
                 Loss.Forward, Loss.Backward,
                 L2Penalty.Forward, L2Penalty.Backward,
                 Sgd.Step, Adagrad.Step, RmsProp.Step, Adam.Step,
-                Fill.Run, Copy.Run, Add.Run, Scale.Run, Axpy.Run, SumAxes.Run {
+                Fill.Run, Copy.Run, Add.Run, Scale.Run, Axpy.Run, SumAxes.Run,
+                BatchNorm.BackwardInference {
 
     /** The call's name, {@code Family.Call} ({@code Conv2d.Forward}). */
     default String name() {

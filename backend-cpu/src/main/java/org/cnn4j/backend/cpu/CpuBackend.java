@@ -368,6 +368,7 @@ public final class CpuBackend extends AbstractBackend {
             case Scale.Run o -> ElementwiseCpu.scale(this, o);
             case Axpy.Run o -> ElementwiseCpu.axpy(this, o);
             case SumAxes.Run o -> ElementwiseCpu.sumAxes(this, o);
+            case BatchNorm.BackwardInference o -> BatchNormCpu.backwardInference(this, o);
         }
     }
 }

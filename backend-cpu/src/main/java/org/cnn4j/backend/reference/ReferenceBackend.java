@@ -141,6 +141,7 @@ public class ReferenceBackend extends AbstractBackend {
             case Scale.Run o -> ElementwiseReference.scale(o);
             case Axpy.Run o -> ElementwiseReference.axpy(o);
             case SumAxes.Run o -> ElementwiseReference.sumAxes(o);
+            case BatchNorm.BackwardInference o -> BatchNormReference.backwardInference(o);
         }
     }
 }

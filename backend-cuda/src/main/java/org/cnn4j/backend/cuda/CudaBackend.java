@@ -8,6 +8,7 @@ import org.cnn4j.core.DType;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
 import org.cnn4j.kernels.host.ActivationLaunches;
+import org.cnn4j.kernels.host.BatchNormLaunches;
 import org.cnn4j.kernels.host.DropoutLaunches;
 import org.cnn4j.kernels.host.ElementwiseLaunches;
 import org.cnn4j.kernels.host.KernelHost;
@@ -279,6 +280,7 @@ public final class CudaBackend extends AbstractBackend {
                 case Adagrad.Step o -> OptimizerLaunches.adagrad(host, o);
                 case RmsProp.Step o -> OptimizerLaunches.rmsProp(host, o);
                 case Adam.Step o -> OptimizerLaunches.adam(host, o);
+                case BatchNorm.BackwardInference o -> BatchNormLaunches.backwardInference(host, o);
             }
         } finally {
             lock.unlock();

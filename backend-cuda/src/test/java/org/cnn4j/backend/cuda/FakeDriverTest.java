@@ -758,7 +758,8 @@ class FakeDriverTest {
             "batchnorm_backward_f32", "softmax_forward_f32", "softmax_backward_f32");
     /** Reduction kernels that run one block per channel, the value of their parameter C. */
     static final java.util.Set<String> BLOCK_PER_CHANNEL = java.util.Set.of("channel_sum_f32",
-            "prelu_weight_grad_f32", "batchnorm_forward_training_f32", "batchnorm_backward_f32");
+            "prelu_weight_grad_f32", "batchnorm_forward_training_f32", "batchnorm_backward_f32",
+            "batchnorm_backward_inference_f32");
 
     /**
      * Every operator, in both modes (no cuDNN: the own kernels for everything but cuBLAS's; with cuDNN: the own

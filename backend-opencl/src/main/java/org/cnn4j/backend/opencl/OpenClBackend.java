@@ -616,6 +616,7 @@ public final class OpenClBackend extends AbstractBackend {
             case Scale.Run o -> ElementwiseLaunches.scale(host, o);
             case Axpy.Run o -> ElementwiseLaunches.axpy(host, o);
             case SumAxes.Run o -> ElementwiseLaunches.sumAxes(host, o);
+            case BatchNorm.BackwardInference o -> BatchNormLaunches.backwardInference(host, o);
         }
     }
 }
