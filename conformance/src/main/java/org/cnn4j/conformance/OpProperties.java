@@ -476,9 +476,11 @@ public abstract class OpProperties {
         check(new OpCase("Adam.Step", params, seed, OpCase.Kind.SAMPLE, null, ctx -> new Adam.Step(adam,
                 ctx.inOut("param", s, Dist.symmetric()), ctx.input("grad", s, grad),
                 ctx.inOut("expAvg", s, Dist.uniform(-0.1, 0.1)), ctx.inOut("expAvgSq", s, state))));
-        check(new OpCase("Adagrad.Step", params, seed, OpCase.Kind.SAMPLE, null, ctx -> new Adagrad.Step(
-                new Adagrad(lr, 1e-10, decay), ctx.inOut("param", s, Dist.symmetric()), ctx.input("grad", s, grad),
-                ctx.inOut("stateSum", s, state))));
+        // AdaGrad's lr_decay drawn as the momentum (0 among its values), at the drawn step
+        check(new OpCase("Adagrad.Step", params + " lr_decay=" + momentum, seed, OpCase.Kind.SAMPLE, null,
+                ctx -> new Adagrad.Step(new Adagrad(lr, 1e-10, decay, momentum, step),
+                        ctx.inOut("param", s, Dist.symmetric()), ctx.input("grad", s, grad),
+                        ctx.inOut("stateSum", s, state))));
         check(new OpCase("RmsProp.Step", params, seed, OpCase.Kind.SAMPLE, null, ctx -> new RmsProp.Step(
                 new RmsProp(lr, momentum, 1e-8, decay), ctx.inOut("param", s, Dist.symmetric()),
                 ctx.input("grad", s, grad), ctx.inOut("squareAvg", s, state))));
