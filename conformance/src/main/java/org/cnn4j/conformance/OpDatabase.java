@@ -197,6 +197,7 @@ public final class OpDatabase {
         optimizers(db);
         elementwise(db);
         batchNormBackwardInference(db);
+        softmaxOverChannels(db);
     }
 
     // ---- Conv2d ---------------------------------------------------------------------------------------------
@@ -876,6 +877,29 @@ public final class OpDatabase {
         db.error("Softmax.Backward", "dy of the wrong shape", "'dy'", ctx -> new Softmax.Backward(Softmax.softmax(),
                 ctx.input("y", Shape.of(2, 5), symmetric()), ctx.input("dy", Shape.of(2, 4), symmetric()),
                 ctx.output("dx", Shape.of(2, 5))));
+    }
+
+    /**
+     * Softmax and log-softmax over the channels of [N, C, H, W] ({@code F.softmax(x, dim=1)}): samples of rank 4
+     * always, and edges where the channel axis is not the fastest one (one pixel, one channel, wide images).
+     */
+    static void softmaxOverChannels(Db db) {
+        for (Softmax sm : List.of(Softmax.softmax(), Softmax.logSoftmax())) {
+            db.sample("Softmax.Forward", d -> {
+                Shape s = d.shape(4, 4);
+                return new Sample("over channels: " + sm + " x" + s, softmaxForward(sm, s, Dist.uniform(-5, 5)));
+            });
+            db.sample("Softmax.Backward", d -> {
+                Shape s = d.shape(4, 4);
+                return new Sample("over channels: " + sm + " x" + s, softmaxBackward(sm, s, Dist.uniform(-5, 5)));
+            });
+            for (Shape s : List.of(Shape.of(3, 7, 1, 1), Shape.of(2, 1, 3, 5), Shape.of(1, 10, 2, 33))) {
+                db.edge("Softmax.Forward", "over channels: " + sm + " x" + s, softmaxForward(sm, s,
+                        Dist.uniform(-20, 20)));
+                db.edge("Softmax.Backward", "over channels: " + sm + " x" + s, softmaxBackward(sm, s,
+                        Dist.uniform(-20, 20)));
+            }
+        }
     }
 
     static void dropout(Db db) {

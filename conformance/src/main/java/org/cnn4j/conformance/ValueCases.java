@@ -263,6 +263,29 @@ public final class ValueCases {
                 return new Softmax.Backward(sm, y, ctx.input("dy", r, Dist.symmetric()), ctx.output("dx", r));
             }, allFinite("dx")));
         }
+        // [1, 6, 2, 3]: pixel p holds LOGITS' row p over the six channels (x[c*6 + p] = LOGITS[p*6 + c]); pixel 4
+        // has a NaN channel, pixel 5 a +inf one: their distributions are NaN, the other pixels finite
+        Shape img = Shape.of(1, 6, 2, 3);
+        double[] pixels = new double[36];
+        for (int p = 0; p < 6; p++) {
+            for (int ch = 0; ch < 6; ch++) {
+                pixels[ch * 6 + p] = LOGITS[p * 6 + ch];
+            }
+        }
+        for (Softmax sm : List.of(Softmax.softmax(), Softmax.logSoftmax())) {
+            c.add(new Case((sm.log() ? "log-softmax" : "softmax") + " over the channels of [1, 6, 2, 3]: a NaN"
+                    + " or +inf channel poisons its own pixel only", ctx -> new Softmax.Forward(sm,
+                            ctx.input("x", img, pixels), ctx.output("y", img)), out -> {
+                                double[] v = out.get("y");
+                                for (int i = 0; i < 36; i++) {
+                                    boolean poisoned = i % 6 >= 4;
+                                    if (poisoned != Double.isNaN(v[i]) || !poisoned && !Double.isFinite(v[i])) {
+                                        return "y[" + i + "] (pixel " + i % 6 + ") is " + v[i];
+                                    }
+                                }
+                                return null;
+                            }));
+        }
     }
 
     static Expect finiteRows(String role, int rows, int cols) {
