@@ -23,7 +23,8 @@ import org.cnn4j.core.Tensor;
  * clipped to the padded input when {@code countIncludePad}, otherwise by the number of real input elements in it.
  * Padding may be at most half the kernel (not of the dilated extent), as PyTorch requires. Dilation spaces the
  * window's taps as {@code max_pool2d(dilation=...)}; PyTorch's {@code avg_pool2d} has no dilation, so average
- * pooling requires dilation 1.
+ * pooling requires dilation 1. Max pooling reads only the taps inside the input; a dilated window whose taps all
+ * fall in the padding is -infinity and receives no gradient (PyTorch's forward gives -infinity there too).
  *
  * @param dilation spacing of the window's taps per axis, at least 1; only max pooling may have more than 1
  */
