@@ -82,6 +82,17 @@ public final class Optimizer implements AutoCloseable {
             return new Config(kind, lr, momentum, nesterov, wd, beta1, beta2, alpha, epsilon, lrDecay);
         }
 
+        /**
+         * The record's form, with {@code lrDecay} only when it is not 0: checkpoints keep this string and compare
+         * it on resume, so a run without decay reads as it did before the parameter existed.
+         */
+        @Override
+        public String toString() {
+            return "Config[kind=" + kind + ", lr=" + lr + ", momentum=" + momentum + ", nesterov=" + nesterov
+                    + ", weightDecay=" + weightDecay + ", beta1=" + beta1 + ", beta2=" + beta2 + ", alpha=" + alpha
+                    + ", epsilon=" + epsilon + (lrDecay != 0 ? ", lrDecay=" + lrDecay : "") + "]";
+        }
+
         /** AdaGrad's {@code lr_decay} (ignored by the other rules). */
         public Config withLrDecay(double d) {
             return new Config(kind, lr, momentum, nesterov, weightDecay, beta1, beta2, alpha, epsilon, d);

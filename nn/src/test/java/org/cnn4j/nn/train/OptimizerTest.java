@@ -47,4 +47,15 @@ class OptimizerTest {
         assertEquals(0, c.lrDecay());
         assertEquals(0.25, c.withLrDecay(0.25).withMomentum(0.5).withWeightDecay(1e-4).lrDecay());
     }
+
+    /** Checkpoints compare this string on resume: without decay it is the nine-component record's form. */
+    @Test
+    void theConfigStringOfARunWithoutDecayIsUnchanged() {
+        Optimizer.Config c = Optimizer.Config.defaults(Optimizer.Kind.ADAM, 0.002);
+        assertEquals("Config[kind=ADAM, lr=0.002, momentum=0.0, nesterov=false, weightDecay=0.0, beta1=0.9, "
+                + "beta2=0.999, alpha=0.99, epsilon=1.0E-8]", c.toString());
+        assertEquals("Config[kind=ADAGRAD, lr=0.01, momentum=0.0, nesterov=false, weightDecay=0.0, beta1=0.9, "
+                + "beta2=0.999, alpha=0.99, epsilon=1.0E-10, lrDecay=0.5]",
+                Optimizer.Config.defaults(Optimizer.Kind.ADAGRAD, 0.01).withLrDecay(0.5).toString());
+    }
 }
