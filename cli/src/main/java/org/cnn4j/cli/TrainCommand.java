@@ -65,6 +65,10 @@ final class TrainCommand implements Callable<Integer> {
             + "parameter (seed 001: 0.0005)")
     double weightDecay;
 
+    @Option(names = "--lr-decay", defaultValue = "0", description = "AdaGrad's learning-rate decay: step t uses "
+            + "lr / (1 + (t - 1) * decay), as torch.optim.Adagrad's lr_decay (default: ${DEFAULT-VALUE})")
+    double lrDecay;
+
     @Option(names = "--l2", defaultValue = "0", description = "L2 penalty on conv and linear weights")
     double l2;
 
@@ -139,6 +143,7 @@ final class TrainCommand implements Callable<Integer> {
         Cli.require(spec, weightDecay >= 0 && Double.isFinite(weightDecay), "--weight-decay", weightDecay,
                 "must be 0 or more");
         Cli.require(spec, l2 >= 0 && Double.isFinite(l2), "--l2", l2, "must be 0 or more");
+        Cli.require(spec, lrDecay >= 0 && Double.isFinite(lrDecay), "--lr-decay", lrDecay, "must be 0 or more");
         Cli.require(spec, lrStep >= 0, "--lr-step", lrStep, "must be 0 (no decay) or more");
         Cli.require(spec, lrGamma > 0 && lrGamma <= 1, "--lr-gamma", lrGamma, "must be in (0, 1]");
         Cli.parse(spec, "--dataset", dataset, () -> DataSets.canonical(dataset));
@@ -182,7 +187,7 @@ final class TrainCommand implements Callable<Integer> {
             val = s.validation();
         }
         Optimizer.Config oc = Optimizer.Config.defaults(kind, lr != null ? lr : Cli.defaultLr(kind))
-                .withMomentum(momentum).withWeightDecay(weightDecay);
+                .withMomentum(momentum).withWeightDecay(weightDecay).withLrDecay(lrDecay);
         Augment aug = augment == null ? null : Augment.parse(augment, all.height());
         if (aug != null && ds.equals("mnist") && aug.flipProbability() > 0
                 && augment.trim().equalsIgnoreCase("standard")) {

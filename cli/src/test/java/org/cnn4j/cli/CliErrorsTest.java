@@ -101,7 +101,7 @@ class CliErrorsTest {
     @ParameterizedTest
     @CsvSource({"--epochs,0", "--epochs,-1", "--limit,-5", "--batch,0", "--batch,-3", "--validation,1.0",
         "--validation,-0.5", "--lr-step,-1", "--test-limit,-2", "--lr,0.0", "--lr-gamma,0.0", "--momentum,-1.0",
-        "--weight-decay,-1.0", "--l2,-1.0"})
+        "--weight-decay,-1.0", "--l2,-1.0", "--lr-decay,-0.5"})
     void aBadTrainOptionIsOneLineUsageError(String option, String value) {
         Result r = run(train("--backend", "reference", option, value).toArray(String[]::new));
         assertEquals(2, r.rc(), r.err());

@@ -200,6 +200,8 @@ public final class OpDatabase {
         elementwise(db);
         upsample(db);
         concat(db);
+        batchNormBackwardInference(db);
+        softmaxOverChannels(db);
     }
 
     // ---- Conv2d ---------------------------------------------------------------------------------------------
@@ -369,14 +371,22 @@ public final class OpDatabase {
 
     static Shape drawPoolInput(Draw d, Pool2d pool) {
         Sweep s = d.sweep();
-        int minH = Math.max(1, pool.kernel().h() - 2 * pool.padding().h());
-        int minW = Math.max(1, pool.kernel().w() - 2 * pool.padding().w());
+        int minH = Math.max(1, pool.dilation().h() * (pool.kernel().h() - 1) + 1 - 2 * pool.padding().h());
+        int minW = Math.max(1, pool.dilation().w() * (pool.kernel().w() - 1) + 1 - 2 * pool.padding().w());
         return Shape.of(d.between(1, s.maxBatch()), d.between(1, s.maxChannels() + 2),
                 d.between(minH, Math.max(minH, s.maxSpatial())), d.between(minW, Math.max(minW, s.maxSpatial())));
     }
 
+    /** Dilated max pooling ({@code max_pool2d(dilation=...)}): dilation 1 to 3 per axis, not both 1. */
+    static Pool2d drawDilatedPool(Draw d) {
+        Pool2d p = drawPool(d, Pool2d.Mode.MAX);
+        Size2d dil = Size2d.of(d.between(1, 3), d.between(2, 3));
+        return p.withDilation(d.chance(0.5) ? dil : Size2d.of(dil.w(), dil.h()));
+    }
+
     static String describe(Pool2d p, Shape x) {
         return p.mode() + " x" + x + " kernel" + p.kernel() + " stride" + p.stride() + " padding" + p.padding()
+                + (p.dilated() ? " dilation" + p.dilation() : "")
                 + (p.ceilMode() ? " ceil" : " floor") + (p.mode() == Pool2d.Mode.AVG
                         ? (p.countIncludePad() ? " countIncludePad" : " padding not counted") : "");
     }
@@ -452,6 +462,45 @@ public final class OpDatabase {
         db.error("Pool2d.Backward", "dy of the wrong shape", "'dy'", ctx -> new Pool2d.Backward(Pool2d.avg(2, 2),
                 ctx.input("x", Shape.of(1, 2, 4, 4), symmetric()), ctx.input("dy", Shape.of(1, 2, 3, 3), symmetric()),
                 ctx.output("dx", Shape.of(1, 2, 4, 4))));
+        dilatedPool2d(db);
+    }
+
+    /** Dilated max pooling: samples, edges (padding, ceil mode, ties, NaN, windows with no tap inside), errors. */
+    static void dilatedPool2d(Db db) {
+        db.sample("Pool2d.Forward", d -> {
+            Pool2d p = drawDilatedPool(d);
+            Shape x = drawPoolInput(d, p);
+            return new Sample(describe(p, x), poolForward(p, x, symmetric()));
+        });
+        db.sample("Pool2d.Backward", d -> {
+            Pool2d p = drawDilatedPool(d);
+            Shape x = drawPoolInput(d, p);
+            return new Sample(describe(p, x), poolBackward(p, x, symmetric()));
+        });
+        Pool2d d2 = Pool2d.max(3, 2).withPadding(Size2d.of(1)).withDilation(Size2d.of(2));
+        poolEdge(db, "dilation 2 with padding", d2, Shape.of(2, 3, 9, 10), symmetric());
+        poolEdge(db, "dilation 2 with padding, ceil mode", d2.withCeilMode(true), Shape.of(1, 2, 10, 9), symmetric());
+        poolEdge(db, "dilation (2, 3), stride 1, ties: first maximum wins", new Pool2d(Pool2d.Mode.MAX,
+                Size2d.of(2, 3), Size2d.of(1), Size2d.of(1), false, true, Size2d.of(2, 3)), Shape.of(2, 2, 7, 9),
+                Dist.integers(0, 2));
+        poolEdge(db, "dilation 3, ceil mode, stride 2, padding (1, 0)", new Pool2d(Pool2d.Mode.MAX, Size2d.of(2),
+                Size2d.of(2), Size2d.of(1, 0), true, true, Size2d.of(3)), Shape.of(1, 3, 8, 11), symmetric());
+        poolEdge(db, "dilated windows with no tap inside the input are -inf", new Pool2d(Pool2d.Mode.MAX,
+                Size2d.of(2), Size2d.of(1), Size2d.of(1), false, true, Size2d.of(3)), Shape.of(1, 2, 2, 5),
+                symmetric());
+        db.edge("Pool2d.Backward", "dilated, NaN routes the gradient to the last NaN: " + describe(d2,
+                Shape.of(2, 3, 8, 8)), poolBackward(d2, Shape.of(2, 3, 8, 8), symmetric().sprinkled(Double.NaN, 0.2)));
+        db.edge("Pool2d.Forward", "dilated, NaN propagates: " + describe(d2, Shape.of(2, 3, 8, 8)),
+                poolForward(d2, Shape.of(2, 3, 8, 8), symmetric().sprinkled(Double.NaN, 0.05)));
+        db.error("Pool2d.Forward", "AVG pooling with dilation", "dilation (2, 2) is defined only for MAX pooling",
+                ctx -> new Pool2d.Forward(Pool2d.avg(2, 2).withDilation(Size2d.of(2)),
+                        ctx.input("x", Shape.of(1, 1, 6, 6), symmetric()), ctx.output("y", Shape.of(1, 1, 2, 2))));
+        db.error("Pool2d.Forward", "dilated kernel larger than padded input", "dilated by (2, 2)",
+                ctx -> new Pool2d.Forward(Pool2d.max(3, 1).withDilation(Size2d.of(2)),
+                        ctx.input("x", Shape.of(1, 1, 4, 4), symmetric()), ctx.output("y", Shape.of(1, 1, 1, 1))));
+        db.error("Pool2d.Backward", "dilation 0", "dilation must be at least 1", ctx -> new Pool2d.Backward(
+                Pool2d.max(2, 2).withDilation(Size2d.of(1, 0)), ctx.input("x", Shape.of(1, 2, 4, 4), symmetric()),
+                ctx.input("dy", Shape.of(1, 2, 2, 2), symmetric()), ctx.output("dx", Shape.of(1, 2, 4, 4))));
     }
 
     // ---- BatchNorm ------------------------------------------------------------------------------------------
@@ -586,6 +635,53 @@ public final class OpDatabase {
                     Shape.of(2, 3), symmetric()), ctx.input("gamma", c3, GAMMA), ctx.input("savedMean", c3,
                     symmetric()), ctx.input("savedInvStd", c3, VARIANCE), ctx.output("dx", Shape.of(2, 3)), both, both);
         });
+    }
+
+    /** The inference-mode backward: the running statistics the forward used, drawn as the inference forward's. */
+    static OpCase.Builder bnBackwardInference(BatchNorm bn, Shape x, Dist dist, Dist mean, Dist var) {
+        Shape c = Shape.of(x.dim(1));
+        return ctx -> new BatchNorm.BackwardInference(bn, ctx.input("x", x, dist), ctx.input("dy", x, symmetric()),
+                ctx.input("gamma", c, GAMMA), ctx.input("runningMean", c, mean), ctx.input("runningVar", c, var),
+                ctx.output("dx", x), ctx.output("dGamma", c), ctx.output("dBeta", c));
+    }
+
+    /** BatchNorm.BackwardInference: samples, edges (one value per channel, tiny and large variances), errors. */
+    static void batchNormBackwardInference(Db db) {
+        db.sample("BatchNorm.BackwardInference", d -> {
+            BatchNorm bn = drawBn(d);
+            Shape x = d.chance(0.2) ? Shape.of(1, d.between(1, 5)) : drawBnInput(d);
+            return new Sample("x" + x + " " + bn, bnBackwardInference(bn, x, BN_X, symmetric(), VARIANCE));
+        });
+        BatchNorm def = BatchNorm.defaults();
+        record BnEdge(String name, Shape x, Dist dist, Dist mean, Dist var) {
+        }
+        for (BnEdge e : List.of(
+                new BnEdge("batch 1, one value per channel", Shape.of(1, 4), BN_X, symmetric(), VARIANCE),
+                new BnEdge("batch 1, 4-D", Shape.of(1, 3, 4, 5), BN_X, symmetric(), VARIANCE),
+                new BnEdge("running variance 0 (epsilon alone)", Shape.of(3, 4, 2, 3), BN_X, symmetric(),
+                        Dist.constant(0)),
+                new BnEdge("mean 100, std 1, statistics near it", Shape.of(4, 3, 5, 5), Dist.normal(100, 1),
+                        Dist.uniform(99, 101), Dist.uniform(0.5, 2)),
+                new BnEdge("seed 002 CNN layer, batch 8", Shape.of(8, 32, 6, 6), BN_X, symmetric(), VARIANCE))) {
+            db.edge("BatchNorm.BackwardInference", e.name() + ": x" + e.x() + " " + def,
+                    bnBackwardInference(def, e.x(), e.dist(), e.mean(), e.var()));
+        }
+        Shape c3 = Shape.of(3);
+        db.error("BatchNorm.BackwardInference", "runningVar of the wrong length", "'runningVar'", ctx ->
+                new BatchNorm.BackwardInference(def, ctx.input("x", Shape.of(2, 3), symmetric()),
+                        ctx.input("dy", Shape.of(2, 3), symmetric()), ctx.input("gamma", c3, GAMMA),
+                        ctx.input("runningMean", c3, symmetric()), ctx.input("runningVar", Shape.of(4), VARIANCE),
+                        ctx.output("dx", Shape.of(2, 3)), ctx.output("dGamma", c3), ctx.output("dBeta", c3)));
+        db.error("BatchNorm.BackwardInference", "x of rank 3", "'x' must have rank 2 or 4", ctx ->
+                new BatchNorm.BackwardInference(def, ctx.input("x", Shape.of(2, 3, 4), symmetric()),
+                        ctx.input("dy", Shape.of(2, 3, 4), symmetric()), ctx.input("gamma", c3, GAMMA),
+                        ctx.input("runningMean", c3, symmetric()), ctx.input("runningVar", c3, VARIANCE),
+                        ctx.output("dx", Shape.of(2, 3, 4)), ctx.output("dGamma", c3), ctx.output("dBeta", c3)));
+        db.error("BatchNorm.BackwardInference", "dx of the wrong shape", "'dx'", ctx ->
+                new BatchNorm.BackwardInference(def, ctx.input("x", Shape.of(2, 3), symmetric()),
+                        ctx.input("dy", Shape.of(2, 3), symmetric()), ctx.input("gamma", c3, GAMMA),
+                        ctx.input("runningMean", c3, symmetric()), ctx.input("runningVar", c3, VARIANCE),
+                        ctx.output("dx", Shape.of(3, 2)), ctx.output("dGamma", c3), ctx.output("dBeta", c3)));
     }
 
     // ---- Activation, PReLU ----------------------------------------------------------------------------------
@@ -785,6 +881,29 @@ public final class OpDatabase {
         db.error("Softmax.Backward", "dy of the wrong shape", "'dy'", ctx -> new Softmax.Backward(Softmax.softmax(),
                 ctx.input("y", Shape.of(2, 5), symmetric()), ctx.input("dy", Shape.of(2, 4), symmetric()),
                 ctx.output("dx", Shape.of(2, 5))));
+    }
+
+    /**
+     * Softmax and log-softmax over the channels of [N, C, H, W] ({@code F.softmax(x, dim=1)}): samples of rank 4
+     * always, and edges where the channel axis is not the fastest one (one pixel, one channel, wide images).
+     */
+    static void softmaxOverChannels(Db db) {
+        for (Softmax sm : List.of(Softmax.softmax(), Softmax.logSoftmax())) {
+            db.sample("Softmax.Forward", d -> {
+                Shape s = d.shape(4, 4);
+                return new Sample("over channels: " + sm + " x" + s, softmaxForward(sm, s, Dist.uniform(-5, 5)));
+            });
+            db.sample("Softmax.Backward", d -> {
+                Shape s = d.shape(4, 4);
+                return new Sample("over channels: " + sm + " x" + s, softmaxBackward(sm, s, Dist.uniform(-5, 5)));
+            });
+            for (Shape s : List.of(Shape.of(3, 7, 1, 1), Shape.of(2, 1, 3, 5), Shape.of(1, 10, 2, 33))) {
+                db.edge("Softmax.Forward", "over channels: " + sm + " x" + s, softmaxForward(sm, s,
+                        Dist.uniform(-20, 20)));
+                db.edge("Softmax.Backward", "over channels: " + sm + " x" + s, softmaxBackward(sm, s,
+                        Dist.uniform(-20, 20)));
+            }
+        }
     }
 
     static void dropout(Db db) {
@@ -1117,6 +1236,45 @@ public final class OpDatabase {
         db.error("Adam.Step", "expAvgSq of the wrong shape", "'expAvgSq'", ctx -> new Adam.Step(
                 Adam.defaults(1e-3, 1), ctx.inOut("param", t, symmetric()), ctx.input("grad", t, GRAD),
                 ctx.inOut("expAvg", t, symmetric()), ctx.inOut("expAvgSq", Shape.of(12), STATE)));
+        adagradLrDecay(db);
+    }
+
+    /**
+     * AdaGrad with {@code lr_decay} (step t at {@code lr / (1 + (t - 1) * lrDecay)}): samples at a drawn step, and
+     * an edge that runs several steps on the backend under test before the compared one, so the state the earlier
+     * steps leave is part of the comparison.
+     */
+    static void adagradLrDecay(Db db) {
+        db.sample("Adagrad.Step", d -> {
+            Adagrad o = new Adagrad(d.pick(0.01, 0.1), d.pick(1e-10, 1e-6), d.pick(0, 0.01), d.pick(0.01, 0.5, 3),
+                    d.between(1, 40));
+            Shape s = d.shape(1, 4);
+            return new Sample(o + " param" + s, adagrad(o, s, STATE));
+        });
+        Shape s = Shape.of(6, 1, 5, 5);
+        for (int steps : new int[] {2, 5}) {
+            db.edge("Adagrad.Step", "lr_decay 0.1, weight decay 0.01, step " + steps + " after " + (steps - 1)
+                    + " steps from zero state: param" + s, ctx -> {
+                        Tensor param = ctx.inOut("param", s, symmetric());
+                        Tensor sum = ctx.inOut("stateSum", s, Dist.constant(0));
+                        for (int k = 1; k < steps; k++) {
+                            Tensor g = ctx.input("grad" + k, s, GRAD);
+                            ctx.backend().execute(new Adagrad.Step(new Adagrad(0.05, 1e-10, 0.01, 0.1, k), param, g,
+                                    sum));
+                        }
+                        return new Adagrad.Step(new Adagrad(0.05, 1e-10, 0.01, 0.1, steps), param,
+                                ctx.input("grad", s, GRAD), sum);
+                    });
+        }
+        db.edge("Adagrad.Step", "lr_decay 1e6 at step 1000 (rate near 0): param" + s,
+                adagrad(new Adagrad(0.1, 1e-10, 0, 1e6, 1000), s, STATE));
+        Shape t = Shape.of(3, 4);
+        db.error("Adagrad.Step", "lr_decay -0.1", "lrDecay", ctx -> new Adagrad.Step(
+                new Adagrad(0.01, 1e-10, 0, -0.1, 1), ctx.inOut("param", t, symmetric()), ctx.input("grad", t, GRAD),
+                ctx.inOut("stateSum", t, STATE)));
+        db.error("Adagrad.Step", "step 0", "step must be at least 1", ctx -> new Adagrad.Step(
+                new Adagrad(0.01, 1e-10, 0, 0.1, 0), ctx.inOut("param", t, symmetric()), ctx.input("grad", t, GRAD),
+                ctx.inOut("stateSum", t, STATE)));
     }
 
     // ---- Element-wise helpers -------------------------------------------------------------------------------

@@ -207,18 +207,22 @@ public abstract class OpProperties {
 
     // ---- pooling ------------------------------------------------------------------------------------
 
-    /** A valid pooling: window, stride, padding at most half the window, input at least the padded window. */
+    /**
+     * A valid pooling: window, stride, padding at most half the window, dilation (max pooling only), input at
+     * least the padded dilated window.
+     */
     public record PoolParams(boolean max, int kh, int kw, int sh, int sw, int ph, int pw, boolean ceil,
-            boolean countPad, int n, int c, int extraH, int extraW) {
+            boolean countPad, int n, int c, int extraH, int extraW, int dh, int dw) {
         Pool2d pool() {
             return new Pool2d(max ? Pool2d.Mode.MAX : Pool2d.Mode.AVG, Size2d.of(kh, kw), Size2d.of(sh, sw),
-                    Size2d.of(Math.min(ph, kh / 2), Math.min(pw, kw / 2)), ceil, countPad);
+                    Size2d.of(Math.min(ph, kh / 2), Math.min(pw, kw / 2)), ceil, countPad,
+                    max ? Size2d.of(dh, dw) : Size2d.of(1));
         }
 
         Shape x() {
             Pool2d p = pool();
-            return Shape.of(n, c, Math.max(1, kh - 2 * p.padding().h() + extraH),
-                    Math.max(1, kw - 2 * p.padding().w() + extraW));
+            return Shape.of(n, c, Math.max(1, p.dilation().h() * (kh - 1) + 1 - 2 * p.padding().h() + extraH),
+                    Math.max(1, p.dilation().w() * (kw - 1) + 1 - 2 * p.padding().w() + extraW));
         }
 
         @Override
@@ -234,10 +238,11 @@ public abstract class OpProperties {
         Arbitrary<Integer> p = Arbitraries.integers().between(0, 2);
         Arbitrary<Integer> bit = Arbitraries.integers().between(0, 1);
         Arbitrary<Integer> extra = Arbitraries.integers().between(0, 9);
+        Arbitrary<Integer> dilation = Arbitraries.integers().between(1, 3);
         return Combinators.combine(List.of(bit, k, k, s, s, p, p, bit, bit, Arbitraries.integers().between(1, 3),
-                Arbitraries.integers().between(1, 4), extra, extra)).as(v -> new PoolParams(v.get(0) == 1, v.get(1),
-                        v.get(2), v.get(3), v.get(4), v.get(5), v.get(6), v.get(7) == 1, v.get(8) == 1, v.get(9),
-                        v.get(10), v.get(11), v.get(12)));
+                Arbitraries.integers().between(1, 4), extra, extra, dilation, dilation)).as(v -> new PoolParams(
+                        v.get(0) == 1, v.get(1), v.get(2), v.get(3), v.get(4), v.get(5), v.get(6), v.get(7) == 1,
+                        v.get(8) == 1, v.get(9), v.get(10), v.get(11), v.get(12), v.get(13), v.get(14)));
     }
 
     @Property
@@ -474,9 +479,11 @@ public abstract class OpProperties {
         check(new OpCase("Adam.Step", params, seed, OpCase.Kind.SAMPLE, null, ctx -> new Adam.Step(adam,
                 ctx.inOut("param", s, Dist.symmetric()), ctx.input("grad", s, grad),
                 ctx.inOut("expAvg", s, Dist.uniform(-0.1, 0.1)), ctx.inOut("expAvgSq", s, state))));
-        check(new OpCase("Adagrad.Step", params, seed, OpCase.Kind.SAMPLE, null, ctx -> new Adagrad.Step(
-                new Adagrad(lr, 1e-10, decay), ctx.inOut("param", s, Dist.symmetric()), ctx.input("grad", s, grad),
-                ctx.inOut("stateSum", s, state))));
+        // AdaGrad's lr_decay drawn as the momentum (0 among its values), at the drawn step
+        check(new OpCase("Adagrad.Step", params + " lr_decay=" + momentum, seed, OpCase.Kind.SAMPLE, null,
+                ctx -> new Adagrad.Step(new Adagrad(lr, 1e-10, decay, momentum, step),
+                        ctx.inOut("param", s, Dist.symmetric()), ctx.input("grad", s, grad),
+                        ctx.inOut("stateSum", s, state))));
         check(new OpCase("RmsProp.Step", params, seed, OpCase.Kind.SAMPLE, null, ctx -> new RmsProp.Step(
                 new RmsProp(lr, momentum, 1e-8, decay), ctx.inOut("param", s, Dist.symmetric()),
                 ctx.input("grad", s, grad), ctx.inOut("squareAvg", s, state))));

@@ -131,6 +131,10 @@ public final class ReliabilitySuite {
         t.add(rejects(s, "groups -1", "groups must be at least 1", () -> Conv2d.of(1, 0).withGroups(-1)));
         t.add(rejects(s, "pooling window 0", "kernel must be at least 1", () -> Pool2d.max(0, 1)));
         t.add(rejects(s, "pooling stride -2", "stride must be at least 1", () -> Pool2d.max(2, -2)));
+        t.add(rejects(s, "pooling dilation 0", "dilation must be at least 1",
+                () -> Pool2d.max(2, 2).withDilation(Size2d.of(0, 1))));
+        t.add(rejects(s, "average pooling dilated", "defined only for MAX pooling",
+                () -> Pool2d.avg(2, 2).withDilation(Size2d.of(2))));
         t.add(rejectsOp(s, "kernel larger than the padded input", List.of("dilated kernel", "[1, 3, 4, 4]",
                 "[2, 3, 7, 7]"), a -> new Conv2d.Forward(Conv2d.of(1, 1), a.of(1, 3, 4, 4), a.of(2, 3, 7, 7), null,
                 a.of(1, 2, 1, 1))));

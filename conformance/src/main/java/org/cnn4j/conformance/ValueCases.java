@@ -230,6 +230,15 @@ public final class ValueCases {
                 ctx -> new Pool2d.Backward(Pool2d.avg(2, 2), ctx.input("x", x, v),
                         ctx.input("dy", y, new double[] {INF, 1, -INF, 2, NAN, 0, 1, 1}), ctx.output("dx", x)),
                 allOf(at("dx", 0, INF), at("dx", 5, INF), at("dx", 16, NAN))));
+        // dilation 2: window (0, 0) reads x[0, 2, 8, 10] (+inf at 10), window (0, 1) x[1, 3, 9, 11] (NaN at 1)
+        Pool2d dilated = Pool2d.max(2, 1).withDilation(org.cnn4j.core.Size2d.of(2));
+        c.add(new Case("max 2x2/1 dilation 2: NaN propagates, +inf wins over the dilated taps",
+                ctx -> new Pool2d.Forward(dilated, ctx.input("x", x, v), ctx.output("y", y)),
+                allOf(at("y", 0, INF), at("y", 1, NAN))));
+        c.add(new Case("max backward dilation 2: the gradient goes to the NaN and to +inf, never between taps",
+                ctx -> new Pool2d.Backward(dilated, ctx.input("x", x, v), ctx.input("dy", y, Dist.constant(1)),
+                        ctx.output("dx", x)),
+                allOf(at("dx", 10, 1), at("dx", 1, 1), at("dx", 0, 0), at("dx", 2, 0), at("dx", 11, 0))));
     }
 
     /** Rows of 6 logits: magnitude 1e4; 1e4 plus small offsets; -1e4 plus offsets; one NaN; one +inf. */
@@ -256,6 +265,29 @@ public final class ValueCases {
                 ctx.backend().execute(new Softmax.Forward(sm, ctx.input("x", r, Arrays.copyOf(LOGITS, 24)), y));
                 return new Softmax.Backward(sm, y, ctx.input("dy", r, Dist.symmetric()), ctx.output("dx", r));
             }, allFinite("dx")));
+        }
+        // [1, 6, 2, 3]: pixel p holds LOGITS' row p over the six channels (x[c*6 + p] = LOGITS[p*6 + c]); pixel 4
+        // has a NaN channel, pixel 5 a +inf one: their distributions are NaN, the other pixels finite
+        Shape img = Shape.of(1, 6, 2, 3);
+        double[] pixels = new double[36];
+        for (int p = 0; p < 6; p++) {
+            for (int ch = 0; ch < 6; ch++) {
+                pixels[ch * 6 + p] = LOGITS[p * 6 + ch];
+            }
+        }
+        for (Softmax sm : List.of(Softmax.softmax(), Softmax.logSoftmax())) {
+            c.add(new Case((sm.log() ? "log-softmax" : "softmax") + " over the channels of [1, 6, 2, 3]: a NaN"
+                    + " or +inf channel poisons its own pixel only", ctx -> new Softmax.Forward(sm,
+                            ctx.input("x", img, pixels), ctx.output("y", img)), out -> {
+                                double[] v = out.get("y");
+                                for (int i = 0; i < 36; i++) {
+                                    boolean poisoned = i % 6 >= 4;
+                                    if (poisoned != Double.isNaN(v[i]) || !poisoned && !Double.isFinite(v[i])) {
+                                        return "y[" + i + "] (pixel " + i % 6 + ") is " + v[i];
+                                    }
+                                }
+                                return null;
+                            }));
         }
     }
 

@@ -5,24 +5,40 @@ import org.cnn4j.core.DType;
 import org.cnn4j.core.Tensor;
 
 /**
- * One AdaGrad step, PyTorch's {@code torch.optim.Adagrad} with {@code lr_decay = 0} and
- * {@code initial_accumulator_value = 0}:
+ * One AdaGrad step, PyTorch's {@code torch.optim.Adagrad} with {@code initial_accumulator_value = 0}:
  *
  * <pre>
  *   g = grad + weightDecay * param
+ *   clr = lr / (1 + (step - 1) * lrDecay)
  *   sum += g^2
- *   param -= lr * g / (sqrt(sum) + epsilon)
+ *   param -= clr * g / (sqrt(sum) + epsilon)
  * </pre>
  *
  * @param lr          learning rate, positive
  * @param epsilon     added to the denominator (PyTorch default 1e-10), positive
  * @param weightDecay L2 coefficient, non-negative
+ * @param lrDecay     learning-rate decay per step (PyTorch's {@code lr_decay}, default 0), non-negative
+ * @param step        the 1-based number of this step (PyTorch counts it per parameter), for the decay
  */
-public record Adagrad(double lr, double epsilon, double weightDecay) {
+public record Adagrad(double lr, double epsilon, double weightDecay, double lrDecay, long step) {
     public Adagrad {
         Check.positive("Adagrad", "lr", lr);
         Check.positive("Adagrad", "epsilon", epsilon);
         Check.nonNegative("Adagrad", "weightDecay", weightDecay);
+        Check.nonNegative("Adagrad", "lrDecay", lrDecay);
+        if (step < 1) {
+            throw Check.fail("Adagrad", "step must be at least 1 but is " + step);
+        }
+    }
+
+    /** Without learning-rate decay ({@code lr_decay = 0}), so the step number does not matter (1). */
+    public Adagrad(double lr, double epsilon, double weightDecay) {
+        this(lr, epsilon, weightDecay, 0, 1);
+    }
+
+    /** This step's learning rate, {@code lr / (1 + (step - 1) * lrDecay)}: {@code lr} itself without decay. */
+    public double clr() {
+        return lrDecay == 0 ? lr : lr / (1 + (step - 1) * lrDecay);
     }
 
     /** Updates {@code param} and {@code stateSum} in place. */

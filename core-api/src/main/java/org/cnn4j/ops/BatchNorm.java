@@ -16,6 +16,8 @@ import org.cnn4j.core.Tensor;
  *              runningMean = (1 - momentum) * runningMean + momentum * mean
  *              runningVar  = (1 - momentum) * runningVar  + momentum * var * m / (m - 1)   (unbiased, m = N*H*W)
  *   inference: y = (x - runningMean) / sqrt(runningVar + epsilon) * gamma + beta
+ *   inference backward (the statistics are constants): invStd = 1 / sqrt(runningVar + epsilon)
+ *              dx = dy * gamma * invStd, dGamma = sum(dy * (x - runningMean) * invStd), dBeta = sum(dy)
  * </pre>
  * PyTorch's defaults are {@code epsilon = 1e-5}, {@code momentum = 0.1}.
  *
@@ -146,6 +148,46 @@ public record BatchNorm(double epsilon, double momentum) {
         public Map<String, Tensor> inputs() {
             return Check.operands("x", x, "dy", dy, "gamma", gamma, "savedMean", savedMean,
                     "savedInvStd", savedInvStd);
+        }
+
+        @Override
+        public Map<String, Tensor> outputs() {
+            return Check.operands("dx", dx, "dGamma", dGamma, "dBeta", dBeta);
+        }
+    }
+
+    /**
+     * Gradients of the inference-mode forward ({@link ForwardInference}), PyTorch's backward of a module in
+     * {@code eval()} mode (fine-tuning with frozen statistics): the running mean and variance are constants, so
+     * {@code dx = dy * gamma / sqrt(runningVar + epsilon)}, {@code dGamma = sum(dy * (x - runningMean) /
+     * sqrt(runningVar + epsilon))} and {@code dBeta = sum(dy)} per channel.
+     */
+    public record BackwardInference(BatchNorm bn, Tensor x, Tensor dy, Tensor gamma, Tensor runningMean,
+            Tensor runningVar, Tensor dx, Tensor dGamma, Tensor dBeta) implements Op {
+        public BackwardInference {
+            Check.descriptor("BatchNorm.BackwardInference", "bn", bn);
+            String op = "BatchNorm.BackwardInference";
+            Shape c = channels(op, x);
+            Check.sameShape(op, "dy", dy, "x", x);
+            Check.sameShape(op, "dx", dx, "x", x);
+            Check.shape(op, "gamma", gamma, c, "one per channel of x " + x.shape());
+            Check.shape(op, "runningMean", runningMean, c, "one per channel of x " + x.shape());
+            Check.shape(op, "runningVar", runningVar, c, "one per channel of x " + x.shape());
+            Check.shape(op, "dGamma", dGamma, c, "one per channel of x " + x.shape());
+            Check.shape(op, "dBeta", dBeta, c, "one per channel of x " + x.shape());
+            Check.dtype(op, Check.operands("x", x, "dy", dy, "gamma", gamma, "runningMean", runningMean,
+                    "runningVar", runningVar, "dx", dx, "dGamma", dGamma, "dBeta", dBeta));
+        }
+
+        @Override
+        public DType dtype() {
+            return x.dtype();
+        }
+
+        @Override
+        public Map<String, Tensor> inputs() {
+            return Check.operands("x", x, "dy", dy, "gamma", gamma, "runningMean", runningMean,
+                    "runningVar", runningVar);
         }
 
         @Override

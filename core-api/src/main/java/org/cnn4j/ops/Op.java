@@ -14,7 +14,8 @@ import org.cnn4j.core.Tensor;
  * <ul>
  *   <li>{@link Conv2d}: {@code Forward}, {@code BackwardData}, {@code BackwardFilter}</li>
  *   <li>{@link Pool2d}: {@code Forward}, {@code Backward}</li>
- *   <li>{@link BatchNorm}: {@code ForwardTraining}, {@code ForwardInference}, {@code Backward}</li>
+ *   <li>{@link BatchNorm}: {@code ForwardTraining}, {@code ForwardInference}, {@code Backward},
+ *       {@code BackwardInference}</li>
  *   <li>{@link Activation} (ReLU, leaky ReLU, ELU, sigmoid, tanh) and {@link Prelu}: {@code Forward},
  *       {@code Backward}</li>
  *   <li>{@link Softmax} (and log-softmax): {@code Forward}, {@code Backward}</li>
@@ -48,7 +49,8 @@ public sealed interface Op
                 Sgd.Step, Adagrad.Step, RmsProp.Step, Adam.Step,
                 Fill.Run, Copy.Run, Add.Run, Scale.Run, Axpy.Run, SumAxes.Run,
                 Upsample.Forward, Upsample.Backward,
-                Concat.Forward, Concat.Backward {
+                Concat.Forward, Concat.Backward,
+                BatchNorm.BackwardInference {
 
     /** The call's name, {@code Family.Call} ({@code Conv2d.Forward}). */
     default String name() {

@@ -6,7 +6,9 @@ import org.cnn4j.core.Tensor;
 
 /**
  * Softmax or log-softmax over axis 1 (the channels) of a tensor of rank at least 2, computed stably
- * (the maximum is subtracted first), as PyTorch's {@code softmax(x, dim=1)} / {@code log_softmax(x, dim=1)}.
+ * (the maximum is subtracted first), as PyTorch's {@code softmax(x, dim=1)} / {@code log_softmax(x, dim=1)}. For
+ * {@code [N, C]} each row is one distribution; for {@code [N, C, H, W]} (and any rank above 2) each position
+ * {@code (n, h, w)} holds one distribution over its {@code C} channels, at stride {@code H*W}.
  *
  * <pre>
  *   softmax:     y_i = exp(x_i - max) / sum_j exp(x_j - max)      dx_i = y_i * (dy_i - sum_j dy_j * y_j)

@@ -224,4 +224,41 @@ class OpValidationTest {
             return null;
         }, "'dx0'", "'dOut'");
     }
+
+    @Test
+    void dilatedPoolingFollowsPyTorch() {
+        // floor((H + 2p - d*(k-1) - 1) / s) + 1: 9 + 2 - 4 - 1 = 6, /2 + 1 = 4
+        Pool2d d2 = Pool2d.max(3, 2).withPadding(Size2d.of(1)).withDilation(Size2d.of(2));
+        assertEquals(Shape.of(1, 1, 4, 4), d2.outputShape(Shape.of(1, 1, 9, 9)));
+        // ceil mode adds a window that starts inside the input: 10 + 2 - 5 = 7, ceil(7/2) + 1 = 5
+        assertEquals(Shape.of(1, 1, 5, 4), d2.withCeilMode(true).outputShape(Shape.of(1, 1, 10, 9)));
+        assertEquals(Size2d.of(2), d2.withCeilMode(true).withPadding(Size2d.of(0)).dilation());
+        assertEquals(Size2d.of(1), Pool2d.max(2, 2).dilation());
+        // padding is bounded by half the kernel, not of its dilated extent
+        rejects(() -> Pool2d.max(2, 2).withDilation(Size2d.of(3)).withPadding(Size2d.of(2)), "padding",
+                "half of kernel");
+        rejects(() -> Pool2d.avg(2, 2).withDilation(Size2d.of(2, 1)), "Pool2d", "dilation (2, 1)",
+                "only for MAX pooling");
+        rejects(() -> Pool2d.max(2, 2).withDilation(Size2d.of(0, 1)), "dilation", "at least 1");
+        rejects(() -> Pool2d.max(3, 1).withDilation(Size2d.of(2)).outputShape(Shape.of(1, 1, 4, 4)), "kernel",
+                "dilated by (2, 2)", "[1, 1, 4, 4]");
+    }
+
+    @Test
+    void inferenceBatchNormBackwardAndAdagradDecayNameTheirParameters() {
+        rejects(() -> new BatchNorm.BackwardInference(BatchNorm.defaults(), t(2, 3, 4, 4), t(2, 3, 4, 4), t(3),
+                t(3), t(4), t(2, 3, 4, 4), t(3), t(3)), "BatchNorm.BackwardInference", "'runningVar'", "[4]");
+        rejects(() -> new BatchNorm.BackwardInference(BatchNorm.defaults(), t(2, 3), t(3, 2), t(3), t(3), t(3),
+                t(2, 3), t(3), t(3)), "'dy'", "[3, 2]");
+        rejects(() -> new org.cnn4j.ops.Adagrad(0.1, 1e-10, 0, -0.5, 1), "Adagrad", "lrDecay");
+        rejects(() -> new org.cnn4j.ops.Adagrad(0.1, 1e-10, 0, 0.5, 0), "Adagrad", "step must be at least 1");
+        assertEquals(0.1 / (1 + 4 * 0.5), new org.cnn4j.ops.Adagrad(0.1, 1e-10, 0, 0.5, 5).clr(), 1e-17);
+    }
+
+    @Test
+    void softmaxAcceptsChannelsOfARank4Tensor() {
+        new org.cnn4j.ops.Softmax.Forward(org.cnn4j.ops.Softmax.softmax(), t(2, 5, 3, 4), t(2, 5, 3, 4));
+        rejects(() -> new org.cnn4j.ops.Softmax.Backward(org.cnn4j.ops.Softmax.logSoftmax(), t(2, 5, 3, 4),
+                t(2, 5, 4, 3), t(2, 5, 3, 4)), "'dy'", "[2, 5, 4, 3]");
+    }
 }

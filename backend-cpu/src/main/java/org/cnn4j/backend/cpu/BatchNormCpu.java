@@ -145,4 +145,48 @@ final class BatchNormCpu {
             }
         });
     }
+
+    /**
+     * The inference-mode backward, with the running statistics as constants and invStd = 1 / sqrt(runningVar +
+     * epsilon): dBeta = sum dy, dGamma = invStd * sum dy * (x - runningMean), dx = gamma * invStd * dy.
+     */
+    static void backwardInference(CpuBackend be, BatchNorm.BackwardInference o) {
+        Shape s = o.x().shape();
+        int nn = s.dim(0);
+        int cc = s.dim(1);
+        int in = inner(s);
+        long m = (long) nn * in;
+        float[] x = data(o.x());
+        float[] dy = data(o.dy());
+        float[] gamma = data(o.gamma());
+        float[] rm = data(o.runningMean());
+        float[] rv = data(o.runningVar());
+        float[] dx = data(o.dx());
+        float[] dg = data(o.dGamma());
+        float[] db = data(o.dBeta());
+        double eps = o.bn().epsilon();
+        boolean vector = be.config().vector();
+        be.parallelFor(cc, 3 * m, (from, to) -> {
+            for (int c = from; c < to; c++) {
+                double mean = rm[c];
+                double invStd = 1 / Math.sqrt(rv[c] + eps);
+                double sumDy = 0;
+                double sumDyXc = 0;
+                for (int n = 0; n < nn; n++) {
+                    int off = (n * cc + c) * in;
+                    sumDy += Reductions.sum(vector, dy, off, in);
+                    sumDyXc += Reductions.sumProductDeviation(vector, dy, x, off, in, mean);
+                }
+                float k = (float) (gamma[c] * invStd);
+                for (int n = 0; n < nn; n++) {
+                    int off = (n * cc + c) * in;
+                    for (int i = 0; i < in; i++) {
+                        dx[off + i] = k * dy[off + i];
+                    }
+                }
+                dg[c] = (float) (sumDyXc * invStd);
+                db[c] = (float) sumDy;
+            }
+        });
+    }
 }

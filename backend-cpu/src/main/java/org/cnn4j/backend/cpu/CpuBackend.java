@@ -374,6 +374,7 @@ public final class CpuBackend extends AbstractBackend {
             case Upsample.Backward o -> UpsampleCpu.backward(this, o);
             case Concat.Forward o -> ConcatCpu.forward(this, o);
             case Concat.Backward o -> ConcatCpu.backward(this, o);
+            case BatchNorm.BackwardInference o -> BatchNormCpu.backwardInference(this, o);
         }
     }
 }

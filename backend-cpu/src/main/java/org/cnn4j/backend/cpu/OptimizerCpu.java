@@ -52,7 +52,8 @@ final class OptimizerCpu {
         float[] p = data(o.param());
         float[] grad = data(o.grad());
         float[] sum = data(o.stateSum());
-        float lr = (float) a.lr();
+        // the decayed rate of this step, in double then rounded once
+        float lr = (float) a.clr();
         float wd = (float) a.weightDecay();
         float eps = (float) a.epsilon();
         be.parallelFor(p.length, 8, (from, to) -> {

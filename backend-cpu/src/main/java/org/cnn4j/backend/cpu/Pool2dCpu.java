@@ -10,6 +10,7 @@ import org.cnn4j.ops.Pool2d;
  * PyTorch: a window starts at {@code o*s - p}; the average divisor counts the window clipped to the padded input
  * ({@code countIncludePad}) or the real elements only; max pooling treats padding as absent, takes NaN as the
  * maximum and routes the gradient to the first maximum in row-major window order (the last NaN, if any).
+ * Dilated max pooling reads the window's taps {@code o*s - p + t*d} inside the input, by the same rule.
  */
 final class Pool2dCpu {
     private Pool2dCpu() {
@@ -33,6 +34,21 @@ final class Pool2dCpu {
         int pw = p.padding().w();
         boolean max = p.mode() == Pool2d.Mode.MAX;
         boolean include = p.countIncludePad();
+        if (p.dilated()) {
+            be.parallelFor(xs[0] * xs[1], (long) oh * ow * kh * kw, (from, to) -> {
+                for (int plane = from; plane < to; plane++) {
+                    int xo = plane * h * w;
+                    int yo = plane * oh * ow;
+                    for (int i = 0; i < oh; i++) {
+                        for (int j = 0; j < ow; j++) {
+                            int at = dilatedArgMax(x, xo, h, w, p, i, j);
+                            y[yo + i * ow + j] = at < 0 ? Float.NEGATIVE_INFINITY : x[at];
+                        }
+                    }
+                }
+            });
+            return;
+        }
         if (max && tiled2x2(kh, kw, sh, sw, ph, pw, h, w, oh, ow)) {
             be.parallelFor(xs[0] * xs[1], (long) oh * ow * 4,
                     (from, to) -> max2x2Forward(x, y, h, w, oh, ow, from, to));
@@ -98,6 +114,24 @@ final class Pool2dCpu {
         int pw = p.padding().w();
         boolean max = p.mode() == Pool2d.Mode.MAX;
         boolean include = p.countIncludePad();
+        if (p.dilated()) {
+            be.parallelFor(xs[0] * xs[1], (long) oh * ow * kh * kw, (from, to) -> {
+                for (int plane = from; plane < to; plane++) {
+                    int xo = plane * h * w;
+                    int yo = plane * oh * ow;
+                    Arrays.fill(dx, xo, xo + h * w, 0f);
+                    for (int i = 0; i < oh; i++) {
+                        for (int j = 0; j < ow; j++) {
+                            int at = dilatedArgMax(x, xo, h, w, p, i, j);
+                            if (at >= 0) {
+                                dx[at] += dy[yo + i * ow + j];
+                            }
+                        }
+                    }
+                }
+            });
+            return;
+        }
         if (max && tiled2x2(kh, kw, sh, sw, ph, pw, h, w, oh, ow)) {
             be.parallelFor(xs[0] * xs[1], (long) oh * ow * 4,
                     (from, to) -> max2x2Backward(x, dy, dx, h, w, oh, ow, from, to));
@@ -226,6 +260,41 @@ final class Pool2dCpu {
                 int idx = xo + r * w + q;
                 float v = x[idx];
                 if (v > m || v != v) {
+                    m = v;
+                    best = idx;
+                }
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Flat index of the maximum of dilated max pooling's window {@code (i, j)}, over its taps
+     * {@code i*s - p + t*d} inside the input, with {@link #argMax}'s rule; -1 when no tap falls inside the input
+     * (the output is then -infinity and no element receives the gradient).
+     */
+    private static int dilatedArgMax(float[] x, int xo, int h, int w, Pool2d p, int i, int j) {
+        int kh = p.kernel().h();
+        int kw = p.kernel().w();
+        int dh = p.dilation().h();
+        int dw = p.dilation().w();
+        int hs = i * p.stride().h() - p.padding().h();
+        int ws = j * p.stride().w() - p.padding().w();
+        int best = -1;
+        float m = Float.NEGATIVE_INFINITY;
+        for (int a = 0; a < kh; a++) {
+            int r = hs + a * dh;
+            if (r < 0 || r >= h) {
+                continue;
+            }
+            for (int b = 0; b < kw; b++) {
+                int q = ws + b * dw;
+                if (q < 0 || q >= w) {
+                    continue;
+                }
+                int idx = xo + r * w + q;
+                float v = x[idx];
+                if (best < 0 || v > m || v != v) {
                     m = v;
                     best = idx;
                 }

@@ -133,6 +133,41 @@ final class BatchNormReference {
         finish(o.dBeta());
     }
 
+    /**
+     * The inference-mode backward: the running statistics are constants, so {@code dx = dy * gamma * invStd},
+     * {@code dGamma = sum(dy * (x - runningMean) * invStd)}, {@code dBeta = sum(dy)}, with
+     * {@code invStd = 1 / sqrt(runningVar + epsilon)}.
+     */
+    static void backwardInference(BatchNorm.BackwardInference o) {
+        Layout l = new Layout(o.x());
+        double[] x = data(o.x());
+        double[] dy = data(o.dy());
+        double[] gamma = data(o.gamma());
+        double[] runMean = data(o.runningMean());
+        double[] runVar = data(o.runningVar());
+        double[] dx = data(o.dx());
+        double[] dGamma = data(o.dGamma());
+        double[] dBeta = data(o.dBeta());
+        for (int c = 0; c < l.c; c++) {
+            double invStd = 1 / Math.sqrt(runVar[c] + o.bn().epsilon());
+            double sumDy = 0;
+            double sumDyXhat = 0;
+            for (int n = 0; n < l.n; n++) {
+                for (int s = 0; s < l.s; s++) {
+                    int i = l.index(n, c, s);
+                    sumDy += dy[i];
+                    sumDyXhat += dy[i] * (x[i] - runMean[c]) * invStd;
+                    dx[i] = dy[i] * gamma[c] * invStd;
+                }
+            }
+            dGamma[c] = sumDyXhat;
+            dBeta[c] = sumDy;
+        }
+        finish(o.dx());
+        finish(o.dGamma());
+        finish(o.dBeta());
+    }
+
     /** {@code [N, C]} or {@code [N, C, H, W]} seen as {@code [N, C, S]}; {@code m = N*S} values per channel. */
     private static final class Layout {
         final int n, c, s, m;

@@ -37,7 +37,7 @@ final class OptimizerReference {
         }
     }
 
-    /** AdaGrad: sum += g^2; p -= lr * g / (sqrt(sum) + eps). */
+    /** AdaGrad: sum += g^2; p -= clr * g / (sqrt(sum) + eps), clr = lr / (1 + (step - 1) * lrDecay). */
     static void adagrad(Adagrad.Step o) {
         Adagrad a = o.adagrad();
         double[] p = data(o.param());
@@ -46,7 +46,7 @@ final class OptimizerReference {
         for (int i = 0; i < p.length; i++) {
             double g = grad[i] + a.weightDecay() * p[i];
             sum[i] += g * g;
-            p[i] -= a.lr() * g / (Math.sqrt(sum[i]) + a.epsilon());
+            p[i] -= a.clr() * g / (Math.sqrt(sum[i]) + a.epsilon());
         }
         finish(o.param());
         finish(o.stateSum());

@@ -13,8 +13,9 @@ import org.cnn4j.ops.Pool2d;
  *   start = o*s - p,  end = min(start + k, H + p)     (the window in the padded input)
  *   then clipped to the real input: [max(start, 0), min(end, H))
  * </pre>
- * Max pooling looks only at the clipped window (padding is -infinity); a NaN is the maximum, and the maximum
- * that counts is the first in row-major window order. Average pooling sums the clipped window and divides by
+ * Max pooling looks only at the window's taps inside the input (padding is -infinity), the taps of output
+ * {@code o} being {@code o*s - p + i*d} for {@code i} in {@code [0, k)} (with dilation 1, the clipped window); a
+ * NaN is the maximum, and the maximum that counts is the first in row-major window order. Average pooling sums the clipped window and divides by
  * {@code (end - start)} per axis before clipping when {@code countIncludePad}, by the clipped size otherwise.
  */
 final class Pool2dReference {
@@ -37,7 +38,10 @@ final class Pool2dReference {
                     Window c = Window.of(j, p.kernel().w(), p.stride().w(), p.padding().w(), w);
                     int out = (plane * oh + i) * ow + j;
                     y[out] = switch (p.mode()) {
-                        case MAX -> x[argMax(x, xBase, w, r, c)];
+                        case MAX -> {
+                            int at = argMax(x, xBase, h, w, p, i, j);
+                            yield at < 0 ? Double.NEGATIVE_INFINITY : x[at];
+                        }
                         case AVG -> sum(x, xBase, w, r, c) / divisor(p, r, c);
                     };
                 }
@@ -64,7 +68,12 @@ final class Pool2dReference {
                     double d = dy[(plane * oh + i) * ow + j];
                     switch (p.mode()) {
                         // the whole gradient goes to the element the forward picked
-                        case MAX -> dx[argMax(x, xBase, w, r, c)] += d;
+                        case MAX -> {
+                            int at = argMax(x, xBase, h, w, p, i, j);
+                            if (at >= 0) {
+                                dx[at] += d;
+                            }
+                        }
                         // every element of the clipped window gets an equal share
                         case AVG -> {
                             double share = d / divisor(p, r, c);
@@ -84,12 +93,22 @@ final class Pool2dReference {
 
     /**
      * The offset in {@code x} of the window's maximum as PyTorch picks it ({@code val > max || isnan(val)} in
-     * row-major order): the first of equal maxima, or the last NaN when the window holds any.
+     * row-major order): the first of equal maxima, or the last NaN when the window holds any; -1 when no tap
+     * of the window falls inside the input (possible only when dilated: the output is -infinity, as PyTorch's,
+     * and no element receives its gradient).
      */
-    private static int argMax(double[] x, int base, int w, Window r, Window c) {
+    private static int argMax(double[] x, int base, int h, int w, Pool2d p, int i, int j) {
         int best = -1;
-        for (int u = r.lo; u < r.hi; u++) {
-            for (int v = c.lo; v < c.hi; v++) {
+        for (int ki = 0; ki < p.kernel().h(); ki++) {
+            int u = i * p.stride().h() - p.padding().h() + ki * p.dilation().h();
+            if (u < 0 || u >= h) {
+                continue;
+            }
+            for (int kj = 0; kj < p.kernel().w(); kj++) {
+                int v = j * p.stride().w() - p.padding().w() + kj * p.dilation().w();
+                if (v < 0 || v >= w) {
+                    continue;
+                }
                 int at = base + u * w + v;
                 if (best < 0 || x[at] > x[best] || Double.isNaN(x[at])) {
                     best = at;
@@ -117,7 +136,8 @@ final class Pool2dReference {
     /**
      * One axis of one window: {@code [lo, hi)} in the real input, and {@code padded}, its length in the padded
      * input ({@code end - start} before clipping). The validated geometry (padding at most half the kernel, the
-     * ceil-mode rule) makes every window hold at least one real element.
+     * ceil-mode rule) makes every window hold at least one real element, dilated or not. Max pooling uses only
+     * the window's taps ({@link #argMax}); average pooling, never dilated, its clipped range.
      */
     private record Window(int lo, int hi, int padded) {
         static Window of(int o, int k, int s, int p, int size) {

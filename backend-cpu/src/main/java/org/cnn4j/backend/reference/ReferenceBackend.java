@@ -147,6 +147,7 @@ public class ReferenceBackend extends AbstractBackend {
             case Upsample.Backward o -> UpsampleReference.backward(o);
             case Concat.Forward o -> ConcatReference.forward(o);
             case Concat.Backward o -> ConcatReference.backward(o);
+            case BatchNorm.BackwardInference o -> BatchNormReference.backwardInference(o);
         }
     }
 }

@@ -542,6 +542,48 @@ class CpuParityTest {
                 t.run(i -> new Concat.Backward(cat, dOut[i], dxs.stream().map(x -> x[i]).toList()));
             }));
         }
+        // ---- dilated max pooling, inference-mode batch-norm backward, AdaGrad lr_decay
+        for (Pool2d p : List.of(Pool2d.max(3, 2).withPadding(Size2d.of(1)).withDilation(Size2d.of(2)),
+                Pool2d.max(3, 2).withPadding(Size2d.of(1)).withDilation(Size2d.of(2)).withCeilMode(true),
+                new Pool2d(Pool2d.Mode.MAX, Size2d.of(2, 3), Size2d.of(1, 2), Size2d.of(1, 0), true, true,
+                        Size2d.of(3, 2)))) {
+            for (Shape xs : List.of(Shape.of(2, 3, 9, 11), Shape.of(4, 16, 28, 28))) {
+                Shape ys = p.outputShape(xs);
+                c.add(new Case("Pool2d.Forward " + p + " x" + xs, t -> {
+                    Tensor[] x = t.rand(xs);
+                    Tensor[] y = t.out("y", ys);
+                    t.run(i -> new Pool2d.Forward(p, x[i], y[i]));
+                }));
+                c.add(new Case("Pool2d.Backward " + p + " x" + xs, t -> {
+                    Tensor[] x = t.rand(xs);
+                    Tensor[] dy = t.rand(ys);
+                    Tensor[] dx = t.out("dx", xs);
+                    t.run(i -> new Pool2d.Backward(p, x[i], dy[i], dx[i]));
+                }));
+            }
+        }
+        for (Shape xs : List.of(Shape.of(5, 3), Shape.of(2, 3, 5, 7), Shape.of(16, 32, 12, 12))) {
+            Shape cs = Shape.of(xs.dim(1));
+            c.add(new Case("BatchNorm.BackwardInference x" + xs, t -> {
+                Tensor[] x = t.rand(xs);
+                Tensor[] dy = t.rand(xs);
+                Tensor[] g = t.rand(cs);
+                Tensor[] rm = t.rand(cs, -0.2, 0.2);
+                Tensor[] rv = t.rand(cs, 0.5, 2);
+                Tensor[] dx = t.out("dx", xs);
+                Tensor[] dg = t.out("dGamma", cs);
+                Tensor[] db = t.out("dBeta", cs);
+                t.run(i -> new BatchNorm.BackwardInference(BatchNorm.defaults(), x[i], dy[i], g[i], rm[i], rv[i],
+                        dx[i], dg[i], db[i]));
+            }));
+        }
+        Shape as = Shape.of(100, 700);
+        c.add(new Case("Adagrad.Step lr_decay 0.3 at step 7", t -> {
+            Tensor[] p = t.inout("param", t.rand(as));
+            Tensor[] g = t.rand(as);
+            Tensor[] sum = t.inout("stateSum", t.rand(as, 0, 1));
+            t.run(i -> new Adagrad.Step(new Adagrad(0.01, 1e-10, 1e-3, 0.3, 7), p[i], g[i], sum[i]));
+        }));
         return c;
     }
 

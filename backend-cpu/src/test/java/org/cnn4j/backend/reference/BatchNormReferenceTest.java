@@ -196,6 +196,64 @@ class BatchNormReferenceTest extends ReferenceTestSupport {
         }, rnd, 200);
     }
 
+    // ---- inference-mode backward (running statistics as constants) ------------------------------------------
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void inferenceGradientsMatchFiniteDifferences(Case t) {
+        Random rnd = new Random(t.seed + 1000);
+        int c = t.shape.dim(1);
+        Shape cs = Shape.of(c);
+        BatchNorm bn = new BatchNorm(t.epsilon, 0.1);
+        Tensor x = tensor(t.shape, GradCheck.random(rnd, t.shape.size()));
+        Tensor gamma = tensor(cs, GradCheck.random(rnd, c));
+        Tensor beta = tensor(cs, GradCheck.random(rnd, c));
+        Tensor runMean = tensor(cs, GradCheck.random(rnd, c));
+        double[] var = GradCheck.random(rnd, c);
+        for (int k = 0; k < c; k++) {
+            var[k] = 0.2 + Math.abs(var[k]);
+        }
+        Tensor runVar = tensor(cs, var);
+        double[] r = GradCheck.random(rnd, t.shape.size());
+        Tensor y = poisoned(t.shape);
+        Tensor dx = poisoned(t.shape);
+        Tensor dGamma = poisoned(cs);
+        Tensor dBeta = poisoned(cs);
+        backend.execute(new BatchNorm.BackwardInference(bn, x, tensor(t.shape, r), gamma, runMean, runVar, dx,
+                dGamma, dBeta));
+        GradCheck.check("inference " + t, List.of(x, gamma, beta), List.of(dx, dGamma, dBeta), () -> {
+            backend.execute(new BatchNorm.ForwardInference(bn, x, gamma, beta, runMean, runVar, y));
+            return GradCheck.dot(y, r);
+        }, rnd, 200);
+    }
+
+    /**
+     * PyTorch 1.13, float64: {@code BatchNorm2d(2)} in {@code eval()} with weight (1.5, -0.75), bias (0.1, 0.2),
+     * running mean (0.3, -0.4), running var (2, 0.5) (all float64), x as below and dy = 0.25 * arange(16) - 1.5.
+     */
+    @Test
+    void inferenceBackwardMatchesTorch() {
+        Shape xs = Shape.of(2, 2, 2, 2);
+        Shape cs = Shape.of(2);
+        Tensor x = tensor(xs, 0.5, -1.0, 2.0, 0.25, 1.5, 3.0, -0.5, 0.75, -2.0, 1.0, 0.0, 1.25, 2.5, -1.5, 0.5, 1.0);
+        double[] g = new double[16];
+        for (int i = 0; i < 16; i++) {
+            g[i] = 0.25 * i - 1.5;
+        }
+        Tensor dx = poisoned(xs);
+        Tensor dGamma = poisoned(cs);
+        Tensor dBeta = poisoned(cs);
+        backend.execute(new BatchNorm.BackwardInference(BatchNorm.defaults(), x, tensor(xs, g), tensor(cs, 1.5, -0.75),
+                tensor(cs, 0.3, -0.4), tensor(cs, 2.0, 0.5), dx, dGamma, dBeta));
+        assertArrayEquals(new double[] {-1.5909862802090033, -1.3258219001741693, -1.0606575201393356,
+            -0.7954931401045017, 0.5303247826686, 0.2651623913343, -0.0, -0.2651623913343, 0.5303287600696678,
+            0.7954931401045017, 1.0606575201393356, 1.3258219001741693, -1.5909743480057998, -1.8561367393401,
+            -2.1212991306744, -2.3864615220087}, dx.toDoubleArray(), 1e-13, "dx");
+        assertArrayEquals(new double[] {-0.05303287600696682, 8.290744102385782}, dGamma.toDoubleArray(), 1e-13,
+                "dGamma");
+        assertArrayEquals(new double[] {-1.0, 7.0}, dBeta.toDoubleArray(), 1e-13, "dBeta");
+    }
+
     // ---- helpers -----------------------------------------------------------------------------------------
 
     /** The tensors of one training-mode forward; running statistics start at PyTorch's 0 and 1. */

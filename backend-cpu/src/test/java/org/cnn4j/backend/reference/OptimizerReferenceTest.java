@@ -1,6 +1,7 @@
 package org.cnn4j.backend.reference;
 
 import static org.cnn4j.backend.reference.ActivationReferenceTest.assertArrayClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
@@ -184,5 +185,40 @@ class OptimizerReferenceTest {
             assertArrayClose(pair(0.9000000019999999), p3.toDoubleArray(), TOL);
             assertArrayClose(pair(0.4), g.toDoubleArray(), 0);
         }
+    }
+
+    /**
+     * PyTorch 1.13, float64: {@code Adagrad([p], lr=0.1, lr_decay=0.5, weight_decay=0.01, eps=1e-10)} from
+     * p = (0.5, -1, 2) over four gradients; step t runs at 0.1 / (1 + (t - 1) * 0.5).
+     */
+    @Test
+    void adagradLrDecayMatchesTorchOverFourSteps() {
+        Shape s = Shape.of(3);
+        double[][] grads = {{0.3, -0.2, 1.0}, {0.1, 0.4, -0.5}, {-0.6, 0.2, 0.3}, {0.05, -0.1, 0.2}};
+        double[][] params = {{0.4000000000327869, -0.900000000047619, 1.9000000000098038},
+            {0.37848419257308247, -0.9587318024943442, 1.9284348581497888},
+            {0.4224705911747658, -0.9784454156406722, 1.914814104679077},
+            {0.4192803983357674, -0.9695787491889776, 1.9074623787252105}};
+        double[][] sums = {{0.093025, 0.04410000000000001, 1.0404},
+            {0.1038410000000682, 0.19698099999962765, 1.2717609999999058},
+            {0.45931351471759396, 0.23323798945656168, 1.3737034952490172},
+            {0.4622538334488095, 0.24529061583098186, 1.4217294029732814}};
+        try (RefScratch ref = new RefScratch()) {
+            Tensor p = ref.f64(s, 0.5, -1.0, 2.0);
+            Tensor sum = ref.zeros(s);
+            for (int t = 1; t <= 4; t++) {
+                Adagrad a = new Adagrad(0.1, 1e-10, 0.01, 0.5, t);
+                assertEquals(0.1 / (1 + (t - 1) * 0.5), a.clr(), 1e-17);
+                ref.run(new Adagrad.Step(a, p, ref.f64(s, grads[t - 1]), sum));
+                assertArrayClose(params[t - 1], p.toDoubleArray(), TOL);
+                assertArrayClose(sums[t - 1], sum.toDoubleArray(), TOL);
+            }
+        }
+    }
+
+    @Test
+    void adagradWithoutDecayIgnoresTheStep() {
+        assertEquals(new Adagrad(0.1, 1e-10, 0).clr(), new Adagrad(0.1, 1e-10, 0, 0, 1000).clr(), 0);
+        assertEquals(0.1, new Adagrad(0.1, 1e-10, 0, 0, 1000).clr(), 0);
     }
 }

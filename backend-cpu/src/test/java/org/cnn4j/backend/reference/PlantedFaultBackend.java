@@ -2,6 +2,7 @@ package org.cnn4j.backend.reference;
 
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
+import org.cnn4j.ops.Adagrad;
 import org.cnn4j.ops.Adam;
 import org.cnn4j.ops.BatchNorm;
 import org.cnn4j.ops.Concat;
@@ -48,7 +49,18 @@ final class PlantedFaultBackend extends ReferenceBackend {
         /** Upsample.Backward taking one copy's gradient (the first) instead of the sum over every copy. */
         UPSAMPLE_BACKWARD_FIRST_COPY_ONLY("Upsample.Backward"),
         /** Concat.Forward placing the parts in reverse order along the axis. */
-        CONCAT_PARTS_REVERSED("Concat.Forward");
+        CONCAT_PARTS_REVERSED("Concat.Forward"),
+        /**
+         * Dilated max Pool2d.Forward stepping its taps from the window's start clamped to 0 (the taps of a window
+         * that starts in the padding shifted onto the wrong rows and columns).
+         */
+        DILATED_POOL_CLAMPED_START("Pool2d.Forward"),
+        /** BatchNorm.BackwardInference: dx without gamma (dy * invStd). */
+        BATCHNORM_INFERENCE_DX_WITHOUT_GAMMA("BatchNorm.BackwardInference"),
+        /** Adagrad.Step ignoring lr_decay (every step at lr). */
+        ADAGRAD_IGNORES_LR_DECAY("Adagrad.Step"),
+        /** Softmax.Backward of a 4-D tensor over the last axis instead of the channels. */
+        SOFTMAX_BACKWARD_WRONG_AXIS("Softmax.Backward");
 
         final String target;
 
@@ -184,6 +196,43 @@ final class PlantedFaultBackend extends ReferenceBackend {
                     super.run(op);
                 }
             }
+            case DILATED_POOL_CLAMPED_START -> {
+                if (op instanceof Pool2d.Forward f && f.pool().dilated()) {
+                    dilatedMaxFromClampedStart(f);
+                } else {
+                    super.run(op);
+                }
+            }
+            case BATCHNORM_INFERENCE_DX_WITHOUT_GAMMA -> {
+                if (op instanceof BatchNorm.BackwardInference b) {
+                    try (Tensor ones = allocate(b.gamma().shape(), b.gamma().dtype())) {
+                        java.util.Arrays.fill(data(ones), 1);
+                        super.run(new BatchNorm.BackwardInference(b.bn(), b.x(), b.dy(), ones, b.runningMean(),
+                                b.runningVar(), b.dx(), b.dGamma(), b.dBeta()));
+                    }
+                } else {
+                    super.run(op);
+                }
+            }
+            case ADAGRAD_IGNORES_LR_DECAY -> {
+                if (op instanceof Adagrad.Step s) {
+                    Adagrad a = s.adagrad();
+                    super.run(new Adagrad.Step(new Adagrad(a.lr(), a.epsilon(), a.weightDecay()), s.param(),
+                            s.grad(), s.stateSum()));
+                } else {
+                    super.run(op);
+                }
+            }
+            case SOFTMAX_BACKWARD_WRONG_AXIS -> {
+                if (op instanceof Softmax.Backward b && b.y().shape().rank() == 4) {
+                    Shape s = b.y().shape();
+                    Shape rows = Shape.of(s.size() / s.dim(3), s.dim(3));
+                    super.run(new Softmax.Backward(b.softmax(), b.y().reshape(rows), b.dy().reshape(rows),
+                            b.dx().reshape(rows)));
+                } else {
+                    super.run(op);
+                }
+            }
         }
     }
 
@@ -226,8 +275,8 @@ final class PlantedFaultBackend extends ReferenceBackend {
                     double max = Double.NEGATIVE_INFINITY;
                     for (int i = 0; i < p.kernel().h(); i++) {
                         for (int j = 0; j < p.kernel().w(); j++) {
-                            int ih = oh * p.stride().h() - p.padding().h() + i;
-                            int iw = ow * p.stride().w() - p.padding().w() + j;
+                            int ih = oh * p.stride().h() - p.padding().h() + i * p.dilation().h();
+                            int iw = ow * p.stride().w() - p.padding().w() + j * p.dilation().w();
                             if (ih >= 0 && ih < h && iw >= 0 && iw < w) {
                                 int at = plane * h * w + ih * w + iw;
                                 if (x[at] >= max) {
@@ -309,5 +358,37 @@ final class PlantedFaultBackend extends ReferenceBackend {
             }
             offset += block;
         }
+    }
+
+    /** Dilated max pooling whose taps start at {@code max(start, 0)} instead of {@code start}: a classic bug. */
+    private static void dilatedMaxFromClampedStart(Pool2d.Forward f) {
+        Pool2d p = f.pool();
+        Shape xs = f.x().shape();
+        Shape ys = f.y().shape();
+        double[] x = data(f.x());
+        double[] y = data(f.y());
+        int h = xs.dim(2);
+        int w = xs.dim(3);
+        for (int plane = 0; plane < xs.dim(0) * xs.dim(1); plane++) {
+            for (int oh = 0; oh < ys.dim(2); oh++) {
+                for (int ow = 0; ow < ys.dim(3); ow++) {
+                    int hs = Math.max(0, oh * p.stride().h() - p.padding().h());
+                    int ws = Math.max(0, ow * p.stride().w() - p.padding().w());
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int i = 0; i < p.kernel().h(); i++) {
+                        for (int j = 0; j < p.kernel().w(); j++) {
+                            int ih = hs + i * p.dilation().h();
+                            int iw = ws + j * p.dilation().w();
+                            if (ih < h && iw < w) {
+                                double v = x[plane * h * w + ih * w + iw];
+                                max = Double.isNaN(v) || Double.isNaN(max) ? Double.NaN : Math.max(max, v);
+                            }
+                        }
+                    }
+                    y[(plane * ys.dim(2) + oh) * ys.dim(3) + ow] = max;
+                }
+            }
+        }
+        finish(f.y());
     }
 }

@@ -218,6 +218,15 @@ class Pool2dReferenceTest extends ReferenceTestSupport {
         for (long seed = 1; seed <= 8; seed++) {
             list.add(randomCase(seed));
         }
+        // dilated max pooling (every window keeps a tap inside the input, so the loss stays finite)
+        list.addAll(List.of(
+                new Case("max dilation 2, padding 1, ceil mode", 301, 2, 2, 9, 8,
+                        pool(Mode.MAX, 3, 2, 1, true, true).withDilation(Size2d.of(2))),
+                new Case("max dilation (2, 3), padding (1, 0), stride 1", 302, 1, 2, 7, 9,
+                        new Pool2d(Mode.MAX, Size2d.of(2, 3), Size2d.of(1), Size2d.of(1, 0), false, true,
+                                Size2d.of(2, 3))),
+                new Case("max dilation 3, kernel 2, stride 2, ceil mode", 303, 2, 1, 8, 11,
+                        pool(Mode.MAX, 2, 2, 0, true, true).withDilation(Size2d.of(3)))));
         return list.stream();
     }
 
@@ -252,5 +261,91 @@ class Pool2dReferenceTest extends ReferenceTestSupport {
             backend.execute(new Pool2d.Forward(t.pool, x, y));
             return GradCheck.dot(y, r);
         }, rnd, 200);
+    }
+
+    // ---- dilation: PyTorch 1.13's max_pool2d(dilation=...) in float64 ------------------------------------------
+
+    /** x[i] = (5 i mod 13) - 6 (ties), NaN at the given flat indices; dy[j] = j + 1. */
+    private double[][] dilatedAgainstTorch(Pool2d pool, Shape xs, int... nanAt) {
+        double[] v = new double[xs.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (i * 5) % 13 - 6;
+        }
+        for (int i : nanAt) {
+            v[i] = NAN;
+        }
+        Tensor x = tensor(xs, v);
+        Shape ys = pool.outputShape(xs);
+        double[] g = new double[ys.size()];
+        for (int j = 0; j < g.length; j++) {
+            g[j] = j + 1;
+        }
+        return new double[][] {forward(pool, x), backward(pool, x, tensor(ys, g))};
+    }
+
+    /** {@code max_pool2d(x[1,1,5,6], 3, 2, 1, dilation=2, ceil_mode=True)}: ceil mode adds a column of windows. */
+    @Test
+    void dilatedCeilModeWithPaddingMatchesTorch() {
+        Pool2d pool = Pool2d.max(3, 2).withPadding(Size2d.of(1)).withDilation(Size2d.of(2)).withCeilMode(true);
+        assertEquals(Shape.of(1, 1, 2, 3), pool.outputShape(Shape.of(1, 1, 5, 6)));
+        double[][] r = dilatedAgainstTorch(pool, Shape.of(1, 1, 5, 6));
+        assertArrayEquals(new double[] {3, 5, 5, 3, 5, 5}, r[0], 0);
+        double[] dx = new double[30];
+        dx[7] = 5;
+        dx[23] = 16;
+        assertArrayEquals(dx, r[1], 0);
+    }
+
+    /**
+     * {@code max_pool2d(x[1,1,4,5], 2, 1, 1, dilation=2)} with NaN at 6 and 8: NaN propagates to every window
+     * with a tap on it, and each such window's gradient goes to its last NaN.
+     */
+    @Test
+    void dilatedNaNAndTiesMatchTorch() {
+        Pool2d pool = Pool2d.max(2, 1).withPadding(Size2d.of(1)).withDilation(Size2d.of(2));
+        double[][] r = dilatedAgainstTorch(pool, Shape.of(1, 1, 4, 5), 6, 8);
+        assertArrayEquals(new double[] {NAN, 6, NAN, 3, NAN, -1, 5, -1, 4, -4, NAN, 6, NAN, 3, NAN, -3, 5, -3, 2,
+            -6}, r[0], 0);
+        assertArrayEquals(new double[] {0, 14, 9, 10, 0, 14, 12, 18, 36, 0, 24, 34, 19, 20, 0, 0, 0, 0, 0, 0}, r[1],
+                0);
+    }
+
+    /** {@code max_pool2d(x[1,1,7,5], (2, 3), (2, 1), (1, 1), dilation=(3, 2), ceil_mode=True)}. */
+    @Test
+    void dilatedNonSquareMatchesTorch() {
+        Pool2d pool = new Pool2d(Mode.MAX, Size2d.of(2, 3), Size2d.of(2, 1), Size2d.of(1), true, true,
+                Size2d.of(3, 2));
+        double[][] r = dilatedAgainstTorch(pool, Shape.of(1, 1, 7, 5));
+        assertArrayEquals(new double[] {-3, 5, -3, 5, 6, 5, 6, 4, 6, 4, 2, 4}, r[0], 0);
+        double[] dx = new double[35];
+        dx[5] = 5;
+        dx[10] = 2;
+        dx[11] = 4;
+        dx[15] = 8;
+        dx[18] = 16;
+        dx[23] = 10;
+        dx[25] = 11;
+        dx[28] = 22;
+        assertArrayEquals(dx, r[1], 0);
+    }
+
+    /**
+     * A dilated window may have no tap inside the input ({@code max_pool2d(x[1,1,2,2], 2, 1, 1, dilation=3)}: taps
+     * at -1 and 2): its output is -inf, as PyTorch's forward gives, and no element receives its gradient.
+     */
+    @Test
+    void dilatedWindowWithNoTapInsideIsNegativeInfinity() {
+        Pool2d pool = Pool2d.max(2, 1).withPadding(Size2d.of(1)).withDilation(Size2d.of(3));
+        Tensor x = tensor(Shape.of(1, 1, 2, 2), 1, 2, 3, 4);
+        assertArrayEquals(new double[] {Double.NEGATIVE_INFINITY}, forward(pool, x), 0);
+        assertArrayEquals(new double[4], backward(pool, x, tensor(Shape.of(1, 1, 1, 1), 7)), 0);
+    }
+
+    @Test
+    void averagePoolingRejectsDilation() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Pool2d.avg(2, 2).withDilation(Size2d.of(2, 1)));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("dilation (2, 1) is defined only for MAX"),
+                e.getMessage());
     }
 }

@@ -117,4 +117,43 @@ class SoftmaxReferenceTest {
         assertTrue(Double.isNaN(y[0]) && Double.isNaN(y[1]), Arrays.toString(y));
         assertArrayClose(new double[] {0.5, 0.5}, new double[] {y[2], y[3]}, 1e-15);
     }
+
+    /**
+     * PyTorch 1.13, float64: {@code softmax(x, dim=1)} and {@code log_softmax(x, dim=1)} of x [1, 3, 2, 2], and
+     * their backward for dy = 0.5 * arange(12) - 2 (each pixel's three channels are one distribution).
+     */
+    @Test
+    void rank4OverChannelsMatchesTorchForwardAndBackward() {
+        Shape s = Shape.of(1, 3, 2, 2);
+        double[] x = {0.5, -1.0, 2.0, 0.25, 1.5, 3.0, -0.5, 0.75, -2.0, 1.0, 0.0, 1.25};
+        double[] dy = new double[12];
+        for (int i = 0; i < 12; i++) {
+            dy[i] = 0.5 * i - 2;
+        }
+        double[][] want = {
+            {0.2631324936512963, 0.015876239976466762, 0.8214090194651259, 0.1863237232258476, 0.7152682759694339,
+                0.8668133321973347, 0.06742535823245292, 0.3071958857184984, 0.021599230379269717,
+                0.11731042782619835, 0.11116562230242114, 0.506480391055654},
+            {-0.3991544875735858, -0.034973266969174216, -0.4760173740402571, -0.49195301118295615,
+                0.34552216161970767, -0.17584901273751236, 0.09577683097185942, -0.19670162228532093,
+                0.05363232595387805, 0.21082227970668674, 0.3802405430683977, 0.688654633468277},
+            {-1.3350975955161672, -4.1429316284999, -0.19673409691961713, -1.6802696706417346, -0.3350975955161672,
+                -0.14293162849989968, -2.696734096919617, -1.1802696706417346, -3.8350975955161672,
+                -2.1429316284998996, -2.196734096919617, -0.6802696706417346},
+            {-2.0, -1.5238143599647, -3.4642270583953776, -1.338456754516314, 0.0, -0.8002199982960021,
+                0.7977239253026411, 0.11761851426675732, 2.0, 2.3240343582607026, 2.6665031330927365,
+                1.220838240249557}};
+        int k = 0;
+        for (Softmax sm : List.of(Softmax.softmax(), Softmax.logSoftmax())) {
+            try (RefScratch ref = new RefScratch()) {
+                Tensor y = ref.zeros(s);
+                ref.run(new Softmax.Forward(sm, ref.f64(s, x), y));
+                assertArrayClose(want[k], y.toDoubleArray(), 1e-14);
+                Tensor dx = ref.zeros(s);
+                ref.run(new Softmax.Backward(sm, y, ref.f64(s, dy), dx));
+                assertArrayClose(want[k + 1], dx.toDoubleArray(), 1e-13);
+            }
+            k += 2;
+        }
+    }
 }

@@ -13,7 +13,9 @@ import org.cnn4j.ops.BatchNorm;
  * is the unbiased one and its saved inverse variance is {@code 1 / sqrt(var + epsilon)} of the biased variance,
  * as {@link BatchNorm} specifies. Without cuDNN: batchnorm.k, x seen as [N, C, S]; training forward and
  * backward run one block per channel with the channel's sums reduced in shared memory, inference one thread per
- * element. Not yet run on a GPU.
+ * element. The inference-mode backward ({@link BatchNorm.BackwardInference}) always runs on batchnorm.k (one
+ * block per channel): cuDNN's batch-norm backward differentiates through the batch statistics, not the running
+ * ones. Not yet run on a GPU.
  */
 final class BatchNormCuda {
     private BatchNormCuda() {

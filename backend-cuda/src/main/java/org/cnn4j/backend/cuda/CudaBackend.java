@@ -9,6 +9,7 @@ import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
 import org.cnn4j.kernels.host.ActivationLaunches;
 import org.cnn4j.kernels.host.ConcatLaunches;
+import org.cnn4j.kernels.host.BatchNormLaunches;
 import org.cnn4j.kernels.host.DropoutLaunches;
 import org.cnn4j.kernels.host.ElementwiseLaunches;
 import org.cnn4j.kernels.host.KernelHost;
@@ -287,6 +288,7 @@ public final class CudaBackend extends AbstractBackend {
                 case Upsample.Backward o -> UpsampleLaunches.backward(host, o);
                 case Concat.Forward o -> ConcatLaunches.forward(host, o);
                 case Concat.Backward o -> ConcatLaunches.backward(host, o);
+                case BatchNorm.BackwardInference o -> BatchNormLaunches.backwardInference(host, o);
             }
         } finally {
             lock.unlock();

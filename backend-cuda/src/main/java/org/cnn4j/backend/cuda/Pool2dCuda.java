@@ -11,7 +11,8 @@ import org.cnn4j.ops.Pool2d;
  * {@link Pool2d} on cuDNN where it is on and the call fits it, else on pool2d.k (one thread per output; the
  * backward one per input, a gather). cuDNN has no ceil mode, so it serves only calls whose output is the
  * floor-mode shape (ceil mode that adds no window included); in floor mode every window lies inside the padded
- * input, so PyTorch's divisors match cuDNN's include/exclude-padding modes.
+ * input, so PyTorch's divisors match cuDNN's include/exclude-padding modes. cuDNN's pooling descriptor has no
+ * dilation: dilated max pooling runs on pool2d.k in both directions.
  *
  * <p>Routing by direction, from what cuDNN documents:
  * <ul>
@@ -30,9 +31,9 @@ final class Pool2dCuda {
     private Pool2dCuda() {
     }
 
-    /** True when cuDNN's floor-mode output shape is {@code y}'s. */
+    /** True when cuDNN's floor-mode output shape is {@code y}'s and the window is not dilated (cuDNN has none). */
     static boolean fitsCudnn(Pool2d p, Shape x, Shape y) {
-        if (x.rank() != 4 || y.rank() != 4) {
+        if (x.rank() != 4 || y.rank() != 4 || p.dilated()) {
             return false;
         }
         int oh = (x.dim(2) + 2 * p.padding().h() - p.kernel().h()) / p.stride().h() + 1;

@@ -491,6 +491,37 @@ class FakeDriverTest {
     }
 
     /**
+     * cuDNN's pooling has no dilation: dilated max pooling runs on pool2d.k in both directions, while the same
+     * window undilated runs its forward on cuDNN; the inference-mode batch-norm backward runs on batchnorm.k.
+     */
+    @Test
+    void dilatedPoolingAndInferenceBatchNormBackwardRunOnTheOwnKernels() {
+        org.cnn4j.ops.Pool2d plain = org.cnn4j.ops.Pool2d.max(2, 1);
+        org.cnn4j.ops.Pool2d dilated = plain.withDilation(org.cnn4j.core.Size2d.of(2));
+        try (Backend b = provider(withCudnn).open(); Tensor x = b.allocate(Shape.of(1, 2, 5, 5));
+                Tensor y = b.allocate(plain.outputShape(Shape.of(1, 2, 5, 5)));
+                Tensor yd = b.allocate(dilated.outputShape(Shape.of(1, 2, 5, 5)));
+                Tensor dx = b.allocate(Shape.of(1, 2, 5, 5)); Tensor c = b.allocate(Shape.of(2));
+                Tensor c2 = b.allocate(Shape.of(2)); Tensor dg = b.allocate(Shape.of(2));
+                Tensor db = b.allocate(Shape.of(2))) {
+            long before = launches(withCudnn);
+            b.execute(new org.cnn4j.ops.Pool2d.Forward(plain, x, y));
+            assertEquals(before, launches(withCudnn), "undilated max forward: cuDNN");
+            b.execute(new org.cnn4j.ops.Pool2d.Forward(dilated, x, yd));
+            assertTrue(launches(withCudnn) > before, "dilated max forward: pool2d.k");
+            int poolBackward = cudnnFake("fake_cudnn_pool_backward_calls");
+            long l = launches(withCudnn);
+            b.execute(new org.cnn4j.ops.Pool2d.Backward(dilated, x, yd, dx));
+            assertEquals(poolBackward, cudnnFake("fake_cudnn_pool_backward_calls"), "dilated backward: not cuDNN");
+            assertTrue(launches(withCudnn) > l, "dilated backward: pool2d.k");
+            l = launches(withCudnn);
+            b.execute(new org.cnn4j.ops.BatchNorm.BackwardInference(org.cnn4j.ops.BatchNorm.defaults(), x, x, c, c,
+                    c2, dx, dg, db));
+            assertTrue(launches(withCudnn) > l, "inference-mode batch-norm backward: batchnorm.k");
+        }
+    }
+
+    /**
      * Max pooling runs cuDNN's deterministic mode forward and pool2d.k backward (NaN and tie routing as PyTorch);
      * every activation backward runs on activation.k; average pooling backward stays on cuDNN.
      */
@@ -758,7 +789,8 @@ class FakeDriverTest {
             "batchnorm_backward_f32", "softmax_forward_f32", "softmax_backward_f32");
     /** Reduction kernels that run one block per channel, the value of their parameter C. */
     static final java.util.Set<String> BLOCK_PER_CHANNEL = java.util.Set.of("channel_sum_f32",
-            "prelu_weight_grad_f32", "batchnorm_forward_training_f32", "batchnorm_backward_f32");
+            "prelu_weight_grad_f32", "batchnorm_forward_training_f32", "batchnorm_backward_f32",
+            "batchnorm_backward_inference_f32");
 
     /**
      * Every operator, in both modes (no cuDNN: the own kernels for everything but cuBLAS's; with cuDNN: the own

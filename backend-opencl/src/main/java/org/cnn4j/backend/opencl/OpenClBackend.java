@@ -624,6 +624,7 @@ public final class OpenClBackend extends AbstractBackend {
             case Upsample.Backward o -> UpsampleLaunches.backward(host, o);
             case Concat.Forward o -> ConcatLaunches.forward(host, o);
             case Concat.Backward o -> ConcatLaunches.backward(host, o);
+            case BatchNorm.BackwardInference o -> BatchNormLaunches.backwardInference(host, o);
         }
     }
 }

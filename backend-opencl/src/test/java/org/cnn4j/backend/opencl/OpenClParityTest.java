@@ -391,4 +391,39 @@ class OpenClParityTest {
         parity(98).in(out).out(parts[0]).out(parts[1]).out(parts[2]).check("Concat.Backward " + cat,
                 t -> new Concat.Backward(cat, t[0], java.util.List.of(t[1], t[2], t[3])), 1, 2, 3);
     }
+
+    // ---- dilated max pooling, inference-mode batch-norm backward, AdaGrad lr_decay ------------------------
+
+    @ParameterizedTest(name = "k={0} s={1} p={2} d={3} ceil={4}")
+    @CsvSource({"3, 2, 1, 2, false", "3, 2, 1, 2, true", "2, 1, 1, 3, true", "2, 3, 0, 4, true"})
+    void dilatedMaxPool2d(int k, int s, int pad, int d, boolean ceil) {
+        Pool2d pool = new Pool2d(Pool2d.Mode.MAX, Size2d.of(k), Size2d.of(s), Size2d.of(pad), ceil, true,
+                Size2d.of(d, d == 2 ? 3 : d));
+        Shape x = Shape.of(2, 3, 13, 12);
+        Shape y = pool.outputShape(x);
+        parity(k * 100L + d).in(x).out(y)
+                .check("Pool2d.Forward dilated", t -> new Pool2d.Forward(pool, t[0], t[1]), TOL, 1);
+        parity(k * 100L + d + 1).in(x).in(y).out(x)
+                .check("Pool2d.Backward dilated", t -> new Pool2d.Backward(pool, t[0], t[1], t[2]), TOL, 2);
+    }
+
+    @ParameterizedTest(name = "x={0}")
+    @ValueSource(strings = {"4,3", "1,3", "2,5,7,9", "16,7,13,11"})
+    void batchNormBackwardInference(String dims) {
+        Shape x = Shape.of(java.util.Arrays.stream(dims.split(",")).mapToInt(Integer::parseInt).toArray());
+        Shape c = Shape.of(x.dim(1));
+        BatchNorm bn = BatchNorm.defaults();
+        parity(14).in(x).in(x).in(c).in(c, -0.5, 0.5).in(c, 0.5, 2).out(x).out(c).out(c)
+                .check("BatchNorm.BackwardInference",
+                        t -> new BatchNorm.BackwardInference(bn, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]),
+                        1e-3, 5, 6, 7);
+    }
+
+    @Test
+    void adagradLrDecay() {
+        Shape s = Shape.of(301);
+        Adagrad ag = new Adagrad(0.05, 1e-10, 0.01, 0.25, 9);
+        parity(75).in(s).in(s).in(s, 0, 1)
+                .check("Adagrad.Step lr_decay", t -> new Adagrad.Step(ag, t[0], t[1], t[2]), TOL, 0, 2);
+    }
 }

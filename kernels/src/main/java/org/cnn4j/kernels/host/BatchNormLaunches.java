@@ -5,7 +5,8 @@ import org.cnn4j.ops.BatchNorm;
 
 /**
  * Batch normalization (batchnorm.k): x seen as [N, C, S]; training forward and backward run one work-group per
- * channel with the channel's sums reduced in local memory; inference is element-wise.
+ * channel with the channel's sums reduced in local memory, as does the inference backward; the inference forward
+ * is element-wise.
  */
 public final class BatchNormLaunches {
     private BatchNormLaunches() {
@@ -36,5 +37,12 @@ public final class BatchNormLaunches {
         b.kernel("batchnorm", "batchnorm_backward_f32").p(o.x()).p(o.dy()).p(o.gamma()).p(o.savedMean())
                 .p(o.savedInvStd()).p(o.dx()).p(o.dGamma()).p(o.dBeta())
                 .i(x.dim(0)).i(x.dim(1)).i(spatial(x)).groups(x.dim(1), KernelHost.REDUCE_WG);
+    }
+
+    public static void backwardInference(KernelHost b, BatchNorm.BackwardInference o) {
+        Shape x = o.x().shape();
+        b.kernel("batchnorm", "batchnorm_backward_inference_f32").p(o.x()).p(o.dy()).p(o.gamma())
+                .p(o.runningMean()).p(o.runningVar()).p(o.dx()).p(o.dGamma()).p(o.dBeta())
+                .i(x.dim(0)).i(x.dim(1)).i(spatial(x)).f(o.bn().epsilon()).groups(x.dim(1), KernelHost.REDUCE_WG);
     }
 }

@@ -23,7 +23,7 @@ public final class OptimizerLaunches {
     public static void adagrad(KernelHost b, Adagrad.Step o) {
         Adagrad a = o.adagrad();
         int total = o.param().size();
-        b.kernel("elementwise", "adagrad_f32").p(o.param()).p(o.grad()).p(o.stateSum()).f(a.lr())
+        b.kernel("elementwise", "adagrad_f32").p(o.param()).p(o.grad()).p(o.stateSum()).f(a.clr())
                 .f(a.epsilon()).f(a.weightDecay()).i(total).elements(total);
     }
 

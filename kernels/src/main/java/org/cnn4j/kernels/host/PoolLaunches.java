@@ -11,7 +11,8 @@ public final class PoolLaunches {
     private static KernelHost.Launch args(KernelHost.Launch l, Pool2d p, Shape x, Shape y) {
         return l.i(p.mode() == Pool2d.Mode.MAX ? 0 : 1).i(x.dim(2)).i(x.dim(3)).i(y.dim(2)).i(y.dim(3))
                 .i(p.kernel().h()).i(p.kernel().w()).i(p.stride().h()).i(p.stride().w())
-                .i(p.padding().h()).i(p.padding().w()).i(p.countIncludePad() ? 1 : 0);
+                .i(p.padding().h()).i(p.padding().w()).i(p.dilation().h()).i(p.dilation().w())
+                .i(p.countIncludePad() ? 1 : 0);
     }
 
     public static void forward(KernelHost b, Pool2d.Forward o) {

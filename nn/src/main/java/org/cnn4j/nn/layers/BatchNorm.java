@@ -12,7 +12,9 @@ import org.cnn4j.nn.Parameter;
  * Batch normalization over the channel axis (see {@link BatchNorm2d}, {@link BatchNorm1d}): learned
  * {@code weight} (gamma, 1) and {@code bias} (beta, 0), buffers {@code running_mean} (0) and {@code running_var}
  * (1). Training mode normalizes with batch statistics and updates the running ones; inference uses the running
- * ones.
+ * ones. The backward follows the forward that ran: through the batch statistics after a training-mode forward,
+ * and after an inference-mode one through the running statistics as constants (PyTorch's backward of a module in
+ * {@code eval()} mode, fine-tuning with frozen statistics).
  */
 public abstract class BatchNorm extends Layer {
     private final org.cnn4j.ops.BatchNorm bn;
@@ -25,6 +27,7 @@ public abstract class BatchNorm extends Layer {
     private final Tensor savedMean;
     private final Tensor savedInvStd;
     private Tensor x;
+    private boolean trainingForward;
 
     // Registering parameters calls Layer's final helpers only; no subclass state is read.
     @SuppressWarnings("this-escape")
@@ -113,18 +116,23 @@ public abstract class BatchNorm extends Layer {
                     runningVar, y));
         }
         this.x = x;
+        this.trainingForward = isTraining();
         return y;
     }
 
     @Override
     public Tensor backward(Tensor dy) {
-        if (!isTraining()) {
-            throw new IllegalStateException(getClass().getSimpleName()
-                    + ": backward needs a training-mode forward (batch statistics)");
+        if (x == null) {
+            throw new IllegalStateException(getClass().getSimpleName() + ": backward before any forward");
         }
         Tensor dx = workspace.get("dx", x.shape());
-        run(new org.cnn4j.ops.BatchNorm.Backward(bn, x, dy, weight.value(), savedMean, savedInvStd, dx,
-                weight.grad(), bias.grad()));
+        if (trainingForward) {
+            run(new org.cnn4j.ops.BatchNorm.Backward(bn, x, dy, weight.value(), savedMean, savedInvStd, dx,
+                    weight.grad(), bias.grad()));
+        } else {
+            run(new org.cnn4j.ops.BatchNorm.BackwardInference(bn, x, dy, weight.value(), runningMean, runningVar,
+                    dx, weight.grad(), bias.grad()));
+        }
         return needsInputGradient() ? dx : null;
     }
 

@@ -1,6 +1,7 @@
 package org.cnn4j.nn.layers;
 
 import org.cnn4j.core.Backend;
+import org.cnn4j.core.Size2d;
 
 /** PyTorch's {@code nn.MaxPool2d}. */
 public final class MaxPool2d extends Pool2d {
@@ -16,6 +17,19 @@ public final class MaxPool2d extends Pool2d {
     @Override
     public MaxPool2d sharedCopy() {
         return new MaxPool2d(backend, op());
+    }
+
+    /**
+     * Square window and stride, no padding, the window's taps spaced by {@code dilation} (PyTorch's
+     * {@code nn.MaxPool2d(kernel, stride, dilation=dilation)}).
+     */
+    public MaxPool2d(Backend backend, int kernel, int stride, int dilation) {
+        this(backend, org.cnn4j.ops.Pool2d.max(kernel, stride).withDilation(Size2d.of(dilation)));
+    }
+
+    /** This layer's window with its taps spaced by {@code dilation}, on the same backend. */
+    public MaxPool2d withDilation(Size2d dilation) {
+        return new MaxPool2d(backend(), op().withDilation(dilation));
     }
 
     static org.cnn4j.ops.Pool2d requireMode(org.cnn4j.ops.Pool2d p, org.cnn4j.ops.Pool2d.Mode mode) {

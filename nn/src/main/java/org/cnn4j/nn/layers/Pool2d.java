@@ -51,6 +51,7 @@ public class Pool2d extends Layer {
     public String describe() {
         return getClass().getSimpleName() + "(kernel=" + pool.kernel() + ", stride=" + pool.stride()
                 + (pool.padding().h() + pool.padding().w() > 0 ? ", padding=" + pool.padding() : "")
+                + (pool.dilated() ? ", dilation=" + pool.dilation() : "")
                 + (pool.ceilMode() ? ", ceil_mode=True" : "") + ")";
     }
 }

@@ -53,9 +53,17 @@ public final class Optimizer implements AutoCloseable {
      * @param beta2       Adam's second-moment decay
      * @param alpha       RMSProp's smoothing constant
      * @param epsilon     denominator term (Adam, RMSProp, AdaGrad)
+     * @param lrDecay     AdaGrad's learning-rate decay ({@code lr_decay}, default 0): step t uses
+     *                    {@code lr / (1 + (t - 1) * lrDecay)}
      */
     public record Config(Kind kind, double lr, double momentum, boolean nesterov, double weightDecay, double beta1,
-            double beta2, double alpha, double epsilon) {
+            double beta2, double alpha, double epsilon, double lrDecay) {
+        /** Without AdaGrad learning-rate decay ({@code lr_decay = 0}). */
+        public Config(Kind kind, double lr, double momentum, boolean nesterov, double weightDecay, double beta1,
+                double beta2, double alpha, double epsilon) {
+            this(kind, lr, momentum, nesterov, weightDecay, beta1, beta2, alpha, epsilon, 0);
+        }
+
         /** PyTorch's defaults for {@code kind} at learning rate {@code lr}. */
         public static Config defaults(Kind kind, double lr) {
             return switch (kind) {
@@ -67,11 +75,27 @@ public final class Optimizer implements AutoCloseable {
         }
 
         public Config withMomentum(double m) {
-            return new Config(kind, lr, m, nesterov, weightDecay, beta1, beta2, alpha, epsilon);
+            return new Config(kind, lr, m, nesterov, weightDecay, beta1, beta2, alpha, epsilon, lrDecay);
         }
 
         public Config withWeightDecay(double wd) {
-            return new Config(kind, lr, momentum, nesterov, wd, beta1, beta2, alpha, epsilon);
+            return new Config(kind, lr, momentum, nesterov, wd, beta1, beta2, alpha, epsilon, lrDecay);
+        }
+
+        /**
+         * The record's form, with {@code lrDecay} only when it is not 0: checkpoints keep this string and compare
+         * it on resume, so a run without decay reads as it did before the parameter existed.
+         */
+        @Override
+        public String toString() {
+            return "Config[kind=" + kind + ", lr=" + lr + ", momentum=" + momentum + ", nesterov=" + nesterov
+                    + ", weightDecay=" + weightDecay + ", beta1=" + beta1 + ", beta2=" + beta2 + ", alpha=" + alpha
+                    + ", epsilon=" + epsilon + (lrDecay != 0 ? ", lrDecay=" + lrDecay : "") + "]";
+        }
+
+        /** AdaGrad's {@code lr_decay} (ignored by the other rules). */
+        public Config withLrDecay(double d) {
+            return new Config(kind, lr, momentum, nesterov, weightDecay, beta1, beta2, alpha, epsilon, d);
         }
     }
 
@@ -113,7 +137,7 @@ public final class Optimizer implements AutoCloseable {
     private Object record(double rate, long step) {
         return switch (config.kind()) {
             case SGD -> new Sgd(rate, config.momentum(), config.weightDecay(), config.nesterov());
-            case ADAGRAD -> new Adagrad(rate, config.epsilon(), config.weightDecay());
+            case ADAGRAD -> new Adagrad(rate, config.epsilon(), config.weightDecay(), config.lrDecay(), step);
             case RMSPROP -> new RmsProp(rate, config.alpha(), config.epsilon(), config.weightDecay());
             case ADAM -> new Adam(rate, config.beta1(), config.beta2(), config.epsilon(), config.weightDecay(), step);
         };
@@ -132,7 +156,7 @@ public final class Optimizer implements AutoCloseable {
         this.lr = lr;
     }
 
-    /** Number of steps taken (Adam's bias correction uses it). */
+    /** Number of steps taken (Adam's bias correction and AdaGrad's learning-rate decay use it). */
     public long steps() {
         return steps;
     }

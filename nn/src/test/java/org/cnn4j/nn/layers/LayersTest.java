@@ -253,4 +253,62 @@ class LayersTest {
             }
         }
     }
+
+    /**
+     * PyTorch's eval() mode backpropagates through the running statistics (fine-tuning with frozen statistics):
+     * after a training-mode forward has moved them, the inference-mode chain's gradients match finite differences
+     * of the inference-mode loss.
+     */
+    @Test
+    void batchNormInEvalModeBackpropagatesThroughTheRunningStatistics() {
+        try (Backend b = new ReferenceBackend(); Sequential s = new Sequential(b);
+                Tensor x = b.fromArray(Shape.of(2, 1, 6, 6), random(72, 11));
+                Tensor t = b.fromArray(Shape.of(2, 2), new float[] {1, 0, 0, 1})) {
+            s.add(new Conv2d(b, 1, 2, 3, 1, 0)).add(new BatchNorm2d(b, 2)).add(Activation.tanh(b))
+                    .add(new MaxPool2d(b, 2, 2)).add(new Flatten(b)).add(new Linear(b, 8, 2));
+            s.initialize(Init.PYTORCH_DEFAULT, new SplittableRandom(6));
+            s.forward(x);
+            s.forward(x);
+            s.train(false);
+            gradientCheck(b, s, x, t, List.of("0.weight", "0.bias", "1.weight", "1.bias", "5.weight"));
+        }
+    }
+
+    /** dx = dy * gamma / sqrt(runningVar + eps) per channel, the running statistics untouched by the backward. */
+    @Test
+    void batchNormEvalModeBackwardIsTheAffineMap() {
+        try (Backend b = new ReferenceBackend(); BatchNorm1d bn = new BatchNorm1d(b, 2);
+                Tensor x = b.fromArray(Shape.of(3, 2), new float[] {1, 2, 3, 4, 5, 6});
+                Tensor dy = b.fromArray(Shape.of(3, 2), new float[] {1, -1, 2, 0.5f, -3, 1})) {
+            bn.runningMean().copyFrom(new float[] {2, 1});
+            bn.runningVar().copyFrom(new float[] {4, 0.25f});
+            bn.weight().value().copyFrom(new float[] {3, -2});
+            bn.train(false);
+            bn.forward(x);
+            float[] dx = bn.backward(dy).toFloatArray();
+            double k0 = 3 / Math.sqrt(4 + 1e-5);
+            double k1 = -2 / Math.sqrt(0.25 + 1e-5);
+            assertArrayEquals(new float[] {(float) k0, (float) -k1, (float) (2 * k0), (float) (0.5 * k1),
+                (float) (-3 * k0), (float) k1}, dx, 1e-5f);
+            float[] dg = bn.weight().grad().toFloatArray();
+            assertEquals((1 * (1 - 2) + 2 * (3 - 2) - 3 * (5 - 2)) / Math.sqrt(4 + 1e-5), dg[0], 1e-5);
+            assertEquals((-1 * (2 - 1) + 0.5 * (4 - 1) + 1 * (6 - 1)) / Math.sqrt(0.25 + 1e-5), dg[1], 1e-4);
+            assertArrayEquals(new float[] {0, 0.5f}, bn.bias().grad().toFloatArray(), 1e-6f);
+            assertArrayEquals(new float[] {2, 1}, bn.runningMean().toFloatArray());
+        }
+    }
+
+    @Test
+    void dilatedMaxPoolChainMatchesFiniteDifferences() {
+        try (Backend b = new ReferenceBackend(); Sequential s = new Sequential(b);
+                Tensor x = b.fromArray(Shape.of(2, 1, 7, 7), random(98, 12));
+                Tensor t = b.fromArray(Shape.of(2, 2), new float[] {0, 1, 1, 0})) {
+            MaxPool2d pool = new MaxPool2d(b, 2, 1, 2);
+            assertEquals("MaxPool2d(kernel=(2, 2), stride=(1, 1), dilation=(2, 2))", pool.describe());
+            assertEquals(Shape.of(2, 2, 3, 3), pool.outputShape(Shape.of(2, 2, 5, 5)));
+            s.add(new Conv2d(b, 1, 2, 3, 1, 0)).add(pool).add(new Flatten(b)).add(new Linear(b, 18, 2));
+            s.initialize(Init.PYTORCH_DEFAULT, new SplittableRandom(7));
+            gradientCheck(b, s, x, t, List.of("0.weight", "0.bias", "3.weight"));
+        }
+    }
 }
