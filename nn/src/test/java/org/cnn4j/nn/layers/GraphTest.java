@@ -191,8 +191,8 @@ class GraphTest {
     }
 
     /**
-     * A head shared over two pyramid levels and a layer used twice on one path, merged by concatenation and
-     * addition, with two outputs: the shared parameters' gradients are the sums over their places.
+     * A head shared over two pyramid levels and a layer used twice on one path, a level upsampled and added to
+     * the one above, a concatenation, two outputs: the shared parameters' gradients are the sums over their places.
      */
     private static Graph pyramid(Backend b) {
         try (Graph.Builder g = Graph.builder(b)) {
@@ -200,8 +200,8 @@ class GraphTest {
             Conv2d stem = new Conv2d(b, 2, 3, 3, 1, 1);
             Graph.Node c = g.apply("stem", stem, x);
             Graph.Node p1 = g.apply("down", new Conv2d(b, 3, 3, 3, 2, 1), c);
-            Graph.Node side = g.apply("side", new Conv2d(b, 3, 3, 1, 1, 0), c);
-            Graph.Node merged = g.add(c, side);
+            Graph.Node up = g.apply("up", new Upsample(b, 2), g.apply("side", new Conv2d(b, 3, 3, 1, 1, 0), p1));
+            Graph.Node merged = g.add(c, up);
             Sequential head = new Sequential(b).add(new Conv2d(b, 3, 3, 3, 1, 1)).add(Activation.tanh(b))
                     .add(new Conv2d(b, 3, 2, 1, 1, 0));
             Graph.Node o1 = g.apply("head", head, merged);
@@ -216,7 +216,7 @@ class GraphTest {
     void sharedLayersConcatAndSeveralOutputsPassFiniteDifferences() {
         try (Float64 b = new Float64(); Graph g = pyramid(b)) {
             assertEquals(List.of(Shape.of(2, 5, 6, 6), Shape.of(2, 2, 3, 3)), g.outputShapes(Shape.of(2, 2, 6, 6)));
-            assertEquals(List.of("stem", "down", "side", "head"), List.copyOf(g.children().keySet()));
+            assertEquals(List.of("stem", "down", "side", "up", "head"), List.copyOf(g.children().keySet()));
             assertEquals(List.of("stem.weight", "stem.bias", "down.weight", "down.bias", "side.weight", "side.bias", "head.0.weight",
                     "head.0.bias", "head.2.weight", "head.2.bias"), List.copyOf(g.parameters().keySet()));
             gradientCheck(b, g, Shape.of(2, 2, 6, 6));
