@@ -7,6 +7,7 @@ import org.cnn4j.ops.BatchNorm;
 import org.cnn4j.ops.Conv2d;
 import org.cnn4j.ops.Dropout;
 import org.cnn4j.ops.Gemm;
+import org.cnn4j.ops.Loss;
 import org.cnn4j.ops.Op;
 import org.cnn4j.ops.Pool2d;
 import org.cnn4j.ops.Softmax;
@@ -40,7 +41,17 @@ final class PlantedFaultBackend extends ReferenceBackend {
         /** Dropout.Forward without the 1 / (1 - p) scale. */
         DROPOUT_UNSCALED("Dropout.Forward"),
         /** Average Pool2d.Forward counting padding although countIncludePad is false. */
-        AVG_POOL_COUNTS_PADDING("Pool2d.Forward");
+        AVG_POOL_COUNTS_PADDING("Pool2d.Forward"),
+        /** Sigmoid focal Loss.Forward without its alpha balance. */
+        FOCAL_IGNORES_ALPHA("Loss.Forward"),
+        /** Cross-entropy's MEAN over class indices dividing by every target, ignored ones included. */
+        IGNORED_TARGETS_COUNTED("Loss.Forward"),
+        /** Smooth L1 Loss.Backward with beta taken as 1. */
+        SMOOTH_L1_BETA_ONE("Loss.Backward"),
+        /** Loss.Backward of an element loss without its weight. */
+        LOSS_WEIGHT_DROPPED("Loss.Backward"),
+        /** Loss.Backward of reduction NONE ignoring the upstream gradient (as SUM). */
+        LOSS_UPSTREAM_IGNORED("Loss.Backward");
 
         final String target;
 
@@ -151,6 +162,47 @@ final class PlantedFaultBackend extends ReferenceBackend {
             case AVG_POOL_COUNTS_PADDING -> {
                 if (op instanceof Pool2d.Forward f && f.pool().mode() == Pool2d.Mode.AVG) {
                     super.run(new Pool2d.Forward(f.pool().withCountIncludePad(true), f.x(), f.y()));
+                } else {
+                    super.run(op);
+                }
+            }
+            case FOCAL_IGNORES_ALPHA -> {
+                if (op instanceof Loss.Forward f && f.fn().kind() == Loss.Kind.SIGMOID_FOCAL && f.fn().alpha() >= 0) {
+                    Loss l = f.fn();
+                    super.run(new Loss.Forward(new Loss(l.kind(), l.margin(), l.reduction(), -1, l.gamma(), l.beta(),
+                            l.divisor(), l.ignoreIndex()), f.input(), f.target(), f.weight(), f.loss()));
+                } else {
+                    super.run(op);
+                }
+            }
+            case IGNORED_TARGETS_COUNTED -> {
+                if (op instanceof Loss.Forward f && f.classIndices() && f.fn().reduction() == Loss.Reduction.MEAN) {
+                    super.run(new Loss.Forward(f.fn().sumOver(f.target().size()), f.input(), f.target(),
+                            f.weight(), f.loss()));
+                } else {
+                    super.run(op);
+                }
+            }
+            case SMOOTH_L1_BETA_ONE -> {
+                if (op instanceof Loss.Backward b && b.fn().kind() == Loss.Kind.SMOOTH_L1) {
+                    Loss l = b.fn();
+                    super.run(new Loss.Backward(new Loss(l.kind(), l.margin(), l.reduction(), l.alpha(), l.gamma(), 1,
+                            l.divisor(), l.ignoreIndex()), b.input(), b.target(), b.weight(), b.dLoss(), b.dInput()));
+                } else {
+                    super.run(op);
+                }
+            }
+            case LOSS_WEIGHT_DROPPED -> {
+                if (op instanceof Loss.Backward b && b.weight() != null) {
+                    super.run(new Loss.Backward(b.fn(), b.input(), b.target(), null, b.dLoss(), b.dInput()));
+                } else {
+                    super.run(op);
+                }
+            }
+            case LOSS_UPSTREAM_IGNORED -> {
+                if (op instanceof Loss.Backward b && b.fn().reduction() == Loss.Reduction.NONE) {
+                    super.run(new Loss.Backward(b.fn().sumOver(1), b.input(), b.target(), b.weight(), null,
+                            b.dInput()));
                 } else {
                     super.run(op);
                 }
