@@ -16,7 +16,8 @@ import org.cnn4j.core.Tensor;
  * <pre>
  *   MEAN (default)  loss = sum(w * l) / count   a scalar; count: elements (element losses), rows N*d1*...*dk
  *                                               (cross-entropy with probability targets), non-ignored targets
- *                                               (cross-entropy with class indices), N*C (hinge)
+ *                                               (cross-entropy with class indices), N (hinge, whose row
+ *                                               loss holds 1/C: 1/(N*C) of the sum of its terms)
  *   SUM             loss = sum(w * l) / divisor a scalar; divisor 1 unless given (e.g. the number of positive
  *                                               anchors: loss = sum / count)
  *   NONE            loss[i] = w[i] * l[i]       the per-element or per-row losses, of {@link #outputShape}
