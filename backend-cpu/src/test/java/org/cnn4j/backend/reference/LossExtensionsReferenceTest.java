@@ -22,7 +22,8 @@ import org.junit.jupiter.api.TestFactory;
  * The reductions, weights, class-index and per-pixel cross-entropy and the detection losses on the reference:
  * finite-difference gradients of every kind and reduction, and values computed once with PyTorch 1.13 in float64
  * ({@code F.binary_cross_entropy_with_logits}, {@code F.smooth_l1_loss}, {@code F.cross_entropy}, and
- * torchvision's {@code sigmoid_focal_loss} formula), written here as constants.
+ * torchvision's {@code sigmoid_focal_loss} formula), written here as constants ({@code src/test/python/
+ * loss_constants.py} prints them; the build does not run it).
  */
 class LossExtensionsReferenceTest {
     private static final Loss.Reduction[] REDUCTIONS = Loss.Reduction.values();
