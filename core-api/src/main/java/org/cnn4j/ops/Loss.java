@@ -49,8 +49,8 @@ import org.cnn4j.core.Tensor;
  *                                                                   F.binary_cross_entropy_with_logits
  *   SIGMOID_FOCAL          p = sigmoid(x), ce = BCE_WITH_LOGITS, m = 1 - p_t = p (1 - t) + (1 - p) t,
  *                          l = alpha_t ce m^gamma, alpha_t = alpha t + (1 - alpha)(1 - t) when alpha >= 0, else 1
- *                          (torchvision.ops.sigmoid_focal_loss); gamma = 0, alpha < 0 is BCE_WITH_LOGITS exactly
- *   SMOOTH_L1              d = input - target; l = 0.5 d^2 / beta if |d| < beta, else |d| - 0.5 beta
+ *                          (torchvision.ops.sigmoid_focal_loss); gamma = 0, alpha &lt; 0 is BCE_WITH_LOGITS exactly
+ *   SMOOTH_L1              d = input - target; l = 0.5 d^2 / beta if |d| &lt; beta, else |d| - 0.5 beta
  *                          (beta = 0: |d|)                                              F.smooth_l1_loss
  * </pre>
  *
