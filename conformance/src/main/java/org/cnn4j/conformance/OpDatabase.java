@@ -15,6 +15,7 @@ import org.cnn4j.ops.Adam;
 import org.cnn4j.ops.Add;
 import org.cnn4j.ops.Axpy;
 import org.cnn4j.ops.BatchNorm;
+import org.cnn4j.ops.Concat;
 import org.cnn4j.ops.Conv2d;
 import org.cnn4j.ops.Copy;
 import org.cnn4j.ops.Dropout;
@@ -30,6 +31,7 @@ import org.cnn4j.ops.Scale;
 import org.cnn4j.ops.Sgd;
 import org.cnn4j.ops.Softmax;
 import org.cnn4j.ops.SumAxes;
+import org.cnn4j.ops.Upsample;
 
 /**
  * The operator database: for every operator call, generators of random valid cases, named edge cases, and error
@@ -196,6 +198,8 @@ public final class OpDatabase {
         l2Penalty(db);
         optimizers(db);
         elementwise(db);
+        upsample(db);
+        concat(db);
     }
 
     // ---- Conv2d ---------------------------------------------------------------------------------------------
@@ -1430,5 +1434,184 @@ public final class OpDatabase {
                 ctx.input("x", Shape.of(2, 3), symmetric()), ctx.output("y", Shape.scalar())));
         db.error("SumAxes.Run", "y of the wrong shape", "'y'", ctx -> new SumAxes.Run(SumAxes.of(0),
                 ctx.input("x", Shape.of(2, 3), symmetric()), ctx.output("y", Shape.of(2))));
+    }
+
+    // ---- Upsample, Concat -----------------------------------------------------------------------------------
+
+    static OpCase.Builder upsampleForward(Upsample up, Shape x, Dist dist) {
+        return ctx -> new Upsample.Forward(up, ctx.input("x", x, dist), ctx.output("y", up.outputShape(x)));
+    }
+
+    static OpCase.Builder upsampleBackward(Upsample up, Shape x, Dist dist) {
+        return ctx -> new Upsample.Backward(up, ctx.input("dy", up.outputShape(x), dist), ctx.output("dx", x));
+    }
+
+    static void upsampleEdge(Db db, String name, Upsample up, Shape x) {
+        db.edge("Upsample.Forward", name + ": " + up + " x" + x, upsampleForward(up, x, symmetric()));
+        db.edge("Upsample.Backward", name + ": " + up + " x" + x, upsampleBackward(up, x, symmetric()));
+    }
+
+    static Upsample drawUpsample(Draw d) {
+        Sweep s = d.sweep();
+        if (d.chance(0.5)) {
+            return Upsample.nearest(d.between(1, 3), d.between(1, 3));
+        }
+        return Upsample.nearestToSize(d.between(1, 2 * s.maxSpatial()), d.between(1, 2 * s.maxSpatial()));
+    }
+
+    static Shape drawUpsampleInput(Draw d) {
+        Sweep s = d.sweep();
+        return Shape.of(d.between(1, s.maxBatch()), d.between(1, s.maxChannels()), d.between(1, s.maxSpatial()),
+                d.between(1, s.maxSpatial()));
+    }
+
+    static void upsample(Db db) {
+        db.sample("Upsample.Forward", d -> {
+            Upsample up = drawUpsample(d);
+            Shape x = drawUpsampleInput(d);
+            return new Sample(up + " x" + x, upsampleForward(up, x, symmetric()));
+        });
+        db.sample("Upsample.Backward", d -> {
+            Upsample up = drawUpsample(d);
+            Shape x = drawUpsampleInput(d);
+            return new Sample(up + " x" + x, upsampleBackward(up, x, symmetric()));
+        });
+        upsampleEdge(db, "scale 1 is a copy", Upsample.nearest(1), Shape.of(2, 3, 5, 4));
+        upsampleEdge(db, "size equal to the input is a copy", Upsample.nearestToSize(5, 4), Shape.of(2, 3, 5, 4));
+        upsampleEdge(db, "1x1 input", Upsample.nearest(4), Shape.of(2, 3, 1, 1));
+        upsampleEdge(db, "1x1 input to a size", Upsample.nearestToSize(3, 5), Shape.of(1, 2, 1, 1));
+        upsampleEdge(db, "feature pyramid 2x", Upsample.nearest(2), Shape.of(2, 8, 13, 17));
+        upsampleEdge(db, "per-axis factors", Upsample.nearest(3, 1), Shape.of(1, 4, 6, 7));
+        upsampleEdge(db, "non-integer ratio 5 -> 8, 7 -> 3 (a downsampling)", Upsample.nearestToSize(8, 3),
+                Shape.of(2, 3, 5, 7));
+        upsampleEdge(db, "twice the input as a size", Upsample.nearestToSize(10, 14), Shape.of(1, 2, 5, 7));
+        upsampleEdge(db, "ratio 3 -> 7 and 6 -> 17", Upsample.nearestToSize(7, 17), Shape.of(2, 2, 3, 6));
+        upsampleEdge(db, "factor 41: PyTorch's float scale maps output 41 to input 0", Upsample.nearest(1, 41),
+                Shape.of(1, 2, 2, 3));
+        db.edge("Upsample.Forward", "NaN and infinities are copied: 2x x[1, 2, 4, 4]", upsampleForward(
+                Upsample.nearest(2), Shape.of(1, 2, 4, 4), symmetric().sprinkled(Double.NaN, 0.1)));
+
+        db.error("Upsample.Forward", "x of rank 3", "'x' must have rank 4", ctx -> new Upsample.Forward(
+                Upsample.nearest(2), ctx.input("x", Shape.of(3, 4, 4), symmetric()), ctx.output("y", Shape.of(3, 8, 8))));
+        db.error("Upsample.Forward", "y of the wrong shape", "'y'", ctx -> new Upsample.Forward(Upsample.nearest(2),
+                ctx.input("x", Shape.of(1, 2, 4, 4), symmetric()), ctx.output("y", Shape.of(1, 2, 8, 7))));
+        db.error("Upsample.Forward", "y of the wrong size", "[1, 2, 6, 6]", ctx -> new Upsample.Forward(
+                Upsample.nearestToSize(6, 6), ctx.input("x", Shape.of(1, 2, 4, 4), symmetric()),
+                ctx.output("y", Shape.of(1, 2, 8, 8))));
+        db.error("Upsample.Forward", "both a scale and a size", "exactly one", ctx -> new Upsample.Forward(
+                new Upsample(2, 2, 8, 8), ctx.input("x", Shape.of(1, 2, 4, 4), symmetric()),
+                ctx.output("y", Shape.of(1, 2, 8, 8))));
+        db.error("Upsample.Forward", "scale 0 on one axis", "scaleH and scaleW", ctx -> new Upsample.Forward(
+                Upsample.nearest(0, 2), ctx.input("x", Shape.of(1, 2, 4, 4), symmetric()),
+                ctx.output("y", Shape.of(1, 2, 4, 8))));
+        db.error("Upsample.Backward", "dy of the wrong shape", "'dy'", ctx -> new Upsample.Backward(
+                Upsample.nearest(2), ctx.input("dy", Shape.of(1, 2, 8, 9), symmetric()),
+                ctx.output("dx", Shape.of(1, 2, 4, 4))));
+        db.error("Upsample.Backward", "dx of rank 2", "'dx' must have rank 4", ctx -> new Upsample.Backward(
+                Upsample.nearest(2), ctx.input("dy", Shape.of(8, 8), symmetric()), ctx.output("dx", Shape.of(4, 4))));
+    }
+
+    /** The shapes of {@code k} inputs of rank of {@code base} that differ from it only on {@code axis}. */
+    static List<Shape> concatParts(Shape base, int axis, int[] along) {
+        List<Shape> parts = new ArrayList<>();
+        for (int a : along) {
+            int[] dims = base.dims();
+            dims[axis] = a;
+            parts.add(Shape.of(dims));
+        }
+        return parts;
+    }
+
+    static OpCase.Builder concatForward(Concat cat, List<Shape> parts, Dist dist) {
+        return ctx -> {
+            List<Tensor> xs = new ArrayList<>();
+            for (int i = 0; i < parts.size(); i++) {
+                xs.add(ctx.input("x" + i, parts.get(i), dist));
+            }
+            return new Concat.Forward(cat, xs, ctx.output("out", cat.outputShape(parts)));
+        };
+    }
+
+    static OpCase.Builder concatBackward(Concat cat, List<Shape> parts, Dist dist) {
+        return ctx -> {
+            Tensor dOut = ctx.input("dOut", cat.outputShape(parts), dist);
+            List<Tensor> dxs = new ArrayList<>();
+            for (int i = 0; i < parts.size(); i++) {
+                dxs.add(ctx.output("dx" + i, parts.get(i)));
+            }
+            return new Concat.Backward(cat, dOut, dxs);
+        };
+    }
+
+    static void concatEdge(Db db, String name, int axis, Shape base, int... along) {
+        Concat cat = new Concat(axis);
+        List<Shape> parts = concatParts(base, axis, along);
+        db.edge("Concat.Forward", name + ": axis " + axis + " of " + parts, concatForward(cat, parts, symmetric()));
+        db.edge("Concat.Backward", name + ": axis " + axis + " of " + parts, concatBackward(cat, parts, symmetric()));
+    }
+
+    record ConcatDraw(Concat cat, List<Shape> parts) {
+        @Override
+        public String toString() {
+            return "axis " + cat.axis() + " of " + parts;
+        }
+    }
+
+    static ConcatDraw drawConcat(Draw d) {
+        Shape base = d.shape(1, 4);
+        int axis = d.between(0, base.rank() - 1);
+        int[] along = new int[d.between(1, 4)];
+        for (int i = 0; i < along.length; i++) {
+            along[i] = d.between(1, d.sweep().maxSpatial());
+        }
+        return new ConcatDraw(new Concat(axis), concatParts(base, axis, along));
+    }
+
+    static void concat(Db db) {
+        db.sample("Concat.Forward", d -> {
+            ConcatDraw c = drawConcat(d);
+            return new Sample(c.toString(), concatForward(c.cat(), c.parts(), symmetric()));
+        });
+        db.sample("Concat.Backward", d -> {
+            ConcatDraw c = drawConcat(d);
+            return new Sample(c.toString(), concatBackward(c.cat(), c.parts(), symmetric()));
+        });
+        concatEdge(db, "a single input is a copy", 1, Shape.of(2, 3, 4, 5), 3);
+        concatEdge(db, "axis 0 (the batch)", 0, Shape.of(1, 3, 4, 5), 2, 1, 3);
+        concatEdge(db, "the last axis", 3, Shape.of(2, 3, 4, 1), 5, 1, 2);
+        concatEdge(db, "channels of a residual/pyramid merge", 1, Shape.of(2, 1, 6, 6), 8, 4);
+        concatEdge(db, "rank 1", 0, Shape.of(1), 7, 1, 4, 2, 9);
+        concatEdge(db, "rank 2, features", 1, Shape.of(4, 1), 10, 20);
+        db.edge("Concat.Forward", "NaN and infinities are copied: axis 1 of [2, 3, 4] and [2, 2, 4]",
+                concatForward(new Concat(1), List.of(Shape.of(2, 3, 4), Shape.of(2, 2, 4)),
+                        symmetric().sprinkled(Double.POSITIVE_INFINITY, 0.1).sprinkled(Double.NaN, 0.1)));
+
+        Shape a = Shape.of(2, 3, 4);
+        db.error("Concat.Forward", "axis out of range", "axis 3 is out of range", ctx -> new Concat.Forward(
+                new Concat(3), List.of(ctx.input("x0", a, symmetric())), ctx.output("out", a)));
+        db.error("Concat.Forward", "negative axis", "axis must be non-negative", ctx -> new Concat.Forward(
+                new Concat(-1), List.of(ctx.input("x0", a, symmetric())), ctx.output("out", a)));
+        db.error("Concat.Forward", "inputs differing off the axis", "'x1' [2, 3, 5]", ctx -> new Concat.Forward(
+                new Concat(1), List.of(ctx.input("x0", a, symmetric()), ctx.input("x1", Shape.of(2, 3, 5),
+                        symmetric())), ctx.output("out", Shape.of(2, 6, 4))));
+        db.error("Concat.Forward", "inputs of different ranks", "'x1' [2, 3]", ctx -> new Concat.Forward(
+                new Concat(0), List.of(ctx.input("x0", a, symmetric()), ctx.input("x1", Shape.of(2, 3),
+                        symmetric())), ctx.output("out", Shape.of(4, 3, 4))));
+        db.error("Concat.Forward", "out of the wrong shape", "'out'", ctx -> new Concat.Forward(new Concat(2),
+                List.of(ctx.input("x0", a, symmetric()), ctx.input("x1", a, symmetric())),
+                ctx.output("out", Shape.of(2, 3, 7))));
+        db.error("Concat.Forward", "no inputs", "'x0'", ctx -> new Concat.Forward(new Concat(0), List.of(),
+                ctx.output("out", a)));
+        db.error("Concat.Forward", "out is the single input (outputs must not alias inputs)", "output 'out'",
+                ctx -> {
+                    Tensor x = ctx.inOut("out", a, symmetric());
+                    return new Concat.Forward(new Concat(0), List.of(x), x);
+                });
+        db.error("Concat.Backward", "dOut of the wrong shape", "'dOut'", ctx -> new Concat.Backward(new Concat(0),
+                ctx.input("dOut", Shape.of(3, 3, 4), symmetric()), List.of(ctx.output("dx0", a),
+                        ctx.output("dx1", a))));
+        db.error("Concat.Backward", "dInputs differing off the axis", "'dx1'", ctx -> new Concat.Backward(
+                new Concat(0), ctx.input("dOut", Shape.of(4, 3, 4), symmetric()), List.of(ctx.output("dx0", a),
+                        ctx.output("dx1", Shape.of(2, 4, 4)))));
     }
 }

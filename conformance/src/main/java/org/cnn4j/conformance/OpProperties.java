@@ -22,10 +22,12 @@ import org.cnn4j.core.Backends;
 import org.cnn4j.core.Requirements;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Size2d;
+import org.cnn4j.core.Tensor;
 import org.cnn4j.ops.Activation;
 import org.cnn4j.ops.Adagrad;
 import org.cnn4j.ops.Adam;
 import org.cnn4j.ops.BatchNorm;
+import org.cnn4j.ops.Concat;
 import org.cnn4j.ops.Dropout;
 import org.cnn4j.ops.RmsProp;
 import org.cnn4j.ops.Sgd;
@@ -35,6 +37,7 @@ import org.cnn4j.ops.Loss;
 import org.cnn4j.ops.Pool2d;
 import org.cnn4j.ops.Softmax;
 import org.cnn4j.ops.SumAxes;
+import org.cnn4j.ops.Upsample;
 import org.junit.jupiter.api.Assertions;
 
 /**
@@ -538,5 +541,71 @@ public abstract class OpProperties {
     @Provide
     Arbitrary<Integer> masks() {
         return Arbitraries.integers().between(0, 15);
+    }
+
+    // ---- upsampling and concatenation ---------------------------------------------------------------
+
+    /**
+     * Nearest upsampling by integer factors (0: a size instead) or to any size from 1 to 40, larger or smaller than
+     * the input: the index rule's float arithmetic on every ratio.
+     */
+    @Property
+    void upsamplingMatchesTheReference(@ForAll("spatial") int h, @ForAll("spatial") int w,
+            @ForAll("upFactors") int fh, @ForAll("upFactors") int fw, @ForAll("upSizes") int oh,
+            @ForAll("upSizes") int ow, @ForAll long seed) {
+        Upsample up = fh == 0 || fw == 0 ? Upsample.nearestToSize(oh, ow) : Upsample.nearest(fh, fw);
+        Shape x = Shape.of(2, 3, h, w);
+        Shape y = up.outputShape(x);
+        String params = up + " x" + x;
+        check(new OpCase("Upsample.Forward", params, seed, OpCase.Kind.SAMPLE, null, ctx -> new Upsample.Forward(
+                up, ctx.input("x", x, Dist.symmetric()), ctx.output("y", y))));
+        check(new OpCase("Upsample.Backward", params, seed, OpCase.Kind.SAMPLE, null, ctx -> new Upsample.Backward(
+                up, ctx.input("dy", y, Dist.symmetric()), ctx.output("dx", x))));
+    }
+
+    @Provide
+    Arbitrary<Integer> upFactors() {
+        return Arbitraries.integers().between(0, 5);
+    }
+
+    @Provide
+    Arbitrary<Integer> upSizes() {
+        return Arbitraries.integers().between(1, 40);
+    }
+
+    /** Concatenation of 1 to 4 parts along any axis of a shape of rank 1 to 4, and its split. */
+    @Property
+    void concatenationMatchesTheReference(@ForAll("dims") List<Integer> dims, @ForAll("masks") int axisDraw,
+            @ForAll("concatSizes") List<Integer> along, @ForAll long seed) {
+        int axis = axisDraw % dims.size();
+        Concat cat = new Concat(axis);
+        List<Shape> parts = new ArrayList<>();
+        for (int a : along) {
+            int[] d = dims.stream().mapToInt(Integer::intValue).toArray();
+            d[axis] = a;
+            parts.add(Shape.of(d));
+        }
+        Shape out = cat.outputShape(parts);
+        String params = "axis " + axis + " of " + parts;
+        check(new OpCase("Concat.Forward", params, seed, OpCase.Kind.SAMPLE, null, ctx -> {
+            List<Tensor> xs = new ArrayList<>();
+            for (int i = 0; i < parts.size(); i++) {
+                xs.add(ctx.input("x" + i, parts.get(i), Dist.symmetric()));
+            }
+            return new Concat.Forward(cat, xs, ctx.output("out", out));
+        }));
+        check(new OpCase("Concat.Backward", params, seed, OpCase.Kind.SAMPLE, null, ctx -> {
+            Tensor dOut = ctx.input("dOut", out, Dist.symmetric());
+            List<Tensor> dxs = new ArrayList<>();
+            for (int i = 0; i < parts.size(); i++) {
+                dxs.add(ctx.output("dx" + i, parts.get(i)));
+            }
+            return new Concat.Backward(cat, dOut, dxs);
+        }));
+    }
+
+    @Provide
+    Arbitrary<List<Integer>> concatSizes() {
+        return Arbitraries.integers().between(1, 6).list().ofMinSize(1).ofMaxSize(4);
     }
 }

@@ -3,9 +3,11 @@ package org.cnn4j.conformance;
 import java.util.function.Consumer;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
+import org.cnn4j.ops.Concat;
 import org.cnn4j.ops.Conv2d;
 import org.cnn4j.ops.Linear;
 import org.cnn4j.ops.Op;
+import org.cnn4j.ops.Upsample;
 
 /**
  * Faults planted in a candidate's results after it computed them, through host copies of its own tensors, so the
@@ -86,6 +88,31 @@ public enum PlantedFault {
                     v[i] *= 1.001;
                 }
             });
+        }
+    },
+    /** Upsampling's last output column a copy of the one before it: a source index clamped one too early. */
+    UPSAMPLE_LAST_COLUMN_REPEATED("Upsample.Forward") {
+        @Override
+        void plant(Op op) {
+            Tensor y = ((Upsample.Forward) op).y();
+            int w = y.shape().dim(3);
+            if (w < 2) {
+                return;
+            }
+            edit(y, v -> {
+                for (int row = 0; row < v.length / w; row++) {
+                    v[row * w + w - 1] = v[row * w + w - 2];
+                }
+            });
+        }
+    },
+    /** Every part of the concatenation's split read one element late: a block offset off by one. */
+    CONCAT_SPLIT_OFFSET_OFF_BY_ONE("Concat.Backward") {
+        @Override
+        void plant(Op op) {
+            for (Tensor t : ((Concat.Backward) op).dInputs()) {
+                edit(t, v -> System.arraycopy(v, 1, v, 0, v.length - 1));
+            }
         }
     };
 

@@ -50,12 +50,16 @@ public final class Tolerances {
         if (op.equals("Prelu.Backward")) {
             return REDUCTION; // dWeight sums over every element sharing a slope
         }
+        if (op.equals("Upsample.Backward")) {
+            return REDUCTION; // each dx sums the output cells that copied it (up to a factor's square), in float
+        }
         return switch (family) {
             case "Conv2d", "Linear", "Gemm" -> CONTRACTION;
             case "BatchNorm", "Loss", "L2Penalty", "SumAxes" -> REDUCTION;
             case "Activation", "Softmax", "Sgd", "Adagrad", "RmsProp", "Adam" -> TRANSCENDENTAL;
             case "Pool2d", "Prelu", "Dropout", "Add", "Scale", "Axpy" -> ELEMENTWISE;
             case "Fill", "Copy" -> EXACT;
+            case "Upsample", "Concat" -> EXACT; // copies (Upsample.Backward above)
             default -> throw new IllegalArgumentException("no tolerance for operator family '" + family
                     + "'; add it to Tolerances.of");
         };

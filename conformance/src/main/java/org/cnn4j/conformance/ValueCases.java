@@ -12,6 +12,7 @@ import org.cnn4j.ops.Activation;
 import org.cnn4j.ops.Adam;
 import org.cnn4j.ops.Add;
 import org.cnn4j.ops.BatchNorm;
+import org.cnn4j.ops.Concat;
 import org.cnn4j.ops.Conv2d;
 import org.cnn4j.ops.Dropout;
 import org.cnn4j.ops.L2Penalty;
@@ -23,6 +24,7 @@ import org.cnn4j.ops.Scale;
 import org.cnn4j.ops.Sgd;
 import org.cnn4j.ops.Softmax;
 import org.cnn4j.ops.SumAxes;
+import org.cnn4j.ops.Upsample;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -60,6 +62,7 @@ public final class ValueCases {
         reductions(c);
         contractions(c);
         rest(c);
+        merges(c);
         return c;
     }
 
@@ -475,5 +478,45 @@ public final class ValueCases {
                 ctx.inOut("expAvg", v, Dist.symmetric()), ctx.inOut("expAvgSq", v, Dist.uniform(0, 1))),
                 allOf(at("param", 0, NAN), allFiniteAt("param", 1), at("param", 2, NAN),
                         allFiniteAt("param", 5))));
+    }
+
+    /** {@code role}[i] is exactly -0.0 (its sign bit set), as a copy must keep it. */
+    static Expect negativeZeroAt(String role, int i) {
+        return out -> Double.doubleToRawLongBits(out.get(role)[i]) == Double.doubleToRawLongBits(-0.0) ? null
+                : role + "[" + i + "] is " + out.get(role)[i] + ", expected -0.0";
+    }
+
+    /** Upsampling and concatenation copy NaN, infinities and signed zeros unchanged; the backward sums IEEE. */
+    private static void merges(List<Case> c) {
+        Shape x = Shape.of(1, 1, 2, 2);
+        Shape y = Shape.of(1, 1, 4, 4);
+        c.add(new Case("upsample 2x copies NaN, +-inf and -0.0", ctx -> new Upsample.Forward(Upsample.nearest(2),
+                ctx.input("x", x, new double[] {NAN, INF, -INF, -0.0}), ctx.output("y", y)),
+                allOf(at("y", 0, NAN), at("y", 5, NAN), at("y", 2, INF), at("y", 7, INF), at("y", 8, -INF),
+                        at("y", 13, -INF), negativeZeroAt("y", 10), negativeZeroAt("y", 15))));
+        double[] dy = new double[16];
+        dy[0] = INF;                // cell (0, 0): inf + 1 + 1 + 1
+        dy[1] = 1;
+        dy[4] = 1;
+        dy[5] = 1;
+        dy[2] = INF;                // cell (0, 1): inf and -inf
+        dy[7] = -INF;
+        dy[8] = NAN;                // cell (1, 0): NaN
+        dy[10] = -0.0;              // cell (1, 1): negative zeros summed from +0 (as PyTorch's zeroed grad)
+        dy[11] = -0.0;
+        dy[14] = -0.0;
+        dy[15] = -0.0;
+        c.add(new Case("upsample backward: inf sums to inf, inf - inf and NaN to NaN, zeros to 0",
+                ctx -> new Upsample.Backward(Upsample.nearest(2), ctx.input("dy", y, dy), ctx.output("dx", x)),
+                allOf(at("dx", 0, INF), at("dx", 1, NAN), at("dx", 2, NAN), at("dx", 3, 0))));
+        c.add(new Case("concat copies NaN, +-inf, -0.0 and 3e38", ctx -> new Concat.Forward(new Concat(0),
+                List.of(ctx.input("x0", Shape.of(2), new double[] {NAN, -0.0}),
+                        ctx.input("x1", Shape.of(3), new double[] {INF, -INF, 3e38})), ctx.output("out", Shape.of(5))),
+                allOf(at("out", 0, NAN), negativeZeroAt("out", 1), at("out", 2, INF), at("out", 3, -INF),
+                        at("out", 4, (float) 3e38))));
+        c.add(new Case("concat backward splits NaN and -0.0 unchanged", ctx -> new Concat.Backward(new Concat(1),
+                ctx.input("dOut", Shape.of(1, 3), new double[] {NAN, -0.0, INF}),
+                List.of(ctx.output("dx0", Shape.of(1, 1)), ctx.output("dx1", Shape.of(1, 2)))),
+                allOf(at("dx0", 0, NAN), negativeZeroAt("dx1", 0), at("dx1", 1, INF))));
     }
 }

@@ -25,6 +25,8 @@ import org.cnn4j.core.Tensor;
  *   <li>optimizer steps: {@link Sgd}, {@link Adagrad}, {@link RmsProp}, {@link Adam}</li>
  *   <li>element-wise helpers: {@link Fill}, {@link Copy}, {@link Add}, {@link Scale}, {@link Axpy},
  *       {@link SumAxes}</li>
+ *   <li>{@link Upsample} (nearest): {@code Forward}, {@code Backward}</li>
+ *   <li>{@link Concat}: {@code Forward}, {@code Backward} (the split)</li>
  * </ul>
  *
  * <p>Outputs are overwritten, never accumulated, except where a call documents an in-place update (optimizer
@@ -44,7 +46,9 @@ public sealed interface Op
                 Loss.Forward, Loss.Backward,
                 L2Penalty.Forward, L2Penalty.Backward,
                 Sgd.Step, Adagrad.Step, RmsProp.Step, Adam.Step,
-                Fill.Run, Copy.Run, Add.Run, Scale.Run, Axpy.Run, SumAxes.Run {
+                Fill.Run, Copy.Run, Add.Run, Scale.Run, Axpy.Run, SumAxes.Run,
+                Upsample.Forward, Upsample.Backward,
+                Concat.Forward, Concat.Backward {
 
     /** The call's name, {@code Family.Call} ({@code Conv2d.Forward}). */
     default String name() {

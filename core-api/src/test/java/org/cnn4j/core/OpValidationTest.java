@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.function.Supplier;
 import org.cnn4j.ops.Adam;
 import org.cnn4j.ops.BatchNorm;
+import org.cnn4j.ops.Concat;
 import org.cnn4j.ops.Conv2d;
 import org.cnn4j.ops.Dropout;
 import org.cnn4j.ops.Gemm;
@@ -15,6 +17,7 @@ import org.cnn4j.ops.Loss;
 import org.cnn4j.ops.Op;
 import org.cnn4j.ops.Pool2d;
 import org.cnn4j.ops.SumAxes;
+import org.cnn4j.ops.Upsample;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -146,6 +149,80 @@ class OpValidationTest {
                 return null;
             }, "'x'", "belongs to backend 'other', not to this 'a' backend");
         }
+    }
+
+    @Test
+    void upsampleTakesExactlyOneFormAndNamesTheShapes() {
+        assertEquals(Shape.of(2, 3, 8, 10), Upsample.nearest(2).outputShape(Shape.of(2, 3, 4, 5)));
+        assertEquals(Shape.of(2, 3, 12, 5), Upsample.nearest(3, 1).outputShape(Shape.of(2, 3, 4, 5)));
+        assertEquals(Shape.of(2, 3, 8, 3), Upsample.nearestToSize(8, 3).outputShape(Shape.of(2, 3, 5, 7)));
+        rejects(() -> new Upsample(2, 2, 8, 8), "Upsample", "exactly one", "scaleH=2", "outH=8");
+        rejects(() -> new Upsample(0, 0, 0, 0), "exactly one");
+        rejects(() -> Upsample.nearest(0), "scaleH and scaleW", "scaleH=0");
+        rejects(() -> Upsample.nearest(2, -1), "scaleW=-1");
+        rejects(() -> Upsample.nearestToSize(4, 0), "outH and outW", "outW=0");
+        rejects(() -> Upsample.nearest(2).outputShape(Shape.of(3, 4, 4)), "x must be [N, C, H, W]", "[3, 4, 4]");
+        rejects(() -> Upsample.nearest(50_000).outputShape(Shape.of(1, 1, 50_000, 1)), "2^31-1");
+        rejects(() -> new Upsample.Forward(Upsample.nearest(2), t(1, 2, 4, 4), t(1, 2, 8, 7)),
+                "'y'", "[1, 2, 8, 7]", "[1, 2, 8, 8]", "[1, 2, 4, 4]");
+        rejects(() -> new Upsample.Forward(Upsample.nearest(2), t(2, 4, 4), t(2, 8, 8)), "'x'", "rank 4");
+        rejects(() -> new Upsample.Forward(null, t(1, 2, 4, 4), t(1, 2, 8, 8)), "'up'");
+        rejects(() -> new Upsample.Backward(Upsample.nearestToSize(6, 6), t(1, 2, 6, 5), t(1, 2, 3, 3)),
+                "'dy'", "[1, 2, 6, 5]", "[1, 2, 6, 6]", "dx [1, 2, 3, 3]");
+        rejects(() -> new Upsample.Backward(Upsample.nearest(2), t(1, 2, 8, 8), null), "'dx'");
+    }
+
+    @Test
+    void concatChecksRankAxisAndEveryOtherDimension() {
+        Concat c1 = new Concat(1);
+        assertEquals(Shape.of(2, 7, 4), c1.outputShape(List.of(Shape.of(2, 3, 4), Shape.of(2, 4, 4))));
+        assertEquals(Shape.of(5), new Concat(0).outputShape(List.of(Shape.of(5))));
+        rejects(() -> new Concat(-1), "axis", "-1");
+        rejects(() -> c1.outputShape(List.of()), "at least one input");
+        rejects(() -> new Concat(2).outputShape(List.of(Shape.of(2, 3))), "axis 2 is out of range", "[2, 3]");
+        rejects(() -> c1.outputShape(List.of(Shape.of(2, 3, 4), Shape.of(3, 3, 4))), "'input1' [3, 3, 4]",
+                "'input0' [2, 3, 4]", "axis 0");
+        Concat.Forward f = new Concat.Forward(c1, List.of(t(2, 3), t(2, 1)), t(2, 4));
+        assertEquals(List.of("x0", "x1"), List.copyOf(f.inputs().keySet()));
+        assertEquals(List.of("out"), List.copyOf(f.outputs().keySet()));
+        rejects(() -> new Concat.Forward(c1, List.of(t(2, 3), t(3, 1)), t(2, 4)), "Concat.Forward", "'x1' [3, 1]",
+                "'x0' [2, 3]", "axis 0");
+        rejects(() -> new Concat.Forward(c1, List.of(t(2, 3), t(2, 1, 1)), t(2, 4)), "'x1' [2, 1, 1]", "rank");
+        rejects(() -> new Concat.Forward(c1, List.of(t(2, 3), t(2, 1)), t(2, 5)), "'out'", "[2, 5]", "[2, 4]");
+        rejects(() -> new Concat.Forward(c1, List.of(), t(2, 4)), "'x0'", "none given");
+        rejects(() -> new Concat.Forward(c1, null, t(2, 4)), "'x0'", "null given");
+        rejects(() -> new Concat.Forward(c1, java.util.Arrays.asList(t(2, 3), null), t(2, 4)), "'x1'", "null given");
+        rejects(() -> new Concat.Forward(new Concat(2), List.of(t(2, 3)), t(2, 3)), "axis 2 is out of range",
+                "'x0' [2, 3]");
+        Concat.Backward b = new Concat.Backward(c1, t(2, 4), List.of(t(2, 3), t(2, 1)));
+        assertEquals(List.of("dOut"), List.copyOf(b.inputs().keySet()));
+        assertEquals(List.of("dx0", "dx1"), List.copyOf(b.outputs().keySet()));
+        rejects(() -> new Concat.Backward(c1, t(2, 5), List.of(t(2, 3), t(2, 1))), "'dOut'", "[2, 5]");
+        rejects(() -> new Concat.Backward(c1, t(2, 4), List.of(t(2, 3), t(1, 1))), "'dx1' [1, 1]");
+        try (ArrayBackend wide = new ArrayBackend("wide", true)) {
+            Tensor x64 = wide.allocate(Shape.of(2, 1), DType.FLOAT64);
+            rejects(() -> new Concat.Forward(c1, List.of(wide.allocate(Shape.of(2, 3)), x64),
+                    wide.allocate(Shape.of(2, 4))), "'x1'", "float64", "float32");
+        }
+    }
+
+    @Test
+    void concatListsAreCopiedAndAliasingIsRejected() {
+        List<Tensor> parts = new java.util.ArrayList<>(List.of(t(2, 3), t(2, 1)));
+        Concat.Forward f = new Concat.Forward(new Concat(1), parts, t(2, 4));
+        parts.clear();
+        assertEquals(2, f.xs().size());
+        Tensor x = t(2, 3);
+        rejects(() -> {
+            b.execute(new Concat.Forward(new Concat(0), List.of(x), x));
+            return null;
+        }, "'out'", "'x0'", "alias");
+        Tensor d = t(2, 4);
+        Tensor dx0 = d.reshape(Shape.of(2, 4));
+        rejects(() -> {
+            b.execute(new Concat.Backward(new Concat(0), d, List.of(dx0)));
+            return null;
+        }, "'dx0'", "'dOut'");
     }
 
     @Test

@@ -28,7 +28,11 @@ public abstract class Layer implements AutoCloseable {
     protected final Workspace workspace;
     private final Map<String, Parameter> params = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    /** Buffers another layer owns (a shared copy's running statistics): not closed by this layer. */
+    private final java.util.Set<String> borrowedBuffers = new java.util.HashSet<>();
     private boolean training = true;
+    /** True once a container holds this layer: then the outermost container sums the shared gradients. */
+    private boolean nested;
     private boolean inputGradient = true;
 
     protected Layer(Backend backend) {
@@ -86,6 +90,81 @@ public abstract class Layer implements AutoCloseable {
         return Map.of();
     }
 
+    /**
+     * A copy of this layer for a second place in a graph: the same configuration, the parameters
+     * {@link Parameter#sharing shared} (same values, own gradients, which the graph sums into the owner's after
+     * backward), the buffers shared (batch-norm running statistics update at every place, as PyTorch's module
+     * does), and its own activations. Layers that cannot be shared throw, naming themselves.
+     */
+    public Layer sharedCopy() {
+        throw new UnsupportedOperationException(describe() + " cannot be applied at several places of a graph; "
+                + "create one layer per place");
+    }
+
+    /** This layer's applications in forward order for an input of {@code input}: leaves and merges, with shapes. */
+    public final List<Trace> trace(Shape input) {
+        List<Trace> out = new ArrayList<>();
+        trace("", List.of(), input, false, out);
+        return List.copyOf(out);
+    }
+
+    /**
+     * Appends the steps of this layer, named {@code name}, reading the steps {@code from}, to {@code out} and
+     * returns its output shape. A leaf appends itself; containers override this to append their children's.
+     */
+    protected Shape trace(String name, List<String> from, Shape input, boolean shared, List<Trace> out) {
+        Shape y = outputShape(input);
+        out.add(new Trace(name, this, describe(), from, List.of(input), y, shared));
+        return y;
+    }
+
+    /** Marks {@code child} as held by a container (see {@link #sumSharedGradients}). */
+    protected static void adopt(Layer child) {
+        child.nested = true;
+    }
+
+    /** True when a container holds this layer. */
+    protected final boolean isNested() {
+        return nested;
+    }
+
+    /**
+     * Appends the parameters in this layer's tree that share another parameter's value (those of
+     * {@link #sharedCopy() shared copies}), in a fixed order. Containers override this to visit every layer they
+     * run, shared copies included.
+     */
+    protected void sharedParameters(List<Parameter> out) {
+        for (Parameter p : parameters().values()) {
+            if (p.owner() != null) {
+                out.add(p);
+            }
+        }
+    }
+
+    /** {@link #sharedParameters(List)} of a child, for containers. */
+    protected static void sharedParametersOf(Layer child, List<Parameter> out) {
+        child.sharedParameters(out);
+    }
+
+    /**
+     * Adds each shared parameter's gradient into its owner's, in order. The outermost container calls this at the
+     * end of its backward, once every place has written its gradient, so each owner ends with the sum over its
+     * places.
+     */
+    protected final void sumSharedGradients(List<Parameter> shared) {
+        for (Parameter p : shared) {
+            run(new org.cnn4j.ops.Axpy.Run(ONE, p.grad(), p.owner().grad()));
+        }
+    }
+
+    private static final org.cnn4j.ops.Axpy ONE = new org.cnn4j.ops.Axpy(1);
+
+    /** {@link #trace(String, List, Shape, boolean, List)} of a child, for containers. */
+    protected static Shape traceChild(Layer child, String name, List<String> from, Shape input, boolean shared,
+            List<Trace> out) {
+        return child.trace(name, from, input, shared, out);
+    }
+
     /** A short description for summaries ({@code Conv2d(1, 6, kernel=(5, 5), ...)}). */
     public String describe() {
         return getClass().getSimpleName();
@@ -132,6 +211,20 @@ public abstract class Layer implements AutoCloseable {
         return p;
     }
 
+    /** Registers a parameter sharing {@code owner}'s value under the owner's name (for {@link #sharedCopy()}). */
+    protected final Parameter shareParameter(Parameter owner) {
+        Parameter p = Parameter.sharing(backend, owner);
+        params.put(p.name(), p);
+        return p;
+    }
+
+    /** Registers {@code owned}, a buffer of another layer, under {@code name}; it is not closed with this layer. */
+    protected final Tensor shareBuffer(String name, Tensor owned) {
+        buffers.put(name, owned);
+        borrowedBuffers.add(name);
+        return owned;
+    }
+
     protected final Tensor addBuffer(String name, Shape shape) {
         Tensor t = backend.allocate(shape);
         buffers.put(name, t);
@@ -163,8 +256,10 @@ public abstract class Layer implements AutoCloseable {
         for (Parameter p : params.values()) {
             p.close();
         }
-        for (Tensor t : buffers.values()) {
-            t.close();
+        for (Map.Entry<String, Tensor> b : buffers.entrySet()) {
+            if (!borrowedBuffers.contains(b.getKey())) {
+                b.getValue().close();
+            }
         }
         workspace.close();
     }

@@ -3,13 +3,14 @@ package org.cnn4j.nn;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.cnn4j.core.Shape;
 
 /**
- * What a built model holds, layer by layer, as Keras' {@code model.summary()} prints it: each leaf's output
- * shape and parameter count. Buffers (batch-norm running statistics) count as non-trainable parameters, as in
- * Keras, so the totals match the figures of seed 002.
+ * What a built model holds, layer by layer, as Keras' {@code model.summary()} prints it: each step of its
+ * {@link Layer#trace(Shape) trace} (a leaf layer's application or a graph's merge) with its output shape and
+ * parameter count, and, for graphs, the steps it reads where they are not the row above. Buffers (batch-norm
+ * running statistics) count as non-trainable parameters, as in Keras, so the totals match the figures of seed
+ * 002; a layer applied at several places counts once.
  *
  * @param rows        one per leaf layer, in forward order
  * @param input       the input shape (batch 1)
@@ -25,8 +26,12 @@ public record Summary(List<Row> rows, Shape input, long total, long trainable) {
      * @param output    output shape for batch 1
      * @param params    trainable plus non-trainable values
      * @param trainable trainable values
+     * @param from      the steps read (empty: the model's input)
      */
-    public record Row(String name, String layer, Shape output, long params, long trainable) {
+    public record Row(String name, String layer, Shape output, long params, long trainable, List<String> from) {
+        public Row {
+            from = List.copyOf(from);
+        }
     }
 
     /** The summary of {@code model} for one input of {@code input} (without the batch axis: C, H, W). */
@@ -35,21 +40,14 @@ public record Summary(List<Row> rows, Shape input, long total, long trainable) {
         int[] withBatch = new int[d.length + 1];
         withBatch[0] = 1;
         System.arraycopy(d, 0, withBatch, 1, d.length);
-        Shape s = Shape.of(withBatch);
-        Shape in = s;
+        Shape in = Shape.of(withBatch);
         List<Row> rows = new ArrayList<>();
-        long total = 0;
-        long trainable = 0;
-        for (Map.Entry<String, Layer> e : model.leaves()) {
-            Layer l = e.getValue();
-            s = l.outputShape(s);
-            long t = l.trainableCount();
-            long p = t + l.bufferCount();
-            rows.add(new Row(e.getKey(), l.describe(), s, p, t));
-            total += p;
-            trainable += t;
+        for (Trace t : model.trace(in)) {
+            rows.add(new Row(t.name(), t.shared() ? t.description() + " (shared)" : t.description(), t.output(),
+                    t.params(), t.trainable(), t.from()));
         }
-        return new Summary(List.copyOf(rows), in, total, trainable);
+        long trainable = model.trainableCount();
+        return new Summary(List.copyOf(rows), in, trainable + model.bufferCount(), trainable);
     }
 
     public long nonTrainable() {
@@ -61,17 +59,28 @@ public record Summary(List<Row> rows, Shape input, long total, long trainable) {
         return rows.isEmpty() ? input : rows.getLast().output();
     }
 
-    /** A table: name, layer, output shape (batch as N), parameters; then the totals. */
+    /**
+     * A table: name, layer, output shape (batch as N), parameters; then the totals. When the model is not a chain
+     * (a step reads something other than the row above), a last column says what each such step reads.
+     */
     public String format() {
         List<String[]> cells = new ArrayList<>();
-        cells.add(new String[] {"name", "layer", "output shape", "params"});
+        cells.add(new String[] {"name", "layer", "output shape", "params", "reads"});
+        boolean graph = false;
+        String previous = null;
         for (Row r : rows) {
+            List<String> chain = previous == null ? List.of() : List.of(previous);
+            String reads = r.from().equals(chain) ? "" : r.from().isEmpty() ? "input"
+                    : String.join(", ", r.from().stream().map(f -> f.isEmpty() ? "input" : f).toList());
+            graph |= !reads.isEmpty();
             cells.add(new String[] {r.name(), r.layer(), shape(r.output()), String.format(Locale.ROOT, "%,d",
-                    r.params())});
+                    r.params()), reads});
+            previous = r.name();
         }
-        int[] w = new int[4];
+        int columns = graph ? 5 : 4;
+        int[] w = new int[5];
         for (String[] c : cells) {
-            for (int i = 0; i < 4; i++) {
+            for (int i = 0; i < 5; i++) {
                 w[i] = Math.max(w[i], c[i].length());
             }
         }
@@ -79,10 +88,14 @@ public record Summary(List<Row> rows, Shape input, long total, long trainable) {
         sb.append("input: ").append(shape(input)).append('\n');
         for (int k = 0; k < cells.size(); k++) {
             String[] c = cells.get(k);
-            sb.append(String.format(Locale.ROOT, "%-" + w[0] + "s  %-" + w[1] + "s  %-" + w[2] + "s  %" + w[3]
-                    + "s%n", c[0], c[1], c[2], c[3]));
+            String line = String.format(Locale.ROOT, "%-" + w[0] + "s  %-" + w[1] + "s  %-" + w[2] + "s  %" + w[3]
+                    + "s", c[0], c[1], c[2], c[3]);
+            if (columns == 5 && !c[4].isEmpty()) {
+                line += "  " + (k == 0 ? c[4] : "<- " + c[4]);
+            }
+            sb.append(line).append('\n');
             if (k == 0) {
-                sb.append("-".repeat(w[0] + w[1] + w[2] + w[3] + 6)).append('\n');
+                sb.append("-".repeat(w[0] + w[1] + w[2] + w[3] + 6 + (columns == 5 ? w[4] + 5 : 0))).append('\n');
             }
         }
         sb.append(String.format(Locale.ROOT, "Total params: %,d%nTrainable params: %,d%nNon-trainable params: %,d%n",

@@ -18,6 +18,7 @@ import org.cnn4j.ops.Adam;
 import org.cnn4j.ops.Add;
 import org.cnn4j.ops.Axpy;
 import org.cnn4j.ops.BatchNorm;
+import org.cnn4j.ops.Concat;
 import org.cnn4j.ops.Conv2d;
 import org.cnn4j.ops.Copy;
 import org.cnn4j.ops.Dropout;
@@ -34,6 +35,7 @@ import org.cnn4j.ops.Scale;
 import org.cnn4j.ops.Sgd;
 import org.cnn4j.ops.Softmax;
 import org.cnn4j.ops.SumAxes;
+import org.cnn4j.ops.Upsample;
 import org.cnn4j.spi.AbstractBackend;
 
 /**
@@ -368,6 +370,10 @@ public final class CpuBackend extends AbstractBackend {
             case Scale.Run o -> ElementwiseCpu.scale(this, o);
             case Axpy.Run o -> ElementwiseCpu.axpy(this, o);
             case SumAxes.Run o -> ElementwiseCpu.sumAxes(this, o);
+            case Upsample.Forward o -> UpsampleCpu.forward(this, o);
+            case Upsample.Backward o -> UpsampleCpu.backward(this, o);
+            case Concat.Forward o -> ConcatCpu.forward(this, o);
+            case Concat.Backward o -> ConcatCpu.backward(this, o);
         }
     }
 }

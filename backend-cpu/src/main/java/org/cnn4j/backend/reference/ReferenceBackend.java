@@ -9,6 +9,7 @@ import org.cnn4j.ops.Adam;
 import org.cnn4j.ops.Add;
 import org.cnn4j.ops.Axpy;
 import org.cnn4j.ops.BatchNorm;
+import org.cnn4j.ops.Concat;
 import org.cnn4j.ops.Conv2d;
 import org.cnn4j.ops.Copy;
 import org.cnn4j.ops.Dropout;
@@ -25,6 +26,7 @@ import org.cnn4j.ops.Scale;
 import org.cnn4j.ops.Sgd;
 import org.cnn4j.ops.Softmax;
 import org.cnn4j.ops.SumAxes;
+import org.cnn4j.ops.Upsample;
 import org.cnn4j.spi.AbstractBackend;
 
 /**
@@ -141,6 +143,10 @@ public class ReferenceBackend extends AbstractBackend {
             case Scale.Run o -> ElementwiseReference.scale(o);
             case Axpy.Run o -> ElementwiseReference.axpy(o);
             case SumAxes.Run o -> ElementwiseReference.sumAxes(o);
+            case Upsample.Forward o -> UpsampleReference.forward(o);
+            case Upsample.Backward o -> UpsampleReference.backward(o);
+            case Concat.Forward o -> ConcatReference.forward(o);
+            case Concat.Backward o -> ConcatReference.backward(o);
         }
     }
 }

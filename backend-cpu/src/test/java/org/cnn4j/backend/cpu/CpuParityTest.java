@@ -21,6 +21,7 @@ import org.cnn4j.ops.Adam;
 import org.cnn4j.ops.Add;
 import org.cnn4j.ops.Axpy;
 import org.cnn4j.ops.BatchNorm;
+import org.cnn4j.ops.Concat;
 import org.cnn4j.ops.Conv2d;
 import org.cnn4j.ops.Copy;
 import org.cnn4j.ops.Dropout;
@@ -37,6 +38,7 @@ import org.cnn4j.ops.Scale;
 import org.cnn4j.ops.Sgd;
 import org.cnn4j.ops.Softmax;
 import org.cnn4j.ops.SumAxes;
+import org.cnn4j.ops.Upsample;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
@@ -540,6 +542,47 @@ class CpuParityTest {
                 Tensor[] x = t.rand(ss);
                 Tensor[] y = t.out("y", sa.outputShape(ss));
                 t.run(i -> new SumAxes.Run(sa, x[i], y[i]));
+            }));
+        }
+        // ---- upsampling, concatenation (feature-pyramid sizes: the rows split over the threads)
+        for (Upsample up : List.of(Upsample.nearest(2), Upsample.nearest(3, 1), Upsample.nearestToSize(50, 37))) {
+            Shape xs = Shape.of(2, 16, 26, 30);
+            Shape ys = up.outputShape(xs);
+            c.add(new Case("Upsample.Forward " + up + " x" + xs, t -> {
+                Tensor[] x = t.rand(xs);
+                Tensor[] y = t.out("y", ys);
+                t.run(i -> new Upsample.Forward(up, x[i], y[i]));
+            }));
+            c.add(new Case("Upsample.Backward " + up + " x" + xs, t -> {
+                Tensor[] dy = t.rand(ys);
+                Tensor[] dx = t.out("dx", xs);
+                t.run(i -> new Upsample.Backward(up, dy[i], dx[i]));
+            }));
+        }
+        for (int axis : new int[] {0, 1, 3}) {
+            Concat cat = new Concat(axis);
+            List<Shape> parts = new ArrayList<>();
+            for (int k : new int[] {16, 8, 24}) {
+                int[] d = {4, 32, 20, 20};
+                d[axis] = k;
+                parts.add(Shape.of(d));
+            }
+            Shape os = cat.outputShape(parts);
+            c.add(new Case("Concat.Forward " + cat + " of " + parts, t -> {
+                List<Tensor[]> xs = new ArrayList<>();
+                for (Shape p : parts) {
+                    xs.add(t.rand(p));
+                }
+                Tensor[] out = t.out("out", os);
+                t.run(i -> new Concat.Forward(cat, xs.stream().map(x -> x[i]).toList(), out[i]));
+            }));
+            c.add(new Case("Concat.Backward " + cat + " of " + parts, t -> {
+                Tensor[] dOut = t.rand(os);
+                List<Tensor[]> dxs = new ArrayList<>();
+                for (int k = 0; k < parts.size(); k++) {
+                    dxs.add(t.out("dx" + k, parts.get(k)));
+                }
+                t.run(i -> new Concat.Backward(cat, dOut[i], dxs.stream().map(x -> x[i]).toList()));
             }));
         }
         return c;

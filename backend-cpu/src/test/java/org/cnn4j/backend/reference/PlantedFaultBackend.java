@@ -4,6 +4,7 @@ import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
 import org.cnn4j.ops.Adam;
 import org.cnn4j.ops.BatchNorm;
+import org.cnn4j.ops.Concat;
 import org.cnn4j.ops.Conv2d;
 import org.cnn4j.ops.Dropout;
 import org.cnn4j.ops.Gemm;
@@ -11,6 +12,7 @@ import org.cnn4j.ops.Loss;
 import org.cnn4j.ops.Op;
 import org.cnn4j.ops.Pool2d;
 import org.cnn4j.ops.Softmax;
+import org.cnn4j.ops.Upsample;
 
 /**
  * The reference backend with one planted fault, the kind of bug a fast backend has: the conformance suite must
@@ -42,6 +44,12 @@ final class PlantedFaultBackend extends ReferenceBackend {
         DROPOUT_UNSCALED("Dropout.Forward"),
         /** Average Pool2d.Forward counting padding although countIncludePad is false. */
         AVG_POOL_COUNTS_PADDING("Pool2d.Forward"),
+        /** Upsample.Forward with PyTorch's 'nearest-exact' index, floor((d + 0.5) * scale), not 'nearest'. */
+        UPSAMPLE_NEAREST_EXACT("Upsample.Forward"),
+        /** Upsample.Backward taking one copy's gradient (the first) instead of the sum over every copy. */
+        UPSAMPLE_BACKWARD_FIRST_COPY_ONLY("Upsample.Backward"),
+        /** Concat.Forward placing the parts in reverse order along the axis. */
+        CONCAT_PARTS_REVERSED("Concat.Forward"),
         /** Sigmoid focal Loss.Forward without its alpha balance. */
         FOCAL_IGNORES_ALPHA("Loss.Forward"),
         /** Cross-entropy's MEAN over class indices dividing by every target, ignored ones included. */
@@ -159,6 +167,27 @@ final class PlantedFaultBackend extends ReferenceBackend {
                     }
                 }
             }
+            case UPSAMPLE_NEAREST_EXACT -> {
+                if (op instanceof Upsample.Forward f) {
+                    upsampleNearestExact(f);
+                } else {
+                    super.run(op);
+                }
+            }
+            case UPSAMPLE_BACKWARD_FIRST_COPY_ONLY -> {
+                if (op instanceof Upsample.Backward b) {
+                    upsampleBackwardFirstCopy(b);
+                } else {
+                    super.run(op);
+                }
+            }
+            case CONCAT_PARTS_REVERSED -> {
+                if (op instanceof Concat.Forward f) {
+                    concatReversed(f);
+                } else {
+                    super.run(op);
+                }
+            }
             case AVG_POOL_COUNTS_PADDING -> {
                 if (op instanceof Pool2d.Forward f && f.pool().mode() == Pool2d.Mode.AVG) {
                     super.run(new Pool2d.Forward(f.pool().withCountIncludePad(true), f.x(), f.y()));
@@ -267,5 +296,70 @@ final class PlantedFaultBackend extends ReferenceBackend {
             }
         }
         finish(b.dx());
+    }
+
+    /** 'nearest-exact': src = min(floor((d + 0.5) * in / out), in - 1) on both axes. */
+    private static void upsampleNearestExact(Upsample.Forward f) {
+        Shape xs = f.x().shape();
+        Shape ys = f.y().shape();
+        double[] x = data(f.x());
+        double[] y = data(f.y());
+        int h = xs.dim(2);
+        int w = xs.dim(3);
+        int oh = ys.dim(2);
+        int ow = ys.dim(3);
+        for (int plane = 0; plane < xs.dim(0) * xs.dim(1); plane++) {
+            for (int i = 0; i < oh; i++) {
+                int si = Math.min((int) Math.floor((i + 0.5) * h / oh), h - 1);
+                for (int j = 0; j < ow; j++) {
+                    int sj = Math.min((int) Math.floor((j + 0.5) * w / ow), w - 1);
+                    y[(plane * oh + i) * ow + j] = x[(plane * h + si) * w + sj];
+                }
+            }
+        }
+    }
+
+    /** dx = dy at the first output cell that copied each input cell (0 where none did), no sum. */
+    private static void upsampleBackwardFirstCopy(Upsample.Backward b) {
+        Shape xs = b.dx().shape();
+        Shape ys = b.dy().shape();
+        double[] dy = data(b.dy());
+        double[] dx = data(b.dx());
+        int h = xs.dim(2);
+        int w = xs.dim(3);
+        int oh = ys.dim(2);
+        int ow = ys.dim(3);
+        float sh = b.up().indexScaleH(h, oh);
+        float sw = b.up().indexScaleW(w, ow);
+        for (int plane = 0; plane < xs.dim(0) * xs.dim(1); plane++) {
+            for (int i = 0; i < h; i++) {
+                int r = Upsample.firstOutput(i, h, oh, sh);
+                boolean rowCopied = r < Upsample.firstOutput(i + 1, h, oh, sh);
+                for (int j = 0; j < w; j++) {
+                    int c = Upsample.firstOutput(j, w, ow, sw);
+                    boolean copied = rowCopied && c < Upsample.firstOutput(j + 1, w, ow, sw);
+                    dx[(plane * h + i) * w + j] = copied ? dy[(plane * oh + r) * ow + c] : 0;
+                }
+            }
+        }
+    }
+
+    /** The parts written from the end of the axis backwards: the last part first. */
+    private static void concatReversed(Concat.Forward f) {
+        int axis = f.cat().axis();
+        Shape whole = f.out().shape();
+        int outer = f.cat().outer(whole);
+        int inner = whole.strideOf(axis);
+        int wholeBlock = whole.dim(axis) * inner;
+        double[] out = data(f.out());
+        int offset = 0;
+        for (int p = f.xs().size() - 1; p >= 0; p--) {
+            Tensor part = f.xs().get(p);
+            int block = part.shape().dim(axis) * inner;
+            for (int n = 0; n < outer; n++) {
+                System.arraycopy(data(part), n * block, out, n * wholeBlock + offset, block);
+            }
+            offset += block;
+        }
     }
 }

@@ -8,17 +8,20 @@ import org.cnn4j.core.DType;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
 import org.cnn4j.kernels.host.ActivationLaunches;
+import org.cnn4j.kernels.host.ConcatLaunches;
 import org.cnn4j.kernels.host.DropoutLaunches;
 import org.cnn4j.kernels.host.ElementwiseLaunches;
 import org.cnn4j.kernels.host.KernelHost;
 import org.cnn4j.kernels.host.LossLaunches;
 import org.cnn4j.kernels.host.OptimizerLaunches;
+import org.cnn4j.kernels.host.UpsampleLaunches;
 import org.cnn4j.ops.Activation;
 import org.cnn4j.ops.Adagrad;
 import org.cnn4j.ops.Adam;
 import org.cnn4j.ops.Add;
 import org.cnn4j.ops.Axpy;
 import org.cnn4j.ops.BatchNorm;
+import org.cnn4j.ops.Concat;
 import org.cnn4j.ops.Conv2d;
 import org.cnn4j.ops.Copy;
 import org.cnn4j.ops.Dropout;
@@ -35,6 +38,7 @@ import org.cnn4j.ops.Scale;
 import org.cnn4j.ops.Sgd;
 import org.cnn4j.ops.Softmax;
 import org.cnn4j.ops.SumAxes;
+import org.cnn4j.ops.Upsample;
 import org.cnn4j.spi.AbstractBackend;
 
 /**
@@ -279,6 +283,10 @@ public final class CudaBackend extends AbstractBackend {
                 case Adagrad.Step o -> OptimizerLaunches.adagrad(host, o);
                 case RmsProp.Step o -> OptimizerLaunches.rmsProp(host, o);
                 case Adam.Step o -> OptimizerLaunches.adam(host, o);
+                case Upsample.Forward o -> UpsampleLaunches.forward(host, o);
+                case Upsample.Backward o -> UpsampleLaunches.backward(host, o);
+                case Concat.Forward o -> ConcatLaunches.forward(host, o);
+                case Concat.Backward o -> ConcatLaunches.backward(host, o);
             }
         } finally {
             lock.unlock();

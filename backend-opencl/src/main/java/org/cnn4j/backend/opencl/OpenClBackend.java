@@ -42,6 +42,7 @@ import org.cnn4j.core.Probe;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
 import org.cnn4j.kernels.host.ActivationLaunches;
+import org.cnn4j.kernels.host.ConcatLaunches;
 import org.cnn4j.kernels.host.BatchNormLaunches;
 import org.cnn4j.kernels.host.Conv2dLaunches;
 import org.cnn4j.kernels.host.DropoutLaunches;
@@ -51,12 +52,14 @@ import org.cnn4j.kernels.host.LossLaunches;
 import org.cnn4j.kernels.host.OptimizerLaunches;
 import org.cnn4j.kernels.host.PoolLaunches;
 import org.cnn4j.kernels.host.SoftmaxLaunches;
+import org.cnn4j.kernels.host.UpsampleLaunches;
 import org.cnn4j.ops.Activation;
 import org.cnn4j.ops.Adagrad;
 import org.cnn4j.ops.Adam;
 import org.cnn4j.ops.Add;
 import org.cnn4j.ops.Axpy;
 import org.cnn4j.ops.BatchNorm;
+import org.cnn4j.ops.Concat;
 import org.cnn4j.ops.Conv2d;
 import org.cnn4j.ops.Copy;
 import org.cnn4j.ops.Dropout;
@@ -73,6 +76,7 @@ import org.cnn4j.ops.Scale;
 import org.cnn4j.ops.Sgd;
 import org.cnn4j.ops.Softmax;
 import org.cnn4j.ops.SumAxes;
+import org.cnn4j.ops.Upsample;
 import org.cnn4j.spi.AbstractBackend;
 import org.cnn4j.spi.SignalHandlers;
 import org.lwjgl.PointerBuffer;
@@ -616,6 +620,10 @@ public final class OpenClBackend extends AbstractBackend {
             case Scale.Run o -> ElementwiseLaunches.scale(host, o);
             case Axpy.Run o -> ElementwiseLaunches.axpy(host, o);
             case SumAxes.Run o -> ElementwiseLaunches.sumAxes(host, o);
+            case Upsample.Forward o -> UpsampleLaunches.forward(host, o);
+            case Upsample.Backward o -> UpsampleLaunches.backward(host, o);
+            case Concat.Forward o -> ConcatLaunches.forward(host, o);
+            case Concat.Backward o -> ConcatLaunches.backward(host, o);
         }
     }
 }

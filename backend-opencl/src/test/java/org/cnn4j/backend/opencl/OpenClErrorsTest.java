@@ -95,7 +95,7 @@ class OpenClErrorsTest {
     void everyPortableKernelBuilds() {
         try (OpenClBackend cl = OpenClTestSupport.open()) {
             for (String stem : new String[] {"activation", "batchnorm", "conv2d", "dropout", "elementwise", "gemm",
-                "loss", "pool2d", "reduce", "softmax"}) {
+                "loss", "pool2d", "reduce", "softmax", "upsample", "concat"}) {
                 long p = cl.build(stem + ".k", KernelSource.opencl(stem), OpenClBackend.BUILD_OPTIONS);
                 // built once per context: the same source and options give the cached program
                 assertEquals(p, cl.build(stem + ".k", KernelSource.opencl(stem), OpenClBackend.BUILD_OPTIONS));

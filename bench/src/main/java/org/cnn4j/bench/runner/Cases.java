@@ -173,14 +173,13 @@ public final class Cases {
             try (MetaBackend meta = new MetaBackend();
                  Model m = Models.create(net.model(), meta, net.sample(), net.classes(), MODEL_SEED)) {
                 trainable = m.net().trainableCount();
-                Shape s = in;
-                for (Map.Entry<String, Layer> e : m.net().leaves()) {
-                    Layer l = e.getValue();
-                    Shape y = l.outputShape(s);
-                    layer(l, s, y);
-                    s = y;
+                Shape logits = m.net().outputShape(in);
+                for (org.cnn4j.nn.Trace t : m.net().trace(in)) {
+                    if (t.layer() == null) {
+                        throw new IllegalStateException("no benchmark for the graph merge " + t.name());
+                    }
+                    layer(t.layer(), t.inputs().getFirst(), t.output());
                 }
-                Shape logits = s;
                 loss(logits);
                 adam(trainable);
             }

@@ -38,6 +38,11 @@ public final class Activation extends Layer {
         return new Activation(b, org.cnn4j.ops.Activation.tanh());
     }
 
+    @Override
+    public Activation sharedCopy() {
+        return new Activation(backend, act);
+    }
+
     public org.cnn4j.ops.Activation op() {
         return act;
     }

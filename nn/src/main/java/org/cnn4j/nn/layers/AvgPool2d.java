@@ -9,6 +9,11 @@ public final class AvgPool2d extends Pool2d {
     }
 
     /** Square window and stride, no padding. */
+    @Override
+    public AvgPool2d sharedCopy() {
+        return new AvgPool2d(backend, op());
+    }
+
     public AvgPool2d(Backend backend, int kernel, int stride) {
         this(backend, org.cnn4j.ops.Pool2d.avg(kernel, stride));
     }

@@ -43,6 +43,21 @@ public abstract class BatchNorm extends Layer {
         reset();
     }
 
+    /** A shared copy of {@code owner}: its parameters and running statistics, activations of its own. */
+    protected BatchNorm(BatchNorm owner) {
+        super(owner.backend());
+        this.bn = owner.bn;
+        this.rank = owner.rank;
+        this.channels = owner.channels;
+        this.weight = shareParameter(owner.weight);
+        this.bias = shareParameter(owner.bias);
+        this.runningMean = shareBuffer("running_mean", owner.runningMean);
+        this.runningVar = shareBuffer("running_var", owner.runningVar);
+        Shape c = Shape.of(channels);
+        this.savedMean = workspace.get("saved_mean", c);
+        this.savedInvStd = workspace.get("saved_inv_std", c);
+    }
+
     /** gamma 1, beta 0, running mean 0, running variance 1, whatever the scheme (as PyTorch). */
     @Override
     public void initialize(Init init, SplittableRandom rng) {

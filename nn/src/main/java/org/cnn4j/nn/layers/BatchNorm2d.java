@@ -9,6 +9,15 @@ public final class BatchNorm2d extends BatchNorm {
     }
 
     /** PyTorch's defaults: epsilon 1e-5, momentum 0.1. */
+    private BatchNorm2d(BatchNorm2d owner) {
+        super(owner);
+    }
+
+    @Override
+    public BatchNorm2d sharedCopy() {
+        return new BatchNorm2d(this);
+    }
+
     public BatchNorm2d(Backend backend, int channels) {
         this(backend, channels, org.cnn4j.ops.BatchNorm.defaults());
     }

@@ -31,6 +31,22 @@ public final class Conv2d extends Layer {
         initialize(Init.PYTORCH_DEFAULT, new SplittableRandom(0));
     }
 
+    /** A shared copy of {@code owner} (see {@link Layer#sharedCopy()}). */
+    private Conv2d(Conv2d owner) {
+        super(owner.backend());
+        this.conv = owner.conv;
+        this.inChannels = owner.inChannels;
+        this.outChannels = owner.outChannels;
+        this.kernel = owner.kernel;
+        this.weight = shareParameter(owner.weight);
+        this.bias = owner.bias == null ? null : shareParameter(owner.bias);
+    }
+
+    @Override
+    public Conv2d sharedCopy() {
+        return new Conv2d(this);
+    }
+
     /** Square kernel, stride and padding, one group, with bias. */
     public Conv2d(Backend backend, int inChannels, int outChannels, int kernel, int stride, int padding) {
         this(backend, inChannels, outChannels, Size2d.of(kernel), org.cnn4j.ops.Conv2d.of(stride, padding), true);

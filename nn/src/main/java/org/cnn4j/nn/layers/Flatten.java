@@ -18,6 +18,11 @@ public final class Flatten extends Layer {
     }
 
     @Override
+    public Flatten sharedCopy() {
+        return new Flatten(backend);
+    }
+
+    @Override
     public Shape outputShape(Shape input) {
         if (input.rank() < 2) {
             throw new IllegalArgumentException("Flatten: input must have rank at least 2 but has shape " + input);

@@ -25,6 +25,20 @@ public final class Linear extends Layer {
         initialize(Init.PYTORCH_DEFAULT, new SplittableRandom(0));
     }
 
+    /** A shared copy of {@code owner} (see {@link Layer#sharedCopy()}). */
+    private Linear(Linear owner) {
+        super(owner.backend());
+        this.inFeatures = owner.inFeatures;
+        this.outFeatures = owner.outFeatures;
+        this.weight = shareParameter(owner.weight);
+        this.bias = owner.bias == null ? null : shareParameter(owner.bias);
+    }
+
+    @Override
+    public Linear sharedCopy() {
+        return new Linear(this);
+    }
+
     public Linear(Backend backend, int inFeatures, int outFeatures) {
         this(backend, inFeatures, outFeatures, true);
     }

@@ -13,6 +13,11 @@ public final class MaxPool2d extends Pool2d {
         this(backend, org.cnn4j.ops.Pool2d.max(kernel, stride));
     }
 
+    @Override
+    public MaxPool2d sharedCopy() {
+        return new MaxPool2d(backend, op());
+    }
+
     static org.cnn4j.ops.Pool2d requireMode(org.cnn4j.ops.Pool2d p, org.cnn4j.ops.Pool2d.Mode mode) {
         if (p.mode() != mode) {
             throw new IllegalArgumentException("pooling " + p + " is not " + mode);

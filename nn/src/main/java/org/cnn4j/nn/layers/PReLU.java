@@ -20,6 +20,17 @@ public final class PReLU extends Layer {
         initialize(Init.PYTORCH_DEFAULT, new SplittableRandom(0));
     }
 
+    /** A shared copy of {@code owner} (see {@link Layer#sharedCopy()}). */
+    private PReLU(PReLU owner) {
+        super(owner.backend());
+        this.weight = shareParameter(owner.weight);
+    }
+
+    @Override
+    public PReLU sharedCopy() {
+        return new PReLU(this);
+    }
+
     @Override
     public void initialize(Init init, SplittableRandom rng) {
         fill(weight.value(), 0.25f);

@@ -15,6 +15,11 @@ public class Pool2d extends Layer {
         this.pool = pool;
     }
 
+    @Override
+    public Pool2d sharedCopy() {
+        return new Pool2d(backend, pool);
+    }
+
     public org.cnn4j.ops.Pool2d op() {
         return pool;
     }

@@ -12,6 +12,7 @@ import org.cnn4j.core.Tensor;
 import org.cnn4j.nn.Init;
 import org.cnn4j.nn.Layer;
 import org.cnn4j.nn.Parameter;
+import org.cnn4j.nn.Trace;
 
 /**
  * Layers run in order, PyTorch's {@code nn.Sequential}. Children are named by position ({@code 0}, {@code 1},
@@ -21,6 +22,8 @@ import org.cnn4j.nn.Parameter;
 public final class Sequential extends Layer {
     private final Map<String, Layer> layers = new LinkedHashMap<>();
     private final List<Layer> order = new ArrayList<>();
+    /** The parameters of the shared copies in this tree, when this sequential is the outermost container. */
+    private List<Parameter> shared;
 
     public Sequential(Backend backend) {
         super(backend);
@@ -41,6 +44,8 @@ public final class Sequential extends Layer {
             throw new IllegalArgumentException("a layer is already called '" + name + "'");
         }
         order.add(layer);
+        adopt(layer);
+        shared = null;
         layer.train(isTraining());
         return this;
     }
@@ -131,7 +136,49 @@ public final class Sequential extends Layer {
                 throw new IllegalStateException("layer " + i + " returned no input gradient");
             }
         }
+        if (!isNested()) {
+            if (shared == null) {
+                List<Parameter> s = new ArrayList<>();
+                sharedParameters(s);
+                shared = List.copyOf(s);
+            }
+            sumSharedGradients(shared);
+        }
         return g;
+    }
+
+    @Override
+    protected Shape trace(String name, List<String> from, Shape input, boolean shared, List<Trace> out) {
+        Shape s = input;
+        List<String> in = from;
+        for (Map.Entry<String, Layer> e : layers.entrySet()) {
+            s = traceChild(e.getValue(), name.isEmpty() ? e.getKey() : name + "." + e.getKey(), in, s, shared, out);
+            in = List.of(out.getLast().name());
+        }
+        return s;
+    }
+
+    @Override
+    protected void sharedParameters(List<Parameter> out) {
+        for (Layer l : order) {
+            sharedParametersOf(l, out);
+        }
+    }
+
+    /** A copy whose children are their shared copies, under the same names. */
+    @Override
+    public Sequential sharedCopy() {
+        Sequential copy = new Sequential(backend);
+        try {
+            for (Map.Entry<String, Layer> e : layers.entrySet()) {
+                copy.add(e.getKey(), e.getValue().sharedCopy());
+            }
+            copy.train(isTraining());
+            return copy;
+        } catch (RuntimeException e) {
+            copy.close();
+            throw e;
+        }
     }
 
     @Override

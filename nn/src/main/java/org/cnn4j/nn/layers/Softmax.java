@@ -18,6 +18,16 @@ public final class Softmax extends Layer {
         this.softmax = new org.cnn4j.ops.Softmax(log);
     }
 
+    @Override
+    public Softmax sharedCopy() {
+        return new Softmax(backend, softmax);
+    }
+
+    private Softmax(Backend backend, org.cnn4j.ops.Softmax softmax) {
+        super(backend);
+        this.softmax = softmax;
+    }
+
     public static Softmax softmax(Backend b) {
         return new Softmax(b, false);
     }

@@ -36,27 +36,41 @@ import org.cnn4j.nn.layers.Sequential;
  *   <li>{@code seed003-mnist}: seed 003's MNIST network, three blocks of conv 5x5 stride 2 + BN + ReLU then a
  *       linear classifier feeding the softmax. The seed does not print channel counts; this uses 32, 64, 128
  *       with padding 2 (28 to 14, 7, 4): 278,410 parameters, 277,962 trainable.</li>
+ *   <li>{@code resnet18}, {@code resnet34}, {@code resnet50}: torchvision's ResNets ({@link ResNets}), with its
+ *       state-dict names; 11,689,512, 21,797,672 and 25,557,032 trainable parameters on 224x224x3 with 1000
+ *       classes, as torchvision counts them.</li>
+ *   <li>{@code resnet18-cifar}, {@code resnet34-cifar}, {@code resnet50-cifar}: the same with a 3x3 stride-1 stem
+ *       and no max pooling, for 32x32 images (resnet18-cifar: 11,173,962 trainable parameters for 10 classes).</li>
+ *   <li>{@code resnet20}: He et al.'s CIFAR-10 ResNet-20 (16, 32, 64 channels, three basic blocks a stage,
+ *       projection shortcuts): 272,474 trainable parameters plus the projections, small enough to train on two
+ *       cores.</li>
  * </ul>
  */
 public final class Models {
     /** The zoo's names. */
     public static final List<String> NAMES = List.of("lenet5", "alexnet", "alexnet-2tower", "seed002-cnn",
-            "seed002-dense", "seed003-mnist");
+            "seed002-dense", "seed003-mnist", "resnet18", "resnet34", "resnet50", "resnet18-cifar", "resnet34-cifar",
+            "resnet50-cifar", "resnet20");
 
     private Models() {
     }
 
     /** The sample shape a model is defined for when the data set does not say (e.g. for {@code summary}). */
     public static Shape defaultSample(String name) {
-        return switch (canonical(name)) {
+        String n = canonical(name);
+        if (n.startsWith("resnet")) {
+            return n.endsWith("-cifar") || n.equals("resnet20") ? Shape.of(3, 32, 32) : Shape.of(3, 224, 224);
+        }
+        return switch (n) {
             case "alexnet", "alexnet-2tower" -> Shape.of(3, 227, 227);
             default -> Shape.of(1, 28, 28);
         };
     }
 
-    /** The default number of classes: 1000 for AlexNet (ImageNet), else 10. */
+    /** The default number of classes: 1000 for AlexNet and the ImageNet ResNets, else 10. */
     public static int defaultClasses(String name) {
-        return canonical(name).startsWith("alexnet") ? 1000 : 10;
+        String n = canonical(name);
+        return n.startsWith("alexnet") || defaultSample(n).dim(1) == 224 ? 1000 : 10;
     }
 
     /** The initialisation a model uses unless asked otherwise. */
@@ -74,6 +88,9 @@ public final class Models {
         String n = canonical(name);
         if (sample.rank() != 3) {
             throw new IllegalArgumentException("sample shape must be C, H, W but is " + sample);
+        }
+        if (n.startsWith("resnet")) {
+            return resnet(n, name, backend, sample, classes, seed, init);
         }
         Sequential net = new Sequential(backend);
         try {
@@ -96,6 +113,31 @@ public final class Models {
         }
     }
 
+    private static Model resnet(String n, String name, Backend b, Shape s, int classes, long seed, Init init) {
+        int c = s.dim(0);
+        Sequential net = switch (n) {
+            case "resnet18" -> ResNets.resnet(b, ResNets.Block.BASIC, new int[] {2, 2, 2, 2}, c, classes, false);
+            case "resnet34" -> ResNets.resnet(b, ResNets.Block.BASIC, new int[] {3, 4, 6, 3}, c, classes, false);
+            case "resnet50" -> ResNets.resnet(b, ResNets.Block.BOTTLENECK, new int[] {3, 4, 6, 3}, c, classes, false);
+            case "resnet18-cifar" -> ResNets.resnet(b, ResNets.Block.BASIC, new int[] {2, 2, 2, 2}, c, classes, true);
+            case "resnet34-cifar" -> ResNets.resnet(b, ResNets.Block.BASIC, new int[] {3, 4, 6, 3}, c, classes, true);
+            case "resnet50-cifar" -> ResNets.resnet(b, ResNets.Block.BOTTLENECK, new int[] {3, 4, 6, 3}, c, classes,
+                    true);
+            case "resnet20" -> ResNets.cifar20(b, 3, c, classes);
+            default -> throw new IllegalArgumentException("unknown model '" + name + "'; choose one of "
+                    + String.join(", ", NAMES));
+        };
+        try {
+            net.outputShape(batch1(s));
+            net.initialize(init, new SplittableRandom(seed));
+            net.needsInputGradient(false);
+            return new Model(n, net, s, classes);
+        } catch (RuntimeException e) {
+            net.close();
+            throw e;
+        }
+    }
+
     private static String canonical(String name) {
         String n = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
         return switch (n) {
@@ -104,6 +146,10 @@ public final class Models {
             case "cnn", "vgg-small", "seed002" -> "seed002-cnn";
             case "dense", "mlp", "ann" -> "seed002-dense";
             case "mnist", "seed003" -> "seed003-mnist";
+            case "resnet-18" -> "resnet18";
+            case "resnet-34" -> "resnet34";
+            case "resnet-50" -> "resnet50";
+            case "resnet-20" -> "resnet20";
             default -> n;
         };
     }

@@ -227,14 +227,11 @@ public final class Trainer implements AutoCloseable {
         Shape s = Shape.of(one);
         long perSample = s.size() + (training ? 2L : 1L) * model.classes(); // x, target (and the logits' gradient)
         boolean first = true;
-        for (Map.Entry<String, org.cnn4j.nn.Layer> e : model.net().leaves()) {
-            org.cnn4j.nn.Layer l = e.getValue();
-            Shape out = l.outputShape(s);
-            if (!(l instanceof org.cnn4j.nn.layers.Flatten)) { // a view: no memory of its own
-                perSample += out.size() + (training && !first ? s.size() : 0);
+        for (org.cnn4j.nn.Trace t : model.net().trace(s)) {
+            if (!(t.layer() instanceof org.cnn4j.nn.layers.Flatten)) { // a view: no memory of its own
+                perSample += t.output().size() + (training && !first ? t.inputs().getFirst().size() : 0);
             }
             first = false;
-            s = out;
         }
         long need = Math.multiplyHigh(perSample, 4L * samples) != 0 ? Long.MAX_VALUE : perSample * 4L * samples;
         long free = Math.max(0, limit - backend.liveBytes());

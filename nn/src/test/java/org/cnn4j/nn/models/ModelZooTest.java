@@ -99,4 +99,44 @@ class ModelZooTest {
             assertEquals(0, b.liveTensors());
         }
     }
+
+    @Test
+    void resnetsHaveTorchvisionsParameterCounts() {
+        assertEquals(11_689_512, summary("resnet18", Shape.of(3, 224, 224), 1000).trainable());
+        assertEquals(21_797_672, summary("resnet34", Shape.of(3, 224, 224), 1000).trainable());
+        assertEquals(25_557_032, summary("resnet50", Shape.of(3, 224, 224), 1000).trainable());
+        assertEquals(11_173_962, summary("resnet18-cifar", Shape.of(3, 32, 32), 10).trainable());
+    }
+
+    @Test
+    void resnet18HasTorchvisionsNamesAndShapes() {
+        try (MetaBackend b = new MetaBackend(); Model m = Models.create("resnet18", b, Shape.of(3, 224, 224), 1000, 1)) {
+            var p = m.net().parameters();
+            assertEquals(Shape.of(64, 3, 7, 7), p.get("conv1.weight").shape());
+            assertEquals(Shape.of(64, 64, 3, 3), p.get("layer1.0.conv1.weight").shape());
+            assertEquals(Shape.of(128, 64, 1, 1), p.get("layer2.0.downsample.0.weight").shape());
+            assertEquals(Shape.of(128), p.get("layer2.0.downsample.1.weight").shape());
+            assertEquals(Shape.of(1000, 512), p.get("fc.weight").shape());
+            assertTrue(m.net().buffers().containsKey("layer4.1.bn2.running_var"));
+            assertEquals(62, p.size(), p.keySet().toString());
+            Summary s = m.summary();
+            assertEquals(Shape.of(1, 1000), s.output());
+            String table = s.format();
+            assertTrue(table.contains("layer1.0.add") && table.contains("<- layer1.0.bn2, maxpool"), table);
+            assertTrue(table.contains("layer1.0.relu#2"), table);
+        }
+    }
+
+    @Test
+    void resnet50Bottlenecks() {
+        try (MetaBackend b = new MetaBackend(); Model m = Models.create("resnet50", b, Shape.of(3, 224, 224), 1000, 1)) {
+            var p = m.net().parameters();
+            assertEquals(Shape.of(64, 64, 1, 1), p.get("layer1.0.conv1.weight").shape());
+            assertEquals(Shape.of(256, 64, 1, 1), p.get("layer1.0.conv3.weight").shape());
+            assertEquals(Shape.of(128, 128, 3, 3), p.get("layer2.0.conv2.weight").shape());
+            assertEquals(Shape.of(1000, 2048), p.get("fc.weight").shape());
+            assertEquals(Shape.of(1, 2048, 7, 7), m.net().trace(Shape.of(1, 3, 224, 224)).stream()
+                    .filter(t -> t.name().equals("layer4.2.relu#3")).findFirst().orElseThrow().output());
+        }
+    }
 }
