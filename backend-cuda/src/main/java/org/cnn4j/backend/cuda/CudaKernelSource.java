@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
 final class CudaKernelSource {
     static final String ROOT = "/org/cnn4j/kernels/portable/";
     /** Every kernel file, by stem. */
-    static final List<String> STEMS = List.of("activation", "batchnorm", "conv2d", "dropout", "elementwise",
-            "gemm", "loss", "pool2d", "reduce", "softmax", "upsample", "concat");
+    static final List<String> STEMS = List.of("activation", "batchnorm", "concat", "conv2d", "dropout",
+            "elementwise", "gemm", "loss", "pool2d", "reduce", "softmax", "upsample");
     /**
      * Options beside the architecture: no contraction of a product and a sum into an FMA, since the portable
      * kernels' compensated sums (reduce.h) and dropout's two-float scale depend on each product being rounded

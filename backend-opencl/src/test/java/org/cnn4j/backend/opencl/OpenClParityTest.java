@@ -9,6 +9,7 @@ import org.cnn4j.ops.Adam;
 import org.cnn4j.ops.Add;
 import org.cnn4j.ops.Axpy;
 import org.cnn4j.ops.BatchNorm;
+import org.cnn4j.ops.Concat;
 import org.cnn4j.ops.Conv2d;
 import org.cnn4j.ops.Copy;
 import org.cnn4j.ops.Dropout;
@@ -24,6 +25,7 @@ import org.cnn4j.ops.Scale;
 import org.cnn4j.ops.Sgd;
 import org.cnn4j.ops.Softmax;
 import org.cnn4j.ops.SumAxes;
+import org.cnn4j.ops.Upsample;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -357,5 +359,37 @@ class OpenClParityTest {
         Shape x = Shape.of(java.util.Arrays.stream(dims.split(",")).mapToInt(Integer::parseInt).toArray());
         SumAxes sum = SumAxes.of(java.util.Arrays.stream(axes.split(",")).mapToInt(Integer::parseInt).toArray());
         parity(91).in(x).out(sum.outputShape(x)).check("SumAxes", t -> new SumAxes.Run(sum, t[0], t[1]), TOL, 1);
+    }
+
+    // ---- upsampling and concatenation ---------------------------------------------------------------
+
+    @ParameterizedTest(name = "x={0} {1}={2}")
+    @CsvSource({"'2,16,26,30', scale, '2,2'", "'1,3,6,7', scale, '3,1'", "'2,4,5,7', size, '8,3'",
+        "'1,2,13,17', size, '50,37'", "'1,2,2,3', scale, '1,41'", "'2,3,1,1', scale, '4,4'"})
+    void upsample(String dims, String form, String values) {
+        Shape x = Shape.of(java.util.Arrays.stream(dims.split(",")).mapToInt(Integer::parseInt).toArray());
+        int[] v = java.util.Arrays.stream(values.split(",")).mapToInt(Integer::parseInt).toArray();
+        Upsample up = form.equals("scale") ? Upsample.nearest(v[0], v[1]) : Upsample.nearestToSize(v[0], v[1]);
+        Shape y = up.outputShape(x);
+        parity(95).in(x).out(y).check("Upsample.Forward " + up, t -> new Upsample.Forward(up, t[0], t[1]), 0, 1);
+        parity(96).in(y).out(x).check("Upsample.Backward " + up, t -> new Upsample.Backward(up, t[0], t[1]), TOL, 1);
+    }
+
+    @ParameterizedTest(name = "axis={0}")
+    @ValueSource(ints = {0, 1, 2, 3})
+    void concat(int axis) {
+        Concat cat = new Concat(axis);
+        Shape[] parts = new Shape[3];
+        int[] along = {5, 1, 3};
+        for (int i = 0; i < 3; i++) {
+            int[] d = {2, 3, 4, 5};
+            d[axis] = along[i];
+            parts[i] = Shape.of(d);
+        }
+        Shape out = cat.outputShape(java.util.List.of(parts));
+        parity(97).in(parts[0]).in(parts[1]).in(parts[2]).out(out).check("Concat.Forward " + cat,
+                t -> new Concat.Forward(cat, java.util.List.of(t[0], t[1], t[2]), t[3]), 0, 3);
+        parity(98).in(out).out(parts[0]).out(parts[1]).out(parts[2]).check("Concat.Backward " + cat,
+                t -> new Concat.Backward(cat, t[0], java.util.List.of(t[1], t[2], t[3])), 1, 2, 3);
     }
 }

@@ -42,8 +42,8 @@ import org.cnn4j.nn.layers.Sequential;
  *   <li>{@code resnet18-cifar}, {@code resnet34-cifar}, {@code resnet50-cifar}: the same with a 3x3 stride-1 stem
  *       and no max pooling, for 32x32 images (resnet18-cifar: 11,173,962 trainable parameters for 10 classes).</li>
  *   <li>{@code resnet20}: He et al.'s CIFAR-10 ResNet-20 (16, 32, 64 channels, three basic blocks a stage,
- *       projection shortcuts): 272,474 trainable parameters plus the projections, small enough to train on two
- *       cores.</li>
+ *       1x1 projection shortcuts where the shape changes, the paper's option B): 272,474 trainable parameters
+ *       (269,722 with the paper's parameter-free option A), small enough to train on two cores.</li>
  * </ul>
  */
 public final class Models {

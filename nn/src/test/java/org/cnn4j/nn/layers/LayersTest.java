@@ -216,4 +216,41 @@ class LayersTest {
             gradientCheck(b, s, x, t, List.of("0.weight", "1.weight", "1.bias", "4.weight"));
         }
     }
+
+    @Test
+    void upsampleChainMatchesFiniteDifferences() {
+        try (Backend b = new ReferenceBackend(); Sequential s = new Sequential(b);
+                Tensor x = b.fromArray(Shape.of(2, 1, 3, 3), random(18, 9));
+                Tensor t = b.fromArray(Shape.of(2, 2), new float[] {0, 1, 1, 0})) {
+            // 3x3 -> 5x4 (rows 3 -> 5, columns 3 -> 4: non-integer ratios), then a 2x2 convolution to [2, 1, 4, 3]
+            s.add(new Conv2d(b, 1, 2, 3, 1, 1)).add(Activation.tanh(b)).add(Upsample.toSize(b, 5, 4))
+                    .add(new Conv2d(b, 2, 1, 2, 1, 0)).add(new Flatten(b)).add(new Linear(b, 12, 2));
+            s.initialize(Init.XAVIER_UNIFORM, new SplittableRandom(6));
+            gradientCheck(b, s, x, t, List.of("0.weight", "0.bias", "3.weight", "5.weight"));
+        }
+    }
+
+    @Test
+    void upsampleFollowsNnUpsample() {
+        try (Backend b = new ReferenceBackend(); Upsample twice = new Upsample(b, 2);
+                Upsample perAxis = new Upsample(b, org.cnn4j.ops.Upsample.nearest(3, 1));
+                Upsample sized = Upsample.toSize(b, 8, 3);
+                Tensor x = b.fromArray(Shape.of(1, 1, 2, 2), new float[] {1, 2, 3, 4})) {
+            assertEquals("Upsample(scale_factor=2.0, mode='nearest')", twice.describe());
+            assertEquals("Upsample(scale_factor=(3.0, 1.0), mode='nearest')", perAxis.describe());
+            assertEquals("Upsample(size=(8, 3), mode='nearest')", sized.describe());
+            assertEquals(Shape.of(2, 16, 26, 34), twice.outputShape(Shape.of(2, 16, 13, 17)));
+            assertEquals(Shape.of(2, 16, 8, 3), sized.outputShape(Shape.of(2, 16, 5, 7)));
+            assertTrue(twice.parameters().isEmpty());
+            Tensor y = twice.forward(x);
+            assertArrayEquals(new float[] {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}, y.toFloatArray());
+            try (Tensor dy = b.fromArray(Shape.of(1, 1, 4, 4), new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+                13, 14, 15, 16})) {
+                // each input cell sums its 2x2 block of dy
+                assertArrayEquals(new float[] {14, 22, 46, 54}, twice.backward(dy).toFloatArray());
+                twice.needsInputGradient(false);
+                assertEquals(null, twice.backward(dy));
+            }
+        }
+    }
 }
