@@ -1093,7 +1093,139 @@ public final class OpDatabase {
                 Loss l = Loss.hinge(d.pick(1, 0.5, 2));
                 yield new Sample(l + " input" + s, lossCase(l, s, Dist.uniform(-2, 2), Dist.oneHot(), backward));
             }
+            case BCE_WITH_LOGITS, SIGMOID_FOCAL, SMOOTH_L1 -> {
+                Shape s = d.shape(1, 4);
+                Loss l = switch (kind) {
+                    case BCE_WITH_LOGITS -> Loss.bceWithLogits();
+                    case SIGMOID_FOCAL -> Loss.sigmoidFocal(d.pick(0.25, -1, 0.75), d.pick(0, 0.5, 2, 3));
+                    default -> Loss.smoothL1(d.pick(0, 0.5, 1, 2));
+                };
+                l = drawReduction(d, l);
+                boolean weighted = d.chance(0.5);
+                boolean l1 = kind == Loss.Kind.SMOOTH_L1;
+                boolean hard = d.chance(0.5);
+                Dist target = l1 ? symmetric() : hard ? Dist.integers(0, 1) : Dist.uniform(0, 1);
+                yield new Sample(l + " input" + s + (l1 ? "" : hard ? " 0/1 targets" : " soft targets")
+                        + (weighted ? " weighted" : ""), lossCase(l, s, Dist.uniform(l1 ? -2 : -6, l1 ? 2 : 6), s,
+                        target, weighted ? Dist.uniform(0, 2).sprinkled(0, 0.3) : null, backward));
+            }
         };
+    }
+
+    /** MEAN, SUM (over a drawn divisor) or NONE. */
+    static Loss drawReduction(Draw d, Loss l) {
+        return switch (d.between(0, 2)) {
+            case 0 -> l;
+            case 1 -> l.sumOver(d.pick(1, 3, 0.5));
+            default -> l.withReduction(Loss.Reduction.NONE);
+        };
+    }
+
+    /**
+     * Input, target (of {@code targetShape}), optional weight, and for reduction NONE's backward the upstream
+     * gradient dLoss; the loss of {@code fn.outputShape(s)}.
+     */
+    static OpCase.Builder lossCase(Loss fn, Shape s, Dist input, Shape targetShape, Dist target, Dist weight,
+            boolean backward) {
+        return ctx -> {
+            var x = ctx.input("input", s, input);
+            var t = ctx.input("target", targetShape, target);
+            var w = weight == null ? null : ctx.input("weight", s, weight);
+            Shape out = fn.outputShape(s);
+            if (!backward) {
+                return new Loss.Forward(fn, x, t, w, ctx.output("loss", out));
+            }
+            var up = fn.reduction() == Loss.Reduction.NONE ? ctx.input("dLoss", out, symmetric()) : null;
+            return new Loss.Backward(fn, x, t, w, up, ctx.output("dInput", s));
+        };
+    }
+
+    /** Class indices in [0, classes) with a share {@code ignored} of {@code ignoreIndex}. */
+    static Dist classIndices(int classes, int ignoreIndex, double ignored) {
+        return Dist.integers(0, classes - 1).sprinkled(ignoreIndex, ignored);
+    }
+
+    /** Probability vectors over axis 1 of [N, C, d1, ...] (one-hot when {@code hard}). */
+    static Dist channelProbabilities(boolean hard) {
+        return (out, shape, r) -> {
+            int c = shape.dim(1);
+            int inner = shape.strideOf(1);
+            java.util.Arrays.fill(out, 0);
+            for (int n = 0; n < shape.dim(0); n++) {
+                for (int p = 0; p < inner; p++) {
+                    int base = n * c * inner + p;
+                    if (hard) {
+                        out[base + r.nextInt(c) * inner] = 1;
+                        continue;
+                    }
+                    double sum = 0;
+                    for (int j = 0; j < c; j++) {
+                        out[base + j * inner] = 0.05 + r.nextDouble();
+                        sum += out[base + j * inner];
+                    }
+                    for (int j = 0; j < c; j++) {
+                        out[base + j * inner] /= sum;
+                    }
+                }
+            }
+        };
+    }
+
+    /** The reductions SUM and NONE of the mean losses (MSE, MAE, cross-entropy, hinge). */
+    static Sample drawReducedLoss(Draw d, boolean backward) {
+        Sweep sw = d.sweep();
+        Loss.Kind kind = List.of(Loss.Kind.SOFTMAX_CROSS_ENTROPY, Loss.Kind.MSE, Loss.Kind.MAE, Loss.Kind.HINGE)
+                .get(d.between(0, 3));
+        Shape rows = Shape.of(d.between(1, sw.maxBatch() + 3), d.between(2, sw.maxFeatures()));
+        Loss l = new Loss(kind, kind == Loss.Kind.HINGE ? d.pick(1, 0.5, 2) : 0);
+        l = d.chance(0.5) ? l.withReduction(Loss.Reduction.NONE) : l.sumOver(d.pick(1, 4));
+        return switch (kind) {
+            case SOFTMAX_CROSS_ENTROPY -> new Sample(l + " input" + rows, lossCase(l, rows, Dist.uniform(-4, 4),
+                    rows, Dist.probabilities(), null, backward));
+            case HINGE -> new Sample(l + " input" + rows, lossCase(l, rows, Dist.uniform(-2, 2), rows,
+                    Dist.oneHot(), null, backward));
+            default -> {
+                Shape s = d.shape(1, 4);
+                // MAE away from its kink: the reference and a float backend may disagree on sign(0)
+                Dist in = kind == Loss.Kind.MAE ? Dist.awayFromZero(1.01, 2) : symmetric();
+                yield new Sample(l + " input" + s, lossCase(l, s, in, s, Dist.uniform(-0.99, 0.99), null,
+                        backward));
+            }
+        };
+    }
+
+    /** Cross-entropy with class-index targets, [N, C] or per pixel [N, C, H, W], any reduction. */
+    static Sample drawClassIndexLoss(Draw d, boolean backward) {
+        Sweep sw = d.sweep();
+        boolean pixels = d.chance(0.5);
+        int n = d.between(1, sw.maxBatch() + (pixels ? 0 : 3));
+        int c = d.between(1, pixels ? sw.maxChannels() : sw.maxFeatures());
+        Shape s = pixels ? Shape.of(n, c, d.between(1, 6), d.between(1, 6)) : Shape.of(n, c);
+        int ignore = d.chance(0.5) ? Loss.IGNORE_INDEX : 0;
+        Loss l = drawReduction(d, Loss.softmaxCrossEntropy().withIgnoreIndex(ignore));
+        Shape ts = l.outputShape(s).rank() == 0 ? withoutAxis1(s) : l.outputShape(s);
+        return new Sample(l + " input" + s + " class indices", lossCase(l, s, Dist.uniform(-4, 4), ts,
+                classIndices(c, ignore, 0.2), null, backward));
+    }
+
+    /** Cross-entropy over axis 1 of [N, C, H, W] with probability targets, any reduction. */
+    static Sample drawPixelLoss(Draw d, boolean backward) {
+        Sweep sw = d.sweep();
+        Shape s = Shape.of(d.between(1, sw.maxBatch()), d.between(1, sw.maxChannels()), d.between(1, 6),
+                d.between(1, 6));
+        boolean hard = d.chance(0.5);
+        Loss l = drawReduction(d, Loss.softmaxCrossEntropy());
+        return new Sample(l + " input" + s + (hard ? " one-hot" : " soft") + " targets over axis 1",
+                lossCase(l, s, Dist.uniform(-4, 4), s, channelProbabilities(hard), null, backward));
+    }
+
+    static Shape withoutAxis1(Shape s) {
+        int[] dims = new int[s.rank() - 1];
+        dims[0] = s.dim(0);
+        for (int i = 2; i < s.rank(); i++) {
+            dims[i - 1] = s.dim(i);
+        }
+        return Shape.of(dims);
     }
 
     static void loss(Db db) {
@@ -1119,8 +1251,11 @@ public final class OpDatabase {
         db.error("Loss.Forward", "target of the wrong shape", "'target'", ctx -> new Loss.Forward(Loss.mse(),
                 ctx.input("input", Shape.of(2, 3), symmetric()), ctx.input("target", Shape.of(3, 2), symmetric()),
                 ctx.output("loss", Shape.scalar())));
-        db.error("Loss.Forward", "cross-entropy of rank 3", "needs input [N, C]", ctx -> new Loss.Forward(
-                Loss.softmaxCrossEntropy(), ctx.input("input", Shape.of(2, 3, 4), symmetric()),
+        db.error("Loss.Forward", "cross-entropy of rank 1", "needs input [N, C]", ctx -> new Loss.Forward(
+                Loss.softmaxCrossEntropy(), ctx.input("input", Shape.of(3), symmetric()),
+                ctx.input("target", Shape.of(3), Dist.oneHot()), ctx.output("loss", Shape.scalar())));
+        db.error("Loss.Forward", "hinge of rank 3", "needs input [N, C]", ctx -> new Loss.Forward(
+                Loss.hinge(1), ctx.input("input", Shape.of(2, 3, 4), symmetric()),
                 ctx.input("target", Shape.of(2, 3, 4), Dist.oneHot()), ctx.output("loss", Shape.scalar())));
         db.error("Loss.Forward", "loss not a scalar", "'loss'", ctx -> new Loss.Forward(Loss.mae(),
                 ctx.input("input", Shape.of(2, 3), symmetric()), ctx.input("target", Shape.of(2, 3), symmetric()),
@@ -1128,6 +1263,97 @@ public final class OpDatabase {
         db.error("Loss.Backward", "dInput of the wrong shape", "'dInput'", ctx -> new Loss.Backward(
                 Loss.hinge(1), ctx.input("input", Shape.of(2, 3), symmetric()),
                 ctx.input("target", Shape.of(2, 3), Dist.oneHot()), ctx.output("dInput", Shape.of(2, 4))));
+        lossExtensions(db);
+    }
+
+    /** Reductions, weights, class indices, per-pixel cross-entropy and the detection losses. */
+    static void lossExtensions(Db db) {
+        db.sample("Loss.Forward", d -> drawReducedLoss(d, false));
+        db.sample("Loss.Backward", d -> drawReducedLoss(d, true));
+        db.sample("Loss.Forward", d -> drawClassIndexLoss(d, false));
+        db.sample("Loss.Backward", d -> drawClassIndexLoss(d, true));
+        db.sample("Loss.Forward", d -> drawPixelLoss(d, false));
+        db.sample("Loss.Backward", d -> drawPixelLoss(d, true));
+        Loss none = Loss.softmaxCrossEntropy().withReduction(Loss.Reduction.NONE);
+        Shape rows = Shape.of(4, 10);
+        Shape pixels = Shape.of(2, 5, 3, 4);
+        Shape anchors = Shape.of(3, 9, 4);
+        Dist binary = Dist.integers(0, 1);
+        Dist huge = Dist.uniform(-1e4, 1e4);
+        Dist mask = Dist.constant(1).sprinkled(0, 0.6);
+        record Edge(String name, Loss loss, Shape s, Dist input, Shape ts, Dist target, Dist weight) {
+        }
+        for (Edge e : List.of(
+                new Edge("focal logits up to 1e4", Loss.sigmoidFocal(0.25, 2), rows, huge, rows, binary, null),
+                new Edge("focal logits up to 1e4, gamma 0.5", Loss.sigmoidFocal(0.25, 0.5), rows, huge, rows,
+                        binary, null),
+                new Edge("focal logits up to 1e4, soft targets", Loss.sigmoidFocal(-1, 2), rows, huge, rows,
+                        Dist.uniform(0, 1), null),
+                new Edge("BCE logits up to 1e4", Loss.bceWithLogits(), rows, huge, rows, binary, null),
+                new Edge("focal gamma 0, no alpha: BCE", Loss.sigmoidFocal(-1, 0), rows, Dist.uniform(-6, 6), rows,
+                        binary, null),
+                new Edge("smooth L1 beta 0: L1", Loss.smoothL1(0), rows, Dist.awayFromZero(1.01, 2), rows,
+                        Dist.uniform(-0.99, 0.99), null),
+                new Edge("focal over anchors, mask, sum / positives", Loss.sigmoidFocal(0.25, 2).sumOver(7),
+                        anchors, Dist.uniform(-8, 8), anchors, binary, mask),
+                new Edge("smooth L1 box regression, mask, sum / positives", Loss.smoothL1(1.0 / 9).sumOver(7),
+                        anchors, Dist.uniform(-1, 1), anchors, symmetric(), mask),
+                new Edge("BCE, every element masked out", Loss.bceWithLogits(), rows, symmetric(), rows, binary,
+                        Dist.constant(0)),
+                new Edge("class indices, logits up to 1e4", Loss.softmaxCrossEntropy(), rows, huge, Shape.of(4),
+                        classIndices(10, Loss.IGNORE_INDEX, 0), null),
+                new Edge("class indices, per pixel, logits up to 1e4", Loss.softmaxCrossEntropy(), pixels, huge,
+                        Shape.of(2, 3, 4), classIndices(5, Loss.IGNORE_INDEX, 0.3), null),
+                new Edge("every target ignored: mean NaN, gradient 0", Loss.softmaxCrossEntropy(), rows,
+                        symmetric(), Shape.of(4), Dist.constant(Loss.IGNORE_INDEX), null),
+                new Edge("every target ignored, sum 0", Loss.softmaxCrossEntropy().sumOver(1), rows, symmetric(),
+                        Shape.of(4), Dist.constant(Loss.IGNORE_INDEX), null),
+                new Edge("ignore index 3", none.withIgnoreIndex(3), rows, symmetric(), Shape.of(4),
+                        Dist.integers(2, 4), null),
+                new Edge("invalid class indices give NaN rows", none, rows, symmetric(), Shape.of(4),
+                        (out, shape, r) -> System.arraycopy(new double[] {1, 2.5, 10, -1}, 0, out, 0, 4), null),
+                new Edge("invalid class indices make the mean NaN", Loss.softmaxCrossEntropy(), rows, symmetric(),
+                        Shape.of(4), (out, shape, r) -> System.arraycopy(new double[] {1, 0, -3, 9}, 0, out, 0, 4),
+                        null),
+                new Edge("per-pixel probabilities, logits up to 1e4", Loss.softmaxCrossEntropy(), pixels, huge,
+                        pixels, channelProbabilities(false), null),
+                new Edge("hinge per row", Loss.hinge(1).withReduction(Loss.Reduction.NONE), Shape.of(5, 3),
+                        symmetric(), Shape.of(5, 3), Dist.oneHot(), null))) {
+            String p = e.name() + ": " + e.loss() + " input" + e.s();
+            db.edge("Loss.Forward", p, lossCase(e.loss(), e.s(), e.input(), e.ts(), e.target(), e.weight(), false));
+            db.edge("Loss.Backward", p, lossCase(e.loss(), e.s(), e.input(), e.ts(), e.target(), e.weight(),
+                    true));
+        }
+        Shape s23 = Shape.of(2, 3);
+        db.error("Loss.Forward", "NONE into a scalar", "'loss' has shape [] but must be [2, 3]",
+                ctx -> new Loss.Forward(Loss.bceWithLogits().withReduction(Loss.Reduction.NONE),
+                        ctx.input("input", s23, symmetric()), ctx.input("target", s23, symmetric()),
+                        ctx.output("loss", Shape.scalar())));
+        db.error("Loss.Forward", "weight of the wrong shape", "'weight'", ctx -> new Loss.Forward(
+                Loss.smoothL1(1), ctx.input("input", s23, symmetric()), ctx.input("target", s23, symmetric()),
+                ctx.input("weight", Shape.of(3), symmetric()), ctx.output("loss", Shape.scalar())));
+        db.error("Loss.Forward", "weight on cross-entropy", "'weight'", ctx -> new Loss.Forward(
+                Loss.softmaxCrossEntropy(), ctx.input("input", s23, symmetric()), ctx.input("target", s23,
+                        Dist.oneHot()), ctx.input("weight", s23, symmetric()), ctx.output("loss", Shape.scalar())));
+        db.error("Loss.Forward", "class indices of the wrong shape", "class indices", ctx -> new Loss.Forward(
+                Loss.softmaxCrossEntropy(), ctx.input("input", Shape.of(2, 3, 4, 4), symmetric()),
+                ctx.input("target", Shape.of(2, 4), Dist.constant(0)), ctx.output("loss", Shape.scalar())));
+        db.error("Loss.Backward", "dLoss with MEAN", "'dLoss'", ctx -> new Loss.Backward(Loss.mse(),
+                ctx.input("input", s23, symmetric()), ctx.input("target", s23, symmetric()), null,
+                ctx.input("dLoss", Shape.scalar(), symmetric()), ctx.output("dInput", s23)));
+        db.error("Loss.Backward", "NONE without dLoss", "'dLoss'", ctx -> new Loss.Backward(
+                Loss.mse().withReduction(Loss.Reduction.NONE), ctx.input("input", s23, symmetric()),
+                ctx.input("target", s23, symmetric()), ctx.output("dInput", s23)));
+        db.error("Loss.Backward", "dLoss of the wrong shape", "'dLoss'", ctx -> new Loss.Backward(
+                none, ctx.input("input", s23, symmetric()), ctx.input("target", Shape.of(2), Dist.constant(0)),
+                null, ctx.input("dLoss", s23, symmetric()), ctx.output("dInput", s23)));
+        db.error("Loss.Forward", "divisor with MEAN", "divisor", ctx -> new Loss.Forward(
+                new Loss(Loss.Kind.MSE, 0, Loss.Reduction.MEAN, 0.25, 2, 1, 4, Loss.IGNORE_INDEX),
+                ctx.input("input", s23, symmetric()), ctx.input("target", s23, symmetric()),
+                ctx.output("loss", Shape.scalar())));
+        db.error("Loss.Forward", "negative gamma", "gamma", ctx -> new Loss.Forward(Loss.sigmoidFocal(0.25, -1),
+                ctx.input("input", s23, symmetric()), ctx.input("target", s23, symmetric()),
+                ctx.output("loss", Shape.scalar())));
     }
 
     static void l2Penalty(Db db) {

@@ -329,6 +329,33 @@ public final class ValueCases {
                 ctx.input("input", v, new double[] {1, -INF, 2, NAN, 1, 2}),
                 ctx.input("target", v, new double[] {1, 0, 0, 0, 0, 1}), ctx.output("loss", Shape.scalar())),
                 at("loss", 0, NAN)));
+        double[] bits = {1, 0, 0, 1, 1, 0};
+        for (Loss fn : List.of(Loss.sigmoidFocal(0.25, 2), Loss.sigmoidFocal(0.25, 0.5), Loss.bceWithLogits())) {
+            c.add(new Case(fn + " of logits up to 3e4 is finite", ctx -> new Loss.Forward(fn,
+                    ctx.input("input", v, new double[] {3e4, -3e4, 3e4, -3e4, 1e4, -1e4}), ctx.input("target", v, bits),
+                    ctx.output("loss", Shape.scalar())), allFinite("loss")));
+            c.add(new Case(fn + " gradient of logits up to 3e4 is finite", ctx -> new Loss.Backward(fn,
+                    ctx.input("input", v, new double[] {3e4, -3e4, 3e4, -3e4, 1e4, -1e4}), ctx.input("target", v, bits),
+                    ctx.output("dInput", v)), allFinite("dInput")));
+        }
+        Loss focalNone = Loss.sigmoidFocal(0.25, 2).withReduction(Loss.Reduction.NONE);
+        c.add(new Case("focal with a NaN logit, NONE: NaN there, finite elsewhere", ctx -> new Loss.Forward(focalNone,
+                ctx.input("input", v, new double[] {1, NAN, 2, 0, 1, 2}), ctx.input("target", v, bits),
+                ctx.output("loss", v)), allOf(at("loss", 1, NAN), allFiniteAt("loss", 0), allFiniteAt("loss", 5))));
+        c.add(new Case("BCE with a NaN logit is NaN", ctx -> new Loss.Forward(Loss.bceWithLogits(),
+                ctx.input("input", v, new double[] {1, NAN, 2, 0, 1, 2}), ctx.input("target", v, bits),
+                ctx.output("loss", Shape.scalar())), at("loss", 0, NAN)));
+        c.add(new Case("smooth L1 with an infinite input is inf", ctx -> new Loss.Forward(Loss.smoothL1(1),
+                ctx.input("input", v, new double[] {1, INF, 2, 0, 1, 2}), ctx.input("target", v, bits),
+                ctx.output("loss", Shape.scalar())), at("loss", 0, INF)));
+        c.add(new Case("class-index cross-entropy with an invalid index is NaN", ctx -> new Loss.Forward(
+                Loss.softmaxCrossEntropy(), ctx.input("input", v, new double[] {1, 2, 3, 0, 1, 2}),
+                ctx.input("target", Shape.of(2), new double[] {0, 3}), ctx.output("loss", Shape.scalar())),
+                at("loss", 0, NAN)));
+        c.add(new Case("class-index cross-entropy with every target ignored: mean NaN", ctx -> new Loss.Forward(
+                Loss.softmaxCrossEntropy(), ctx.input("input", v, new double[] {1, 2, 3, 0, 1, 2}),
+                ctx.input("target", Shape.of(2), new double[] {-100, -100}), ctx.output("loss", Shape.scalar())),
+                at("loss", 0, NAN)));
     }
 
     private static void reductions(List<Case> c) {

@@ -21,8 +21,8 @@ import org.cnn4j.core.Tensor;
  *   <li>{@link Softmax} (and log-softmax): {@code Forward}, {@code Backward}</li>
  *   <li>{@link Dropout}: {@code Forward}, {@code Backward}</li>
  *   <li>{@link Linear}: {@code Forward}, {@code BackwardData}, {@code BackwardWeights}; {@link Gemm}</li>
- *   <li>{@link Loss} (softmax cross-entropy, MSE, MAE, hinge) and {@link L2Penalty}: {@code Forward},
- *       {@code Backward}</li>
+ *   <li>{@link Loss} (softmax cross-entropy, MSE, MAE, hinge, BCE with logits, sigmoid focal, smooth L1; mean,
+ *       sum or no reduction) and {@link L2Penalty}: {@code Forward}, {@code Backward}</li>
  *   <li>optimizer steps: {@link Sgd}, {@link Adagrad}, {@link RmsProp}, {@link Adam}</li>
  *   <li>element-wise helpers: {@link Fill}, {@link Copy}, {@link Add}, {@link Scale}, {@link Axpy},
  *       {@link SumAxes}</li>

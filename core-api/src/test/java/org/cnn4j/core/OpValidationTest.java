@@ -261,4 +261,44 @@ class OpValidationTest {
         rejects(() -> new org.cnn4j.ops.Softmax.Backward(org.cnn4j.ops.Softmax.logSoftmax(), t(2, 5, 3, 4),
                 t(2, 5, 4, 3), t(2, 5, 3, 4)), "'dy'", "[2, 5, 4, 3]");
     }
+
+    @Test
+    void lossesValidateReductionsWeightsAndClassIndices() {
+        Tensor scalar = b.allocate(Shape.scalar());
+        Loss none = Loss.bceWithLogits().withReduction(Loss.Reduction.NONE);
+        // the shapes of NONE: the input's for element losses, the input's without axis 1 for cross-entropy
+        assertEquals(Shape.of(2, 3), none.outputShape(Shape.of(2, 3)));
+        assertEquals(Shape.of(2, 4, 4), Loss.softmaxCrossEntropy().withReduction(Loss.Reduction.NONE)
+                .outputShape(Shape.of(2, 3, 4, 4)));
+        assertEquals(Shape.of(2), Loss.hinge(1).withReduction(Loss.Reduction.NONE).outputShape(Shape.of(2, 3)));
+        assertEquals(Shape.scalar(), Loss.smoothL1(1).sumOver(7).outputShape(Shape.of(2, 3)));
+        rejects(() -> new Loss.Forward(none, t(2, 3), t(2, 3), scalar), "Loss.Forward", "'loss'", "[]", "[2, 3]",
+                "reduction NONE");
+        rejects(() -> new Loss.Forward(Loss.smoothL1(1), t(2, 3), t(2, 3), t(3, 2), scalar), "'weight'", "[3, 2]",
+                "[2, 3]");
+        rejects(() -> new Loss.Forward(Loss.softmaxCrossEntropy(), t(2, 3), t(2, 3), t(2, 3), scalar), "'weight'",
+                "SOFTMAX_CROSS_ENTROPY");
+        rejects(() -> new Loss.Forward(Loss.softmaxCrossEntropy(), t(2, 3, 4, 4), t(2, 3, 4), scalar), "'target'",
+                "[2, 3, 4]", "[2, 3, 4, 4]", "[2, 4, 4]", "class indices");
+        rejects(() -> new Loss.Forward(Loss.softmaxCrossEntropy(), t(3), t(3), scalar), "input [N, C]", "[3]");
+        rejects(() -> new Loss.Backward(Loss.mse(), t(2, 3), t(2, 3), null, scalar, t(2, 3)), "'dLoss'",
+                "reduction MEAN", "NONE");
+        rejects(() -> new Loss.Backward(none, t(2, 3), t(2, 3), t(2, 3)), "'dLoss'", "required");
+        rejects(() -> new Loss.Backward(none, t(2, 3), t(2, 3), null, t(2), t(2, 3)), "'dLoss'", "[2]", "[2, 3]");
+        rejects(() -> new Loss.Backward(Loss.softmaxCrossEntropy().withReduction(Loss.Reduction.NONE), t(2, 3, 4),
+                t(2, 4), null, t(2, 3), t(2, 3, 4)), "'dLoss'", "[2, 3]", "[2, 4]");
+        rejects(() -> Loss.sigmoidFocal(0.25, -1), "gamma", "-1");
+        rejects(() -> Loss.smoothL1(-0.5), "beta", "-0.5");
+        rejects(() -> Loss.bceWithLogits().sumOver(0), "divisor", "0");
+        rejects(() -> new Loss(Loss.Kind.MSE, 0, Loss.Reduction.MEAN, 0.25, 2, 1, 3, Loss.IGNORE_INDEX), "divisor",
+                "SUM only");
+        rejects(() -> Loss.sigmoidFocal(Double.NaN, 2), "alpha");
+        // the record of today's calls keeps its meaning: MEAN, no weight, no dLoss
+        Loss.Backward old = new Loss.Backward(Loss.mse(), t(2, 3), t(2, 3), t(2, 3));
+        assertEquals(Loss.Reduction.MEAN, old.fn().reduction());
+        assertEquals(null, old.weight());
+        assertEquals(null, old.dLoss());
+        assertTrue(new Loss.Forward(Loss.softmaxCrossEntropy(), t(2, 3, 4), t(2, 4), scalar).classIndices());
+        assertTrue(!new Loss.Forward(Loss.softmaxCrossEntropy(), t(2, 3), t(2, 3), scalar).classIndices());
+    }
 }

@@ -426,6 +426,49 @@ class CpuParityTest {
                 t.run(i -> new Loss.Backward(l, x[i], y[i], d[i]));
             }));
         }
+        // the element losses, weighted, every reduction; cross-entropy per pixel with class indices
+        Shape lossShape = Shape.of(64, 300);
+        for (Loss base : List.of(Loss.bceWithLogits(), Loss.sigmoidFocal(0.25, 2), Loss.smoothL1(0.5))) {
+            for (Loss l : List.of(base, base.sumOver(17), base.withReduction(Loss.Reduction.NONE))) {
+                c.add(new Case("Loss.Forward " + l + " weighted", t -> {
+                    Tensor[] x = t.rand(lossShape, -6, 6);
+                    Tensor[] y = t.rand(lossShape, 0, 1);
+                    Tensor[] w = t.rand(lossShape, 0, 2);
+                    Tensor[] loss = t.out("loss", l.outputShape(lossShape));
+                    t.run(i -> new Loss.Forward(l, x[i], y[i], w[i], loss[i]));
+                }));
+                c.add(new Case("Loss.Backward " + l + " weighted", t -> {
+                    Tensor[] x = t.rand(lossShape, -6, 6);
+                    Tensor[] y = t.rand(lossShape, 0, 1);
+                    Tensor[] w = t.rand(lossShape, 0, 2);
+                    Tensor[] up = l.reduction() == Loss.Reduction.NONE ? t.rand(lossShape) : new Tensor[2];
+                    Tensor[] d = t.out("dInput", lossShape);
+                    t.run(i -> new Loss.Backward(l, x[i], y[i], w[i], up[i], d[i]));
+                }));
+            }
+        }
+        Shape pixelShape = Shape.of(8, 5, 16, 16);
+        Shape indexShape = Shape.of(8, 16, 16);
+        float[] classIndex = new float[indexShape.size()];
+        for (int i = 0; i < classIndex.length; i++) {
+            classIndex[i] = i % 7 == 3 ? Loss.IGNORE_INDEX : (i * 31 + 7) % 5;
+        }
+        for (Loss l : List.of(Loss.softmaxCrossEntropy(), Loss.softmaxCrossEntropy().withReduction(
+                Loss.Reduction.NONE))) {
+            c.add(new Case("Loss.Forward " + l + " per pixel, class indices", t -> {
+                Tensor[] x = t.rand(pixelShape, -4, 4);
+                Tensor[] y = t.of(indexShape, classIndex);
+                Tensor[] loss = t.out("loss", l.outputShape(pixelShape));
+                t.run(i -> new Loss.Forward(l, x[i], y[i], loss[i]));
+            }));
+            c.add(new Case("Loss.Backward " + l + " per pixel, class indices", t -> {
+                Tensor[] x = t.rand(pixelShape, -4, 4);
+                Tensor[] y = t.of(indexShape, classIndex);
+                Tensor[] up = l.reduction() == Loss.Reduction.NONE ? t.rand(indexShape) : new Tensor[2];
+                Tensor[] d = t.out("dInput", pixelShape);
+                t.run(i -> new Loss.Backward(l, x[i], y[i], null, up[i], d[i]));
+            }));
+        }
         c.add(new Case("L2Penalty.Forward", t -> {
             Tensor[] w = t.rand(Shape.of(30, 40));
             Tensor[] loss = t.out("loss", Shape.scalar());

@@ -9,6 +9,7 @@ import org.cnn4j.ops.Concat;
 import org.cnn4j.ops.Conv2d;
 import org.cnn4j.ops.Dropout;
 import org.cnn4j.ops.Gemm;
+import org.cnn4j.ops.Loss;
 import org.cnn4j.ops.Op;
 import org.cnn4j.ops.Pool2d;
 import org.cnn4j.ops.Softmax;
@@ -60,7 +61,17 @@ final class PlantedFaultBackend extends ReferenceBackend {
         /** Adagrad.Step ignoring lr_decay (every step at lr). */
         ADAGRAD_IGNORES_LR_DECAY("Adagrad.Step"),
         /** Softmax.Backward of a 4-D tensor over the last axis instead of the channels. */
-        SOFTMAX_BACKWARD_WRONG_AXIS("Softmax.Backward");
+        SOFTMAX_BACKWARD_WRONG_AXIS("Softmax.Backward"),
+        /** Sigmoid focal Loss.Forward without its alpha balance. */
+        FOCAL_IGNORES_ALPHA("Loss.Forward"),
+        /** Cross-entropy's MEAN over class indices dividing by every target, ignored ones included. */
+        IGNORED_TARGETS_COUNTED("Loss.Forward"),
+        /** Smooth L1 Loss.Backward with beta taken as 1. */
+        SMOOTH_L1_BETA_ONE("Loss.Backward"),
+        /** Loss.Backward of an element loss without its weight. */
+        LOSS_WEIGHT_DROPPED("Loss.Backward"),
+        /** Loss.Backward of reduction NONE ignoring the upstream gradient (as SUM). */
+        LOSS_UPSTREAM_IGNORED("Loss.Backward");
 
         final String target;
 
@@ -229,6 +240,47 @@ final class PlantedFaultBackend extends ReferenceBackend {
                     Shape rows = Shape.of(s.size() / s.dim(3), s.dim(3));
                     super.run(new Softmax.Backward(b.softmax(), b.y().reshape(rows), b.dy().reshape(rows),
                             b.dx().reshape(rows)));
+                } else {
+                    super.run(op);
+                }
+            }
+            case FOCAL_IGNORES_ALPHA -> {
+                if (op instanceof Loss.Forward f && f.fn().kind() == Loss.Kind.SIGMOID_FOCAL && f.fn().alpha() >= 0) {
+                    Loss l = f.fn();
+                    super.run(new Loss.Forward(new Loss(l.kind(), l.margin(), l.reduction(), -1, l.gamma(), l.beta(),
+                            l.divisor(), l.ignoreIndex()), f.input(), f.target(), f.weight(), f.loss()));
+                } else {
+                    super.run(op);
+                }
+            }
+            case IGNORED_TARGETS_COUNTED -> {
+                if (op instanceof Loss.Forward f && f.classIndices() && f.fn().reduction() == Loss.Reduction.MEAN) {
+                    super.run(new Loss.Forward(f.fn().sumOver(f.target().size()), f.input(), f.target(),
+                            f.weight(), f.loss()));
+                } else {
+                    super.run(op);
+                }
+            }
+            case SMOOTH_L1_BETA_ONE -> {
+                if (op instanceof Loss.Backward b && b.fn().kind() == Loss.Kind.SMOOTH_L1) {
+                    Loss l = b.fn();
+                    super.run(new Loss.Backward(new Loss(l.kind(), l.margin(), l.reduction(), l.alpha(), l.gamma(), 1,
+                            l.divisor(), l.ignoreIndex()), b.input(), b.target(), b.weight(), b.dLoss(), b.dInput()));
+                } else {
+                    super.run(op);
+                }
+            }
+            case LOSS_WEIGHT_DROPPED -> {
+                if (op instanceof Loss.Backward b && b.weight() != null) {
+                    super.run(new Loss.Backward(b.fn(), b.input(), b.target(), null, b.dLoss(), b.dInput()));
+                } else {
+                    super.run(op);
+                }
+            }
+            case LOSS_UPSTREAM_IGNORED -> {
+                if (op instanceof Loss.Backward b && b.fn().reduction() == Loss.Reduction.NONE) {
+                    super.run(new Loss.Backward(b.fn().sumOver(1), b.input(), b.target(), b.weight(), null,
+                            b.dInput()));
                 } else {
                     super.run(op);
                 }

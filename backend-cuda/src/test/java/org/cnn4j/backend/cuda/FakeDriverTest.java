@@ -842,8 +842,10 @@ class FakeDriverTest {
                 }
             };
             for (org.cnn4j.conformance.OpCase c : ConformanceSuite.cases()) {
+                // the first 8 samples of each call and every edge case (a family's later variants are there)
                 if (c.kind() == org.cnn4j.conformance.OpCase.Kind.ERROR
-                        || perOp.merge(c.op(), 1, Integer::sum) > 8) {
+                        || (c.kind() == org.cnn4j.conformance.OpCase.Kind.SAMPLE
+                                && perOp.merge(c.op(), 1, Integer::sum) > 8)) {
                     continue;
                 }
                 current[0] = c.name();

@@ -277,7 +277,8 @@ class OpenClParityTest {
     @ParameterizedTest(name = "{0} n={1} c={2}")
     @CsvSource({
         "SOFTMAX_CROSS_ENTROPY, 8, 10", "SOFTMAX_CROSS_ENTROPY, 1, 3", "MSE, 8, 10", "MAE, 7, 3", "HINGE, 8, 10",
-        "HINGE, 300, 7", "MSE, 300, 1000"})
+        "HINGE, 300, 7", "MSE, 300, 1000", "BCE_WITH_LOGITS, 300, 1000", "SIGMOID_FOCAL, 300, 1000",
+        "SIGMOID_FOCAL, 8, 10", "SMOOTH_L1, 300, 1000"})
     void loss(Loss.Kind kind, int n, int c) {
         Loss fn = new Loss(kind, kind == Loss.Kind.HINGE ? 1 : 0);
         Shape x = Shape.of(n, c);

@@ -1,11 +1,14 @@
 package org.cnn4j.kernels.host;
 
+import org.cnn4j.core.Shape;
+import org.cnn4j.core.Tensor;
 import org.cnn4j.ops.L2Penalty;
 import org.cnn4j.ops.Loss;
 
 /**
- * Losses (loss.k) and the L2 penalty: per-row or per-element terms, then one work-group sums them to the scalar
- * ({@link KernelHost#reduceScalar}).
+ * Losses (loss.k) and the L2 penalty: per-row or per-element terms, written as the output for reduction NONE,
+ * otherwise summed to the scalar by one work-group ({@link KernelHost#reduceScalar}); MEAN over class-index
+ * targets then divides by the count of non-ignored targets on the device.
  */
 public final class LossLaunches {
     private LossLaunches() {
@@ -17,45 +20,137 @@ public final class LossLaunches {
             case MSE -> 1;
             case MAE -> 2;
             case HINGE -> 3;
+            case BCE_WITH_LOGITS -> 4;
+            case SIGMOID_FOCAL -> 5;
+            case SMOOTH_L1 -> 6;
+        };
+    }
+
+    /** Rows over axis 1 of input [N, C, d1, ...]: {rows, C, inner}. */
+    private static int[] rows(Shape s) {
+        int inner = 1;
+        for (int i = 2; i < s.rank(); i++) {
+            inner *= s.dim(i);
+        }
+        return new int[] {s.dim(0) * inner, s.dim(1), inner};
+    }
+
+    /**
+     * The factor of a row's loss and gradient: hinge's rows hold 1/C; MEAN divides by the rows (N*inner) or, for
+     * class indices, by the count of non-ignored targets (a separate division, {@code loss_divide_f32}).
+     */
+    private static double rowScale(Loss fn, int rows, int c, boolean indices) {
+        double perRow = fn.kind() == Loss.Kind.HINGE ? 1.0 / c : 1.0;
+        return switch (fn.reduction()) {
+            case MEAN -> indices ? perRow : perRow / rows;
+            case SUM -> perRow / fn.divisor();
+            case NONE -> perRow;
+        };
+    }
+
+    private static double elementScale(Loss fn, int total) {
+        return switch (fn.reduction()) {
+            case MEAN -> 1.0 / total;
+            case SUM -> 1.0 / fn.divisor();
+            case NONE -> 1.0;
         };
     }
 
     public static void forward(KernelHost b, Loss.Forward o) {
-        int size = o.input().size();
+        Loss fn = o.fn();
         long input = b.buffer(o.input());
         long target = b.buffer(o.target());
         long loss = b.buffer(o.loss());
-        switch (o.fn().kind()) {
-            case MSE -> b.reduceScalar(input, target, loss, size, 2, 1.0 / size);
-            case MAE -> b.reduceScalar(input, target, loss, size, 3, 1.0 / size);
-            case SOFTMAX_CROSS_ENTROPY, HINGE -> {
-                int n = o.input().shape().dim(0);
-                int c = o.input().shape().dim(1);
-                long rows = b.temp(n);
-                try {
-                    b.kernel("loss", "loss_rows_f32").p(input).p(target).p(rows).i(kind(o.fn()))
-                            .i(n).i(c).f(o.fn().margin()).elements(n);
-                    double scale = o.fn().kind() == Loss.Kind.HINGE ? 1.0 / ((double) n * c) : 1.0 / n;
-                    b.reduceScalar(rows, rows, loss, n, 0, scale);
-                } finally {
-                    b.freeTemp(rows, n);
+        boolean none = fn.reduction() == Loss.Reduction.NONE;
+        if (fn.kind().elementwise()) {
+            int size = o.input().size();
+            if (!none && o.weight() == null && (fn.kind() == Loss.Kind.MSE || fn.kind() == Loss.Kind.MAE)) {
+                // the difference kept exact (TwoSum) before it is squared or its absolute value summed
+                b.reduceScalar(input, target, loss, size, fn.kind() == Loss.Kind.MSE ? 2 : 3,
+                        elementScale(fn, size));
+                return;
+            }
+            long terms = none ? loss : b.temp(size);
+            try {
+                b.kernel("loss", "loss_elements_f32").p(input).p(target)
+                        .p(o.weight() == null ? input : b.buffer(o.weight())).p(terms).i(kind(fn)).i(size)
+                        .i(o.weight() == null ? 0 : 1).f(fn.alpha()).f(fn.gamma()).f(fn.beta()).f(1.0)
+                        .elements(size);
+                if (!none) {
+                    b.reduceScalar(terms, terms, loss, size, 0, elementScale(fn, size));
                 }
+            } finally {
+                if (!none) {
+                    b.freeTemp(terms, size);
+                }
+            }
+            return;
+        }
+        int[] g = rows(o.input().shape());
+        int n = g[0];
+        boolean indices = o.classIndices();
+        long terms = none ? loss : b.temp(n);
+        try {
+            double perRow = fn.kind() == Loss.Kind.HINGE ? 1.0 / g[1] : 1.0;
+            b.kernel("loss", "loss_rows_f32").p(input).p(target).p(terms).i(kind(fn)).i(n).i(g[1]).i(g[2])
+                    .i(indices ? 1 : 0).i(fn.ignoreIndex()).f(fn.margin()).f(none ? perRow : 1.0).elements(n);
+            if (!none) {
+                b.reduceScalar(terms, terms, loss, n, 0, rowScale(fn, n, g[1], indices));
+                if (indices && fn.reduction() == Loss.Reduction.MEAN) {
+                    long count = countTargets(b, o.target(), n, fn.ignoreIndex());
+                    try {
+                        // 0/0 = NaN when every target is ignored, as PyTorch
+                        b.kernel("loss", "loss_divide_f32").p(loss).p(count).i(1).elements(1);
+                    } finally {
+                        b.freeTemp(count, 1);
+                    }
+                }
+            }
+        } finally {
+            if (!none) {
+                b.freeTemp(terms, n);
             }
         }
     }
 
+    /** A 1-float scratch holding the number of class-index targets that are not ignoreIndex. */
+    private static long countTargets(KernelHost b, Tensor target, int n, int ignoreIndex) {
+        long counts = b.temp(n);
+        try {
+            b.kernel("loss", "loss_index_counts_f32").p(target).p(counts).i(n).i(ignoreIndex).elements(n);
+            long count = b.temp(1);
+            b.reduceScalar(counts, counts, count, n, 0, 1.0);
+            return count;
+        } finally {
+            b.freeTemp(counts, n);
+        }
+    }
+
     public static void backward(KernelHost b, Loss.Backward o) {
-        switch (o.fn().kind()) {
-            case MSE, MAE -> {
-                int total = o.input().size();
-                b.kernel("loss", "loss_elements_backward_f32").p(o.input()).p(o.target()).p(o.dInput())
-                        .i(kind(o.fn())).i(total).elements(total);
-            }
-            case SOFTMAX_CROSS_ENTROPY, HINGE -> {
-                int n = o.input().shape().dim(0);
-                int c = o.input().shape().dim(1);
-                b.kernel("loss", "loss_rows_backward_f32").p(o.input()).p(o.target()).p(o.dInput())
-                        .i(kind(o.fn())).i(n).i(c).f(o.fn().margin()).elements(n);
+        Loss fn = o.fn();
+        long input = b.buffer(o.input());
+        long up = o.dLoss() == null ? input : b.buffer(o.dLoss());
+        int hasUp = o.dLoss() == null ? 0 : 1;
+        if (fn.kind().elementwise()) {
+            int total = o.input().size();
+            b.kernel("loss", "loss_elements_backward_f32").p(input).p(o.target())
+                    .p(o.weight() == null ? input : b.buffer(o.weight())).p(up).p(o.dInput()).i(kind(fn))
+                    .i(total).i(o.weight() == null ? 0 : 1).i(hasUp).f(fn.alpha()).f(fn.gamma()).f(fn.beta())
+                    .f(elementScale(fn, total)).elements(total);
+            return;
+        }
+        int[] g = rows(o.input().shape());
+        int n = g[0];
+        boolean indices = o.classIndices();
+        boolean divide = indices && fn.reduction() == Loss.Reduction.MEAN;
+        long count = divide ? countTargets(b, o.target(), n, fn.ignoreIndex()) : input;
+        try {
+            b.kernel("loss", "loss_rows_backward_f32").p(input).p(o.target()).p(up).p(count).p(o.dInput())
+                    .i(kind(fn)).i(n).i(g[1]).i(g[2]).i(indices ? 1 : 0).i(fn.ignoreIndex()).f(fn.margin())
+                    .f(rowScale(fn, n, g[1], indices)).i(hasUp).i(divide ? 1 : 0).elements(n);
+        } finally {
+            if (divide) {
+                b.freeTemp(count, 1);
             }
         }
     }

@@ -33,3 +33,7 @@ typedef unsigned int uint;
 #define ISFINITEF(x) isfinite(x)
 #define MULHI(a, b) __umulhi((uint) (a), (uint) (b))
 #define INFINITY_F __int_as_float(0x7f800000)
+#define LOG1PF(x) log1pf(x)
+#define POWF(a, b) powf(a, b)
+#define FLOORF(x) floorf(x)
+#define NAN_F __int_as_float(0x7fc00000)

@@ -12,6 +12,7 @@
  *   GRP0..GRP2    work-group index per axis               LSZ0        work-group size along axis 0
  *   EXPF, EXPM1F, LOGF, SQRTF, TANHF, FABSF, FMAXF, FMINF, FMAF single-precision math; ISNANF, ISFINITEF
  *   MULHI(a, b)   the high 32 bits of the 64-bit product of two uints
+ *   LOG1PF, POWF, FLOORF single-precision math; NAN_F a quiet NaN
  */
 #define KERNEL __kernel
 #define GLOBAL __global
@@ -41,3 +42,7 @@
 #define ISFINITEF(x) isfinite(x)
 #define MULHI(a, b) mul_hi((uint) (a), (uint) (b))
 #define INFINITY_F INFINITY
+#define LOG1PF(x) log1p(x)
+#define POWF(a, b) pow(a, b)
+#define FLOORF(x) floor(x)
+#define NAN_F NAN
