@@ -75,14 +75,48 @@ public abstract class Layer implements AutoCloseable {
     public void initialize(Init init, SplittableRandom rng) {
     }
 
-    /** The learned tensors by state-dict name, in declaration order. */
+    /**
+     * The learned tensors by state-dict name, in declaration order: a leaf's own ({@code weight}), a container's
+     * children's prefixed with their names ({@code 0.weight}, {@code layer1.0.conv1.weight}).
+     */
     public Map<String, Parameter> parameters() {
-        return java.util.Collections.unmodifiableMap(params);
+        return children().isEmpty() ? java.util.Collections.unmodifiableMap(params)
+                : prefixed(children(), Layer::parameters);
     }
 
     /** The non-learned state by state-dict name (running statistics). */
     public Map<String, Tensor> buffers() {
-        return java.util.Collections.unmodifiableMap(buffers);
+        return children().isEmpty() ? java.util.Collections.unmodifiableMap(buffers)
+                : prefixed(children(), Layer::buffers);
+    }
+
+    private static <T> Map<String, T> prefixed(Map<String, Layer> children,
+            java.util.function.Function<Layer, Map<String, T>> of) {
+        Map<String, T> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Layer> c : children.entrySet()) {
+            for (Map.Entry<String, T> e : of.apply(c.getValue()).entrySet()) {
+                out.put(c.getKey() + "." + e.getKey(), e.getValue());
+            }
+        }
+        return out;
+    }
+
+    /** Closes every layer of {@code layers}, then this layer; rethrows the first failure once all are closed. */
+    protected final void closeAll(Iterable<? extends Layer> layers) {
+        RuntimeException first = null;
+        for (Layer l : layers) {
+            try {
+                l.close();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        close0();
+        if (first != null) {
+            throw first;
+        }
     }
 
     /** The directly contained layers by name; empty for leaves. */
@@ -253,6 +287,11 @@ public abstract class Layer implements AutoCloseable {
 
     @Override
     public void close() {
+        close0();
+    }
+
+    /** Closes this layer's own parameters, buffers and workspace. */
+    private void close0() {
         for (Parameter p : params.values()) {
             p.close();
         }

@@ -347,28 +347,6 @@ public final class Graph extends Layer {
     }
 
     @Override
-    public Map<String, Parameter> parameters() {
-        Map<String, Parameter> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Layer> e : owners.entrySet()) {
-            for (Map.Entry<String, Parameter> p : e.getValue().parameters().entrySet()) {
-                out.put(e.getKey() + "." + p.getKey(), p.getValue());
-            }
-        }
-        return out;
-    }
-
-    @Override
-    public Map<String, Tensor> buffers() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Layer> e : owners.entrySet()) {
-            for (Map.Entry<String, Tensor> b : e.getValue().buffers().entrySet()) {
-                out.put(e.getKey() + "." + b.getKey(), b.getValue());
-            }
-        }
-        return out;
-    }
-
-    @Override
     public void initialize(Init init, SplittableRandom rng) {
         for (Layer l : owners.values()) {
             l.initialize(init, rng.split());
@@ -698,21 +676,12 @@ public final class Graph extends Layer {
 
     @Override
     public void close() {
-        RuntimeException first = null;
+        List<Layer> all = new ArrayList<>();
         for (Def d : nodes) {
             if (d.layer != null) {
-                try {
-                    d.layer.close();
-                } catch (RuntimeException e) {
-                    if (first == null) {
-                        first = e;
-                    }
-                }
+                all.add(d.layer);
             }
         }
-        super.close();
-        if (first != null) {
-            throw first;
-        }
+        closeAll(all);
     }
 }

@@ -64,28 +64,6 @@ public final class Sequential extends Layer {
     }
 
     @Override
-    public Map<String, Parameter> parameters() {
-        Map<String, Parameter> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Layer> e : layers.entrySet()) {
-            for (Map.Entry<String, Parameter> p : e.getValue().parameters().entrySet()) {
-                out.put(e.getKey() + "." + p.getKey(), p.getValue());
-            }
-        }
-        return out;
-    }
-
-    @Override
-    public Map<String, Tensor> buffers() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Layer> e : layers.entrySet()) {
-            for (Map.Entry<String, Tensor> b : e.getValue().buffers().entrySet()) {
-                out.put(e.getKey() + "." + b.getKey(), b.getValue());
-            }
-        }
-        return out;
-    }
-
-    @Override
     public void initialize(Init init, SplittableRandom rng) {
         for (Layer l : order) {
             l.initialize(init, rng.split());
@@ -188,19 +166,6 @@ public final class Sequential extends Layer {
 
     @Override
     public void close() {
-        RuntimeException first = null;
-        for (Layer l : order) {
-            try {
-                l.close();
-            } catch (RuntimeException e) {
-                if (first == null) {
-                    first = e;
-                }
-            }
-        }
-        super.close();
-        if (first != null) {
-            throw first;
-        }
+        closeAll(order);
     }
 }

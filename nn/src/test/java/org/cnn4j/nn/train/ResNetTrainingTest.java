@@ -1,7 +1,6 @@
 package org.cnn4j.nn.train;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.util.List;
@@ -23,12 +22,7 @@ import org.junit.jupiter.api.Test;
 class ResNetTrainingTest {
     @Test
     void resnet20LearnsFashionMnistInOneEpoch() throws IOException {
-        String dir = System.getProperty("cnn4j.fashionMnist");
-        java.nio.file.Path path = dir != null ? java.nio.file.Path.of(dir) : DataSets.DEBIAN_FASHION_MNIST;
-        assumeTrue(java.nio.file.Files.isRegularFile(path.resolve("train-images-idx3-ubyte.gz"))
-                        || java.nio.file.Files.isRegularFile(path.resolve("train-images-idx3-ubyte")),
-                "Fashion-MNIST is not installed at " + path
-                        + " (apt-get install dataset-fashion-mnist, or -Dcnn4j.fashionMnist=DIR)");
+        java.nio.file.Path path = FashionMnistTrainingTest.installed();
         ImageDataset train = DataSets.read("fashion-mnist", path, true, 4000);
         ImageDataset test = DataSets.read("fashion-mnist", path, false, 1000);
         long seed = Long.getLong("cnn4j.test.seed", 1);
