@@ -14,6 +14,14 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** Helpers shared by the commands. */
 final class Cli {
+    /** The zoo's names, for the {@code --model} options' help ({@code ${COMPLETION-CANDIDATES}}). */
+    static final class ModelNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return org.cnn4j.nn.models.Models.NAMES.iterator();
+        }
+    }
+
     private Cli() {
     }
 

@@ -12,8 +12,8 @@ import picocli.CommandLine.Option;
 @Command(name = "summary", mixinStandardHelpOptions = true,
         description = "Print a model's layers, output shapes and parameter counts.")
 final class SummaryCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "one of: "
-            + "lenet5, alexnet, alexnet-2tower, seed002-cnn, seed002-dense, seed003-mnist")
+    @Option(names = "--model", required = true, completionCandidates = Cli.ModelNames.class,
+            description = "one of: ${COMPLETION-CANDIDATES}")
     String model;
 
     @Option(names = "--input", description = "sample shape C,H,W (default: the model's own, or the data set's)")

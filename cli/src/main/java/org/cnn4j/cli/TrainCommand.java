@@ -36,8 +36,8 @@ import picocli.CommandLine.Spec;
 /** {@code cnn4j train}: trains a zoo model on a data set, with checkpoints, JSON epoch lines and charts. */
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Train a model of the zoo on a data set.")
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--model", defaultValue = "lenet5", description = "model (default: ${DEFAULT-VALUE}): lenet5, "
-            + "alexnet, alexnet-2tower, seed002-cnn, seed002-dense, seed003-mnist")
+    @Option(names = "--model", defaultValue = "lenet5", completionCandidates = Cli.ModelNames.class,
+            description = "model (default: ${DEFAULT-VALUE}): ${COMPLETION-CANDIDATES}")
     String model;
 
     @Option(names = "--dataset", defaultValue = "fashion-mnist",
@@ -146,6 +146,9 @@ final class TrainCommand implements Callable<Integer> {
         Cli.require(spec, lrDecay >= 0 && Double.isFinite(lrDecay), "--lr-decay", lrDecay, "must be 0 or more");
         Cli.require(spec, lrStep >= 0, "--lr-step", lrStep, "must be 0 (no decay) or more");
         Cli.require(spec, lrGamma > 0 && lrGamma <= 1, "--lr-gamma", lrGamma, "must be in (0, 1]");
+        Cli.require(spec, !Models.DETECTORS.contains(model.trim().toLowerCase(java.util.Locale.ROOT)), "--model", model,
+                "is a detector; train detectors from Java with org.cnn4j.nn.detection.DetectionTrainer "
+                        + "(docs/detection.md): this command trains the classifiers");
         Cli.parse(spec, "--dataset", dataset, () -> DataSets.canonical(dataset));
         if (init != null) {
             Cli.parse(spec, "--init", init, () -> Init.parse(init));

@@ -44,13 +44,24 @@ import org.cnn4j.nn.layers.Sequential;
  *   <li>{@code resnet20}: He et al.'s CIFAR-10 ResNet-20 (16, 32, 64 channels, three basic blocks a stage,
  *       1x1 projection shortcuts where the shape changes, the paper's option B): 272,474 trainable parameters
  *       (269,722 with the paper's parameter-free option A), small enough to train on two cores.</li>
+ *   <li>{@code seed003-detector}: seed 003's RetinaNet-style face detector ({@link RetinaNet}: ResNet-50, a
+ *       P3-P6 feature pyramid, shared heads; K = 1 by default), and {@code seed003-detector-small}, the same
+ *       design with a small ResNet for 1-channel 128x128 images. Their nets are graphs with eight outputs
+ *       (classification and regression per level), trained by {@code org.cnn4j.nn.detection}, not by
+ *       {@code Trainer}.</li>
  * </ul>
  */
 public final class Models {
     /** The zoo's names. */
     public static final List<String> NAMES = List.of("lenet5", "alexnet", "alexnet-2tower", "seed002-cnn",
             "seed002-dense", "seed003-mnist", "resnet18", "resnet34", "resnet50", "resnet18-cifar", "resnet34-cifar",
-            "resnet50-cifar", "resnet20");
+            "resnet50-cifar", "resnet20", "seed003-detector", "seed003-detector-small");
+
+    /** The detectors among {@link #NAMES}. */
+    public static final List<String> DETECTORS = List.of("seed003-detector", "seed003-detector-small");
+
+    /** Anchors per position of each pyramid level: 3 scales x 3 aspect ratios, as RetinaNet. */
+    public static final int DETECTOR_ANCHORS = 9;
 
     private Models() {
     }
@@ -58,6 +69,12 @@ public final class Models {
     /** The sample shape a model is defined for when the data set does not say (e.g. for {@code summary}). */
     public static Shape defaultSample(String name) {
         String n = canonical(name);
+        if (n.equals("seed003-detector")) {
+            return Shape.of(3, 512, 512);
+        }
+        if (n.equals("seed003-detector-small")) {
+            return Shape.of(1, 128, 128);
+        }
         if (n.startsWith("resnet")) {
             return n.endsWith("-cifar") || n.equals("resnet20") ? Shape.of(3, 32, 32) : Shape.of(3, 224, 224);
         }
@@ -67,9 +84,12 @@ public final class Models {
         };
     }
 
-    /** The default number of classes: 1000 for AlexNet and the ImageNet ResNets, else 10. */
+    /** The default number of classes: 1000 for AlexNet and the ImageNet ResNets, 1 for detectors, else 10. */
     public static int defaultClasses(String name) {
         String n = canonical(name);
+        if (DETECTORS.contains(n)) {
+            return 1;
+        }
         return n.startsWith("alexnet") || defaultSample(n).dim(1) == 224 ? 1000 : 10;
     }
 
@@ -91,6 +111,10 @@ public final class Models {
         }
         if (n.startsWith("resnet")) {
             return resnet(n, name, backend, sample, classes, seed, init);
+        }
+        if (DETECTORS.contains(n)) {
+            RetinaNet d = detector(n, backend, sample.dim(0), classes, seed, init);
+            return new Model(n, d.net(), sample, classes);
         }
         Sequential net = new Sequential(backend);
         try {
@@ -138,6 +162,18 @@ public final class Models {
         }
     }
 
+    /** Builds detector {@code name} ({@link #DETECTORS}) for {@code channels}-channel images and K = {@code classes}. */
+    public static RetinaNet detector(String name, Backend backend, int channels, int classes, long seed, Init init) {
+        String n = canonical(name);
+        RetinaNet.Design d = switch (n) {
+            case "seed003-detector" -> RetinaNet.Design.seed003();
+            case "seed003-detector-small" -> RetinaNet.Design.small();
+            default -> throw new IllegalArgumentException("unknown detector '" + name + "'; choose one of "
+                    + String.join(", ", DETECTORS));
+        };
+        return RetinaNet.create(backend, d, channels, classes, DETECTOR_ANCHORS, init, seed);
+    }
+
     private static String canonical(String name) {
         String n = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
         return switch (n) {
@@ -150,6 +186,8 @@ public final class Models {
             case "resnet-34" -> "resnet34";
             case "resnet-50" -> "resnet50";
             case "resnet-20" -> "resnet20";
+            case "retinanet", "face-detector", "detector" -> "seed003-detector";
+            case "detector-small" -> "seed003-detector-small";
             default -> n;
         };
     }

@@ -139,4 +139,30 @@ class ModelZooTest {
                     .filter(t -> t.name().equals("layer4.2.relu#3")).findFirst().orElseThrow().output());
         }
     }
+
+    @Test
+    void detectorsAreGraphsWithEightOutputsAndTorchvisionsNames() {
+        try (MetaBackend b = new MetaBackend();
+                RetinaNet d = Models.detector("seed003-detector", b, 3, 1, 1, org.cnn4j.nn.Init.PYTORCH_DEFAULT)) {
+            var shapes = d.outputShapes(2, 512, 512);
+            assertEquals(java.util.List.of(Shape.of(2, 9, 64, 64), Shape.of(2, 9, 32, 32), Shape.of(2, 9, 16, 16),
+                    Shape.of(2, 9, 8, 8), Shape.of(2, 36, 64, 64), Shape.of(2, 36, 32, 32), Shape.of(2, 36, 16, 16),
+                    Shape.of(2, 36, 8, 8)), shapes);
+            var p = d.net().parameters();
+            assertEquals(Shape.of(256, 2048, 1, 1), p.get("backbone.fpn.inner_blocks.2.weight").shape());
+            assertEquals(Shape.of(256, 512, 1, 1), p.get("backbone.fpn.inner_blocks.0.weight").shape());
+            assertEquals(Shape.of(256, 256, 3, 3), p.get("backbone.fpn.extra_blocks.p6.weight").shape());
+            assertEquals(Shape.of(256, 256, 3, 3), p.get("head.classification_head.conv.1.0.weight").shape());
+            assertEquals(Shape.of(9, 256, 3, 3), p.get("head.classification_head.cls_logits.weight").shape());
+            assertEquals(Shape.of(36, 256, 3, 3), p.get("head.regression_head.bbox_reg.weight").shape());
+            assertTrue(p.containsKey("backbone.body.layer4.2.conv3.weight"));
+            Summary s = d.summary(512, 512);
+            // ResNet-50 without fc (23,508,032) + pyramid (3 laterals, 3 outputs, P6) + heads (3 + 2 convolutions)
+            long backbone = 25_557_032L - 2048 * 1000 - 1000;
+            long fpn = (512 + 1024 + 2048) * 256 + 3 * 256 + 4 * (256 * 256 * 9 + 256);
+            long heads = 2 * (256 * 256 * 9 + 256) + (9 * 256 * 9 + 9) + (256 * 256 * 9 + 256) + (36 * 256 * 9 + 36);
+            assertEquals(backbone + fpn + heads, s.trainable(), s.format());
+            assertTrue(s.format().contains("head.classification_head#4.cls_logits"), s.format());
+        }
+    }
 }
