@@ -46,7 +46,7 @@ import org.cnn4j.nn.layers.Upsample;
  * <p>Output layout: level {@code l}'s classification map is {@code [N, A*K, H_l, W_l]} with the logit of anchor
  * {@code a} and class {@code k} at channel {@code a*K + k}; the regression map {@code [N, A*4, H_l, W_l]} with
  * {@code (dx, dy, dw, dh)} of anchor {@code a} at channels {@code a*4 .. a*4 + 3}. The anchors of a cell are those of
- * {@link org.cnn4j.nn.detection.AnchorGenerator} in the same order.
+ * {@code org.cnn4j.nn.detection.AnchorGenerator} in the same order.
  *
  * @param net            the graph (owned)
  * @param classes        K, the object classes (1 for faces)
