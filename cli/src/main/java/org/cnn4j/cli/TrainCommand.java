@@ -146,27 +146,38 @@ final class TrainCommand implements Callable<Integer> {
         Cli.require(spec, lrDecay >= 0 && Double.isFinite(lrDecay), "--lr-decay", lrDecay, "must be 0 or more");
         Cli.require(spec, lrStep >= 0, "--lr-step", lrStep, "must be 0 (no decay) or more");
         Cli.require(spec, lrGamma > 0 && lrGamma <= 1, "--lr-gamma", lrGamma, "must be in (0, 1]");
-        Cli.require(spec, !Models.DETECTORS.contains(model.trim().toLowerCase(java.util.Locale.ROOT)), "--model", model,
-                "is a detector; train detectors from Java with org.cnn4j.nn.detection.DetectionTrainer "
-                        + "(docs/detection.md): this command trains the classifiers");
-        Cli.parse(spec, "--dataset", dataset, () -> DataSets.canonical(dataset));
+        if (detector()) {
+            Cli.require(spec, Detectors.DATASETS.contains(dataset.trim().toLowerCase(java.util.Locale.ROOT)),
+                    "--dataset", dataset, "a detector trains on " + String.join(" or ", Detectors.DATASETS));
+            Cli.require(spec, resume == null, "--resume", resume, "detectors do not resume yet; start a new run");
+            Cli.require(spec, augment == null, "--augment", augment, "detectors take no augmentation option");
+        } else {
+            Cli.parse(spec, "--dataset", dataset, () -> DataSets.canonical(dataset));
+        }
         if (init != null) {
             Cli.parse(spec, "--init", init, () -> Init.parse(init));
         }
         return Cli.parse(spec, "--optimizer", optimizer, () -> Optimizer.Kind.parse(optimizer));
     }
 
+    private boolean detector() {
+        return Models.DETECTORS.contains(Models.canonicalName(model));
+    }
+
     @Override
     public Integer call() throws IOException {
         Optimizer.Kind kind = validate();
         String backendChoice = Cli.backend(spec, backendName);
-        String ds = DataSets.canonical(dataset);
+        String ds = detector() ? dataset.trim().toLowerCase(java.util.Locale.ROOT) : DataSets.canonical(dataset);
         Path out = outDir != null ? outDir : checkpointDir != null ? checkpointDir : Path.of("runs", model + "-" + ds);
         // the run's directories are this run's, and writable, before anything is loaded or trained
         try (DirectoryLock checkpointLock = checkpointDir == null ? null : Cli.lock("--checkpoint-dir", checkpointDir);
                 DirectoryLock outLock = checkpointDir != null && sameDirectory(out, checkpointDir) ? null
                         : Cli.lock("--out-dir", out);
                 Backend backend = Backends.open(backendChoice)) {
+            if (detector()) {
+                return Detectors.train(this, kind, backend, out, json ? System.err : System.out);
+            }
             return train(kind, backend, ds, out, checkpointLock);
         }
     }

@@ -213,6 +213,23 @@ public final class DetectionTrainer implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Writes the detector's parameters and buffers (state-dict names) and {@code metadata} to {@code file} as
+     * safetensors, atomically; {@code Checkpoint.loadWeights(file, detector.net())} reads them back.
+     */
+    public void save(java.nio.file.Path file, java.util.Map<String, String> metadata) throws java.io.IOException {
+        java.util.Map<String, org.cnn4j.nn.io.SafeTensors.Entry> tensors = new java.util.LinkedHashMap<>();
+        for (java.util.Map.Entry<String, org.cnn4j.nn.Parameter> e : detector.net().parameters().entrySet()) {
+            tensors.put(e.getKey(), new org.cnn4j.nn.io.SafeTensors.Entry(e.getValue().shape(),
+                    e.getValue().value().toFloatArray()));
+        }
+        for (java.util.Map.Entry<String, Tensor> e : detector.net().buffers().entrySet()) {
+            tensors.put(e.getKey(), new org.cnn4j.nn.io.SafeTensors.Entry(e.getValue().shape(),
+                    e.getValue().toFloatArray()));
+        }
+        org.cnn4j.nn.io.SafeTensors.write(file, tensors, metadata);
+    }
+
     /** Loss and its gradient for one output map; returns the gradient tensor. */
     private Tensor term(Loss fn, Tensor out, String role, float[] target, float[] weight, Tensor loss) {
         Tensor t = workspace.get("target." + role, out.shape());

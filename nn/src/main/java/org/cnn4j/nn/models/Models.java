@@ -162,6 +162,11 @@ public final class Models {
         }
     }
 
+    /** The zoo's name for {@code name} (aliases and case resolved). */
+    public static String canonicalName(String name) {
+        return canonical(name);
+    }
+
     /** Builds detector {@code name} ({@link #DETECTORS}) for {@code channels}-channel images and K = {@code classes}. */
     public static RetinaNet detector(String name, Backend backend, int channels, int classes, long seed, Init init) {
         String n = canonical(name);
@@ -172,6 +177,21 @@ public final class Models {
                     + String.join(", ", DETECTORS));
         };
         return RetinaNet.create(backend, d, channels, classes, DETECTOR_ANCHORS, init, seed);
+    }
+
+    /**
+     * The anchors of detector {@code name}: RetinaNet's 3 scales x 3 aspect ratios a position over P3-P6, base sizes
+     * from 14 to 220 pixels for seed 003's faces (areas 14^2 to 220^2), from 16 to 128 for the small detector's
+     * 14-64-pixel objects on 128x128 images.
+     */
+    public static org.cnn4j.nn.detection.AnchorGenerator detectorAnchors(String name) {
+        int[] strides = {8, 16, 32, 64};
+        return switch (canonical(name)) {
+            case "seed003-detector" -> org.cnn4j.nn.detection.AnchorGenerator.retinaNet(strides, 14, 220);
+            case "seed003-detector-small" -> org.cnn4j.nn.detection.AnchorGenerator.retinaNet(strides, 16, 128);
+            default -> throw new IllegalArgumentException("unknown detector '" + name + "'; choose one of "
+                    + String.join(", ", DETECTORS));
+        };
     }
 
     private static String canonical(String name) {
