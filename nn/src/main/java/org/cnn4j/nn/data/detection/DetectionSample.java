@@ -23,9 +23,9 @@ public record DetectionSample(int channels, int height, int width, float[] pixel
                     + channels + "x" + height + "x" + width);
         }
         if (pixels == null || (long) channels * height * width != pixels.length) {
-            throw new IllegalArgumentException("DetectionSample: pixels has " + (pixels == null ? "null" : pixels.length)
-                    + " floats, expected " + channels + "x" + height + "x" + width + " = "
-                    + (long) channels * height * width);
+            throw new IllegalArgumentException("DetectionSample: pixels has "
+                    + (pixels == null ? "null" : pixels.length) + " floats, expected " + channels + "x" + height
+                    + "x" + width + " = " + (long) channels * height * width);
         }
         if (boxes == null || labels == null || boxes.length != 4L * labels.length) {
             throw new IllegalArgumentException("DetectionSample: boxes has " + (boxes == null ? "null" : boxes.length)

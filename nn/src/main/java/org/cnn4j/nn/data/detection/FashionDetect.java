@@ -13,7 +13,7 @@ import org.cnn4j.nn.data.ImageDataset;
  *
  * <p>Image {@code i} is made from its own random stream, {@code SplittableRandom(mix(seed, i))}, so it is the same
  * bits on every run, in any order of access and on any thread; nothing is cached (a sample is generated on each
- * {@link #get(int)}, about a tenth of a millisecond), so only the source items stay in memory (47 MB for
+ * {@link #get(int)}, about 0.2 ms on one core at 128 x 128), so only the source items stay in memory (47 MB for
  * Fashion-MNIST's 60,000 training items) whatever the count.
  *
  * <p>How image {@code i} is made, on a {@code canvas x canvas} single-channel image:

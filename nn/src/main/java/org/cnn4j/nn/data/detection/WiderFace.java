@@ -14,8 +14,8 @@ import org.cnn4j.nn.data.DataFormatException;
  * <p>The annotations ({@code wider_face_split/wider_face_train_bbx_gt.txt}, or {@code ..._val_bbx_gt.txt}) are
  * read at once; for each image: a line with its file name (relative to {@code WIDER_train/images}), a line with
  * its face count, then one line per face, {@code x y w h blur expression illumination invalid occlusion pose}
- * (ten integers); a count of 0 is followed by one placeholder line (ten zeros; any ten integers are accepted). The images are decoded on each
- * {@link #get(int)} with {@code javax.imageio} into RGB CHW floats in [0, 1].
+ * (ten integers); a count of 0 is followed by one placeholder line (ten zeros; any ten integers are accepted).
+ * The images are decoded on each {@link #get(int)} with {@code javax.imageio} into RGB CHW floats in [0, 1].
  *
  * <p>Boxes: {@code (x, y, x + w, y + h)}. Faces with {@code w <= 0} or {@code h <= 0} are dropped
  * ({@link #degenerate()} counts them); with {@code skipInvalid}, faces flagged {@code invalid = 1} are dropped

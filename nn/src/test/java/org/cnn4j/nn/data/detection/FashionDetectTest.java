@@ -28,7 +28,7 @@ class FashionDetectTest {
     static ImageDataset fashionTrain;
     static Path fashionDir;
 
-    /** Debian's Fashion-MNIST, or {@code -Dcnn4j.fashionMnist=DIR}; the calling test is skipped, saying why, without. */
+    /** Debian's Fashion-MNIST, or {@code -Dcnn4j.fashionMnist=DIR}; without, the test is skipped, saying why. */
     static Path installed() {
         String dir = System.getProperty("cnn4j.fashionMnist");
         Path path = dir != null ? Path.of(dir) : DataSets.DEBIAN_FASHION_MNIST;

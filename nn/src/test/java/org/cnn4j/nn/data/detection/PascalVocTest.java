@@ -169,7 +169,8 @@ class PascalVocTest {
         assertError(a, "line 40: expected <difficult> (0 or 1) to be an integer, found 'yes'");
         Fixtures.text(a, A.replace("</bndbox>\n\t\t<part>", "</bndbx>\n\t\t<part>"));
         assertError(a, "line 25: is not well-formed XML: The element type \"bndbox\" must be terminated");
-        Fixtures.text(a, A.replace("<annotation>\n\t<folder>", "<annot>\n\t<folder>").replace("</annotation>\n", "</annot>\n"));
+        Fixtures.text(a, A.replace("<annotation>\n\t<folder>", "<annot>\n\t<folder>")
+                .replace("</annotation>\n", "</annot>\n"));
         assertError(a, "line 1: expected the root element <annotation>, found <annot>");
         Fixtures.text(a, A);
 
