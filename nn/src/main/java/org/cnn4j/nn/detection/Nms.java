@@ -6,11 +6,12 @@ import java.util.Arrays;
  * Greedy non-maximum suppression, torchvision's {@code ops.nms} and {@code ops.batched_nms}.
  *
  * <p>Boxes are visited by decreasing score; a box is kept unless a kept box (of the same class, for
- * {@link #batched}) overlaps it with IoU strictly greater than the threshold. Equal scores are visited in
- * increasing index order (the float IoU is compared with the double threshold, as torchvision's kernel does),
- * which is what torchvision's CPU kernel does with its stable descending sort; the result
- * is therefore deterministic. {@code -0.0} and {@code 0.0} are equal scores; a NaN score is refused. IoU is
- * {@link Boxes#iou}, so an empty box overlaps nothing and is always kept.
+ * {@link #batched}) overlaps it with IoU strictly greater than the threshold, the float IoU being compared with the
+ * double threshold as torchvision's kernel compares (an IoU of exactly 3/10 is above 0.3, one of 1/2 is not above
+ * 0.5). Equal scores are visited in increasing index order, as torchvision's CPU kernel does with its stable
+ * descending sort (checked against torchvision 0.14 with tied scores), so the result is deterministic.
+ * {@code -0.0} and {@code 0.0} are equal scores; a NaN score is refused. IoU is {@link Boxes#iou}, so an empty
+ * box overlaps nothing and is always kept.
  *
  * <p>{@link #batched} is per-class NMS; torchvision gets the same result for non-negative coordinates by
  * offsetting each class's boxes (its "coordinate trick", used above 1000 boxes on CPU) or by running NMS per class
