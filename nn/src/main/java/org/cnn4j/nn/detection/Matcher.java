@@ -17,7 +17,8 @@ package org.cnn4j.nn.detection;
  * empty box, or one far outside the anchors) produces no low-quality match, where torchvision would match every
  * anchor with IoU 0 to that box to its best box, turning all of them into foreground.
  *
- * <p>Immutable and thread-safe; {@link #match} allocates only its result and one float per ground-truth box.
+ * <p>Immutable and thread-safe; {@link #match} allocates its result and a few values per anchor and per
+ * ground-truth box, and computes IoU only for pairs whose boxes intersect.
  */
 public final class Matcher {
     /** Below the background threshold (torchvision's {@code BELOW_LOW_THRESHOLD}). */
@@ -49,46 +50,68 @@ public final class Matcher {
             java.util.Arrays.fill(out, BACKGROUND);
             return out;
         }
-        float[] gtArea = new float[ngt];
+        // Ground truth outer, anchors inner, skipping anchors that do not intersect the box (IoU 0): best[i] starts
+        // at 0 with out[i] = 0, the first index, which is torch's argmax when every IoU is 0; a strict > keeps the
+        // first box among equal IoUs since g increases.
+        float[] best = new float[na];
         float[] bestForGt = new float[ngt];
-        for (int g = 0; g < ngt; g++) {
-            gtArea[g] = Boxes.area(gt, g);
-        }
+        float[] anchorArea = new float[na];
         for (int i = 0; i < na; i++) {
-            float areaA = Boxes.area(anchors, i);
-            float best = Float.NEGATIVE_INFINITY;
-            int arg = 0;
-            for (int g = 0; g < ngt; g++) {
-                float q = Boxes.iou(anchors, i, areaA, gt, g, gtArea[g]);
-                if (q > best) {
-                    best = q;
-                    arg = g;
+            anchorArea[i] = Boxes.area(anchors, i);
+        }
+        for (int g = 0; g < ngt; g++) {
+            float gtArea = Boxes.area(gt, g);
+            if (gtArea == 0f) {
+                continue;
+            }
+            float gx1 = gt[4 * g];
+            float gy1 = gt[4 * g + 1];
+            float gx2 = gt[4 * g + 2];
+            float gy2 = gt[4 * g + 3];
+            float top = 0f;
+            for (int i = 0, p = 0; i < na; i++, p += 4) {
+                if (anchors[p + 2] <= gx1 || anchors[p] >= gx2 || anchors[p + 3] <= gy1 || anchors[p + 1] >= gy2) {
+                    continue;
                 }
-                if (q > bestForGt[g]) {
-                    bestForGt[g] = q;
+                float q = Boxes.iou(anchors, i, anchorArea[i], gt, g, gtArea);
+                if (q > best[i]) {
+                    best[i] = q;
+                    out[i] = g;
+                }
+                if (q > top) {
+                    top = q;
                 }
             }
-            out[i] = best >= high ? arg : best >= low ? IGNORED : BACKGROUND;
+            bestForGt[g] = top;
         }
+        boolean[] lowQualityMatch = null;
         if (lowQuality) {
-            for (int i = 0; i < na; i++) {
-                float areaA = Boxes.area(anchors, i);
-                float best = Float.NEGATIVE_INFINITY;
-                int arg = 0;
-                boolean attains = false;
-                for (int g = 0; g < ngt; g++) {
-                    float q = Boxes.iou(anchors, i, areaA, gt, g, gtArea[g]);
-                    if (q > best) {
-                        best = q;
-                        arg = g;
+            lowQualityMatch = new boolean[na];
+            for (int g = 0; g < ngt; g++) {
+                float top = bestForGt[g];
+                if (top == 0f) {
+                    continue;
+                }
+                float gtArea = Boxes.area(gt, g);
+                float gx1 = gt[4 * g];
+                float gy1 = gt[4 * g + 1];
+                float gx2 = gt[4 * g + 2];
+                float gy2 = gt[4 * g + 3];
+                for (int i = 0, p = 0; i < na; i++, p += 4) {
+                    if (anchors[p + 2] <= gx1 || anchors[p] >= gx2 || anchors[p + 3] <= gy1
+                            || anchors[p + 1] >= gy2) {
+                        continue;
                     }
-                    if (q == bestForGt[g] && q > 0f) {
-                        attains = true;
+                    if (Boxes.iou(anchors, i, anchorArea[i], gt, g, gtArea) == top) {
+                        lowQualityMatch[i] = true;
                     }
                 }
-                if (attains) {
-                    out[i] = arg;
-                }
+            }
+        }
+        for (int i = 0; i < na; i++) {
+            float q = best[i];
+            if (q < high && (lowQualityMatch == null || !lowQualityMatch[i])) {
+                out[i] = q >= low ? IGNORED : BACKGROUND;
             }
         }
         return out;

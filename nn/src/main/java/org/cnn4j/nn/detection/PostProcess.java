@@ -126,7 +126,7 @@ public final class PostProcess {
             }
         }
         Boxes.clip(boxes, count, imageH, imageW);
-        int[] keep = Nms.batched(boxes, scores, labels, count, nmsThreshold);
+        int[] keep = Nms.batched(boxes, scores, labels, count, nmsThreshold, perImage);
         int n = Math.min(keep.length, perImage);
         List<Detection> out = new ArrayList<>(n);
         for (int t = 0; t < n; t++) {

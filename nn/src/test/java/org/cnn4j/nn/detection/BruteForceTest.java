@@ -186,7 +186,11 @@ class BruteForceTest {
             }
             double thr = new double[] {0.3, 0.5, 0.7}[t % 3];
             assertArrayEquals(nmsOracle(b, s, null, n, thr), Nms.nms(b, s, n, thr), "case " + t);
-            assertArrayEquals(nmsOracle(b, s, labels, n, thr), Nms.batched(b, s, labels, n, thr), "case " + t);
+            int[] all = nmsOracle(b, s, labels, n, thr);
+            assertArrayEquals(all, Nms.batched(b, s, labels, n, thr), "case " + t);
+            int limit = r.nextInt(10);
+            assertArrayEquals(Arrays.copyOf(all, Math.min(limit, all.length)),
+                    Nms.batched(b, s, labels, n, thr, limit), "case " + t + " limited to " + limit);
         }
     }
 
