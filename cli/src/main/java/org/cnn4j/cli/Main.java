@@ -6,10 +6,10 @@ import picocli.CommandLine.Command;
 
 /** The {@code cnn4j} command. */
 @Command(name = "cnn4j", mixinStandardHelpOptions = true, version = "cnn4j 0.1.0",
-        description = "A CNN compute engine for the JVM: train and evaluate the model zoo, print summaries, "
-                + "probe backends, benchmark them.",
-        subcommands = {TrainCommand.class, EvalCommand.class, SummaryCommand.class, InfoCommand.class, BenchCommand.class,
-                CommandLine.HelpCommand.class})
+        description = "A CNN compute engine for the JVM: train and evaluate the model zoo, run detectors on "
+                + "images, print summaries, probe backends, benchmark them.",
+        subcommands = {TrainCommand.class, EvalCommand.class, DetectCommand.class, SummaryCommand.class,
+                InfoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
