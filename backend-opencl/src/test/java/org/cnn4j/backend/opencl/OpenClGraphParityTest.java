@@ -20,14 +20,21 @@ import org.cnn4j.nn.layers.Graph;
 import org.cnn4j.nn.layers.Linear;
 import org.cnn4j.nn.layers.Sequential;
 import org.cnn4j.nn.layers.Upsample;
+import org.cnn4j.nn.data.detection.DetectionBatch;
+import org.cnn4j.nn.data.detection.DetectionSample;
+import org.cnn4j.nn.detection.DetectionTrainer;
+import org.cnn4j.nn.models.Models;
 import org.cnn4j.nn.models.ResNets;
+import org.cnn4j.nn.models.RetinaNet;
+import org.cnn4j.nn.train.Optimizer;
 import org.junit.jupiter.api.Test;
 
 /**
  * Graph models on the OpenCL device against the reference, forward and backward: a ResNet stage (a strided block
  * with a projection shortcut, an identity block) with global average pooling and a classifier, and a small
- * feature pyramid (upsampling, addition, concatenation, a head shared over two levels, two outputs). Every
- * output, the input gradient and every parameter gradient must agree within 1e-4 of each tensor's largest value.
+ * feature pyramid (upsampling, addition, concatenation, a head shared over two levels, two outputs), and seed
+ * 003's small detector (eight outputs). Every output, the input gradient and every parameter gradient must agree
+ * within 1e-4 of each tensor's largest value. And the full seed 003 detector runs a training step.
  */
 class OpenClGraphParityTest {
     private static Layer stage(Backend b) {
@@ -76,6 +83,48 @@ class OpenClGraphParityTest {
         }
         try (Backend b = OpenClBackend.open(); Graph net = pyramid(b)) {
             compare(ref, run(b, net, in, outs));
+        }
+    }
+
+    @Test
+    void theSmallDetectorMatchesTheReference() {
+        OpenClTestSupport.requireDevice();
+        Shape in = Shape.of(2, 1, 64, 64);
+        List<float[]> ref;
+        try (Backend b = new ReferenceBackend();
+                RetinaNet d = Models.detector("seed003-detector-small", b, 1, 2, 5, Init.PYTORCH_DEFAULT)) {
+            d.net().needsInputGradient(true);
+            ref = run(b, d.net(), in, d.outputShapes(2, 64, 64));
+        }
+        try (Backend b = OpenClBackend.open();
+                RetinaNet d = Models.detector("seed003-detector-small", b, 1, 2, 5, Init.PYTORCH_DEFAULT)) {
+            d.net().needsInputGradient(true);
+            compare(ref, run(b, d.net(), in, d.outputShapes(2, 64, 64)));
+        }
+    }
+
+    /** The full seed 003 detector (ResNet-50 backbone) runs a training step on the OpenCL device. */
+    @Test
+    void theSeed003DetectorTrainsOnOpenCl() {
+        OpenClTestSupport.requireDevice();
+        float[] px = new float[3 * 64 * 64];
+        for (int c = 0; c < 3; c++) {
+            for (int y = 12; y < 34; y++) {
+                for (int x = 8; x < 30; x++) {
+                    px[(c * 64 + y) * 64 + x] = 0.9f;
+                }
+            }
+        }
+        DetectionBatch batch = DetectionBatch.collate(List.of(new DetectionSample(3, 64, 64, px,
+                new float[] {8, 12, 30, 34}, new int[] {0})), 32);
+        try (Backend b = OpenClBackend.open();
+                RetinaNet det = Models.detector("seed003-detector", b, 3, 1, 7, Init.PYTORCH_DEFAULT);
+                Optimizer opt = new Optimizer(b, det.net().parameters(),
+                        Optimizer.Config.defaults(Optimizer.Kind.SGD, 1e-4));
+                DetectionTrainer t = new DetectionTrainer(det, opt, Models.detectorAnchors("seed003-detector"),
+                        DetectionTrainer.Config.paper())) {
+            DetectionTrainer.StepLoss l = t.step(batch);
+            assertTrue(Double.isFinite(l.total()) && l.foreground() > 0, l.toString());
         }
     }
 
