@@ -113,7 +113,9 @@ final class Detectors {
                             train.size() / seconds);
                     if (c.checkpointDir != null) {
                         Path file = c.checkpointDir.resolve("epoch-" + e + ".safetensors");
-                        t.save(file, metadata(name, ds, train, k, e));
+                        Map<String, String> meta = metadata(name, ds, train, k, e);
+                        meta.put("seed", Long.toString(c.seed));
+                        t.save(file, meta);
                         human.println("checkpoint " + file);
                     }
                 }
@@ -127,6 +129,42 @@ final class Detectors {
             }
         }
         return 0;
+    }
+
+    /** {@code cnn4j eval} of a detector's checkpoint: AP@0.5 per class and its mean, COCO's mean, on its data set. */
+    static int eval(Path checkpoint, Map<String, String> meta, Path dataDir, int limit, int batch, boolean download,
+            String backendChoice) throws IOException {
+        String name = meta.get("model");
+        String ds = meta.getOrDefault("dataset", "fashion-detect");
+        int k = Integer.parseInt(meta.get("classes"));
+        DetectionDataset test = load(ds, dataDir, false, limit > 0 ? limit : DEFAULT_TEST, seed(meta), download,
+                System.err::println);
+        try (Backend backend = org.cnn4j.core.Backends.open(backendChoice);
+                RetinaNet det = Models.detector(name, backend, test.channels(), k, 0, Init.PYTORCH_DEFAULT);
+                Optimizer none = new Optimizer(backend, Map.of(), Optimizer.Config.defaults(Optimizer.Kind.SGD, 1));
+                DetectionTrainer t = new DetectionTrainer(det, none, Models.detectorAnchors(name),
+                        DetectionTrainer.Config.paper())) {
+            org.cnn4j.nn.train.Checkpoint.loadWeights(checkpoint, det.net());
+            List<List<Detection>> found = t.detect(test, batch, postProcess());
+            double[] ap = AveragePrecision.perClass(found, boxes(test), labels(test), k, 0.5);
+            System.out.printf(Locale.ROOT, "%s, epoch %s: AP@0.5 %.4f, COCO AP@[.5:.95] %.4f on %d %s test images%n",
+                    name, meta.getOrDefault("epoch", "?"), AveragePrecision.mean(found, boxes(test), labels(test), k,
+                            0.5), AveragePrecision.coco(found, boxes(test), labels(test), k), test.size(), ds);
+            if (k > 1) {
+                for (int c = 0; c < k; c++) {
+                    System.out.printf(Locale.ROOT, "  %-12s AP@0.5 %.4f%n", test.classNames().get(c), ap[c]);
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static long seed(Map<String, String> meta) {
+        try {
+            return Long.parseLong(meta.getOrDefault("seed", "1"));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
     }
 
     static Map<String, String> metadata(String name, String dataset, DetectionDataset d, int classes, int epoch) {

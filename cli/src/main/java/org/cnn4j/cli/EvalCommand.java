@@ -66,6 +66,9 @@ final class EvalCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new IOException("--checkpoint: cannot read " + IoErrors.describe(e), e);
         }
+        if (Detectors.FORMAT.equals(meta.get("format"))) {
+            return Detectors.eval(checkpoint, meta, dataDir, limit, batch, !noDownload, backendChoice);
+        }
         String name = model != null ? model : meta.get("model");
         if (name == null) {
             throw new IllegalArgumentException(checkpoint + " does not name its model; pass --model");

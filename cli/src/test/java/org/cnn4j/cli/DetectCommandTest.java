@@ -37,6 +37,12 @@ class DetectCommandTest {
         assertTrue(Files.isRegularFile(ck.resolve("epoch-1.safetensors")));
         assertTrue(Files.isRegularFile(ck.resolve("precision-recall.png")));
 
+        String eval = CliTest.capture(() -> assertEquals(0, Main.run("eval", "--checkpoint",
+                ck.resolve("epoch-1.safetensors").toString(), "--data-dir", dir.toString(), "--limit", "8",
+                "--backend", "cpu")));
+        assertTrue(eval.contains("seed003-detector-small, epoch 1: AP@0.5 ") && eval.contains("on 8 fashion-detect"),
+                eval);
+
         Path images = Files.createDirectories(dir.resolve("images"));
         BufferedImage img = new BufferedImage(100, 70, BufferedImage.TYPE_INT_RGB);
         img.getGraphics().fillRect(20, 10, 30, 40);

@@ -22,7 +22,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The small seed 003 detector learns to find Fashion-MNIST items on 128x128 canvases (one "object" class) on the
- * cpu backend: a few epochs over 256 generated training images, then AP@0.5 on 64 test images.
+ * cpu backend: six epochs over 256 generated training images must halve the loss and reach an AP@0.5 above 0.2
+ * on 64 test images (the losses and AP of each epoch are printed). {@code -Dcnn4j.test.detectorImages},
+ * {@code detectorEpochs} and {@code detectorTestImages} run it longer.
  */
 class DetectionTrainingTest {
     @Test
@@ -45,15 +47,18 @@ class DetectionTrainingTest {
             SplittableRandom rng = new SplittableRandom(3);
             List<DetectionTrainer.StepLoss> losses = new ArrayList<>();
             PostProcess post = new PostProcess(0.05, 1000, 0.5, 100);
+            double ap = 0;
             for (int e = 0; e < epochs; e++) {
                 long t0 = System.nanoTime();
                 losses.add(t.epoch(train, 16, null, rng));
-                double ap = AveragePrecision.mean(t.detect(test, 16, post), boxes(test), labels(test), 1, 0.5);
+                ap = AveragePrecision.mean(t.detect(test, 16, post), boxes(test), labels(test), 1, 0.5);
                 System.out.printf(Locale.ROOT, "DetectionTrainingTest epoch %d: cls %.4f reg %.4f fg %d, AP@0.5 %.3f, %.1f s%n",
                         e + 1, losses.getLast().classification(), losses.getLast().regression(),
                         losses.getLast().foreground(), ap, (System.nanoTime() - t0) / 1e9);
             }
             assertTrue(losses.getLast().total() < 0.5 * losses.getFirst().total(), losses.toString());
+            // seed 1: 0.34 after 6 epochs of 256 images (0.96 after 4 epochs of 4,000: docs/detection.md)
+            assertTrue(ap > 0.2, "AP@0.5 " + ap);
         }
     }
 
