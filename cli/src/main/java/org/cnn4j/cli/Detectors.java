@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -97,7 +96,7 @@ final class Detectors {
                     double ap = Double.NaN;
                     if (test != null) {
                         last = t.detect(test, c.batch, postProcess());
-                        ap = AveragePrecision.mean(last, boxes(test), labels(test), k, 0.5);
+                        ap = AveragePrecision.mean(last, test.allBoxes(), test.allLabels(), k, 0.5);
                     }
                     String line = String.format(Locale.ROOT, "{\"epoch\":%d,\"classification_loss\":%.6f,"
                             + "\"regression_loss\":%.6f,\"ap50\":%s,\"seconds\":%.3f,\"images_per_second\":%.2f}", e,
@@ -122,10 +121,10 @@ final class Detectors {
             }
             if (last != null) {
                 Path png = out.resolve("precision-recall.png");
-                AveragePrecision.writeCurve(png, last, boxes(test), labels(test), k, 0.5);
+                AveragePrecision.writeCurve(png, last, test.allBoxes(), test.allLabels(), k, 0.5);
                 human.printf(Locale.ROOT, "test: AP@0.5 %.4f, COCO AP@[.5:.95] %.4f on %d images; curve: %s%n",
-                        AveragePrecision.mean(last, boxes(test), labels(test), k, 0.5),
-                        AveragePrecision.coco(last, boxes(test), labels(test), k), test.size(), png);
+                        AveragePrecision.mean(last, test.allBoxes(), test.allLabels(), k, 0.5),
+                        AveragePrecision.coco(last, test.allBoxes(), test.allLabels(), k), test.size(), png);
             }
         }
         return 0;
@@ -146,10 +145,10 @@ final class Detectors {
                         DetectionTrainer.Config.paper())) {
             org.cnn4j.nn.train.Checkpoint.loadWeights(checkpoint, det.net());
             List<List<Detection>> found = t.detect(test, batch, postProcess());
-            double[] ap = AveragePrecision.perClass(found, boxes(test), labels(test), k, 0.5);
+            double[] ap = AveragePrecision.perClass(found, test.allBoxes(), test.allLabels(), k, 0.5);
             System.out.printf(Locale.ROOT, "%s, epoch %s: AP@0.5 %.4f, COCO AP@[.5:.95] %.4f on %d %s test images%n",
-                    name, meta.getOrDefault("epoch", "?"), AveragePrecision.mean(found, boxes(test), labels(test), k,
-                            0.5), AveragePrecision.coco(found, boxes(test), labels(test), k), test.size(), ds);
+                    name, meta.getOrDefault("epoch", "?"), AveragePrecision.mean(found, test.allBoxes(), test.allLabels(), k,
+                            0.5), AveragePrecision.coco(found, test.allBoxes(), test.allLabels(), k), test.size(), ds);
             if (k > 1) {
                 for (int c = 0; c < k; c++) {
                     System.out.printf(Locale.ROOT, "  %-12s AP@0.5 %.4f%n", test.classNames().get(c), ap[c]);
@@ -179,19 +178,4 @@ final class Detectors {
         return m;
     }
 
-    static List<float[]> boxes(DetectionDataset d) {
-        List<float[]> out = new ArrayList<>();
-        for (int i = 0; i < d.size(); i++) {
-            out.add(d.get(i).boxes());
-        }
-        return out;
-    }
-
-    static List<int[]> labels(DetectionDataset d) {
-        List<int[]> out = new ArrayList<>();
-        for (int i = 0; i < d.size(); i++) {
-            out.add(d.get(i).labels());
-        }
-        return out;
-    }
 }

@@ -1,9 +1,7 @@
 package org.cnn4j.nn.detection;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +10,6 @@ import java.util.SplittableRandom;
 import org.cnn4j.backend.cpu.CpuBackend;
 import org.cnn4j.core.Backend;
 import org.cnn4j.nn.Init;
-import org.cnn4j.nn.data.DataSets;
 import org.cnn4j.nn.data.detection.DetectionDataset;
 import org.cnn4j.nn.data.detection.FashionDetect;
 import org.cnn4j.nn.models.Models;
@@ -29,12 +26,7 @@ import org.junit.jupiter.api.Test;
 class DetectionTrainingTest {
     @Test
     void theSmallDetectorLearnsFashionDetect() throws java.io.IOException {
-        String dir = System.getProperty("cnn4j.fashionMnist");
-        Path path = dir != null ? Path.of(dir) : DataSets.DEBIAN_FASHION_MNIST;
-        assumeTrue(Files.isRegularFile(path.resolve("train-images-idx3-ubyte.gz"))
-                        || Files.isRegularFile(path.resolve("train-images-idx3-ubyte")),
-                "Fashion-MNIST is not installed at " + path
-                        + " (apt-get install dataset-fashion-mnist, or -Dcnn4j.fashionMnist=DIR)");
+        Path path = org.cnn4j.nn.TestData.fashionMnist();
         int epochs = Integer.getInteger("cnn4j.test.detectorEpochs", 6);
         DetectionDataset train = FashionDetect.generate(path, true, Integer.getInteger("cnn4j.test.detectorImages", 256), 128, 1, 1);
         DetectionDataset test = FashionDetect.generate(path, false, Integer.getInteger("cnn4j.test.detectorTestImages", 64), 128, 1, 2);
@@ -51,7 +43,7 @@ class DetectionTrainingTest {
             for (int e = 0; e < epochs; e++) {
                 long t0 = System.nanoTime();
                 losses.add(t.epoch(train, 16, null, rng));
-                ap = AveragePrecision.mean(t.detect(test, 16, post), boxes(test), labels(test), 1, 0.5);
+                ap = AveragePrecision.mean(t.detect(test, 16, post), test.allBoxes(), test.allLabels(), 1, 0.5);
                 System.out.printf(Locale.ROOT, "DetectionTrainingTest epoch %d: cls %.4f reg %.4f fg %d, AP@0.5 %.3f, %.1f s%n",
                         e + 1, losses.getLast().classification(), losses.getLast().regression(),
                         losses.getLast().foreground(), ap, (System.nanoTime() - t0) / 1e9);
@@ -62,19 +54,4 @@ class DetectionTrainingTest {
         }
     }
 
-    static List<float[]> boxes(DetectionDataset d) {
-        List<float[]> out = new ArrayList<>();
-        for (int i = 0; i < d.size(); i++) {
-            out.add(d.get(i).boxes());
-        }
-        return out;
-    }
-
-    static List<int[]> labels(DetectionDataset d) {
-        List<int[]> out = new ArrayList<>();
-        for (int i = 0; i < d.size(); i++) {
-            out.add(d.get(i).labels());
-        }
-        return out;
-    }
 }

@@ -1,7 +1,6 @@
 package org.cnn4j.nn.train;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.util.List;
@@ -20,20 +19,9 @@ import org.junit.jupiter.api.Test;
  * ({@code apt-get install dataset-fashion-mnist}, or {@code -Dcnn4j.fashionMnist=DIR}). About 15 s on 2 cores.
  */
 class FashionMnistTrainingTest {
-    /** Debian's Fashion-MNIST, or {@code -Dcnn4j.fashionMnist=DIR}; the calling test is skipped, saying why, without. */
-    static java.nio.file.Path installed() {
-        String dir = System.getProperty("cnn4j.fashionMnist");
-        java.nio.file.Path path = dir != null ? java.nio.file.Path.of(dir) : DataSets.DEBIAN_FASHION_MNIST;
-        assumeTrue(java.nio.file.Files.isRegularFile(path.resolve("train-images-idx3-ubyte.gz"))
-                        || java.nio.file.Files.isRegularFile(path.resolve("train-images-idx3-ubyte")),
-                "Fashion-MNIST is not installed at " + path
-                        + " (apt-get install dataset-fashion-mnist, or -Dcnn4j.fashionMnist=DIR)");
-        return path;
-    }
-
     @Test
     void lenet5LearnsFashionMnistInOneEpoch() throws IOException {
-        java.nio.file.Path path = installed();
+        java.nio.file.Path path = org.cnn4j.nn.TestData.fashionMnist();
         ImageDataset train = DataSets.read("fashion-mnist", path, true, 6000);
         ImageDataset test = DataSets.read("fashion-mnist", path, false, 1000);
         long seed = Long.getLong("cnn4j.test.seed", 1); // a fixed seed; -Dcnn4j.test.seed=N tries others

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class ResNetTrainingTest {
     @Test
     void resnet20LearnsFashionMnistInOneEpoch() throws IOException {
-        java.nio.file.Path path = FashionMnistTrainingTest.installed();
+        java.nio.file.Path path = org.cnn4j.nn.TestData.fashionMnist();
         ImageDataset train = DataSets.read("fashion-mnist", path, true, 4000);
         ImageDataset test = DataSets.read("fashion-mnist", path, false, 1000);
         long seed = Long.getLong("cnn4j.test.seed", 1);

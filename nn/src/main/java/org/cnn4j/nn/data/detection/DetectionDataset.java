@@ -22,4 +22,22 @@ public interface DetectionDataset {
 
     /** The images' channel count (1 gray, 3 RGB). */
     int channels();
+
+    /** Every image's ground-truth boxes, in order (as {@code AveragePrecision} takes them). */
+    default List<float[]> allBoxes() {
+        List<float[]> out = new java.util.ArrayList<>(size());
+        for (int i = 0; i < size(); i++) {
+            out.add(get(i).boxes());
+        }
+        return out;
+    }
+
+    /** Every image's labels, in order. */
+    default List<int[]> allLabels() {
+        List<int[]> out = new java.util.ArrayList<>(size());
+        for (int i = 0; i < size(); i++) {
+            out.add(get(i).labels());
+        }
+        return out;
+    }
 }

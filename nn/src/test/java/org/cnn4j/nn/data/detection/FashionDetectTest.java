@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,13 +29,7 @@ class FashionDetectTest {
 
     /** Debian's Fashion-MNIST, or {@code -Dcnn4j.fashionMnist=DIR}; without, the test is skipped, saying why. */
     static Path installed() {
-        String dir = System.getProperty("cnn4j.fashionMnist");
-        Path path = dir != null ? Path.of(dir) : DataSets.DEBIAN_FASHION_MNIST;
-        assumeTrue(Files.isRegularFile(path.resolve("train-images-idx3-ubyte.gz"))
-                        || Files.isRegularFile(path.resolve("train-images-idx3-ubyte")),
-                "Fashion-MNIST is not installed at " + path
-                        + " (apt-get install dataset-fashion-mnist, or -Dcnn4j.fashionMnist=DIR)");
-        return path;
+        return org.cnn4j.nn.TestData.fashionMnist();
     }
 
     @BeforeAll
