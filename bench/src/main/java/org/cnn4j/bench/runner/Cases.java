@@ -100,6 +100,7 @@ public final class Cases {
         for (Net net : NETS) {
             new NetWalker(net, out, seen).walk();
         }
+        out.add(detectorStep("seed003-detector-small", 1, 128, 1, 8));
         Set<String> names = new HashSet<>();
         for (BenchCase c : out) {
             if (!names.add(c.name())) {
@@ -107,6 +108,41 @@ public final class Cases {
             }
         }
         return List.copyOf(out);
+    }
+
+    /**
+     * One training step of detector {@code model} on {@code n} images of {@code size} x {@code size}: the
+     * convolutions' forward FLOPs from the model's trace, three times (forward, backward data, backward weights),
+     * less the first layer's backward data.
+     */
+    private static BenchCase detectorStep(String model, int channels, int size, int classes, int n) {
+        Shape in = Shape.of(n, channels, size, size);
+        double forward = 0;
+        double first = -1;
+        try (MetaBackend meta = new MetaBackend();
+                org.cnn4j.nn.models.RetinaNet d = Models.detector(model, meta, channels, classes, MODEL_SEED,
+                        org.cnn4j.nn.Init.PYTORCH_DEFAULT)) {
+            for (org.cnn4j.nn.Trace t : d.net().trace(in)) {
+                if (t.layer() instanceof Conv2d c) {
+                    Shape w = c.weight().shape();
+                    double f = 2.0 * t.output().size() * w.dim(1) * w.dim(2) * w.dim(3);
+                    forward += f;
+                    if (first < 0) {
+                        first = f;
+                    }
+                }
+            }
+        }
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("model", model);
+        p.put("batch", n);
+        p.put("sample", List.of(channels, size, size));
+        p.put("classes", classes);
+        p.put("lr", ADAM_LR);
+        String tag = model + "-b" + n;
+        return new BenchCase(new CaseSpec(tag + "/train-step", "train", "train-step", "step", tag, p,
+                3 * forward - first, 4.0 * in.size(), n, List.of()),
+                be -> new DetectorTrainInstance(be, model, channels, size, classes, n, ADAM_LR, MODEL_SEED));
     }
 
     private static List<Integer> dims(Shape s) {
