@@ -86,6 +86,9 @@ final class Detectors {
             Files.createDirectories(out);
             SplittableRandom rng = new SplittableRandom(c.seed);
             List<List<Detection>> last = null;
+            double[] cls = new double[c.epochs];
+            double[] reg = new double[c.epochs];
+            double[] aps = new double[c.epochs];
             try (PrintStream jsonl = new PrintStream(Files.newOutputStream(out.resolve("epochs.jsonl"),
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND), true, StandardCharsets.UTF_8)) {
                 for (int e = 1; e <= c.epochs; e++) {
@@ -103,6 +106,11 @@ final class Detectors {
                             l.classification(), l.regression(), Double.isNaN(ap) ? "null" : String.format(Locale.ROOT,
                                     "%.6f", ap), seconds, train.size() / seconds);
                     jsonl.println(line);
+                    cls[e - 1] = l.classification();
+                    reg[e - 1] = l.regression();
+                    aps[e - 1] = ap;
+                    org.cnn4j.nn.train.Plots.writeDetection(out, java.util.Arrays.copyOf(cls, e),
+                            java.util.Arrays.copyOf(reg, e), java.util.Arrays.copyOf(aps, e));
                     if (c.json) {
                         System.out.println(line);
                     }
@@ -122,9 +130,10 @@ final class Detectors {
             if (last != null) {
                 Path png = out.resolve("precision-recall.png");
                 AveragePrecision.writeCurve(png, last, test.allBoxes(), test.allLabels(), k, 0.5);
-                human.printf(Locale.ROOT, "test: AP@0.5 %.4f, COCO AP@[.5:.95] %.4f on %d images; curve: %s%n",
+                human.printf(Locale.ROOT, "test: AP@0.5 %.4f, COCO AP@[.5:.95] %.4f on %d images; plots: %s, %s%n",
                         AveragePrecision.mean(last, test.allBoxes(), test.allLabels(), k, 0.5),
-                        AveragePrecision.coco(last, test.allBoxes(), test.allLabels(), k), test.size(), png);
+                        AveragePrecision.coco(last, test.allBoxes(), test.allLabels(), k), test.size(),
+                        out.resolve("curves.png"), png);
             }
         }
         return 0;

@@ -36,6 +36,7 @@ class DetectCommandTest {
         assertTrue(lines.getFirst().startsWith("{\"epoch\":1,\"classification_loss\":"), lines.getFirst());
         assertTrue(Files.isRegularFile(ck.resolve("epoch-1.safetensors")));
         assertTrue(Files.isRegularFile(ck.resolve("precision-recall.png")));
+        assertTrue(Files.isRegularFile(ck.resolve("curves.png")));
 
         String eval = CliTest.capture(() -> assertEquals(0, Main.run("eval", "--checkpoint",
                 ck.resolve("epoch-1.safetensors").toString(), "--data-dir", dir.toString(), "--limit", "8",

@@ -80,6 +80,40 @@ public final class Plots implements TrainingListener {
         }
     }
 
+    /**
+     * A detector's {@code curves.png}: the classification (focal) and regression (smooth L1) losses per epoch, and
+     * the test AP@0.5 per epoch (NaN entries, epochs without a test, are left out).
+     */
+    public static void writeDetection(Path dir, double[] classification, double[] regression, double[] ap50)
+            throws IOException {
+        Files.createDirectories(dir);
+        double[] epochs = new double[classification.length];
+        for (int i = 0; i < epochs.length; i++) {
+            epochs[i] = i + 1;
+        }
+        XYChart loss = new XYChartBuilder().width(640).height(420).title("Loss").xAxisTitle("epoch")
+                .yAxisTitle("loss per foreground anchor").build();
+        loss.getStyler().setYAxisDecimalPattern("0.000").setXAxisDecimalPattern("0");
+        loss.addSeries("classification (focal)", epochs, classification);
+        loss.addSeries("regression (smooth L1)", epochs, regression);
+        List<Double> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        for (int i = 0; i < ap50.length; i++) {
+            if (!Double.isNaN(ap50[i])) {
+                xs.add(epochs[i]);
+                ys.add(ap50[i]);
+            }
+        }
+        XYChart ap = new XYChartBuilder().width(640).height(420).title("Test AP@0.5").xAxisTitle("epoch")
+                .yAxisTitle("AP@0.5").build();
+        ap.getStyler().setYAxisDecimalPattern("0.00").setXAxisDecimalPattern("0");
+        if (!xs.isEmpty()) {
+            ap.addSeries("test", xs, ys);
+        }
+        BitmapEncoder.saveBitmap(List.of(loss, ap), 1, 2, dir.resolve("curves").toString(),
+                BitmapEncoder.BitmapFormat.PNG);
+    }
+
     /** The colour scale of the confusion matrix, from 0% (white: an empty cell is blank) to 100%. */
     static final Color[] CONFUSION_COLORS = {Color.WHITE, new Color(0xDE, 0xEB, 0xF7), new Color(0x9E, 0xCA, 0xE1),
         new Color(0x42, 0x92, 0xC6), new Color(0x21, 0x71, 0xB5)};
