@@ -14,6 +14,7 @@ import java.util.SplittableRandom;
 import org.cnn4j.core.Backend;
 import org.cnn4j.nn.Init;
 import org.cnn4j.nn.data.DataSets;
+import org.cnn4j.nn.data.detection.DetectionAugment;
 import org.cnn4j.nn.data.detection.DetectionDataset;
 import org.cnn4j.nn.data.detection.FashionDetect;
 import org.cnn4j.nn.detection.AveragePrecision;
@@ -32,8 +33,14 @@ import org.cnn4j.nn.train.StepLr;
  * detector's checkpoint).
  */
 final class Detectors {
-    /** The generated data sets: Fashion-MNIST items on 128x128 canvases, one class or ten. */
-    static final List<String> DATASETS = List.of("fashion-detect", "fashion-detect-10");
+    /**
+     * The data sets a detector trains on: the generated ones (Fashion-MNIST items on 128x128 canvases, one class or
+     * ten), and WIDER FACE and PASCAL VOC read from {@code --data-dir} (their images resized to
+     * {@link #SIDE} x {@link #SIDE}).
+     */
+    static final List<String> DATASETS = List.of("fashion-detect", "fashion-detect-10", "wider-face", "voc");
+    /** The square side WIDER FACE and VOC images are resized to for testing (and without --augment, training). */
+    static final int SIDE = 512;
     /** Checkpoint format of a detector's weights. */
     static final String FORMAT = "cnn4j-detector/1";
     static final int CANVAS = 128;
@@ -44,15 +51,124 @@ final class Detectors {
     private Detectors() {
     }
 
-    static int classes(String dataset) {
-        return dataset.equals("fashion-detect-10") ? 10 : 1;
-    }
-
-    /** The generated set, from Fashion-MNIST found as classification finds it; train and test parts apart. */
+    /**
+     * The training ({@code train}) or test part of {@code dataset}: the generated set from Fashion-MNIST, found as
+     * classification finds it ({@code count} images); WIDER FACE (train: {@code wider_face_train_bbx_gt.txt} and
+     * {@code WIDER_train/images}, test: the {@code val} files, invalid faces skipped) or VOC ({@code trainval} and
+     * {@code test} splits of the VOC directory, difficult objects skipped) under {@code dataDir}, the first
+     * {@code count} images.
+     */
     static DetectionDataset load(String dataset, Path dataDir, boolean train, int count, long seed,
             boolean download, java.util.function.Consumer<String> log) throws IOException {
-        return FashionDetect.generate(DataSets.load("fashion-mnist", dataDir, train, 0, download, log), count, CANVAS,
-                classes(dataset), train ? seed : seed + 1);
+        return switch (dataset) {
+            case "wider-face" -> {
+                Path root = requireDir(dataset, dataDir);
+                String part = train ? "train" : "val";
+                log.accept("reading wider-face (" + part + ") from " + root);
+                yield first(org.cnn4j.nn.data.detection.WiderFace.read(root.resolve("wider_face_split")
+                        .resolve("wider_face_" + part + "_bbx_gt.txt"), root.resolve("WIDER_" + part)
+                        .resolve("images"), true), count);
+            }
+            case "voc" -> {
+                Path root = requireDir(dataset, dataDir);
+                log.accept("reading voc (" + (train ? "trainval" : "test") + ") from " + root);
+                yield first(org.cnn4j.nn.data.detection.PascalVoc.read(root, train ? "trainval" : "test", true), count);
+            }
+            default -> FashionDetect.generate(DataSets.load("fashion-mnist", dataDir, train, 0, download, log), count,
+                    CANVAS, dataset.equals("fashion-detect-10") ? 10 : 1, train ? seed : seed + 1);
+        };
+    }
+
+    private static Path requireDir(String dataset, Path dataDir) throws IOException {
+        if (dataDir == null) {
+            throw new java.io.FileNotFoundException(dataset + ": pass --data-dir with the data set's folder ("
+                    + (dataset.equals("voc") ? "the one holding Annotations, JPEGImages and ImageSets, such as "
+                            + "VOCdevkit/VOC2007" : "the one holding wider_face_split, WIDER_train and WIDER_val")
+                    + ")");
+        }
+        return dataDir;
+    }
+
+    /** True for data sets of photographs of any size, resized for the detector. */
+    static boolean photographs(String dataset) {
+        return dataset.equals("wider-face") || dataset.equals("voc");
+    }
+
+    /** The first {@code count} images of {@code d} (all when {@code count} is 0 or more than there are). */
+    static DetectionDataset first(DetectionDataset d, int count) {
+        int n = count <= 0 ? d.size() : Math.min(count, d.size());
+        return new DetectionDataset() {
+            @Override
+            public int size() {
+                return n;
+            }
+
+            @Override
+            public org.cnn4j.nn.data.detection.DetectionSample get(int i) {
+                return d.get(i);
+            }
+
+            @Override
+            public int classes() {
+                return d.classes();
+            }
+
+            @Override
+            public List<String> classNames() {
+                return d.classNames();
+            }
+
+            @Override
+            public int channels() {
+                return d.channels();
+            }
+        };
+    }
+
+    /** {@code d} with every image resized to {@code side} x {@code side} (boxes scaled with it). */
+    static DetectionDataset resized(DetectionDataset d, int side) {
+        return new DetectionDataset() {
+            @Override
+            public int size() {
+                return d.size();
+            }
+
+            @Override
+            public org.cnn4j.nn.data.detection.DetectionSample get(int i) {
+                return DetectionAugment.transform(d.get(i), side, side, false);
+            }
+
+            @Override
+            public int classes() {
+                return d.classes();
+            }
+
+            @Override
+            public List<String> classNames() {
+                return d.classNames();
+            }
+
+            @Override
+            public int channels() {
+                return d.channels();
+            }
+        };
+    }
+
+    /**
+     * {@code --augment} for detectors: none, or {@code standard}, seed 003's: random squares of 512, 576 or 640
+     * pixels and flips with probability 0.5 for photographs; rescaling by 0.75 to 1.25 and flips for the
+     * generated set.
+     */
+    static DetectionAugment augment(String option, String dataset) {
+        if (option == null || option.trim().equalsIgnoreCase("none")) {
+            return null;
+        }
+        if (!option.trim().equalsIgnoreCase("standard")) {
+            throw new IllegalArgumentException("a detector takes standard or none");
+        }
+        return photographs(dataset) ? DetectionAugment.squares(List.of(512, 576, 640), 0.5)
+                : new DetectionAugment(0.75, 1.25, 0.5);
     }
 
     /** torchvision's RetinaNet post-processing: score 0.05, 1000 candidates a level, NMS 0.5, 100 detections. */
@@ -65,11 +181,18 @@ final class Detectors {
             throws IOException {
         String name = Models.canonicalName(c.model);
         String ds = c.dataset.trim().toLowerCase(Locale.ROOT);
-        int k = classes(ds);
-        DetectionDataset train = load(ds, c.dataDir, true, c.limit > 0 ? c.limit : DEFAULT_TRAIN, c.seed,
-                !c.noDownload, System.err::println);
+        boolean photos = photographs(ds);
+        DetectionDataset train = load(ds, c.dataDir, true, c.limit > 0 ? c.limit : photos ? 0 : DEFAULT_TRAIN,
+                c.seed, !c.noDownload, System.err::println);
         DetectionDataset test = c.testLimit < 0 ? null : load(ds, c.dataDir, false,
-                c.testLimit > 0 ? c.testLimit : DEFAULT_TEST, c.seed, !c.noDownload, System.err::println);
+                c.testLimit > 0 ? c.testLimit : photos ? 0 : DEFAULT_TEST, c.seed, !c.noDownload, System.err::println);
+        DetectionAugment augment = augment(c.augment, ds);
+        if (photos) {
+            // photographs of every size: resized to one square for testing, and for training unless augmented
+            test = test == null ? null : resized(test, SIDE);
+            train = augment == null ? resized(train, SIDE) : train;
+        }
+        int k = train.classes();
         double lr = c.lr != null ? c.lr : kind == Optimizer.Kind.ADAM ? 1e-3 : Cli.defaultLr(kind);
         Optimizer.Config oc = Optimizer.Config.defaults(kind, lr).withMomentum(c.momentum)
                 .withWeightDecay(c.weightDecay).withLrDecay(c.lrDecay);
@@ -79,9 +202,10 @@ final class Detectors {
                 Optimizer opt = new Optimizer(backend, det.net().parameters(), oc);
                 DetectionTrainer t = new DetectionTrainer(det, opt, Models.detectorAnchors(name),
                         DetectionTrainer.Config.paper())) {
-            human.printf(Locale.ROOT, "%s on %s (%d train, %d test images of %dx%d, %d class%s), backend %s (%s), %s lr %g,"
-                    + " batch %d, %,d parameters%n", name, ds, train.size(), test == null ? 0 : test.size(), CANVAS,
-                    CANVAS, k, k == 1 ? "" : "es", backend.name(), backend.device(),
+            int side = photos ? SIDE : CANVAS;
+            human.printf(Locale.ROOT, "%s on %s (%d train, %d test images of %dx%d, %d class%s%s), backend %s (%s), %s"
+                    + " lr %g, batch %d, %,d parameters%n", name, ds, train.size(), test == null ? 0 : test.size(), side,
+                    side, k, k == 1 ? "" : "es", augment == null ? "" : ", augmented", backend.name(), backend.device(),
                     kind.name().toLowerCase(Locale.ROOT), lr, c.batch, det.net().trainableCount());
             Files.createDirectories(out);
             SplittableRandom rng = new SplittableRandom(c.seed);
@@ -94,7 +218,7 @@ final class Detectors {
                 for (int e = 1; e <= c.epochs; e++) {
                     opt.setLr(schedule.lr(lr, e - 1));
                     long t0 = System.nanoTime();
-                    DetectionTrainer.StepLoss l = t.epoch(train, c.batch, null, rng);
+                    DetectionTrainer.StepLoss l = t.epoch(train, c.batch, augment, rng);
                     double seconds = (System.nanoTime() - t0) / 1e9;
                     double ap = Double.NaN;
                     if (test != null) {
@@ -145,8 +269,11 @@ final class Detectors {
         String name = meta.get("model");
         String ds = meta.getOrDefault("dataset", "fashion-detect");
         int k = Integer.parseInt(meta.get("classes"));
-        DetectionDataset test = load(ds, dataDir, false, limit > 0 ? limit : DEFAULT_TEST, seed(meta), download,
-                System.err::println);
+        DetectionDataset test = load(ds, dataDir, false, limit > 0 ? limit : photographs(ds) ? 0 : DEFAULT_TEST,
+                seed(meta), download, System.err::println);
+        if (photographs(ds)) {
+            test = resized(test, SIDE);
+        }
         try (Backend backend = org.cnn4j.core.Backends.open(backendChoice);
                 RetinaNet det = Models.detector(name, backend, test.channels(), k, 0, Init.PYTORCH_DEFAULT);
                 Optimizer none = new Optimizer(backend, Map.of(), Optimizer.Config.defaults(Optimizer.Kind.SGD, 1));

@@ -148,9 +148,10 @@ final class TrainCommand implements Callable<Integer> {
         Cli.require(spec, lrGamma > 0 && lrGamma <= 1, "--lr-gamma", lrGamma, "must be in (0, 1]");
         if (detector()) {
             Cli.require(spec, Detectors.DATASETS.contains(dataset.trim().toLowerCase(java.util.Locale.ROOT)),
-                    "--dataset", dataset, "a detector trains on " + String.join(" or ", Detectors.DATASETS));
+                    "--dataset", dataset, "a detector trains on " + String.join(", ", Detectors.DATASETS));
             Cli.require(spec, resume == null, "--resume", resume, "detectors do not resume yet; start a new run");
-            Cli.require(spec, augment == null, "--augment", augment, "detectors take no augmentation option");
+            Cli.parse(spec, "--augment", augment, () -> Detectors.augment(augment, dataset.trim().toLowerCase(
+                    java.util.Locale.ROOT)));
         } else {
             Cli.parse(spec, "--dataset", dataset, () -> DataSets.canonical(dataset));
         }

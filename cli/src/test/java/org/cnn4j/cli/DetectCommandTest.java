@@ -79,4 +79,36 @@ class DetectCommandTest {
         assertEquals(2, Main.run("detect", "--checkpoint", notADetector.toString(), "--image",
                 dir.resolve("img.png").toString(), "--out", dir.resolve("o.png").toString(), "--score", "2"));
     }
+
+    /** WIDER FACE's layout (two training images, one validation image), seed 003's augmentation, then eval. */
+    @Test
+    void trainsOnWiderFacesLayout() throws IOException {
+        Path root = dir.resolve("wider");
+        String[] parts = {"train", "val"};
+        for (String part : parts) {
+            Path images = Files.createDirectories(root.resolve("WIDER_" + part).resolve("images").resolve("0--Parade"));
+            StringBuilder gt = new StringBuilder();
+            int n = part.equals("train") ? 2 : 1;
+            for (int i = 0; i < n; i++) {
+                BufferedImage img = new BufferedImage(160, 120, BufferedImage.TYPE_INT_RGB);
+                img.getGraphics().fillOval(30 + 20 * i, 20, 40, 50);
+                ImageIO.write(img, "jpg", images.resolve("face_" + i + ".jpg").toFile());
+                gt.append("0--Parade/face_").append(i).append(".jpg\n1\n").append(30 + 20 * i)
+                        .append(" 20 40 50 0 0 0 0 0 0\n");
+            }
+            Files.createDirectories(root.resolve("wider_face_split"));
+            Files.writeString(root.resolve("wider_face_split").resolve("wider_face_" + part + "_bbx_gt.txt"),
+                    gt.toString());
+        }
+        Path ck = dir.resolve("wck");
+        String out = CliTest.capture(() -> assertEquals(0, Main.run("train", "--model", "seed003-detector-small",
+                "--dataset", "wider-face", "--data-dir", root.toString(), "--epochs", "1", "--batch", "2",
+                "--augment", "standard", "--backend", "cpu", "--checkpoint-dir", ck.toString(), "--no-progress")));
+        assertTrue(out.contains("on wider-face (2 train, 1 test images of 512x512, 1 class, augmented)"), out);
+        String eval = CliTest.capture(() -> assertEquals(0, Main.run("eval", "--checkpoint",
+                ck.resolve("epoch-1.safetensors").toString(), "--data-dir", root.toString(), "--backend", "cpu")));
+        assertTrue(eval.contains("AP@0.5") && eval.contains("on 1 wider-face test images"), eval);
+        assertEquals(2, Main.run("train", "--model", "seed003-detector-small", "--dataset", "voc", "--augment",
+                "crop=2", "--backend", "reference"));
+    }
 }
