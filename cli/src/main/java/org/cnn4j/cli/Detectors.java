@@ -209,6 +209,8 @@ final class Detectors {
                     kind.name().toLowerCase(Locale.ROOT), lr, c.batch, det.net().trainableCount());
             Files.createDirectories(out);
             SplittableRandom rng = new SplittableRandom(c.seed);
+            org.cnn4j.nn.train.ProgressListener progress = c.noProgress ? null
+                    : new org.cnn4j.nn.train.ProgressListener();
             List<List<Detection>> last = null;
             double[] cls = new double[c.epochs];
             double[] reg = new double[c.epochs];
@@ -218,7 +220,16 @@ final class Detectors {
                 for (int e = 1; e <= c.epochs; e++) {
                     opt.setLr(schedule.lr(lr, e - 1));
                     long t0 = System.nanoTime();
-                    DetectionTrainer.StepLoss l = t.epoch(train, c.batch, augment, rng);
+                    int epoch = e;
+                    DetectionTrainer.StepLoss l;
+                    if (progress == null) {
+                        l = t.epoch(train, c.batch, augment, rng);
+                    } else {
+                        progress.epochStarted(e, c.epochs, train.size());
+                        l = t.epoch(train, c.batch, augment, rng,
+                                (done, mean) -> progress.batchDone(epoch, done, mean.total(), Double.NaN));
+                        progress.endEpoch();
+                    }
                     double seconds = (System.nanoTime() - t0) / 1e9;
                     double ap = Double.NaN;
                     if (test != null) {

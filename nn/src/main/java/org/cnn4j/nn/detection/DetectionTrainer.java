@@ -168,6 +168,18 @@ public final class DetectionTrainer implements AutoCloseable {
      * not null, in batches of {@code batch} padded to a multiple of 32; returns the mean losses over the steps.
      */
     public StepLoss epoch(DetectionDataset data, int batch, DetectionAugment augment, SplittableRandom rng) {
+        return epoch(data, batch, augment, rng, (done, mean) -> { });
+    }
+
+    /** Reports an epoch's progress after each step: images done, and the mean losses so far. */
+    @FunctionalInterface
+    public interface Progress {
+        void step(int imagesDone, StepLoss meanSoFar);
+    }
+
+    /** {@link #epoch(DetectionDataset, int, DetectionAugment, SplittableRandom)}, reporting each step. */
+    public StepLoss epoch(DetectionDataset data, int batch, DetectionAugment augment, SplittableRandom rng,
+            Progress progress) {
         if (batch < 1) {
             throw new IllegalArgumentException("DetectionTrainer: batch must be at least 1 but is " + batch);
         }
@@ -196,6 +208,8 @@ public final class DetectionTrainer implements AutoCloseable {
             r += l.regression();
             fg += l.foreground();
             steps++;
+            progress.step(Math.min(order.length, start + batch), new StepLoss(c / steps, r / steps,
+                    (int) Math.min(Integer.MAX_VALUE, fg)));
         }
         return new StepLoss(c / Math.max(1, steps), r / Math.max(1, steps), (int) Math.min(Integer.MAX_VALUE, fg));
     }

@@ -107,7 +107,7 @@ public final class ProgressListener implements TrainingListener {
         if (mode == Mode.BAR) {
             if (bar != null) {
                 bar.stepTo(imagesDone);
-                bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f acc %.2f%%", meanLoss, 100 * accuracy));
+                bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f", meanLoss) + accuracy(accuracy));
             }
             return;
         }
@@ -120,14 +120,24 @@ public final class ProgressListener implements TrainingListener {
         double rate = seconds > 0 ? imagesDone / seconds : 0;
         String left = rate > 0 && images > imagesDone
                 ? String.format(Locale.ROOT, ", about %.0f s left", (images - imagesDone) / rate) : "";
-        out.printf(Locale.ROOT, "epoch %d/%d: %d/%d images (%.0f%%), %.1f img/s, loss %.4f acc %.2f%%%s%n", epoch,
+        out.printf(Locale.ROOT, "epoch %d/%d: %d/%d images (%.0f%%), %.1f img/s, loss %.4f%s%s%n", epoch,
                 epochs, imagesDone, images, images > 0 ? 100.0 * imagesDone / images : 0, rate, meanLoss,
-                100 * accuracy, left);
+                accuracy(accuracy), left);
         out.flush();
+    }
+
+    /** " acc 12.34%", or nothing when there is no accuracy (NaN: a detector's epoch). */
+    private static String accuracy(double accuracy) {
+        return Double.isNaN(accuracy) ? "" : String.format(Locale.ROOT, " acc %.2f%%", 100 * accuracy);
     }
 
     @Override
     public void epochDone(EpochResult result) {
+        endEpoch();
+    }
+
+    /** Ends the epoch's bar (for trainers without an {@link EpochResult}, such as a detector's). */
+    public void endEpoch() {
         if (bar != null) {
             bar.close();
             bar = null;
