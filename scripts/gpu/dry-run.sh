@@ -45,6 +45,8 @@ for f in gpu-results/smoke.log gpu-results/cuda-own.log gpu-results/opencl.log g
 done
 check "the programs see no test fakes (cnn4j info lists one cuda and one opencl provider)" \
   "[[ \$(grep -c '^  opencl: ' '$out/machine.txt') == 1 && \$(grep -c '^  cuda: ' '$out/machine.txt') == 1 ]]"
+check "the checkout's own ./cnn4j still starts after pack.sh (cli/target/lib keeps cnn4j's jars)" \
+  "./cnn4j info > /dev/null 2>&1"
 if (( failures > 0 )); then
   echo "dry-run: $failures check(s) failed; summary:" >&2
   cat "$summary" >&2

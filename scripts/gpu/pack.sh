@@ -39,7 +39,10 @@ rm -rf "$stage"
 mkdir -p "$stage/lib" "$stage/test-classes"
 
 echo "pack: building (tests skipped here; they run on the GPU machine)" >&2
-./mvnw "${mvn_flags[@]}" -DskipTests package dependency:copy-dependencies \
+./mvnw "${mvn_flags[@]}" -DskipTests package
+# a second run without the package phase: these -D properties would otherwise also reach the cli's own
+# copy-dependencies execution and leave cli/target/lib (the ./cnn4j launcher's class path) without cnn4j's jars
+./mvnw "${mvn_flags[@]}" dependency:copy-dependencies \
   -DincludeScope=test -DexcludeGroupIds=org.cnn4j -DoutputDirectory="$stage/lib" -Dmdep.overWriteIfNewer=true
 
 # Left out (room under 64 MiB): JMH and its statistics (the GPU runs use cnn4j bench, not JMH), and XChart's
