@@ -69,6 +69,8 @@ public final class DetectionTrainer implements AutoCloseable {
     private final Matcher matcher;
     private final BoxCoder coder;
     private final Workspace workspace;
+    /** The host arrays of the targets, by role and level (see {@link #hostArrays}). */
+    private final java.util.Map<String, float[]> host = new java.util.HashMap<>();
     private final int levels = RetinaNet.LEVELS;
 
     /**
@@ -109,22 +111,16 @@ public final class DetectionTrainer implements AutoCloseable {
         int[][] sizes = featureSizes(outs);
         int k = detector.classes();
         int a = detector.anchorsPerCell();
-        // host targets for the batch, per level [N, A*K, H, W] and [N, A*4, H, W], image by image
-        List<float[]> clsT = new ArrayList<>();
-        List<float[]> clsW = new ArrayList<>();
-        List<float[]> regT = new ArrayList<>();
-        List<float[]> regW = new ArrayList<>();
-        for (int l = 0; l < levels; l++) {
-            int cells = sizes[l][0] * sizes[l][1];
-            clsT.add(new float[n * a * k * cells]);
-            clsW.add(new float[n * a * k * cells]);
-            regT.add(new float[n * a * 4 * cells]);
-            regW.add(new float[n * a * 4 * cells]);
-        }
-        List<float[]> iClsT = perImage(sizes, a * k);
-        List<float[]> iClsW = perImage(sizes, a * k);
-        List<float[]> iRegT = perImage(sizes, a * 4);
-        List<float[]> iRegW = perImage(sizes, a * 4);
+        // host targets for the batch, per level [N, A*K, H, W] and [N, A*4, H, W], image by image; the arrays are
+        // kept from step to step (one set per batch shape), as the workspace keeps the device tensors
+        List<float[]> clsT = hostArrays("clsT", sizes, n * a * k);
+        List<float[]> clsW = hostArrays("clsW", sizes, n * a * k);
+        List<float[]> regT = hostArrays("regT", sizes, n * a * 4);
+        List<float[]> regW = hostArrays("regW", sizes, n * a * 4);
+        List<float[]> iClsT = hostArrays("image.clsT", sizes, a * k);
+        List<float[]> iClsW = hostArrays("image.clsW", sizes, a * k);
+        List<float[]> iRegT = hostArrays("image.regT", sizes, a * 4);
+        List<float[]> iRegW = hostArrays("image.regW", sizes, a * 4);
         int foreground = 0;
         for (int i = 0; i < n; i++) {
             float[] gt = batch.boxes().get(i);
@@ -300,10 +296,20 @@ public final class DetectionTrainer implements AutoCloseable {
         return sizes;
     }
 
-    private List<float[]> perImage(int[][] sizes, int channels) {
-        List<float[]> out = new ArrayList<>();
+    /**
+     * One host array per level of {@code channels x H_l x W_l} floats for {@code role}, reused while the sizes stay
+     * the same (every element is overwritten before it is read: by {@link Targets#build} or by the copies).
+     */
+    private List<float[]> hostArrays(String role, int[][] sizes, int channels) {
+        List<float[]> out = new ArrayList<>(levels);
         for (int l = 0; l < levels; l++) {
-            out.add(new float[channels * sizes[l][0] * sizes[l][1]]);
+            int size = channels * sizes[l][0] * sizes[l][1];
+            float[] v = host.get(role + l);
+            if (v == null || v.length != size) {
+                v = new float[size];
+                host.put(role + l, v);
+            }
+            out.add(v);
         }
         return out;
     }
