@@ -58,6 +58,14 @@ public record Conv2d(Size2d stride, Size2d padding, Size2d dilation, int groups)
 
     /** The output shape for input {@code x} and weight {@code weight}; throws when they do not fit. */
     public Shape outputShape(Shape x, Shape weight) {
+        return geometry(x, weight).outputShape();
+    }
+
+    /**
+     * The sizes of this convolution of input {@code x} with weight {@code weight}: the one place they are derived
+     * from the shapes and validated; throws, naming the parameter and the shapes, when they do not fit.
+     */
+    public Geometry geometry(Shape x, Shape weight) {
         if (x.rank() != 4) {
             throw fail("Conv2d", "x must be [N, C, H, W] but has shape " + x);
         }
@@ -79,7 +87,27 @@ public record Conv2d(Size2d stride, Size2d padding, Size2d dilation, int groups)
         }
         int oh = outputSize("height", x.dim(2), weight.dim(2), stride.h(), padding.h(), dilation.h(), x, weight);
         int ow = outputSize("width", x.dim(3), weight.dim(3), stride.w(), padding.w(), dilation.w(), x, weight);
-        return Shape.of(x.dim(0), k, oh, ow);
+        return new Geometry(x.dim(0), c, x.dim(2), x.dim(3), k, weight.dim(2), weight.dim(3), oh, ow, stride.h(),
+                stride.w(), padding.h(), padding.w(), dilation.h(), dilation.w(), groups);
+    }
+
+    /**
+     * The smallest input size per axis that a kernel of size {@code kernel} fits (at least one output): the
+     * dilated kernel less the padding on both sides, at least 1.
+     */
+    public Size2d smallestInput(Size2d kernel) {
+        return Size2d.of(smallest(kernel.h(), padding.h(), dilation.h()), smallest(kernel.w(), padding.w(),
+                dilation.w()));
+    }
+
+    static int smallest(int kernel, int pad, int dil) {
+        return (int) Math.max(1, (long) dil * (kernel - 1) + 1 - 2L * pad);
+    }
+
+    /** PyTorch's {@code floor((in + 2*pad - dil*(kernel-1) - 1) / stride) + 1}, or -1 when the kernel does not fit. */
+    static long outputSize(long in, long kernel, long stride, long pad, long dil) {
+        long num = in + 2 * pad - dil * (kernel - 1) - 1;
+        return num < 0 ? -1 : num / stride + 1;
     }
 
     private static int outputSize(String axis, int in, int kernel, int stride, int pad, int dil, Shape x,
@@ -90,12 +118,104 @@ public record Conv2d(Size2d stride, Size2d padding, Size2d dilation, int groups)
             throw fail("Conv2d", "the " + axis + " of the dilated kernel (" + effective + ", weight " + w
                     + ") is larger than the padded input (" + padded + ", x " + x + ")");
         }
-        long out = (padded - effective) / stride + 1;
+        long out = outputSize(in, kernel, stride, pad, dil);
         if (out > Integer.MAX_VALUE) {
             throw fail("Conv2d", "the output " + axis + " " + out + " (padding " + pad + ", stride " + stride
                     + ", x " + x + ", weight " + w + ") does not fit in an int");
         }
         return (int) out;
+    }
+
+    /**
+     * The sizes of one convolution call, derived once from the descriptor and the shapes by
+     * {@link Conv2d#geometry} (which validates them) and read by every backend, so that no backend derives a size
+     * of its own. Names as in the formula of {@link Conv2d}: x [batch, inChannels, inH, inW], weight [outChannels,
+     * inChannels/groups, kernelH, kernelW], y [batch, outChannels, outH, outW].
+     *
+     * <p>The canonical constructor checks that the sizes are those of a convolution (every size positive, groups
+     * dividing both channel counts, the output sizes PyTorch's); build one through {@link Conv2d#geometry}.
+     */
+    public record Geometry(int batch, int inChannels, int inH, int inW, int outChannels, int kernelH, int kernelW,
+            int outH, int outW, int strideH, int strideW, int padH, int padW, int dilationH, int dilationW,
+            int groups) {
+        public Geometry {
+            if (batch < 1 || inChannels < 1 || inH < 1 || inW < 1 || outChannels < 1 || kernelH < 1 || kernelW < 1
+                    || strideH < 1 || strideW < 1 || padH < 0 || padW < 0 || dilationH < 1 || dilationW < 1
+                    || groups < 1 || inChannels % groups != 0 || outChannels % groups != 0
+                    || outH != outputSize(inH, kernelH, strideH, padH, dilationH)
+                    || outW != outputSize(inW, kernelW, strideW, padW, dilationW)) {
+                throw fail("Conv2d.Geometry", "inconsistent sizes: x [" + batch + ", " + inChannels + ", " + inH
+                        + ", " + inW + "], kernel " + kernelH + "x" + kernelW + ", output " + outH + "x" + outW
+                        + ", stride (" + strideH + ", " + strideW + "), padding (" + padH + ", " + padW
+                        + "), dilation (" + dilationH + ", " + dilationW + "), groups=" + groups);
+            }
+        }
+
+        /** The descriptor these sizes were built with. */
+        public Conv2d conv() {
+            return new Conv2d(Size2d.of(strideH, strideW), Size2d.of(padH, padW), Size2d.of(dilationH, dilationW),
+                    groups);
+        }
+
+        /** Input channels per group (the weight's second dimension). */
+        public int inPerGroup() {
+            return inChannels / groups;
+        }
+
+        /** Output channels per group. */
+        public int outPerGroup() {
+            return outChannels / groups;
+        }
+
+        /** Rows of one group's im2col column matrix: {@code inChannels/groups * kernelH * kernelW}. */
+        public int colRows() {
+            return inPerGroup() * kernelH * kernelW;
+        }
+
+        /** Columns of the column matrix: {@code outH * outW}. */
+        public int colCols() {
+            return outH * outW;
+        }
+
+        /** Elements of one input image ({@code inChannels * inH * inW}). */
+        public int inImage() {
+            return inChannels * inH * inW;
+        }
+
+        /** Elements of one output image ({@code outChannels * outH * outW}). */
+        public int outImage() {
+            return outChannels * colCols();
+        }
+
+        /** Multiply-adds of one image's forward (each backward has as many). */
+        public long macsPerImage() {
+            return (long) outChannels * colCols() * colRows();
+        }
+
+        /** Multiply-adds of the whole forward. */
+        public long macs() {
+            return batch * macsPerImage();
+        }
+
+        /** True for a 1x1 kernel with stride 1 and no padding: x itself is the column matrix. */
+        public boolean pointwise() {
+            return kernelH == 1 && kernelW == 1 && strideH == 1 && strideW == 1 && padH == 0 && padW == 0;
+        }
+
+        /** x's shape [batch, inChannels, inH, inW]. */
+        public Shape inputShape() {
+            return Shape.of(batch, inChannels, inH, inW);
+        }
+
+        /** The weight's shape [outChannels, inChannels/groups, kernelH, kernelW]. */
+        public Shape weightShape() {
+            return Shape.of(outChannels, inPerGroup(), kernelH, kernelW);
+        }
+
+        /** y's shape [batch, outChannels, outH, outW]. */
+        public Shape outputShape() {
+            return Shape.of(batch, outChannels, outH, outW);
+        }
     }
 
     private static void checkBias(String op, Tensor bias, Shape weight) {
@@ -112,10 +232,15 @@ public record Conv2d(Size2d stride, Size2d padding, Size2d dilation, int groups)
             Check.present(op, "x", x);
             Check.present(op, "weight", weight);
             Check.present(op, "y", y);
-            Shape out = conv.outputShape(x.shape(), weight.shape());
+            Shape out = conv.geometry(x.shape(), weight.shape()).outputShape();
             checkBias(op, bias, weight.shape());
             Check.shape(op, "y", y, out, conv + " of x " + x.shape() + " with weight " + weight.shape());
             Check.dtype(op, Check.operands("x", x, "weight", weight, "bias", bias, "y", y));
+        }
+
+        /** The sizes of this call: x with weight. */
+        public Geometry geometry() {
+            return conv.geometry(x.shape(), weight.shape());
         }
 
         @Override
@@ -145,10 +270,15 @@ public record Conv2d(Size2d stride, Size2d padding, Size2d dilation, int groups)
             Check.present(op, "dy", dy);
             Check.present(op, "weight", weight);
             Check.present(op, "dx", dx);
-            Shape out = conv.outputShape(dx.shape(), weight.shape());
+            Shape out = conv.geometry(dx.shape(), weight.shape()).outputShape();
             Check.shape(op, "dy", dy, out, conv + " of dx " + dx.shape() + " with weight "
                     + weight.shape());
             Check.dtype(op, Check.operands("dy", dy, "weight", weight, "dx", dx));
+        }
+
+        /** The sizes of this call: the forward of dx's shape with weight (its output is dy's shape). */
+        public Geometry geometry() {
+            return conv.geometry(dx.shape(), weight.shape());
         }
 
         @Override
@@ -175,13 +305,18 @@ public record Conv2d(Size2d stride, Size2d padding, Size2d dilation, int groups)
             Check.present(op, "x", x);
             Check.present(op, "dy", dy);
             Check.present(op, "dWeight", dWeight);
-            Shape out = conv.outputShape(x.shape(), dWeight.shape());
+            Shape out = conv.geometry(x.shape(), dWeight.shape()).outputShape();
             Check.shape(op, "dy", dy, out, conv + " of x " + x.shape() + " with dWeight "
                     + dWeight.shape());
             if (dBias != null) {
                 Check.shape(op, "dBias", dBias, Shape.of(dWeight.shape().dim(0)), "one per output channel");
             }
             Check.dtype(op, Check.operands("x", x, "dy", dy, "dWeight", dWeight, "dBias", dBias));
+        }
+
+        /** The sizes of this call: the forward of x with dWeight's shape (its output is dy's shape). */
+        public Geometry geometry() {
+            return conv.geometry(x.shape(), dWeight.shape());
         }
 
         @Override

@@ -89,23 +89,50 @@ public record Pool2d(Mode mode, Size2d kernel, Size2d stride, Size2d padding, bo
 
     /** The output shape for input {@code x}; throws when the window does not fit. */
     public Shape outputShape(Shape x) {
+        return geometry(x).outputShape();
+    }
+
+    /**
+     * The sizes of this pooling of input {@code x}: the one place they are derived from the shape and validated;
+     * throws, naming the parameter and the shape, when the window does not fit.
+     */
+    public Geometry geometry(Shape x) {
         if (x.rank() != 4) {
             throw fail("Pool2d", "x must be [N, C, H, W] but has shape " + x);
         }
         int oh = outputSize("height", x.dim(2), kernel.h(), stride.h(), padding.h(), dilation.h(), x);
         int ow = outputSize("width", x.dim(3), kernel.w(), stride.w(), padding.w(), dilation.w(), x);
-        return Shape.of(x.dim(0), x.dim(1), oh, ow);
+        return new Geometry(mode, x.dim(0), x.dim(1), x.dim(2), x.dim(3), oh, ow, kernel.h(), kernel.w(), stride.h(),
+                stride.w(), padding.h(), padding.w(), dilation.h(), dilation.w(), ceilMode, countIncludePad);
+    }
+
+    /** The smallest input size per axis with at least one window: the dilated window less the padding, at least 1. */
+    public Size2d smallestInput() {
+        return Size2d.of(Conv2d.smallest(kernel.h(), padding.h(), dilation.h()),
+                Conv2d.smallest(kernel.w(), padding.w(), dilation.w()));
+    }
+
+    /**
+     * PyTorch's pooling output size: {@code floor_or_ceil((in + 2p - d*(k-1) - 1) / s) + 1}, less one in ceil mode
+     * when the last window would start at or beyond {@code in + p}; -1 when the window does not fit.
+     */
+    static long outputSize(long in, long k, long s, long p, long d, boolean ceil) {
+        long num = in + 2 * p - d * (k - 1) - 1;
+        if (num < 0) {
+            return -1;
+        }
+        long o = (ceil ? Math.ceilDiv(num, s) : num / s) + 1;
+        if (ceil && (o - 1) * s >= in + p) {
+            o--;
+        }
+        return o;
     }
 
     private int outputSize(String axis, int in, int k, int s, int p, int d, Shape x) {
-        long num = (long) in + 2L * p - (long) d * (k - 1) - 1;
-        if (num < 0) {
+        long o = outputSize(in, k, s, p, d, ceilMode);
+        if (o < 0) {
             throw fail("Pool2d", "the " + axis + " of kernel " + kernel + (d != 1 ? " dilated by " + dilation : "")
                     + " is larger than the padded input x " + x + " with padding " + padding);
-        }
-        long o = (ceilMode ? Math.ceilDiv(num, s) : num / s) + 1;
-        if (ceilMode && (o - 1) * s >= (long) in + p) {
-            o--;
         }
         if (o > Integer.MAX_VALUE) {
             throw fail("Pool2d", "the output " + axis + " " + o + " (padding " + padding + ", stride " + stride
@@ -114,14 +141,83 @@ public record Pool2d(Mode mode, Size2d kernel, Size2d stride, Size2d padding, bo
         return (int) o;
     }
 
+    /**
+     * The sizes of one pooling call, derived once from the descriptor and the input shape by
+     * {@link Pool2d#geometry} (which validates them) and read by every backend, so that no backend derives a size
+     * of its own: x [batch, channels, inH, inW], y [batch, channels, outH, outW], the window and its rules.
+     *
+     * <p>The canonical constructor checks that the sizes are those of a pooling (every size positive, padding at
+     * most half the kernel, dilation for max pooling only, the output sizes PyTorch's); build one through
+     * {@link Pool2d#geometry}.
+     */
+    public record Geometry(Mode mode, int batch, int channels, int inH, int inW, int outH, int outW, int kernelH,
+            int kernelW, int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, boolean ceilMode,
+            boolean countIncludePad) {
+        public Geometry {
+            Objects.requireNonNull(mode, "mode");
+            if (batch < 1 || channels < 1 || inH < 1 || inW < 1 || kernelH < 1 || kernelW < 1 || strideH < 1
+                    || strideW < 1 || padH < 0 || padW < 0 || padH > kernelH / 2 || padW > kernelW / 2
+                    || dilationH < 1 || dilationW < 1 || (mode == Mode.AVG && (dilationH != 1 || dilationW != 1))
+                    || outH != outputSize(inH, kernelH, strideH, padH, dilationH, ceilMode)
+                    || outW != outputSize(inW, kernelW, strideW, padW, dilationW, ceilMode)) {
+                throw fail("Pool2d.Geometry", "inconsistent sizes: " + mode + " x [" + batch + ", " + channels + ", "
+                        + inH + ", " + inW + "], kernel " + kernelH + "x" + kernelW + ", output " + outH + "x" + outW
+                        + ", stride (" + strideH + ", " + strideW + "), padding (" + padH + ", " + padW
+                        + "), dilation (" + dilationH + ", " + dilationW + "), ceilMode=" + ceilMode);
+            }
+        }
+
+        /** The descriptor these sizes were built with. */
+        public Pool2d pool() {
+            return new Pool2d(mode, Size2d.of(kernelH, kernelW), Size2d.of(strideH, strideW), Size2d.of(padH, padW),
+                    ceilMode, countIncludePad, Size2d.of(dilationH, dilationW));
+        }
+
+        /** True for max pooling. */
+        public boolean max() {
+            return mode == Mode.MAX;
+        }
+
+        /** True when the window's taps are spaced (dilation other than 1 on an axis). */
+        public boolean dilated() {
+            return dilationH != 1 || dilationW != 1;
+        }
+
+        /** The (n, c) planes, each pooled on its own: {@code batch * channels}. */
+        public int planes() {
+            return batch * channels;
+        }
+
+        /** True when the output is floor mode's (ceil mode, if set, adds no window). */
+        public boolean floorShaped() {
+            return outH == outputSize(inH, kernelH, strideH, padH, dilationH, false)
+                    && outW == outputSize(inW, kernelW, strideW, padW, dilationW, false);
+        }
+
+        /** x's shape [batch, channels, inH, inW]. */
+        public Shape inputShape() {
+            return Shape.of(batch, channels, inH, inW);
+        }
+
+        /** y's shape [batch, channels, outH, outW]. */
+        public Shape outputShape() {
+            return Shape.of(batch, channels, outH, outW);
+        }
+    }
+
     /** {@code y = pool(x)}. */
     public record Forward(Pool2d pool, Tensor x, Tensor y) implements Op {
         public Forward {
             Check.descriptor("Pool2d.Forward", "pool", pool);
             String op = "Pool2d.Forward";
             Check.present(op, "x", x);
-            Check.shape(op, "y", y, pool.outputShape(x.shape()), pool + " of x " + x.shape());
+            Check.shape(op, "y", y, pool.geometry(x.shape()).outputShape(), pool + " of x " + x.shape());
             Check.dtype(op, Check.operands("x", x, "y", y));
+        }
+
+        /** The sizes of this call. */
+        public Geometry geometry() {
+            return pool.geometry(x.shape());
         }
 
         @Override
@@ -146,9 +242,14 @@ public record Pool2d(Mode mode, Size2d kernel, Size2d stride, Size2d padding, bo
             Check.descriptor("Pool2d.Backward", "pool", pool);
             String op = "Pool2d.Backward";
             Check.present(op, "x", x);
-            Check.shape(op, "dy", dy, pool.outputShape(x.shape()), pool + " of x " + x.shape());
+            Check.shape(op, "dy", dy, pool.geometry(x.shape()).outputShape(), pool + " of x " + x.shape());
             Check.sameShape(op, "dx", dx, "x", x);
             Check.dtype(op, Check.operands("x", x, "dy", dy, "dx", dx));
+        }
+
+        /** The sizes of this call (its output size is dy's). */
+        public Geometry geometry() {
+            return pool.geometry(x.shape());
         }
 
         @Override
