@@ -52,13 +52,17 @@ public class Conv2dBenchmark {
             return conv().weightShape(c, k, Size2d.of(kernel));
         }
 
+        Conv2d.Geometry geometry() {
+            return conv().geometry(x(), weight());
+        }
+
         Shape y() {
-            return conv().outputShape(x(), weight());
+            return geometry().outputShape();
         }
 
         /** Floating-point operations of the forward (2 per multiply-add); each backward has as many. */
         public double flops() {
-            return 2.0 * y().size() * (c / groups) * kernel * kernel;
+            return 2.0 * geometry().macs();
         }
     }
 

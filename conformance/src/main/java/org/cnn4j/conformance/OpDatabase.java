@@ -242,13 +242,11 @@ public final class OpDatabase {
         Size2d stride = Size2d.of(d.between(1, 3), d.between(1, 3));
         Size2d dilation = Size2d.of(d.chance(0.25) ? 2 : 1, d.chance(0.25) ? 2 : 1);
         Size2d padding = Size2d.of(d.between(0, 2), d.between(0, 2));
-        int effH = dilation.h() * (kernel.h() - 1) + 1;
-        int effW = dilation.w() * (kernel.w() - 1) + 1;
-        int minH = Math.max(1, effH - 2 * padding.h());
-        int minW = Math.max(1, effW - 2 * padding.w());
+        Conv2d c = new Conv2d(stride, padding, dilation, groups);
+        int minH = c.smallestInput(kernel).h();
+        int minW = c.smallestInput(kernel).w();
         int h = d.between(minH, Math.max(minH, s.maxSpatial()));
         int w = d.between(minW, Math.max(minW, s.maxSpatial()));
-        Conv2d c = new Conv2d(stride, padding, dilation, groups);
         return new ConvGeom(c, Shape.of(d.between(1, s.maxBatch()), groups * cPerGroup, h, w),
                 Shape.of(groups * kPerGroup, cPerGroup, kernel.h(), kernel.w()), d.chance(0.5));
     }
@@ -371,8 +369,8 @@ public final class OpDatabase {
 
     static Shape drawPoolInput(Draw d, Pool2d pool) {
         Sweep s = d.sweep();
-        int minH = Math.max(1, pool.dilation().h() * (pool.kernel().h() - 1) + 1 - 2 * pool.padding().h());
-        int minW = Math.max(1, pool.dilation().w() * (pool.kernel().w() - 1) + 1 - 2 * pool.padding().w());
+        int minH = pool.smallestInput().h();
+        int minW = pool.smallestInput().w();
         return Shape.of(d.between(1, s.maxBatch()), d.between(1, s.maxChannels() + 2),
                 d.between(minH, Math.max(minH, s.maxSpatial())), d.between(minW, Math.max(minW, s.maxSpatial())));
     }

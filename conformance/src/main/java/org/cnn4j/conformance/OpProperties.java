@@ -140,11 +140,11 @@ public abstract class OpProperties {
         }
 
         int h() {
-            return Math.max(1, dh * (kh - 1) + 1 - 2 * ph + extraH);
+            return conv().smallestInput(Size2d.of(kh, kw)).h() + extraH;
         }
 
         int w() {
-            return Math.max(1, dw * (kw - 1) + 1 - 2 * pw + extraW);
+            return conv().smallestInput(Size2d.of(kh, kw)).w() + extraW;
         }
 
         Shape x() {
@@ -221,8 +221,7 @@ public abstract class OpProperties {
 
         Shape x() {
             Pool2d p = pool();
-            return Shape.of(n, c, Math.max(1, p.dilation().h() * (kh - 1) + 1 - 2 * p.padding().h() + extraH),
-                    Math.max(1, p.dilation().w() * (kw - 1) + 1 - 2 * p.padding().w() + extraW));
+            return Shape.of(n, c, p.smallestInput().h() + extraH, p.smallestInput().w() + extraW);
         }
 
         @Override

@@ -4,6 +4,7 @@ import static org.cnn4j.backend.cpu.CpuBackend.data;
 
 import java.util.Arrays;
 import org.cnn4j.core.Shape;
+import org.cnn4j.core.Size2d;
 import org.cnn4j.ops.Conv2d;
 
 /**
@@ -14,7 +15,7 @@ import org.cnn4j.ops.Conv2d;
  *   backward filter  dW[g]    (Kg x CgKK)   += dy[n, g] * col(x[n, g])^T
  * </pre>
  * With stride 1 the backward data is itself a forward convolution (of dy with the flipped filters, see
- * {@link Geo#asForward}), which needs no col2im. A weight gradient whose lane-wise partial sums fit about an L2 cache
+ * {@link #asForward}), which needs no col2im. A weight gradient whose lane-wise partial sums fit about an L2 cache
  * (LeNet-5's, the seed 002 CNN's first three) is computed as dot products of the rows of dy and col
  * ({@link VectorDots}) instead of a GEMM. {@code col} is im2col (rows c*KH*KW + i*KW + j, zeros where the tap falls in the padding). A 1x1 kernel with
  * stride 1 and no padding needs no im2col: x[n, g] is the column matrix itself. Images are spread over the
@@ -29,58 +30,23 @@ final class Conv2dCpu {
     private Conv2dCpu() {
     }
 
-    /** The geometry of one call, computed once. */
-    private record Geo(int n, int c, int h, int w, int k, int kh, int kw, int oh, int ow, int groups, int sh,
-            int sw, int ph, int pw, int dh, int dw) {
-        static Geo of(Conv2d conv, Shape x, Shape weight, Shape y) {
-            return new Geo(x.dim(0), x.dim(1), x.dim(2), x.dim(3), weight.dim(0), weight.dim(2), weight.dim(3),
-                    y.dim(2), y.dim(3), conv.groups(), conv.stride().h(), conv.stride().w(), conv.padding().h(),
-                    conv.padding().w(), conv.dilation().h(), conv.dilation().w());
+    /**
+     * For stride 1: the forward geometry whose output is {@code g}'s input gradient, i.e. dy [N, K, OH, OW]
+     * convolved with the flipped filters [C, Kg, KH, KW], padding {@code dilation * (kernel - 1) - padding}, the
+     * same dilation and groups; null for other strides or when that padding would be negative.
+     */
+    static Conv2d.Geometry asForward(Conv2d.Geometry g) {
+        int qh = g.dilationH() * (g.kernelH() - 1) - g.padH();
+        int qw = g.dilationW() * (g.kernelW() - 1) - g.padW();
+        if (g.strideH() != 1 || g.strideW() != 1 || qh < 0 || qw < 0) {
+            return null;
         }
-
-        int cg() {
-            return c / groups;
-        }
-
-        int kg() {
-            return k / groups;
-        }
-
-        /** Rows of the column matrix: Cg * KH * KW. */
-        int ckk() {
-            return cg() * kh * kw;
-        }
-
-        int ohw() {
-            return oh * ow;
-        }
-
-        boolean pointwise() {
-            return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
-        }
-
-        /**
-         * For stride 1: the forward geometry whose output is this convolution's input gradient, i.e. dy [N, K, OH,
-         * OW] convolved with the flipped filters [C, Kg, KH, KW], padding {@code dilation * (kernel - 1) - padding},
-         * the same dilation and groups; null for other strides or when that padding would be negative.
-         */
-        Geo asForward() {
-            int qh = dh * (kh - 1) - ph;
-            int qw = dw * (kw - 1) - pw;
-            if (sh != 1 || sw != 1 || qh < 0 || qw < 0) {
-                return null;
-            }
-            return new Geo(n, k, oh, ow, c, kh, kw, h, w, groups, 1, 1, qh, qw, dh, dw);
-        }
-
-        /** Multiply-adds of one image. */
-        long macsPerImage() {
-            return (long) k * ohw() * ckk();
-        }
+        return new Conv2d(Size2d.of(1), Size2d.of(qh, qw), Size2d.of(g.dilationH(), g.dilationW()), g.groups())
+                .geometry(g.outputShape(), Shape.of(g.inChannels(), g.outPerGroup(), g.kernelH(), g.kernelW()));
     }
 
     static void forward(CpuBackend be, Conv2d.Forward o) {
-        Geo g = Geo.of(o.conv(), o.x().shape(), o.weight().shape(), o.y().shape());
+        Conv2d.Geometry g = o.geometry();
         forward(be, g, data(o.x()), data(o.weight()), o.bias() == null ? null : data(o.bias()), data(o.y()));
     }
 
@@ -96,96 +62,101 @@ final class Conv2dCpu {
      * faster on its first (6 channels, 25 taps: a block mostly idle) and slower on the seed 002 CNN's first (9 taps:
      * writing the outputs out of the tile costs as much as the arithmetic), hence the bounds.
      */
-    private static boolean direct(CpuBackend be, Geo g) {
-        return DIRECT && be.config().vector() && g.groups == 1 && g.dh == 1 && g.dw == 1 && g.ow >= 4
-                && g.k >= 12 && g.k <= 2 * VectorDirectConv.BLOCK && g.ckk() >= 64 && g.ckk() <= 256;
+    private static boolean direct(CpuBackend be, Conv2d.Geometry g) {
+        return DIRECT && be.config().vector() && g.groups() == 1 && g.dilationH() == 1 && g.dilationW() == 1
+                && g.outW() >= 4 && g.outChannels() >= 12 && g.outChannels() <= 2 * VectorDirectConv.BLOCK
+                && g.colRows() >= 64 && g.colRows() <= 256;
     }
 
     /** The direct forward: weights packed once by the calling thread, each worker padding its own images. */
-    private static void forwardDirect(CpuBackend be, Geo g, float[] x, float[] w, float[] bias, float[] y) {
-        float[] wp = be.workspace().floats(Workspace.DIRECT_WEIGHTS, VectorDirectConv.packedSize(g.k, g.ckk()));
-        VectorDirectConv.pack(w, 0, bias, g.k, g.ckk(), wp);
-        int hp = g.h + 2 * g.ph;
-        int wpad = g.w + 2 * g.pw;
-        boolean padded = g.ph > 0 || g.pw > 0;
-        be.parallelFor(g.n, g.macsPerImage(), (from, to) -> {
+    private static void forwardDirect(CpuBackend be, Conv2d.Geometry g, float[] x, float[] w, float[] bias,
+            float[] y) {
+        float[] wp = be.workspace().floats(Workspace.DIRECT_WEIGHTS,
+                VectorDirectConv.packedSize(g.outChannels(), g.colRows()));
+        VectorDirectConv.pack(w, 0, bias, g.outChannels(), g.colRows(), wp);
+        int hp = g.inH() + 2 * g.padH();
+        int wpad = g.inW() + 2 * g.padW();
+        boolean padded = g.padH() > 0 || g.padW() > 0;
+        be.parallelFor(g.batch(), g.macsPerImage(), (from, to) -> {
             Workspace ws = be.workspace();
-            float[] tile = ws.floats(Workspace.TILE, g.ow * VectorDirectConv.BLOCK);
-            float[] xp = padded ? ws.floats(Workspace.COLUMNS, g.c * hp * wpad) : x;
+            float[] tile = ws.floats(Workspace.TILE, g.outW() * VectorDirectConv.BLOCK);
+            float[] xp = padded ? ws.floats(Workspace.COLUMNS, g.inChannels() * hp * wpad) : x;
             if (padded) {
-                Arrays.fill(xp, 0, g.c * hp * wpad, 0f);
+                Arrays.fill(xp, 0, g.inChannels() * hp * wpad, 0f);
             }
             for (int n = from; n < to; n++) {
-                int xOff = n * g.c * g.h * g.w;
+                int xOff = n * g.inChannels() * g.inH() * g.inW();
                 if (padded) {
-                    for (int ci = 0; ci < g.c; ci++) {
-                        for (int r = 0; r < g.h; r++) {
-                            System.arraycopy(x, xOff + (ci * g.h + r) * g.w, xp, (ci * hp + r + g.ph) * wpad + g.pw,
-                                    g.w);
+                    for (int ci = 0; ci < g.inChannels(); ci++) {
+                        for (int r = 0; r < g.inH(); r++) {
+                            System.arraycopy(x, xOff + (ci * g.inH() + r) * g.inW(), xp,
+                                    (ci * hp + r + g.padH()) * wpad + g.padW(), g.inW());
                         }
                     }
                 }
-                VectorDirectConv.image(xp, padded ? 0 : xOff, g.c, padded ? hp : g.h, padded ? wpad : g.w, g.sh,
-                        g.sw, g.kh, g.kw, wp, g.k, g.oh, g.ow, tile, y, n * g.k * g.ohw());
+                VectorDirectConv.image(xp, padded ? 0 : xOff, g.inChannels(), padded ? hp : g.inH(),
+                        padded ? wpad : g.inW(), g.strideH(), g.strideW(), g.kernelH(), g.kernelW(), wp,
+                        g.outChannels(), g.outH(), g.outW(), tile, y, n * g.outImage());
             }
         });
     }
 
     /** y = conv(x, w) + bias for geometry {@code g}, the images spread over the workers. */
-    private static void forward(CpuBackend be, Geo g, float[] x, float[] w, float[] bias, float[] y) {
+    private static void forward(CpuBackend be, Conv2d.Geometry g, float[] x, float[] w, float[] bias, float[] y) {
         if (direct(be, g)) {
             forwardDirect(be, g, x, w, bias, y);
             return;
         }
-        int ohw = g.ohw();
-        be.parallelFor(g.n, g.macsPerImage(), (from, to) -> {
+        int ohw = g.colCols();
+        be.parallelFor(g.batch(), g.macsPerImage(), (from, to) -> {
             for (int n = from; n < to; n++) {
-                for (int gi = 0; gi < g.groups; gi++) {
+                for (int gi = 0; gi < g.groups(); gi++) {
                     float[] col = columns(be, g, x, n, gi);
-                    int colOff = g.pointwise() ? (n * g.c + gi * g.cg()) * g.h * g.w : 0;
-                    int yOff = (n * g.k + gi * g.kg()) * ohw;
+                    int colOff = g.pointwise() ? (n * g.inChannels() + gi * g.inPerGroup()) * g.inH() * g.inW() : 0;
+                    int yOff = (n * g.outChannels() + gi * g.outPerGroup()) * ohw;
                     if (bias != null) {
-                        for (int kk = 0; kk < g.kg(); kk++) {
-                            Arrays.fill(y, yOff + kk * ohw, yOff + (kk + 1) * ohw, bias[gi * g.kg() + kk]);
+                        for (int kk = 0; kk < g.outPerGroup(); kk++) {
+                            Arrays.fill(y, yOff + kk * ohw, yOff + (kk + 1) * ohw, bias[gi * g.outPerGroup() + kk]);
                         }
                     }
-                    be.sgemm.gemm(g.kg(), ohw, g.ckk(), 1f, w, gi * g.kg() * g.ckk(), g.ckk(), 1, col, colOff, ohw, 1,
-                            bias != null ? 1f : 0f, y, yOff, ohw);
+                    be.sgemm.gemm(g.outPerGroup(), ohw, g.colRows(), 1f, w, gi * g.outPerGroup() * g.colRows(),
+                            g.colRows(), 1, col, colOff, ohw, 1, bias != null ? 1f : 0f, y, yOff, ohw);
                 }
             }
         });
     }
 
     static void backwardData(CpuBackend be, Conv2d.BackwardData o) {
-        Geo g = Geo.of(o.conv(), o.dx().shape(), o.weight().shape(), o.dy().shape());
+        Conv2d.Geometry g = o.geometry();
         float[] dy = data(o.dy());
         float[] w = data(o.weight());
         float[] dx = data(o.dx());
-        if (!g.pointwise() && g.cg() >= g.kg() && g.asForward() != null) {
+        Conv2d.Geometry transposed = g.pointwise() || g.inPerGroup() < g.outPerGroup() ? null : asForward(g);
+        if (transposed != null) {
             // a forward convolution of dy with the flipped, channel-swapped filters: im2col of dy and a GEMM whose
             // B is read in place, instead of a GEMM into columns and a scattering col2im. It pays when the input
             // has at least as many channels as dy: its columns (Kg*KH*KW x H*W) are then no larger than col2im's
             // (Cg*KH*KW x OH*OW) and the GEMM has Cg rows (with few input channels, LeNet-5's, it loses 3x).
             float[] flipped = be.workspace().floats(Workspace.FLIPPED, w.length);
             flipFilters(g, w, flipped);
-            forward(be, g.asForward(), dy, flipped, null, dx);
+            forward(be, transposed, dy, flipped, null, dx);
             return;
         }
-        int ohw = g.ohw();
-        int hw = g.h * g.w;
-        be.parallelFor(g.n, g.macsPerImage(), (from, to) -> {
+        int ohw = g.colCols();
+        int hw = g.inH() * g.inW();
+        be.parallelFor(g.batch(), g.macsPerImage(), (from, to) -> {
             for (int n = from; n < to; n++) {
-                for (int gi = 0; gi < g.groups; gi++) {
-                    int dyOff = (n * g.k + gi * g.kg()) * ohw;
-                    int dxOff = (n * g.c + gi * g.cg()) * hw;
-                    int wOff = gi * g.kg() * g.ckk();
+                for (int gi = 0; gi < g.groups(); gi++) {
+                    int dyOff = (n * g.outChannels() + gi * g.outPerGroup()) * ohw;
+                    int dxOff = (n * g.inChannels() + gi * g.inPerGroup()) * hw;
+                    int wOff = gi * g.outPerGroup() * g.colRows();
                     if (g.pointwise()) {
-                        be.sgemm.gemm(g.cg(), ohw, g.kg(), 1f, w, wOff, 1, g.ckk(), dy, dyOff, ohw, 1, 0f, dx, dxOff,
-                                hw);
+                        be.sgemm.gemm(g.inPerGroup(), ohw, g.outPerGroup(), 1f, w, wOff, 1, g.colRows(), dy, dyOff,
+                                ohw, 1, 0f, dx, dxOff, hw);
                     } else {
-                        float[] dcol = be.workspace().floats(Workspace.COLUMNS, g.ckk() * ohw);
-                        be.sgemm.gemm(g.ckk(), ohw, g.kg(), 1f, w, wOff, 1, g.ckk(), dy, dyOff, ohw, 1, 0f, dcol, 0,
-                                ohw);
+                        float[] dcol = be.workspace().floats(Workspace.COLUMNS, g.colRows() * ohw);
+                        be.sgemm.gemm(g.colRows(), ohw, g.outPerGroup(), 1f, w, wOff, 1, g.colRows(), dy, dyOff,
+                                ohw, 1, 0f, dcol, 0, ohw);
                         col2im(g, dcol, dx, dxOff);
                     }
                 }
@@ -194,34 +165,34 @@ final class Conv2dCpu {
     }
 
     static void backwardFilter(CpuBackend be, Conv2d.BackwardFilter o) {
-        Geo g = Geo.of(o.conv(), o.x().shape(), o.dWeight().shape(), o.dy().shape());
+        Conv2d.Geometry g = o.geometry();
         float[] x = data(o.x());
         float[] dy = data(o.dy());
         float[] dw = data(o.dWeight());
-        int ohw = g.ohw();
+        int ohw = g.colCols();
         int wSize = dw.length;
         // images in chunks, one weight-gradient accumulator per chunk: the first is dWeight itself, the others
         // live in the calling thread's scratch (read by the workers, as the packed GEMM panels are)
-        int chunks = be.worthSplitting(g.n, g.macsPerImage()) ? Math.min(g.n, be.threads()) : 1;
+        int chunks = be.worthSplitting(g.batch(), g.macsPerImage()) ? Math.min(g.batch(), be.threads()) : 1;
         float[] partial = chunks > 1 ? be.workspace().floats(Workspace.PARTIAL, (chunks - 1) * wSize) : null;
         boolean dots = dotsPay(be, g);
-        be.parallelEach(chunks, g.n * g.macsPerImage() / chunks, (from, to) -> {
+        be.parallelEach(chunks, g.batch() * g.macsPerImage() / chunks, (from, to) -> {
             for (int t = from; t < to; t++) {
                 float[] acc = t == 0 ? dw : partial;
                 int accOff = t == 0 ? 0 : (t - 1) * wSize;
-                int n0 = (int) ((long) g.n * t / chunks);
-                int n1 = (int) ((long) g.n * (t + 1) / chunks);
+                int n0 = (int) ((long) g.batch() * t / chunks);
+                int n1 = (int) ((long) g.batch() * (t + 1) / chunks);
                 if (dots) {
                     filterByDots(be, g, x, dy, n0, n1, acc, accOff);
                     continue;
                 }
                 for (int n = n0; n < n1; n++) {
-                    for (int gi = 0; gi < g.groups; gi++) {
+                    for (int gi = 0; gi < g.groups(); gi++) {
                         float[] col = columns(be, g, x, n, gi);
-                        int colOff = g.pointwise() ? (n * g.c + gi * g.cg()) * g.h * g.w : 0;
-                        int dyOff = (n * g.k + gi * g.kg()) * ohw;
-                        be.sgemm.gemm(g.kg(), g.ckk(), ohw, 1f, dy, dyOff, ohw, 1, col, colOff, 1, ohw,
-                                n == n0 ? 0f : 1f, acc, accOff + gi * g.kg() * g.ckk(), g.ckk());
+                        int colOff = g.pointwise() ? (n * g.inChannels() + gi * g.inPerGroup()) * g.inH() * g.inW() : 0;
+                        int dyOff = (n * g.outChannels() + gi * g.outPerGroup()) * ohw;
+                        be.sgemm.gemm(g.outPerGroup(), g.colRows(), ohw, 1f, dy, dyOff, ohw, 1, col, colOff, 1, ohw,
+                                n == n0 ? 0f : 1f, acc, accOff + gi * g.outPerGroup() * g.colRows(), g.colRows());
                     }
                 }
             }
@@ -238,11 +209,11 @@ final class Conv2dCpu {
         }
         if (o.dBias() != null) {
             float[] db = data(o.dBias());
-            be.parallelFor(g.k, (long) g.n * ohw, (from, to) -> {
+            be.parallelFor(g.outChannels(), (long) g.batch() * ohw, (from, to) -> {
                 for (int kk = from; kk < to; kk++) {
                     double s = 0;
-                    for (int n = 0; n < g.n; n++) {
-                        s += Reductions.sum(be.config().vector(), dy, (n * g.k + kk) * ohw, ohw);
+                    for (int n = 0; n < g.batch(); n++) {
+                        s += Reductions.sum(be.config().vector(), dy, (n * g.outChannels() + kk) * ohw, ohw);
                     }
                     db[kk] = (float) s;
                 }
@@ -258,9 +229,9 @@ final class Conv2dCpu {
      * (a GEMM with 6 of 8 tile rows used, packing a transposed panel per image), 1.5x on the seed 002 CNN's second
      * (32 x 288 weights), even on its third (64 x 288), slower on its fourth (64 x 576, partial sums past L2).
      */
-    private static boolean dotsPay(CpuBackend be, Geo g) {
-        return be.config().vector() && g.ohw() >= 2 * VectorDots.L
-                && (long) g.k * g.ckk() * VectorDots.L * Float.BYTES <= DOTS_MAX_LANE_BYTES;
+    private static boolean dotsPay(CpuBackend be, Conv2d.Geometry g) {
+        return be.config().vector() && g.colCols() >= 2 * VectorDots.L
+                && (long) g.outChannels() * g.colRows() * VectorDots.L * Float.BYTES <= DOTS_MAX_LANE_BYTES;
     }
 
     /** The most bytes of lane-wise partial sums {@link VectorDots} may keep for one weight gradient. */
@@ -270,44 +241,44 @@ final class Conv2dCpu {
      * dW (into {@code acc} at {@code accOff}, overwritten) = sum over images [n0, n1) of dy[n, g] * col(x[n, g])^T,
      * as lane-wise partial sums reduced once at the end.
      */
-    private static void filterByDots(CpuBackend be, Geo g, float[] x, float[] dy, int n0, int n1, float[] acc,
-            int accOff) {
-        int ohw = g.ohw();
-        int kgCkk = g.kg() * g.ckk();
-        float[] lanes = be.workspace().floats(Workspace.LANES, g.groups * kgCkk * VectorDots.L);
-        Arrays.fill(lanes, 0, g.groups * kgCkk * VectorDots.L, 0f);
+    private static void filterByDots(CpuBackend be, Conv2d.Geometry g, float[] x, float[] dy, int n0, int n1,
+            float[] acc, int accOff) {
+        int ohw = g.colCols();
+        int kgCkk = g.outPerGroup() * g.colRows();
+        float[] lanes = be.workspace().floats(Workspace.LANES, g.groups() * kgCkk * VectorDots.L);
+        Arrays.fill(lanes, 0, g.groups() * kgCkk * VectorDots.L, 0f);
         for (int n = n0; n < n1; n++) {
-            for (int gi = 0; gi < g.groups; gi++) {
+            for (int gi = 0; gi < g.groups(); gi++) {
                 float[] col = columns(be, g, x, n, gi);
-                int colOff = g.pointwise() ? (n * g.c + gi * g.cg()) * g.h * g.w : 0;
-                VectorDots.accumulate(dy, (n * g.k + gi * g.kg()) * ohw, g.kg(), col, colOff, g.ckk(), ohw, lanes,
-                        gi * kgCkk * VectorDots.L);
+                int colOff = g.pointwise() ? (n * g.inChannels() + gi * g.inPerGroup()) * g.inH() * g.inW() : 0;
+                VectorDots.accumulate(dy, (n * g.outChannels() + gi * g.outPerGroup()) * ohw, g.outPerGroup(), col,
+                        colOff, g.colRows(), ohw, lanes, gi * kgCkk * VectorDots.L);
             }
         }
-        VectorDots.reduce(lanes, 0, g.groups * kgCkk, acc, accOff);
+        VectorDots.reduce(lanes, 0, g.groups() * kgCkk, acc, accOff);
     }
 
     /**
      * The column matrix of image n, group gi: x itself for a pointwise convolution (at offset
      * {@code (n*C + gi*Cg)*H*W}), else im2col into the calling thread's workspace (at offset 0).
      */
-    private static float[] columns(CpuBackend be, Geo g, float[] x, int n, int gi) {
+    private static float[] columns(CpuBackend be, Conv2d.Geometry g, float[] x, int n, int gi) {
         if (g.pointwise()) {
             return x;
         }
-        float[] col = be.workspace().floats(Workspace.COLUMNS, g.ckk() * g.ohw());
-        im2col(g, x, (n * g.c + gi * g.cg()) * g.h * g.w, col);
+        float[] col = be.workspace().floats(Workspace.COLUMNS, g.colRows() * g.colCols());
+        im2col(g, x, (n * g.inChannels() + gi * g.inPerGroup()) * g.inH() * g.inW(), col);
         return col;
     }
 
-    /** flipped[g][c][k][i][j] = w[g*Kg + k][c][KH-1-i][KW-1-j]: the filters of {@link Geo#asForward}. */
-    private static void flipFilters(Geo g, float[] w, float[] flipped) {
-        int kk = g.kh * g.kw;
+    /** flipped[g][c][k][i][j] = w[g*Kg + k][c][KH-1-i][KW-1-j]: the filters of {@link #asForward}. */
+    private static void flipFilters(Conv2d.Geometry g, float[] w, float[] flipped) {
+        int kk = g.kernelH() * g.kernelW();
         int dst = 0;
-        for (int gi = 0; gi < g.groups; gi++) {
-            for (int c = 0; c < g.cg(); c++) {
-                for (int k = 0; k < g.kg(); k++) {
-                    int src = ((gi * g.kg() + k) * g.cg() + c) * kk + kk - 1;
+        for (int gi = 0; gi < g.groups(); gi++) {
+            for (int c = 0; c < g.inPerGroup(); c++) {
+                for (int k = 0; k < g.outPerGroup(); k++) {
+                    int src = ((gi * g.outPerGroup() + k) * g.inPerGroup() + c) * kk + kk - 1;
                     for (int t = 0; t < kk; t++) {
                         flipped[dst++] = w[src - t];
                     }
@@ -317,37 +288,37 @@ final class Conv2dCpu {
     }
 
     /** col[(c*KH*KW + i*KW + j) * OHOW + oh*OW + ow] = x[xOff + c*H*W + ih*W + iw], zero in the padding. */
-    static void im2col(Geo g, float[] x, int xOff, float[] col) {
-        if (g.sh == 1 && g.sw == 1 && g.dw == 1 && g.ow == g.w) {
+    static void im2col(Conv2d.Geometry g, float[] x, int xOff, float[] col) {
+        if (g.strideH() == 1 && g.strideW() == 1 && g.dilationW() == 1 && g.outW() == g.inW()) {
             im2colFullRows(g, x, xOff, col);
             return;
         }
-        int ow = g.ow;
-        int ohw = g.ohw();
+        int ow = g.outW();
+        int ohw = g.colCols();
         int row = 0;
-        for (int c = 0; c < g.cg(); c++) {
-            int plane = xOff + c * g.h * g.w;
-            for (int i = 0; i < g.kh; i++) {
-                for (int j = 0; j < g.kw; j++, row++) {
+        for (int c = 0; c < g.inPerGroup(); c++) {
+            int plane = xOff + c * g.inH() * g.inW();
+            for (int i = 0; i < g.kernelH(); i++) {
+                for (int j = 0; j < g.kernelW(); j++, row++) {
                     int dst = row * ohw;
-                    int jOff = j * g.dw - g.pw;
+                    int jOff = j * g.dilationW() - g.padW();
                     // output columns whose input column ow*sw + jOff lies in [0, W)
-                    int owLo = jOff >= 0 ? 0 : Math.min(ow, (-jOff + g.sw - 1) / g.sw);
-                    int owHi = g.w - jOff <= 0 ? 0 : Math.min(ow, (g.w - jOff + g.sw - 1) / g.sw);
+                    int owLo = jOff >= 0 ? 0 : Math.min(ow, (-jOff + g.strideW() - 1) / g.strideW());
+                    int owHi = g.inW() - jOff <= 0 ? 0 : Math.min(ow, (g.inW() - jOff + g.strideW() - 1) / g.strideW());
                     if (owHi < owLo) {
                         owHi = owLo;
                     }
-                    for (int oh = 0; oh < g.oh; oh++, dst += ow) {
-                        int ih = oh * g.sh - g.ph + i * g.dh;
-                        if (ih < 0 || ih >= g.h) {
+                    for (int oh = 0; oh < g.outH(); oh++, dst += ow) {
+                        int ih = oh * g.strideH() - g.padH() + i * g.dilationH();
+                        if (ih < 0 || ih >= g.inH()) {
                             Arrays.fill(col, dst, dst + ow, 0f);
                             continue;
                         }
-                        int src = plane + ih * g.w + jOff;
+                        int src = plane + ih * g.inW() + jOff;
                         for (int q = 0; q < owLo; q++) {
                             col[dst + q] = 0;
                         }
-                        if (g.sw == 1) {
+                        if (g.strideW() == 1) {
                             if (owHi > owLo) {
                                 // never with an empty range: its start may lie outside x (a tap reading only
                                 // padding), which arraycopy rejects even for a length of 0
@@ -355,7 +326,7 @@ final class Conv2dCpu {
                             }
                         } else {
                             for (int q = owLo; q < owHi; q++) {
-                                col[dst + q] = x[src + q * g.sw];
+                                col[dst + q] = x[src + q * g.strideW()];
                             }
                         }
                         for (int q = owHi; q < ow; q++) {
@@ -372,20 +343,20 @@ final class Conv2dCpu {
      * then the input plane shifted by {@code (ih - oh) * W + (iw - ow)}, one copy of the rows that fall inside the
      * input, with the rows above and below and the columns shifted in from the neighbouring row zeroed.
      */
-    private static void im2colFullRows(Geo g, float[] x, int xOff, float[] col) {
-        int w = g.w;
-        int ohw = g.ohw();
+    private static void im2colFullRows(Conv2d.Geometry g, float[] x, int xOff, float[] col) {
+        int w = g.inW();
+        int ohw = g.colCols();
         int row = 0;
-        for (int c = 0; c < g.cg(); c++) {
-            int plane = xOff + c * g.h * w;
-            for (int i = 0; i < g.kh; i++) {
-                int iOff = i * g.dh - g.ph;
+        for (int c = 0; c < g.inPerGroup(); c++) {
+            int plane = xOff + c * g.inH() * w;
+            for (int i = 0; i < g.kernelH(); i++) {
+                int iOff = i * g.dilationH() - g.padH();
                 // output rows whose input row oh + iOff lies in [0, H)
-                int ohLo = Math.min(g.oh, Math.max(0, -iOff));
-                int ohHi = Math.max(ohLo, Math.min(g.oh, g.h - iOff));
-                for (int j = 0; j < g.kw; j++, row++) {
+                int ohLo = Math.min(g.outH(), Math.max(0, -iOff));
+                int ohHi = Math.max(ohLo, Math.min(g.outH(), g.inH() - iOff));
+                for (int j = 0; j < g.kernelW(); j++, row++) {
                     int dst = row * ohw;
-                    int jOff = j - g.pw;
+                    int jOff = j - g.padW();
                     Arrays.fill(col, dst, dst + ohLo * w, 0f);
                     Arrays.fill(col, dst + ohHi * w, dst + ohw, 0f);
                     if (ohHi == ohLo) {
@@ -416,33 +387,33 @@ final class Conv2dCpu {
     }
 
     /** dx[dxOff + c*H*W + ih*W + iw] = sum of the column entries that im2col read from there. */
-    static void col2im(Geo g, float[] col, float[] dx, int dxOff) {
-        int ow = g.ow;
-        int ohw = g.ohw();
-        Arrays.fill(dx, dxOff, dxOff + g.cg() * g.h * g.w, 0f);
+    static void col2im(Conv2d.Geometry g, float[] col, float[] dx, int dxOff) {
+        int ow = g.outW();
+        int ohw = g.colCols();
+        Arrays.fill(dx, dxOff, dxOff + g.inPerGroup() * g.inH() * g.inW(), 0f);
         int row = 0;
-        for (int c = 0; c < g.cg(); c++) {
-            int plane = dxOff + c * g.h * g.w;
-            for (int i = 0; i < g.kh; i++) {
-                for (int j = 0; j < g.kw; j++, row++) {
+        for (int c = 0; c < g.inPerGroup(); c++) {
+            int plane = dxOff + c * g.inH() * g.inW();
+            for (int i = 0; i < g.kernelH(); i++) {
+                for (int j = 0; j < g.kernelW(); j++, row++) {
                     int src = row * ohw;
-                    int jOff = j * g.dw - g.pw;
-                    int owLo = jOff >= 0 ? 0 : Math.min(ow, (-jOff + g.sw - 1) / g.sw);
-                    int owHi = g.w - jOff <= 0 ? 0 : Math.min(ow, (g.w - jOff + g.sw - 1) / g.sw);
-                    for (int oh = 0; oh < g.oh; oh++, src += ow) {
-                        int ih = oh * g.sh - g.ph + i * g.dh;
-                        if (ih < 0 || ih >= g.h) {
+                    int jOff = j * g.dilationW() - g.padW();
+                    int owLo = jOff >= 0 ? 0 : Math.min(ow, (-jOff + g.strideW() - 1) / g.strideW());
+                    int owHi = g.inW() - jOff <= 0 ? 0 : Math.min(ow, (g.inW() - jOff + g.strideW() - 1) / g.strideW());
+                    for (int oh = 0; oh < g.outH(); oh++, src += ow) {
+                        int ih = oh * g.strideH() - g.padH() + i * g.dilationH();
+                        if (ih < 0 || ih >= g.inH()) {
                             continue;
                         }
-                        int dst = plane + ih * g.w + jOff;
-                        if (g.sw == 1) {
+                        int dst = plane + ih * g.inW() + jOff;
+                        if (g.strideW() == 1) {
                             // unit stride: a loop the JIT vectorizes
                             for (int q = owLo; q < owHi; q++) {
                                 dx[dst + q] += col[src + q];
                             }
                         } else {
                             for (int q = owLo; q < owHi; q++) {
-                                dx[dst + q * g.sw] += col[src + q];
+                                dx[dst + q * g.strideW()] += col[src + q];
                             }
                         }
                     }

@@ -17,25 +17,24 @@ final class Pool2dCpu {
     }
 
     static void forward(CpuBackend be, Pool2d.Forward o) {
-        Pool2d p = o.pool();
-        int[] xs = o.x().shape().dims();
-        int[] ys = o.y().shape().dims();
-        int h = xs[2];
-        int w = xs[3];
-        int oh = ys[2];
-        int ow = ys[3];
+        Pool2d.Geometry p = o.geometry();
+        int planes = p.planes();
+        int h = p.inH();
+        int w = p.inW();
+        int oh = p.outH();
+        int ow = p.outW();
         float[] x = data(o.x());
         float[] y = data(o.y());
-        int kh = p.kernel().h();
-        int kw = p.kernel().w();
-        int sh = p.stride().h();
-        int sw = p.stride().w();
-        int ph = p.padding().h();
-        int pw = p.padding().w();
-        boolean max = p.mode() == Pool2d.Mode.MAX;
+        int kh = p.kernelH();
+        int kw = p.kernelW();
+        int sh = p.strideH();
+        int sw = p.strideW();
+        int ph = p.padH();
+        int pw = p.padW();
+        boolean max = p.max();
         boolean include = p.countIncludePad();
         if (p.dilated()) {
-            be.parallelFor(xs[0] * xs[1], (long) oh * ow * kh * kw, (from, to) -> {
+            be.parallelFor(planes, (long) oh * ow * kh * kw, (from, to) -> {
                 for (int plane = from; plane < to; plane++) {
                     int xo = plane * h * w;
                     int yo = plane * oh * ow;
@@ -50,11 +49,11 @@ final class Pool2dCpu {
             return;
         }
         if (max && tiled2x2(kh, kw, sh, sw, ph, pw, h, w, oh, ow)) {
-            be.parallelFor(xs[0] * xs[1], (long) oh * ow * 4,
+            be.parallelFor(planes, (long) oh * ow * 4,
                     (from, to) -> max2x2Forward(x, y, h, w, oh, ow, from, to));
             return;
         }
-        be.parallelFor(xs[0] * xs[1], (long) oh * ow * kh * kw, (from, to) -> {
+        be.parallelFor(planes, (long) oh * ow * kh * kw, (from, to) -> {
             for (int plane = from; plane < to; plane++) {
                 int xo = plane * h * w;
                 int yo = plane * oh * ow;
@@ -96,26 +95,25 @@ final class Pool2dCpu {
     }
 
     static void backward(CpuBackend be, Pool2d.Backward o) {
-        Pool2d p = o.pool();
-        int[] xs = o.x().shape().dims();
-        int[] ys = o.dy().shape().dims();
-        int h = xs[2];
-        int w = xs[3];
-        int oh = ys[2];
-        int ow = ys[3];
+        Pool2d.Geometry p = o.geometry();
+        int planes = p.planes();
+        int h = p.inH();
+        int w = p.inW();
+        int oh = p.outH();
+        int ow = p.outW();
         float[] x = data(o.x());
         float[] dy = data(o.dy());
         float[] dx = data(o.dx());
-        int kh = p.kernel().h();
-        int kw = p.kernel().w();
-        int sh = p.stride().h();
-        int sw = p.stride().w();
-        int ph = p.padding().h();
-        int pw = p.padding().w();
-        boolean max = p.mode() == Pool2d.Mode.MAX;
+        int kh = p.kernelH();
+        int kw = p.kernelW();
+        int sh = p.strideH();
+        int sw = p.strideW();
+        int ph = p.padH();
+        int pw = p.padW();
+        boolean max = p.max();
         boolean include = p.countIncludePad();
         if (p.dilated()) {
-            be.parallelFor(xs[0] * xs[1], (long) oh * ow * kh * kw, (from, to) -> {
+            be.parallelFor(planes, (long) oh * ow * kh * kw, (from, to) -> {
                 for (int plane = from; plane < to; plane++) {
                     int xo = plane * h * w;
                     int yo = plane * oh * ow;
@@ -133,11 +131,11 @@ final class Pool2dCpu {
             return;
         }
         if (max && tiled2x2(kh, kw, sh, sw, ph, pw, h, w, oh, ow)) {
-            be.parallelFor(xs[0] * xs[1], (long) oh * ow * 4,
+            be.parallelFor(planes, (long) oh * ow * 4,
                     (from, to) -> max2x2Backward(x, dy, dx, h, w, oh, ow, from, to));
             return;
         }
-        be.parallelFor(xs[0] * xs[1], (long) oh * ow * kh * kw, (from, to) -> {
+        be.parallelFor(planes, (long) oh * ow * kh * kw, (from, to) -> {
             for (int plane = from; plane < to; plane++) {
                 int xo = plane * h * w;
                 int yo = plane * oh * ow;
@@ -273,13 +271,13 @@ final class Pool2dCpu {
      * {@code i*s - p + t*d} inside the input, with {@link #argMax}'s rule; -1 when no tap falls inside the input
      * (the output is then -infinity and no element receives the gradient).
      */
-    private static int dilatedArgMax(float[] x, int xo, int h, int w, Pool2d p, int i, int j) {
-        int kh = p.kernel().h();
-        int kw = p.kernel().w();
-        int dh = p.dilation().h();
-        int dw = p.dilation().w();
-        int hs = i * p.stride().h() - p.padding().h();
-        int ws = j * p.stride().w() - p.padding().w();
+    private static int dilatedArgMax(float[] x, int xo, int h, int w, Pool2d.Geometry p, int i, int j) {
+        int kh = p.kernelH();
+        int kw = p.kernelW();
+        int dh = p.dilationH();
+        int dw = p.dilationW();
+        int hs = i * p.strideH() - p.padH();
+        int ws = j * p.strideW() - p.padW();
         int best = -1;
         float m = Float.NEGATIVE_INFINITY;
         for (int a = 0; a < kh; a++) {

@@ -23,19 +23,19 @@ final class Pool2dReference {
     }
 
     static void forward(Pool2d.Forward o) {
-        Pool2d p = o.pool();
+        Pool2d.Geometry p = o.geometry();
         double[] x = data(o.x());
         double[] y = data(o.y());
         // x [N, C, H, W], y [N, C, OH, OW]; each (n, c) plane is pooled on its own
-        int planes = o.x().shape().dim(0) * o.x().shape().dim(1);
-        int h = o.x().shape().dim(2), w = o.x().shape().dim(3);
-        int oh = o.y().shape().dim(2), ow = o.y().shape().dim(3);
+        int planes = p.planes();
+        int h = p.inH(), w = p.inW();
+        int oh = p.outH(), ow = p.outW();
         for (int plane = 0; plane < planes; plane++) {
             int xBase = plane * h * w;
             for (int i = 0; i < oh; i++) {
-                Window r = Window.of(i, p.kernel().h(), p.stride().h(), p.padding().h(), h);
+                Window r = Window.of(i, p.kernelH(), p.strideH(), p.padH(), h);
                 for (int j = 0; j < ow; j++) {
-                    Window c = Window.of(j, p.kernel().w(), p.stride().w(), p.padding().w(), w);
+                    Window c = Window.of(j, p.kernelW(), p.strideW(), p.padW(), w);
                     int out = (plane * oh + i) * ow + j;
                     y[out] = switch (p.mode()) {
                         case MAX -> {
@@ -51,20 +51,20 @@ final class Pool2dReference {
     }
 
     static void backward(Pool2d.Backward o) {
-        Pool2d p = o.pool();
+        Pool2d.Geometry p = o.geometry();
         double[] x = data(o.x());
         double[] dy = data(o.dy());
-        int planes = o.x().shape().dim(0) * o.x().shape().dim(1);
-        int h = o.x().shape().dim(2), w = o.x().shape().dim(3);
-        int oh = o.dy().shape().dim(2), ow = o.dy().shape().dim(3);
+        int planes = p.planes();
+        int h = p.inH(), w = p.inW();
+        int oh = p.outH(), ow = p.outW();
         // dx [N, C, H, W]: overlapping windows add up, so the sums run in a fresh array copied over dx at the end
         double[] dx = new double[o.dx().size()];
         for (int plane = 0; plane < planes; plane++) {
             int xBase = plane * h * w;
             for (int i = 0; i < oh; i++) {
-                Window r = Window.of(i, p.kernel().h(), p.stride().h(), p.padding().h(), h);
+                Window r = Window.of(i, p.kernelH(), p.strideH(), p.padH(), h);
                 for (int j = 0; j < ow; j++) {
-                    Window c = Window.of(j, p.kernel().w(), p.stride().w(), p.padding().w(), w);
+                    Window c = Window.of(j, p.kernelW(), p.strideW(), p.padW(), w);
                     double d = dy[(plane * oh + i) * ow + j];
                     switch (p.mode()) {
                         // the whole gradient goes to the element the forward picked
@@ -97,15 +97,15 @@ final class Pool2dReference {
      * of the window falls inside the input (possible only when dilated: the output is -infinity, as PyTorch's,
      * and no element receives its gradient).
      */
-    private static int argMax(double[] x, int base, int h, int w, Pool2d p, int i, int j) {
+    private static int argMax(double[] x, int base, int h, int w, Pool2d.Geometry p, int i, int j) {
         int best = -1;
-        for (int ki = 0; ki < p.kernel().h(); ki++) {
-            int u = i * p.stride().h() - p.padding().h() + ki * p.dilation().h();
+        for (int ki = 0; ki < p.kernelH(); ki++) {
+            int u = i * p.strideH() - p.padH() + ki * p.dilationH();
             if (u < 0 || u >= h) {
                 continue;
             }
-            for (int kj = 0; kj < p.kernel().w(); kj++) {
-                int v = j * p.stride().w() - p.padding().w() + kj * p.dilation().w();
+            for (int kj = 0; kj < p.kernelW(); kj++) {
+                int v = j * p.strideW() - p.padW() + kj * p.dilationW();
                 if (v < 0 || v >= w) {
                     continue;
                 }
@@ -129,7 +129,7 @@ final class Pool2dReference {
     }
 
     /** PyTorch's {@code avg_pool2d} divisor: the padded window's area, or the count of real elements. */
-    private static int divisor(Pool2d p, Window r, Window c) {
+    private static int divisor(Pool2d.Geometry p, Window r, Window c) {
         return p.countIncludePad() ? r.padded * c.padded : (r.hi - r.lo) * (c.hi - c.lo);
     }
 

@@ -228,12 +228,10 @@ class Conv2dReferenceTest extends ReferenceTestSupport {
         Size2d stride = Size2d.of(1 + r.nextInt(4), 1 + r.nextInt(4));
         Size2d dil = Size2d.of(1 + r.nextInt(2), 1 + r.nextInt(2));
         Size2d pad = Size2d.of(r.nextInt(3), r.nextInt(3));
-        int effH = dil.h() * (kernel.h() - 1) + 1;
-        int effW = dil.w() * (kernel.w() - 1) + 1;
-        int h = Math.max(1, effH - 2 * pad.h()) + r.nextInt(5);
-        int w = Math.max(1, effW - 2 * pad.w()) + r.nextInt(5);
-        return new Case("random", seed, 1 + r.nextInt(2), c, h, w, k, kernel,
-                new Conv2d(stride, pad, dil, groups), r.nextBoolean());
+        Conv2d conv = new Conv2d(stride, pad, dil, groups);
+        int h = conv.smallestInput(kernel).h() + r.nextInt(5);
+        int w = conv.smallestInput(kernel).w() + r.nextInt(5);
+        return new Case("random", seed, 1 + r.nextInt(2), c, h, w, k, kernel, conv, r.nextBoolean());
     }
 
     @ParameterizedTest(name = "{0}")

@@ -241,8 +241,8 @@ class Pool2dReferenceTest extends ReferenceTestSupport {
         Size2d s = Size2d.of(1 + r.nextInt(3), 1 + r.nextInt(3));
         Size2d p = Size2d.of(r.nextInt(k.h() / 2 + 1), r.nextInt(k.w() / 2 + 1));
         Pool2d pool = new Pool2d(r.nextBoolean() ? Mode.MAX : Mode.AVG, k, s, p, r.nextBoolean(), r.nextBoolean());
-        int h = Math.max(1, k.h() - 2 * p.h()) + r.nextInt(5);
-        int w = Math.max(1, k.w() - 2 * p.w()) + r.nextInt(5);
+        int h = pool.smallestInput().h() + r.nextInt(5);
+        int w = pool.smallestInput().w() + r.nextInt(5);
         return new Case("random", seed, 1 + r.nextInt(2), 1 + r.nextInt(3), h, w, pool);
     }
 

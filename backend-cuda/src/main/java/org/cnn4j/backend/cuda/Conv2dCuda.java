@@ -63,17 +63,24 @@ final class Conv2dCuda {
         void run(Cudnn.Algo algo, long workspace);
     }
 
-    private static MemorySegment tensor(Cudnn.Descriptors s, Shape t) {
-        return s.tensor(t.dim(0), t.dim(1), t.dim(2), t.dim(3));
+    /** x's (or dx's) descriptor, [batch, inChannels, inH, inW]. */
+    private static MemorySegment input(Cudnn.Descriptors s, Conv2d.Geometry g) {
+        return s.tensor(g.batch(), g.inChannels(), g.inH(), g.inW());
     }
 
-    private static MemorySegment filter(Cudnn.Descriptors s, Shape w) {
-        return s.filter(w.dim(0), w.dim(1), w.dim(2), w.dim(3));
+    /** y's (or dy's) descriptor, [batch, outChannels, outH, outW]. */
+    private static MemorySegment output(Cudnn.Descriptors s, Conv2d.Geometry g) {
+        return s.tensor(g.batch(), g.outChannels(), g.outH(), g.outW());
     }
 
-    private static MemorySegment conv(CudaBackend b, Conv2d c) {
-        return b.descriptors.convolution(c.padding().h(), c.padding().w(), c.stride().h(), c.stride().w(),
-                c.dilation().h(), c.dilation().w(), c.groups(), Cudnn.queryMath(b.options.allowTf32()));
+    /** The weight's descriptor, [outChannels, inChannels/groups, kernelH, kernelW]. */
+    private static MemorySegment filter(Cudnn.Descriptors s, Conv2d.Geometry g) {
+        return s.filter(g.outChannels(), g.inPerGroup(), g.kernelH(), g.kernelW());
+    }
+
+    private static MemorySegment conv(CudaBackend b, Conv2d.Geometry g) {
+        return b.descriptors.convolution(g.padH(), g.padW(), g.strideH(), g.strideW(), g.dilationH(), g.dilationW(),
+                g.groups(), Cudnn.queryMath(b.options.allowTf32()));
     }
 
     /**
@@ -121,15 +128,16 @@ final class Conv2dCuda {
         }
         Cudnn dnn = b.rt.cudnn;
         Cudnn.Descriptors s = b.descriptors;
-        MemorySegment xd = tensor(s, o.x().shape());
-        MemorySegment wd = filter(s, o.weight().shape());
-        MemorySegment cd = conv(b, o.conv());
-        MemorySegment yd = tensor(s, o.y().shape());
+        Conv2d.Geometry g = o.geometry();
+        MemorySegment xd = input(s, g);
+        MemorySegment wd = filter(s, g);
+        MemorySegment cd = conv(b, g);
+        MemorySegment yd = output(s, g);
         withFallback(b, Cudnn.Direction.FORWARD, o.x().shape(), o.weight().shape(), o.conv(), xd, wd, cd, yd,
                 (a, ws) -> dnn.convolutionForward(b.cudnnHandle, xd, ptr(o.x()), wd, ptr(o.weight()), cd, a, ws, yd,
                         ptr(o.y())));
         if (o.bias() != null) {
-            MemorySegment bd = s.tensor(1, o.bias().size(), 1, 1);
+            MemorySegment bd = s.tensor(1, g.outChannels(), 1, 1);
             dnn.addTensor(b.cudnnHandle, bd, ptr(o.bias()), yd, ptr(o.y()));
         }
     }
@@ -141,10 +149,11 @@ final class Conv2dCuda {
         }
         Cudnn dnn = b.rt.cudnn;
         Cudnn.Descriptors s = b.descriptors;
-        MemorySegment wd = filter(s, o.weight().shape());
-        MemorySegment dyd = tensor(s, o.dy().shape());
-        MemorySegment cd = conv(b, o.conv());
-        MemorySegment dxd = tensor(s, o.dx().shape());
+        Conv2d.Geometry g = o.geometry();
+        MemorySegment wd = filter(s, g);
+        MemorySegment dyd = output(s, g);
+        MemorySegment cd = conv(b, g);
+        MemorySegment dxd = input(s, g);
         withFallback(b, Cudnn.Direction.BACKWARD_DATA, o.dx().shape(), o.weight().shape(), o.conv(), wd, dyd, cd,
                 dxd, (a, ws) -> dnn.convolutionBackwardData(b.cudnnHandle, wd, ptr(o.weight()), dyd, ptr(o.dy()), cd,
                         a, ws, dxd, ptr(o.dx())));
@@ -157,15 +166,16 @@ final class Conv2dCuda {
         }
         Cudnn dnn = b.rt.cudnn;
         Cudnn.Descriptors s = b.descriptors;
-        MemorySegment xd = tensor(s, o.x().shape());
-        MemorySegment dyd = tensor(s, o.dy().shape());
-        MemorySegment cd = conv(b, o.conv());
-        MemorySegment dwd = filter(s, o.dWeight().shape());
+        Conv2d.Geometry g = o.geometry();
+        MemorySegment xd = input(s, g);
+        MemorySegment dyd = output(s, g);
+        MemorySegment cd = conv(b, g);
+        MemorySegment dwd = filter(s, g);
         withFallback(b, Cudnn.Direction.BACKWARD_FILTER, o.x().shape(), o.dWeight().shape(), o.conv(), xd, dyd, cd,
                 dwd, (a, ws) -> dnn.convolutionBackwardFilter(b.cudnnHandle, xd, ptr(o.x()), dyd, ptr(o.dy()), cd, a,
                         ws, dwd, ptr(o.dWeight())));
         if (o.dBias() != null) {
-            MemorySegment bd = s.tensor(1, o.dBias().size(), 1, 1);
+            MemorySegment bd = s.tensor(1, g.outChannels(), 1, 1);
             dnn.convolutionBackwardBias(b.cudnnHandle, dyd, ptr(o.dy()), bd, ptr(o.dBias()));
         }
     }

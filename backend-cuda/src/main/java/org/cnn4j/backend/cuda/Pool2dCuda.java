@@ -3,7 +3,6 @@ package org.cnn4j.backend.cuda;
 import static org.cnn4j.backend.cuda.CudaBackend.ptr;
 
 import java.lang.foreign.MemorySegment;
-import org.cnn4j.core.Shape;
 import org.cnn4j.kernels.host.PoolLaunches;
 import org.cnn4j.ops.Pool2d;
 
@@ -31,46 +30,51 @@ final class Pool2dCuda {
     private Pool2dCuda() {
     }
 
-    /** True when cuDNN's floor-mode output shape is {@code y}'s and the window is not dilated (cuDNN has none). */
-    static boolean fitsCudnn(Pool2d p, Shape x, Shape y) {
-        if (x.rank() != 4 || y.rank() != 4 || p.dilated()) {
-            return false;
-        }
-        int oh = (x.dim(2) + 2 * p.padding().h() - p.kernel().h()) / p.stride().h() + 1;
-        int ow = (x.dim(3) + 2 * p.padding().w() - p.kernel().w()) / p.stride().w() + 1;
-        return oh == y.dim(2) && ow == y.dim(3);
+    /**
+     * True when the output is cuDNN's, the floor-mode one (ceil mode, if set, adds no window), and the window is
+     * not dilated (cuDNN has no dilation).
+     */
+    static boolean fitsCudnn(Pool2d.Geometry g) {
+        return !g.dilated() && g.floorShaped();
     }
 
-    /** True when the backward of {@code p} runs on cuDNN (average pooling that fits it); max never does. */
-    static boolean backwardOnCudnn(CudaBackend b, Pool2d p, Shape x, Shape dy) {
-        return b.cudnnOn() && p.mode() == Pool2d.Mode.AVG && fitsCudnn(p, x, dy);
+    /** True when the backward of {@code g} runs on cuDNN (average pooling that fits it); max never does. */
+    static boolean backwardOnCudnn(CudaBackend b, Pool2d.Geometry g) {
+        return b.cudnnOn() && !g.max() && fitsCudnn(g);
     }
 
-    private static MemorySegment descriptor(Cudnn.Descriptors s, Pool2d p) {
-        int mode = switch (p.mode()) {
+    private static MemorySegment descriptor(Cudnn.Descriptors s, Pool2d.Geometry g) {
+        int mode = switch (g.mode()) {
             case MAX -> Cudnn.POOLING_MAX_DETERMINISTIC;
-            case AVG -> p.countIncludePad() ? Cudnn.POOLING_AVG_INCLUDE_PADDING : Cudnn.POOLING_AVG_EXCLUDE_PADDING;
+            case AVG -> g.countIncludePad() ? Cudnn.POOLING_AVG_INCLUDE_PADDING : Cudnn.POOLING_AVG_EXCLUDE_PADDING;
         };
-        return s.pooling(mode, p.kernel().h(), p.kernel().w(), p.padding().h(), p.padding().w(), p.stride().h(),
-                p.stride().w());
+        return s.pooling(mode, g.kernelH(), g.kernelW(), g.padH(), g.padW(), g.strideH(), g.strideW());
     }
 
-    private static MemorySegment tensor(Cudnn.Descriptors s, Shape t) {
-        return s.tensor(t.dim(0), t.dim(1), t.dim(2), t.dim(3));
+    /** x's (or dx's) descriptor. */
+    private static MemorySegment input(Cudnn.Descriptors s, Pool2d.Geometry g) {
+        return s.tensor(g.batch(), g.channels(), g.inH(), g.inW());
+    }
+
+    /** y's (or dy's) descriptor. */
+    private static MemorySegment output(Cudnn.Descriptors s, Pool2d.Geometry g) {
+        return s.tensor(g.batch(), g.channels(), g.outH(), g.outW());
     }
 
     static void forward(CudaBackend b, Pool2d.Forward o) {
-        if (!b.cudnnOn() || !fitsCudnn(o.pool(), o.x().shape(), o.y().shape())) {
+        Pool2d.Geometry g = o.geometry();
+        if (!b.cudnnOn() || !fitsCudnn(g)) {
             PoolLaunches.forward(b.host, o);
             return;
         }
         Cudnn.Descriptors s = b.descriptors;
-        b.rt.cudnn.poolingForward(b.cudnnHandle, descriptor(s, o.pool()), tensor(s, o.x().shape()), ptr(o.x()),
-                tensor(s, o.y().shape()), ptr(o.y()));
+        b.rt.cudnn.poolingForward(b.cudnnHandle, descriptor(s, g), input(s, g), ptr(o.x()), output(s, g),
+                ptr(o.y()));
     }
 
     static void backward(CudaBackend b, Pool2d.Backward o) {
-        if (!backwardOnCudnn(b, o.pool(), o.x().shape(), o.dy().shape())) {
+        Pool2d.Geometry g = o.geometry();
+        if (!backwardOnCudnn(b, g)) {
             PoolLaunches.backward(b.host, o);
             return;
         }
@@ -78,9 +82,9 @@ final class Pool2dCuda {
         long y = b.temp(count);
         try {
             Cudnn.Descriptors s = b.descriptors;
-            MemorySegment pd = descriptor(s, o.pool());
-            MemorySegment xd = tensor(s, o.x().shape());
-            MemorySegment yd = tensor(s, o.dy().shape());
+            MemorySegment pd = descriptor(s, g);
+            MemorySegment xd = input(s, g);
+            MemorySegment yd = output(s, g);
             b.rt.cudnn.poolingForward(b.cudnnHandle, pd, xd, ptr(o.x()), yd, y);
             b.rt.cudnn.poolingBackward(b.cudnnHandle, pd, yd, y, ptr(o.dy()), xd, ptr(o.x()), ptr(o.dx()));
         } finally {

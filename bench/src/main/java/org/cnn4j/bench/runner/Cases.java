@@ -247,20 +247,21 @@ public final class Cases {
         private void conv(Conv2d layer, Shape x, Shape y) {
             org.cnn4j.ops.Conv2d op = layer.op();
             Shape w = layer.weight().shape();
+            org.cnn4j.ops.Conv2d.Geometry g = op.geometry(x, w);
             boolean bias = layer.bias() != null;
-            if (op.stride().h() != op.stride().w() || op.padding().h() != op.padding().w()
-                    || op.dilation().h() != 1 || op.dilation().w() != 1 || w.dim(2) != w.dim(3)) {
+            if (g.strideH() != g.strideW() || g.padH() != g.padW() || g.dilationH() != 1 || g.dilationW() != 1
+                    || g.kernelH() != g.kernelW()) {
                 throw new IllegalStateException("the plan describes square, undilated convolutions only");
             }
-            double flops = 2.0 * y.size() * w.dim(1) * w.dim(2) * w.dim(3);
+            double flops = 2.0 * g.macs();
             count(flops);
             Map<String, Object> p = new LinkedHashMap<>();
             p.put("x", dims(x));
-            p.put("out_channels", w.dim(0));
-            p.put("kernel", w.dim(2));
-            p.put("stride", op.stride().h());
-            p.put("padding", op.padding().h());
-            p.put("groups", op.groups());
+            p.put("out_channels", g.outChannels());
+            p.put("kernel", g.kernelH());
+            p.put("stride", g.strideH());
+            p.put("padding", g.padH());
+            p.put("groups", g.groups());
             p.put("bias", bias);
             Shape b = Shape.of(w.dim(0));
             boolean required = !net.tag().equals("alexnet-b128");
@@ -293,12 +294,12 @@ public final class Cases {
         }
 
         private void pool(org.cnn4j.ops.Pool2d op, Shape x, Shape y) {
-            if (op.mode() != org.cnn4j.ops.Pool2d.Mode.MAX || op.ceilMode() || op.padding().h() != 0
-                    || op.padding().w() != 0 || op.kernel().h() != op.kernel().w()
-                    || op.stride().h() != op.stride().w()) {
+            org.cnn4j.ops.Pool2d.Geometry g = op.geometry(x);
+            if (!g.max() || g.ceilMode() || g.padH() != 0 || g.padW() != 0 || g.kernelH() != g.kernelW()
+                    || g.strideH() != g.strideW() || g.dilated()) {
                 throw new IllegalStateException("the plan describes square unpadded floor-mode max pooling only");
             }
-            Map<String, Object> p = Map.of("x", dims(x), "kernel", op.kernel().h(), "stride", op.stride().h());
+            Map<String, Object> p = Map.of("x", dims(x), "kernel", g.kernelH(), "stride", g.strideH());
             add(next("pool"), "maxpool2d", p, List.of(
                     new Pass("fwd", 0, bytes(x, y), false, false, be -> {
                         OpsInstance c = new OpsInstance(be);

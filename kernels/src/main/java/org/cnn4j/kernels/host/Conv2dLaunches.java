@@ -1,6 +1,5 @@
 package org.cnn4j.kernels.host;
 
-import org.cnn4j.core.Shape;
 import org.cnn4j.ops.Conv2d;
 
 /**
@@ -17,50 +16,29 @@ public final class Conv2dLaunches {
     private Conv2dLaunches() {
     }
 
-    /** Geometry of one call, computed once. */
-    private record Geometry(int n, int c, int h, int w, int k, int kh, int kw, int oh, int ow, int groups,
-            int sh, int sw, int ph, int pw, int dh, int dw) {
-        static Geometry of(Conv2d conv, Shape x, Shape weight, Shape y) {
-            return new Geometry(x.dim(0), x.dim(1), x.dim(2), x.dim(3), weight.dim(0), weight.dim(2),
-                    weight.dim(3), y.dim(2), y.dim(3), conv.groups(), conv.stride().h(), conv.stride().w(),
-                    conv.padding().h(), conv.padding().w(), conv.dilation().h(), conv.dilation().w());
-        }
-
-        int ohw() {
-            return oh * ow;
-        }
-
-        /** Rows of col for all channels: C*KH*KW. */
-        int ckk() {
-            return c * kh * kw;
-        }
-
-        /** Rows of col per group: C/groups*KH*KW. */
-        int cgkk() {
-            return c / groups * kh * kw;
-        }
-
-        int kg() {
-            return k / groups;
-        }
-
-        /**
-         * Images per chunk: as many as keep the columns within the host's column limit and one GEMM launch's
-         * batch (images * groups) within the host's limit, at least one.
-         */
-        int chunk(KernelHost b) {
-            long per = Math.max(1, (long) ckk() * ohw());
-            return (int) Math.max(1, Math.min(Math.min(n, b.colLimitFloats() / per), b.maxGemmBatch() / groups));
-        }
-
-        KernelHost.Launch imageArgs(KernelHost.Launch l) {
-            return l.i(c).i(h).i(w).i(kh).i(kw).i(oh).i(ow).i(sh).i(sw).i(ph).i(pw).i(dh).i(dw);
-        }
+    /** Rows of col for all channels of an image: C*KH*KW (each group's Cg*KH*KW rows, one after another). */
+    private static int ckk(Conv2d.Geometry g) {
+        return g.groups() * g.colRows();
     }
 
-    private static void im2col(KernelHost b, Geometry g, long x, int n0, int nb, long col) {
-        int total = nb * g.ckk() * g.ohw();
-        g.imageArgs(b.kernel("conv2d", "im2col_f32").p(x).i(n0 * g.c * g.h * g.w).p(col)).i(total).elements(total);
+    /**
+     * Images per chunk: as many as keep the columns within the host's column limit and one GEMM launch's batch
+     * (images * groups) within the host's limit, at least one.
+     */
+    private static int chunk(KernelHost b, Conv2d.Geometry g) {
+        long per = Math.max(1, (long) ckk(g) * g.colCols());
+        return (int) Math.max(1, Math.min(Math.min(g.batch(), b.colLimitFloats() / per),
+                b.maxGemmBatch() / g.groups()));
+    }
+
+    private static KernelHost.Launch imageArgs(KernelHost.Launch l, Conv2d.Geometry g) {
+        return l.i(g.inChannels()).i(g.inH()).i(g.inW()).i(g.kernelH()).i(g.kernelW()).i(g.outH()).i(g.outW())
+                .i(g.strideH()).i(g.strideW()).i(g.padH()).i(g.padW()).i(g.dilationH()).i(g.dilationW());
+    }
+
+    private static void im2col(KernelHost b, Conv2d.Geometry g, long x, int n0, int nb, long col) {
+        int total = nb * ckk(g) * g.colCols();
+        imageArgs(b.kernel("conv2d", "im2col_f32").p(x).i(n0 * g.inImage()).p(col), g).i(total).elements(total);
     }
 
     /** One chunk of images [n0, n0 + nb) with its column buffer. */
@@ -70,13 +48,13 @@ public final class Conv2dLaunches {
     }
 
     /** Runs {@code body} over the batch in chunks, with one column buffer for all of them. */
-    private static void inChunks(KernelHost b, Geometry g, Chunk body) {
-        int chunk = g.chunk(b);
-        long colFloats = (long) chunk * g.ckk() * g.ohw();
+    private static void inChunks(KernelHost b, Conv2d.Geometry g, Chunk body) {
+        int chunk = chunk(b, g);
+        long colFloats = (long) chunk * ckk(g) * g.colCols();
         long col = b.temp(colFloats);
         try {
-            for (int n0 = 0; n0 < g.n; n0 += chunk) {
-                body.run(n0, Math.min(chunk, g.n - n0), col);
+            for (int n0 = 0; n0 < g.batch(); n0 += chunk) {
+                body.run(n0, Math.min(chunk, g.batch() - n0), col);
             }
         } finally {
             b.freeTemp(col, colFloats);
@@ -84,48 +62,58 @@ public final class Conv2dLaunches {
     }
 
     public static void forward(KernelHost b, Conv2d.Forward o) {
-        Geometry g = Geometry.of(o.conv(), o.x().shape(), o.weight().shape(), o.y().shape());
+        Conv2d.Geometry g = o.geometry();
+        int kg = g.outPerGroup();
+        int ohw = g.colCols();
+        int cgkk = g.colRows();
         inChunks(b, g, (n0, nb, col) -> {
             im2col(b, g, b.buffer(o.x()), n0, nb, col);
-            b.gemm(false, false, g.kg(), g.ohw(), g.cgkk(), 1, 0, nb * g.groups, g.groups,
-                    b.buffer(o.weight()), 0, 0, g.kg() * g.cgkk(),
-                    col, 0, g.ckk() * g.ohw(), g.cgkk() * g.ohw(),
-                    b.buffer(o.y()), n0 * g.k * g.ohw(), g.k * g.ohw(), g.kg() * g.ohw());
+            b.gemm(false, false, kg, ohw, cgkk, 1, 0, nb * g.groups(), g.groups(),
+                    b.buffer(o.weight()), 0, 0, kg * cgkk,
+                    col, 0, ckk(g) * ohw, cgkk * ohw,
+                    b.buffer(o.y()), n0 * g.outImage(), g.outImage(), kg * ohw);
         });
         if (o.bias() != null) {
             int total = o.y().size();
-            b.kernel("conv2d", "bias_add_f32").p(o.y()).p(o.bias()).i(g.k).i(g.ohw()).i(total).elements(total);
+            b.kernel("conv2d", "bias_add_f32").p(o.y()).p(o.bias()).i(g.outChannels()).i(ohw).i(total)
+                    .elements(total);
         }
     }
 
     public static void backwardData(KernelHost b, Conv2d.BackwardData o) {
-        Geometry g = Geometry.of(o.conv(), o.dx().shape(), o.weight().shape(), o.dy().shape());
+        Conv2d.Geometry g = o.geometry();
+        int kg = g.outPerGroup();
+        int ohw = g.colCols();
+        int cgkk = g.colRows();
         inChunks(b, g, (n0, nb, dcol) -> {
-            b.gemm(true, false, g.cgkk(), g.ohw(), g.kg(), 1, 0, nb * g.groups, g.groups,
-                    b.buffer(o.weight()), 0, 0, g.kg() * g.cgkk(),
-                    b.buffer(o.dy()), n0 * g.k * g.ohw(), g.k * g.ohw(), g.kg() * g.ohw(),
-                    dcol, 0, g.ckk() * g.ohw(), g.cgkk() * g.ohw());
-            int total = nb * g.c * g.h * g.w;
-            g.imageArgs(b.kernel("conv2d", "col2im_f32").p(dcol).p(o.dx()).i(n0 * g.c * g.h * g.w))
+            b.gemm(true, false, cgkk, ohw, kg, 1, 0, nb * g.groups(), g.groups(),
+                    b.buffer(o.weight()), 0, 0, kg * cgkk,
+                    b.buffer(o.dy()), n0 * g.outImage(), g.outImage(), kg * ohw,
+                    dcol, 0, ckk(g) * ohw, cgkk * ohw);
+            int total = nb * g.inImage();
+            imageArgs(b.kernel("conv2d", "col2im_f32").p(dcol).p(o.dx()).i(n0 * g.inImage()), g)
                     .i(total).elements(total);
         });
     }
 
     public static void backwardFilter(KernelHost b, Conv2d.BackwardFilter o) {
-        Geometry g = Geometry.of(o.conv(), o.x().shape(), o.dWeight().shape(), o.dy().shape());
+        Conv2d.Geometry g = o.geometry();
+        int kg = g.outPerGroup();
+        int ohw = g.colCols();
+        int cgkk = g.colRows();
         inChunks(b, g, (n0, nb, col) -> {
             im2col(b, g, b.buffer(o.x()), n0, nb, col);
             for (int i = 0; i < nb; i++) {
                 int n = n0 + i;
                 // dW_g (+)= dy_g[n] [Kg, OHW] * col_g[i]^T [OHW, CgKK]; the first image overwrites
-                b.gemm(false, true, g.kg(), g.cgkk(), g.ohw(), 1, n == 0 ? 0 : 1, g.groups, g.groups,
-                        b.buffer(o.dy()), n * g.k * g.ohw(), 0, g.kg() * g.ohw(),
-                        col, i * g.ckk() * g.ohw(), 0, g.cgkk() * g.ohw(),
-                        b.buffer(o.dWeight()), 0, 0, g.kg() * g.cgkk());
+                b.gemm(false, true, kg, cgkk, ohw, 1, n == 0 ? 0 : 1, g.groups(), g.groups(),
+                        b.buffer(o.dy()), n * g.outImage(), 0, kg * ohw,
+                        col, i * ckk(g) * ohw, 0, cgkk * ohw,
+                        b.buffer(o.dWeight()), 0, 0, kg * cgkk);
             }
         });
         if (o.dBias() != null) {
-            b.channelSum(b.buffer(o.dy()), b.buffer(o.dBias()), g.n, g.k, g.ohw());
+            b.channelSum(b.buffer(o.dy()), b.buffer(o.dBias()), g.batch(), g.outChannels(), ohw);
         }
     }
 }
