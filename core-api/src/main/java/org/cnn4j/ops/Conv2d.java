@@ -39,6 +39,16 @@ public record Conv2d(Size2d stride, Size2d padding, Size2d dilation, int groups)
         return new Conv2d(Size2d.of(stride), Size2d.of(padding), Size2d.of(1), 1);
     }
 
+    /** The same convolution with stride {@code s}. */
+    public Conv2d withStride(Size2d s) {
+        return new Conv2d(s, padding, dilation, groups);
+    }
+
+    /** The same convolution with padding {@code p}. */
+    public Conv2d withPadding(Size2d p) {
+        return new Conv2d(stride, p, dilation, groups);
+    }
+
     public Conv2d withGroups(int g) {
         return new Conv2d(stride, padding, dilation, g);
     }
@@ -136,25 +146,25 @@ public record Conv2d(Size2d stride, Size2d padding, Size2d dilation, int groups)
      * dividing both channel counts, the output sizes PyTorch's); build one through {@link Conv2d#geometry}.
      */
     public record Geometry(int batch, int inChannels, int inH, int inW, int outChannels, int kernelH, int kernelW,
-            int outH, int outW, int strideH, int strideW, int padH, int padW, int dilationH, int dilationW,
+            int outH, int outW, int strideH, int strideW, int paddingH, int paddingW, int dilationH, int dilationW,
             int groups) {
         public Geometry {
             if (batch < 1 || inChannels < 1 || inH < 1 || inW < 1 || outChannels < 1 || kernelH < 1 || kernelW < 1
-                    || strideH < 1 || strideW < 1 || padH < 0 || padW < 0 || dilationH < 1 || dilationW < 1
+                    || strideH < 1 || strideW < 1 || paddingH < 0 || paddingW < 0 || dilationH < 1 || dilationW < 1
                     || groups < 1 || inChannels % groups != 0 || outChannels % groups != 0
-                    || outH != outputSize(inH, kernelH, strideH, padH, dilationH)
-                    || outW != outputSize(inW, kernelW, strideW, padW, dilationW)) {
+                    || outH != outputSize(inH, kernelH, strideH, paddingH, dilationH)
+                    || outW != outputSize(inW, kernelW, strideW, paddingW, dilationW)) {
                 throw fail("Conv2d.Geometry", "inconsistent sizes: x [" + batch + ", " + inChannels + ", " + inH
                         + ", " + inW + "], kernel " + kernelH + "x" + kernelW + ", output " + outH + "x" + outW
-                        + ", stride (" + strideH + ", " + strideW + "), padding (" + padH + ", " + padW
+                        + ", stride (" + strideH + ", " + strideW + "), padding (" + paddingH + ", " + paddingW
                         + "), dilation (" + dilationH + ", " + dilationW + "), groups=" + groups);
             }
         }
 
         /** The descriptor these sizes were built with. */
         public Conv2d conv() {
-            return new Conv2d(Size2d.of(strideH, strideW), Size2d.of(padH, padW), Size2d.of(dilationH, dilationW),
-                    groups);
+            return new Conv2d(Size2d.of(strideH, strideW), Size2d.of(paddingH, paddingW),
+                    Size2d.of(dilationH, dilationW), groups);
         }
 
         /** Input channels per group (the weight's second dimension). */
@@ -199,7 +209,7 @@ public record Conv2d(Size2d stride, Size2d padding, Size2d dilation, int groups)
 
         /** True for a 1x1 kernel with stride 1 and no padding: x itself is the column matrix. */
         public boolean pointwise() {
-            return kernelH == 1 && kernelW == 1 && strideH == 1 && strideW == 1 && padH == 0 && padW == 0;
+            return kernelH == 1 && kernelW == 1 && strideH == 1 && strideW == 1 && paddingH == 0 && paddingW == 0;
         }
 
         /** x's shape [batch, inChannels, inH, inW]. */

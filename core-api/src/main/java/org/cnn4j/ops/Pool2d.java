@@ -151,26 +151,27 @@ public record Pool2d(Mode mode, Size2d kernel, Size2d stride, Size2d padding, bo
      * {@link Pool2d#geometry}.
      */
     public record Geometry(Mode mode, int batch, int channels, int inH, int inW, int outH, int outW, int kernelH,
-            int kernelW, int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, boolean ceilMode,
-            boolean countIncludePad) {
+            int kernelW, int strideH, int strideW, int paddingH, int paddingW, int dilationH, int dilationW,
+            boolean ceilMode, boolean countIncludePad) {
         public Geometry {
             Objects.requireNonNull(mode, "mode");
             if (batch < 1 || channels < 1 || inH < 1 || inW < 1 || kernelH < 1 || kernelW < 1 || strideH < 1
-                    || strideW < 1 || padH < 0 || padW < 0 || padH > kernelH / 2 || padW > kernelW / 2
+                    || strideW < 1 || paddingH < 0 || paddingW < 0 || paddingH > kernelH / 2
+                    || paddingW > kernelW / 2
                     || dilationH < 1 || dilationW < 1 || (mode == Mode.AVG && (dilationH != 1 || dilationW != 1))
-                    || outH != outputSize(inH, kernelH, strideH, padH, dilationH, ceilMode)
-                    || outW != outputSize(inW, kernelW, strideW, padW, dilationW, ceilMode)) {
+                    || outH != outputSize(inH, kernelH, strideH, paddingH, dilationH, ceilMode)
+                    || outW != outputSize(inW, kernelW, strideW, paddingW, dilationW, ceilMode)) {
                 throw fail("Pool2d.Geometry", "inconsistent sizes: " + mode + " x [" + batch + ", " + channels + ", "
                         + inH + ", " + inW + "], kernel " + kernelH + "x" + kernelW + ", output " + outH + "x" + outW
-                        + ", stride (" + strideH + ", " + strideW + "), padding (" + padH + ", " + padW
+                        + ", stride (" + strideH + ", " + strideW + "), padding (" + paddingH + ", " + paddingW
                         + "), dilation (" + dilationH + ", " + dilationW + "), ceilMode=" + ceilMode);
             }
         }
 
         /** The descriptor these sizes were built with. */
         public Pool2d pool() {
-            return new Pool2d(mode, Size2d.of(kernelH, kernelW), Size2d.of(strideH, strideW), Size2d.of(padH, padW),
-                    ceilMode, countIncludePad, Size2d.of(dilationH, dilationW));
+            return new Pool2d(mode, Size2d.of(kernelH, kernelW), Size2d.of(strideH, strideW),
+                    Size2d.of(paddingH, paddingW), ceilMode, countIncludePad, Size2d.of(dilationH, dilationW));
         }
 
         /** True for max pooling. */
@@ -190,8 +191,8 @@ public record Pool2d(Mode mode, Size2d kernel, Size2d stride, Size2d padding, bo
 
         /** True when the output is floor mode's (ceil mode, if set, adds no window). */
         public boolean floorShaped() {
-            return outH == outputSize(inH, kernelH, strideH, padH, dilationH, false)
-                    && outW == outputSize(inW, kernelW, strideW, padW, dilationW, false);
+            return outH == outputSize(inH, kernelH, strideH, paddingH, dilationH, false)
+                    && outW == outputSize(inW, kernelW, strideW, paddingW, dilationW, false);
         }
 
         /** x's shape [batch, channels, inH, inW]. */

@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.RecordComponent;
+import java.util.Arrays;
+import java.util.Map;
 import java.util.Random;
+import java.util.stream.Collectors;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Size2d;
 import org.junit.jupiter.api.Test;
@@ -68,7 +72,7 @@ class GeometryTest {
             assertEquals(oh * ow, g.colCols(), what);
             assertEquals((long) x.dim(0) * groups * kg * oh * ow * cg * kernel.h() * kernel.w(), g.macs(), what);
             assertEquals(g, new Conv2d.Geometry(g.batch(), g.inChannels(), g.inH(), g.inW(), g.outChannels(),
-                    g.kernelH(), g.kernelW(), g.outH(), g.outW(), g.strideH(), g.strideW(), g.padH(), g.padW(),
+                    g.kernelH(), g.kernelW(), g.outH(), g.outW(), g.strideH(), g.strideW(), g.paddingH(), g.paddingW(),
                     g.dilationH(), g.dilationW(), g.groups()), what);
             // the smallest input that fits the kernel has an output, one less has none
             Size2d min = conv.smallestInput(kernel);
@@ -120,8 +124,8 @@ class GeometryTest {
             assertEquals(floorShaped, g.floorShaped(), what);
             ceilDiffers += floorShaped ? 0 : 1;
             assertEquals(g, new Pool2d.Geometry(g.mode(), g.batch(), g.channels(), g.inH(), g.inW(), g.outH(),
-                    g.outW(), g.kernelH(), g.kernelW(), g.strideH(), g.strideW(), g.padH(), g.padW(), g.dilationH(),
-                    g.dilationW(), g.ceilMode(), g.countIncludePad()), what);
+                    g.outW(), g.kernelH(), g.kernelW(), g.strideH(), g.strideW(), g.paddingH(), g.paddingW(),
+                    g.dilationH(), g.dilationW(), g.ceilMode(), g.countIncludePad()), what);
             Size2d min = pool.smallestInput();
             assertTrue(torchPool(min.h(), kernel.h(), stride.h(), padding.h(), dilation.h(), ceil) >= 1, what);
             assertTrue(min.h() == 1
@@ -129,6 +133,40 @@ class GeometryTest {
         }
         assertTrue(valid > TRIES / 4, "too few valid draws: " + valid);
         assertTrue(ceilDiffers > 100, "ceil mode rarely changed the output: " + ceilDiffers);
+    }
+
+    /**
+     * Every component of the descriptor is in its geometry, under its own name ({@code groups}, {@code ceilMode})
+     * or, for a {@link Size2d}, as {@code nameH} and {@code nameW} with the same values: a parameter added to
+     * {@link Conv2d} or {@link Pool2d} but not to the geometry the backends read fails here.
+     */
+    @Test
+    void everyDescriptorComponentIsInTheGeometry() throws ReflectiveOperationException {
+        Conv2d conv = new Conv2d(Size2d.of(2, 3), Size2d.of(1, 2), Size2d.of(2, 1), 2);
+        carries(conv, conv.geometry(Shape.of(1, 4, 20, 21), Shape.of(6, 2, 3, 4)));
+        Pool2d pool = new Pool2d(Pool2d.Mode.MAX, Size2d.of(3, 2), Size2d.of(2, 1), Size2d.of(1, 0), true, false,
+                Size2d.of(2, 3));
+        carries(pool, pool.geometry(Shape.of(2, 3, 11, 12)));
+    }
+
+    private static void carries(Record descriptor, Record geometry) throws ReflectiveOperationException {
+        Map<String, Object> g = new java.util.HashMap<>();
+        for (RecordComponent c : geometry.getClass().getRecordComponents()) {
+            g.put(c.getName(), c.getAccessor().invoke(geometry));
+        }
+        for (RecordComponent c : descriptor.getClass().getRecordComponents()) {
+            Object v = c.getAccessor().invoke(descriptor);
+            String what = descriptor.getClass().getSimpleName() + "." + c.getName() + " in " + geometry.getClass()
+                    .getName() + " " + Arrays.stream(geometry.getClass().getRecordComponents())
+                            .map(RecordComponent::getName).collect(Collectors.joining(", "));
+            if (v instanceof Size2d size) {
+                assertEquals(size.h(), g.get(c.getName() + "H"), what);
+                assertEquals(size.w(), g.get(c.getName() + "W"), what);
+            } else {
+                assertTrue(g.containsKey(c.getName()), what);
+                assertEquals(v, g.get(c.getName()), what);
+            }
+        }
     }
 
     @Test

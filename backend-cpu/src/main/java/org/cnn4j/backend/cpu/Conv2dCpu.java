@@ -36,12 +36,13 @@ final class Conv2dCpu {
      * same dilation and groups; null for other strides or when that padding would be negative.
      */
     static Conv2d.Geometry asForward(Conv2d.Geometry g) {
-        int qh = g.dilationH() * (g.kernelH() - 1) - g.padH();
-        int qw = g.dilationW() * (g.kernelW() - 1) - g.padW();
+        int qh = g.dilationH() * (g.kernelH() - 1) - g.paddingH();
+        int qw = g.dilationW() * (g.kernelW() - 1) - g.paddingW();
         if (g.strideH() != 1 || g.strideW() != 1 || qh < 0 || qw < 0) {
             return null;
         }
-        return new Conv2d(Size2d.of(1), Size2d.of(qh, qw), Size2d.of(g.dilationH(), g.dilationW()), g.groups())
+        // the descriptor's every other component (dilation, groups, ...) carries over
+        return g.conv().withStride(Size2d.of(1)).withPadding(Size2d.of(qh, qw))
                 .geometry(g.outputShape(), Shape.of(g.inChannels(), g.outPerGroup(), g.kernelH(), g.kernelW()));
     }
 
@@ -74,9 +75,9 @@ final class Conv2dCpu {
         float[] wp = be.workspace().floats(Workspace.DIRECT_WEIGHTS,
                 VectorDirectConv.packedSize(g.outChannels(), g.colRows()));
         VectorDirectConv.pack(w, 0, bias, g.outChannels(), g.colRows(), wp);
-        int hp = g.inH() + 2 * g.padH();
-        int wpad = g.inW() + 2 * g.padW();
-        boolean padded = g.padH() > 0 || g.padW() > 0;
+        int hp = g.inH() + 2 * g.paddingH();
+        int wpad = g.inW() + 2 * g.paddingW();
+        boolean padded = g.paddingH() > 0 || g.paddingW() > 0;
         be.parallelFor(g.batch(), g.macsPerImage(), (from, to) -> {
             Workspace ws = be.workspace();
             float[] tile = ws.floats(Workspace.TILE, g.outW() * VectorDirectConv.BLOCK);
@@ -90,7 +91,7 @@ final class Conv2dCpu {
                     for (int ci = 0; ci < g.inChannels(); ci++) {
                         for (int r = 0; r < g.inH(); r++) {
                             System.arraycopy(x, xOff + (ci * g.inH() + r) * g.inW(), xp,
-                                    (ci * hp + r + g.padH()) * wpad + g.padW(), g.inW());
+                                    (ci * hp + r + g.paddingH()) * wpad + g.paddingW(), g.inW());
                         }
                     }
                 }
@@ -301,7 +302,7 @@ final class Conv2dCpu {
             for (int i = 0; i < g.kernelH(); i++) {
                 for (int j = 0; j < g.kernelW(); j++, row++) {
                     int dst = row * ohw;
-                    int jOff = j * g.dilationW() - g.padW();
+                    int jOff = j * g.dilationW() - g.paddingW();
                     // output columns whose input column ow*sw + jOff lies in [0, W)
                     int owLo = jOff >= 0 ? 0 : Math.min(ow, (-jOff + g.strideW() - 1) / g.strideW());
                     int owHi = g.inW() - jOff <= 0 ? 0 : Math.min(ow, (g.inW() - jOff + g.strideW() - 1) / g.strideW());
@@ -309,7 +310,7 @@ final class Conv2dCpu {
                         owHi = owLo;
                     }
                     for (int oh = 0; oh < g.outH(); oh++, dst += ow) {
-                        int ih = oh * g.strideH() - g.padH() + i * g.dilationH();
+                        int ih = oh * g.strideH() - g.paddingH() + i * g.dilationH();
                         if (ih < 0 || ih >= g.inH()) {
                             Arrays.fill(col, dst, dst + ow, 0f);
                             continue;
@@ -350,13 +351,13 @@ final class Conv2dCpu {
         for (int c = 0; c < g.inPerGroup(); c++) {
             int plane = xOff + c * g.inH() * w;
             for (int i = 0; i < g.kernelH(); i++) {
-                int iOff = i * g.dilationH() - g.padH();
+                int iOff = i * g.dilationH() - g.paddingH();
                 // output rows whose input row oh + iOff lies in [0, H)
                 int ohLo = Math.min(g.outH(), Math.max(0, -iOff));
                 int ohHi = Math.max(ohLo, Math.min(g.outH(), g.inH() - iOff));
                 for (int j = 0; j < g.kernelW(); j++, row++) {
                     int dst = row * ohw;
-                    int jOff = j - g.padW();
+                    int jOff = j - g.paddingW();
                     Arrays.fill(col, dst, dst + ohLo * w, 0f);
                     Arrays.fill(col, dst + ohHi * w, dst + ohw, 0f);
                     if (ohHi == ohLo) {
@@ -397,11 +398,11 @@ final class Conv2dCpu {
             for (int i = 0; i < g.kernelH(); i++) {
                 for (int j = 0; j < g.kernelW(); j++, row++) {
                     int src = row * ohw;
-                    int jOff = j * g.dilationW() - g.padW();
+                    int jOff = j * g.dilationW() - g.paddingW();
                     int owLo = jOff >= 0 ? 0 : Math.min(ow, (-jOff + g.strideW() - 1) / g.strideW());
                     int owHi = g.inW() - jOff <= 0 ? 0 : Math.min(ow, (g.inW() - jOff + g.strideW() - 1) / g.strideW());
                     for (int oh = 0; oh < g.outH(); oh++, src += ow) {
-                        int ih = oh * g.strideH() - g.padH() + i * g.dilationH();
+                        int ih = oh * g.strideH() - g.paddingH() + i * g.dilationH();
                         if (ih < 0 || ih >= g.inH()) {
                             continue;
                         }

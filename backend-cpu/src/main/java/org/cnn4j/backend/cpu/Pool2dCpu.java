@@ -29,8 +29,8 @@ final class Pool2dCpu {
         int kw = p.kernelW();
         int sh = p.strideH();
         int sw = p.strideW();
-        int ph = p.padH();
-        int pw = p.padW();
+        int ph = p.paddingH();
+        int pw = p.paddingW();
         boolean max = p.max();
         boolean include = p.countIncludePad();
         if (p.dilated()) {
@@ -108,8 +108,8 @@ final class Pool2dCpu {
         int kw = p.kernelW();
         int sh = p.strideH();
         int sw = p.strideW();
-        int ph = p.padH();
-        int pw = p.padW();
+        int ph = p.paddingH();
+        int pw = p.paddingW();
         boolean max = p.max();
         boolean include = p.countIncludePad();
         if (p.dilated()) {
@@ -276,8 +276,8 @@ final class Pool2dCpu {
         int kw = p.kernelW();
         int dh = p.dilationH();
         int dw = p.dilationW();
-        int hs = i * p.strideH() - p.padH();
-        int ws = j * p.strideW() - p.padW();
+        int hs = i * p.strideH() - p.paddingH();
+        int ws = j * p.strideW() - p.paddingW();
         int best = -1;
         float m = Float.NEGATIVE_INFINITY;
         for (int a = 0; a < kh; a++) {

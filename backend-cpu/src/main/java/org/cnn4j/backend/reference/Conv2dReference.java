@@ -41,10 +41,10 @@ final class Conv2dReference {
                             for (int i = 0; i < g.kernelH(); i++) {
                                 // input row under kernel row i; the padding is zeros, multiplied like any
                                 // input (0 * NaN or 0 * inf in the weight is NaN, as im2col and PyTorch give)
-                                int h = oh * g.strideH() - g.padH() + i * g.dilationH();
+                                int h = oh * g.strideH() - g.paddingH() + i * g.dilationH();
                                 boolean rowIn = h >= 0 && h < g.inH();
                                 for (int j = 0; j < g.kernelW(); j++) {
-                                    int wi = ow * g.strideW() - g.padW() + j * g.dilationW();
+                                    int wi = ow * g.strideW() - g.paddingW() + j * g.dilationW();
                                     double xv = rowIn && wi >= 0 && wi < g.inW() ? x[xIndex(g, n, c0 + c, h, wi)] : 0.0;
                                     s += xv * w[wIndex(g, k, c, i, j)];
                                 }
@@ -74,12 +74,12 @@ final class Conv2dReference {
                         double d = dy[yIndex(g, n, k, oh, ow)];
                         for (int c = 0; c < g.inPerGroup(); c++) {
                             for (int i = 0; i < g.kernelH(); i++) {
-                                int h = oh * g.strideH() - g.padH() + i * g.dilationH();
+                                int h = oh * g.strideH() - g.paddingH() + i * g.dilationH();
                                 if (h < 0 || h >= g.inH()) {
                                     continue;
                                 }
                                 for (int j = 0; j < g.kernelW(); j++) {
-                                    int wi = ow * g.strideW() - g.padW() + j * g.dilationW();
+                                    int wi = ow * g.strideW() - g.paddingW() + j * g.dilationW();
                                     if (wi < 0 || wi >= g.inW()) {
                                         continue;
                                     }
@@ -111,10 +111,10 @@ final class Conv2dReference {
                         // or infinite dy there makes the sum NaN, as im2col and PyTorch give)
                         for (int n = 0; n < g.batch(); n++) {
                             for (int oh = 0; oh < g.outH(); oh++) {
-                                int h = oh * g.strideH() - g.padH() + i * g.dilationH();
+                                int h = oh * g.strideH() - g.paddingH() + i * g.dilationH();
                                 boolean rowIn = h >= 0 && h < g.inH();
                                 for (int ow = 0; ow < g.outW(); ow++) {
-                                    int wi = ow * g.strideW() - g.padW() + j * g.dilationW();
+                                    int wi = ow * g.strideW() - g.paddingW() + j * g.dilationW();
                                     double xv = rowIn && wi >= 0 && wi < g.inW() ? x[xIndex(g, n, c0 + c, h, wi)] : 0.0;
                                     s += dy[yIndex(g, n, k, oh, ow)] * xv;
                                 }

@@ -33,9 +33,9 @@ final class Pool2dReference {
         for (int plane = 0; plane < planes; plane++) {
             int xBase = plane * h * w;
             for (int i = 0; i < oh; i++) {
-                Window r = Window.of(i, p.kernelH(), p.strideH(), p.padH(), h);
+                Window r = Window.of(i, p.kernelH(), p.strideH(), p.paddingH(), h);
                 for (int j = 0; j < ow; j++) {
-                    Window c = Window.of(j, p.kernelW(), p.strideW(), p.padW(), w);
+                    Window c = Window.of(j, p.kernelW(), p.strideW(), p.paddingW(), w);
                     int out = (plane * oh + i) * ow + j;
                     y[out] = switch (p.mode()) {
                         case MAX -> {
@@ -62,9 +62,9 @@ final class Pool2dReference {
         for (int plane = 0; plane < planes; plane++) {
             int xBase = plane * h * w;
             for (int i = 0; i < oh; i++) {
-                Window r = Window.of(i, p.kernelH(), p.strideH(), p.padH(), h);
+                Window r = Window.of(i, p.kernelH(), p.strideH(), p.paddingH(), h);
                 for (int j = 0; j < ow; j++) {
-                    Window c = Window.of(j, p.kernelW(), p.strideW(), p.padW(), w);
+                    Window c = Window.of(j, p.kernelW(), p.strideW(), p.paddingW(), w);
                     double d = dy[(plane * oh + i) * ow + j];
                     switch (p.mode()) {
                         // the whole gradient goes to the element the forward picked
@@ -100,12 +100,12 @@ final class Pool2dReference {
     private static int argMax(double[] x, int base, int h, int w, Pool2d.Geometry p, int i, int j) {
         int best = -1;
         for (int ki = 0; ki < p.kernelH(); ki++) {
-            int u = i * p.strideH() - p.padH() + ki * p.dilationH();
+            int u = i * p.strideH() - p.paddingH() + ki * p.dilationH();
             if (u < 0 || u >= h) {
                 continue;
             }
             for (int kj = 0; kj < p.kernelW(); kj++) {
-                int v = j * p.strideW() - p.padW() + kj * p.dilationW();
+                int v = j * p.strideW() - p.paddingW() + kj * p.dilationW();
                 if (v < 0 || v >= w) {
                     continue;
                 }

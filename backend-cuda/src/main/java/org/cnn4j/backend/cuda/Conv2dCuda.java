@@ -79,8 +79,8 @@ final class Conv2dCuda {
     }
 
     private static MemorySegment conv(CudaBackend b, Conv2d.Geometry g) {
-        return b.descriptors.convolution(g.padH(), g.padW(), g.strideH(), g.strideW(), g.dilationH(), g.dilationW(),
-                g.groups(), Cudnn.queryMath(b.options.allowTf32()));
+        return b.descriptors.convolution(g.paddingH(), g.paddingW(), g.strideH(), g.strideW(), g.dilationH(),
+                g.dilationW(), g.groups(), Cudnn.queryMath(b.options.allowTf32()));
     }
 
     /**

@@ -48,7 +48,7 @@ final class Pool2dCuda {
             case MAX -> Cudnn.POOLING_MAX_DETERMINISTIC;
             case AVG -> g.countIncludePad() ? Cudnn.POOLING_AVG_INCLUDE_PADDING : Cudnn.POOLING_AVG_EXCLUDE_PADDING;
         };
-        return s.pooling(mode, g.kernelH(), g.kernelW(), g.padH(), g.padW(), g.strideH(), g.strideW());
+        return s.pooling(mode, g.kernelH(), g.kernelW(), g.paddingH(), g.paddingW(), g.strideH(), g.strideW());
     }
 
     /** x's (or dx's) descriptor. */

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.function.Function;
 import org.cnn4j.core.Backend;
 import org.cnn4j.core.Shape;
+import org.cnn4j.core.Size2d;
 import org.cnn4j.core.Tensor;
 import org.cnn4j.nn.Layer;
 import org.cnn4j.nn.MetaBackend;
@@ -249,8 +250,9 @@ public final class Cases {
             Shape w = layer.weight().shape();
             org.cnn4j.ops.Conv2d.Geometry g = op.geometry(x, w);
             boolean bias = layer.bias() != null;
-            if (g.strideH() != g.strideW() || g.padH() != g.padW() || g.dilationH() != 1 || g.dilationW() != 1
-                    || g.kernelH() != g.kernelW()) {
+            // the plan's parameters must describe the whole descriptor (a component it does not name would be lost)
+            if (g.kernelH() != g.kernelW() || !op.equals(new org.cnn4j.ops.Conv2d(Size2d.of(g.strideH()),
+                    Size2d.of(g.paddingH()), Size2d.of(1), g.groups()))) {
                 throw new IllegalStateException("the plan describes square, undilated convolutions only");
             }
             double flops = 2.0 * g.macs();
@@ -260,7 +262,7 @@ public final class Cases {
             p.put("out_channels", g.outChannels());
             p.put("kernel", g.kernelH());
             p.put("stride", g.strideH());
-            p.put("padding", g.padH());
+            p.put("padding", g.paddingH());
             p.put("groups", g.groups());
             p.put("bias", bias);
             Shape b = Shape.of(w.dim(0));
@@ -295,8 +297,9 @@ public final class Cases {
 
         private void pool(org.cnn4j.ops.Pool2d op, Shape x, Shape y) {
             org.cnn4j.ops.Pool2d.Geometry g = op.geometry(x);
-            if (!g.max() || g.ceilMode() || g.padH() != 0 || g.padW() != 0 || g.kernelH() != g.kernelW()
-                    || g.strideH() != g.strideW() || g.dilated()) {
+            // the plan's parameters must describe the whole descriptor (countIncludePad means nothing to max pooling)
+            if (g.kernelH() != g.kernelW() || !op.equals(org.cnn4j.ops.Pool2d.max(g.kernelH(), g.strideH())
+                    .withCountIncludePad(op.countIncludePad()))) {
                 throw new IllegalStateException("the plan describes square unpadded floor-mode max pooling only");
             }
             Map<String, Object> p = Map.of("x", dims(x), "kernel", g.kernelH(), "stride", g.strideH());

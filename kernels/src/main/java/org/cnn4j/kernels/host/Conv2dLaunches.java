@@ -33,7 +33,7 @@ public final class Conv2dLaunches {
 
     private static KernelHost.Launch imageArgs(KernelHost.Launch l, Conv2d.Geometry g) {
         return l.i(g.inChannels()).i(g.inH()).i(g.inW()).i(g.kernelH()).i(g.kernelW()).i(g.outH()).i(g.outW())
-                .i(g.strideH()).i(g.strideW()).i(g.padH()).i(g.padW()).i(g.dilationH()).i(g.dilationW());
+                .i(g.strideH()).i(g.strideW()).i(g.paddingH()).i(g.paddingW()).i(g.dilationH()).i(g.dilationW());
     }
 
     private static void im2col(KernelHost b, Conv2d.Geometry g, long x, int n0, int nb, long col) {

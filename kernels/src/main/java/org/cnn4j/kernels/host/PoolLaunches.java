@@ -10,7 +10,7 @@ public final class PoolLaunches {
     private static KernelHost.Launch args(KernelHost.Launch l, Pool2d.Geometry g) {
         return l.i(g.max() ? 0 : 1).i(g.inH()).i(g.inW()).i(g.outH()).i(g.outW())
                 .i(g.kernelH()).i(g.kernelW()).i(g.strideH()).i(g.strideW())
-                .i(g.padH()).i(g.padW()).i(g.dilationH()).i(g.dilationW())
+                .i(g.paddingH()).i(g.paddingW()).i(g.dilationH()).i(g.dilationW())
                 .i(g.countIncludePad() ? 1 : 0);
     }
 
