@@ -300,23 +300,23 @@ final class Cudnn {
          * {@code queryMath} (the one algorithm queries run under; {@link #setMathType} sets the chosen entry's
          * before each call).
          */
-        MemorySegment convolution(int paddingH, int paddingW, int strideH, int strideW, int dilH, int dilW, int groups,
+        MemorySegment convolution(int padH, int padW, int strideH, int strideW, int dilH, int dilW, int groups,
                 int queryMath) {
-            return cached(new Key('c', paddingH, paddingW, strideH, strideW, dilH, dilW, groups, queryMath),
+            return cached(new Key('c', padH, padW, strideH, strideW, dilH, dilW, groups, queryMath),
                     cudnnCreateConvolutionDescriptor, "cudnnCreateConvolutionDescriptor", d -> {
                         check("cudnnSetConvolution2dDescriptor", Native.call(cudnnSetConvolution2dDescriptor, d,
-                                paddingH, paddingW, strideH, strideW, dilH, dilW, CROSS_CORRELATION, DATA_FLOAT));
+                                padH, padW, strideH, strideW, dilH, dilW, CROSS_CORRELATION, DATA_FLOAT));
                         check("cudnnSetConvolutionGroupCount",
                                 Native.call(cudnnSetConvolutionGroupCount, d, groups));
                         setMathType(d, queryMath);
                     });
         }
 
-        MemorySegment pooling(int mode, int kh, int kw, int paddingH, int paddingW, int strideH, int strideW) {
-            return cached(new Key('p', mode, kh, kw, paddingH, paddingW, strideH, strideW, 0),
+        MemorySegment pooling(int mode, int kh, int kw, int padH, int padW, int strideH, int strideW) {
+            return cached(new Key('p', mode, kh, kw, padH, padW, strideH, strideW, 0),
                     cudnnCreatePoolingDescriptor, "cudnnCreatePoolingDescriptor",
                     d -> check("cudnnSetPooling2dDescriptor", Native.call(cudnnSetPooling2dDescriptor, d, mode,
-                            PROPAGATE_NAN, kh, kw, paddingH, paddingW, strideH, strideW)));
+                            PROPAGATE_NAN, kh, kw, padH, padW, strideH, strideW)));
         }
 
         MemorySegment activation(int mode, double coef) {
