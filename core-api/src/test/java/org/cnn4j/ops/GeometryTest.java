@@ -149,6 +149,20 @@ class GeometryTest {
         carries(pool, pool.geometry(Shape.of(2, 3, 11, 12)));
     }
 
+    /** A descriptor with one more component than its geometry carries (here a padding mode). */
+    private record WiderConv2d(Size2d stride, Size2d padding, Size2d dilation, int groups, String paddingMode) {
+    }
+
+    @Test
+    void theComponentCheckCatchesAParameterTheGeometryLacks() {
+        Conv2d.Geometry g = Conv2d.of(1, 1).geometry(Shape.of(1, 1, 5, 5), Shape.of(1, 1, 3, 3));
+        org.opentest4j.AssertionFailedError e = assertThrows(org.opentest4j.AssertionFailedError.class,
+                () -> carries(new WiderConv2d(Size2d.of(1), Size2d.of(1), Size2d.of(1), 1, "reflect"), g));
+        assertTrue(e.getMessage().contains("WiderConv2d.paddingMode"), e.getMessage());
+        // and one whose value the geometry does not hold
+        assertThrows(org.opentest4j.AssertionFailedError.class, () -> carries(Conv2d.of(1, 2), g));
+    }
+
     private static void carries(Record descriptor, Record geometry) throws ReflectiveOperationException {
         Map<String, Object> g = new java.util.HashMap<>();
         for (RecordComponent c : geometry.getClass().getRecordComponents()) {
