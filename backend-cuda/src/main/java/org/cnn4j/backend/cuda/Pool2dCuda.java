@@ -4,7 +4,7 @@ import static org.cnn4j.backend.cuda.CudaBackend.ptr;
 
 import java.lang.foreign.MemorySegment;
 import org.cnn4j.core.Shape;
-import org.cnn4j.kernels.host.PoolLaunches;
+import org.cnn4j.kernels.host.Pool2dLaunches;
 import org.cnn4j.ops.Pool2d;
 
 /**
@@ -61,7 +61,7 @@ final class Pool2dCuda {
 
     static void forward(CudaBackend b, Pool2d.Forward o) {
         if (!b.cudnnOn() || !fitsCudnn(o.pool(), o.x().shape(), o.y().shape())) {
-            PoolLaunches.forward(b.host, o);
+            Pool2dLaunches.forward(b.host, o);
             return;
         }
         Cudnn.Descriptors s = b.descriptors;
@@ -71,7 +71,7 @@ final class Pool2dCuda {
 
     static void backward(CudaBackend b, Pool2d.Backward o) {
         if (!backwardOnCudnn(b, o.pool(), o.x().shape(), o.dy().shape())) {
-            PoolLaunches.backward(b.host, o);
+            Pool2dLaunches.backward(b.host, o);
             return;
         }
         long count = o.dy().size();

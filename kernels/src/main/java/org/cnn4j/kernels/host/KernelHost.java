@@ -6,7 +6,7 @@ import org.cnn4j.core.Tensor;
  * What the portable kernels of this module need from a backend to run: a launch of one entry with its arguments,
  * device buffers, scratch memory and the shared GEMM. The OpenCL backend ({@code clSetKernelArg},
  * {@code clEnqueueNDRangeKernel}) and the CUDA backend ({@code cuLaunchKernel}) implement it, so the host side of
- * each operator on the portable kernels ({@link Conv2dLaunches}, {@link PoolLaunches}, ...) is written once.
+ * each operator on the portable kernels ({@link Conv2dLaunches}, {@link Pool2dLaunches}, ...) is written once.
  *
  * <p>Buffers are {@code long}s: an OpenCL {@code cl_mem} handle or a CUDA device pointer. Launches are used at once,
  * under the backend's lock (a backend may hand out one builder instance).

@@ -4,8 +4,8 @@ import org.cnn4j.core.Shape;
 import org.cnn4j.ops.Pool2d;
 
 /** Max and average pooling (pool2d.k): one work-item per output, the backward one per input (a gather). */
-public final class PoolLaunches {
-    private PoolLaunches() {
+public final class Pool2dLaunches {
+    private Pool2dLaunches() {
     }
 
     private static KernelHost.Launch args(KernelHost.Launch l, Pool2d p, Shape x, Shape y) {
