@@ -4,7 +4,6 @@ import static org.cnn4j.backend.cuda.CudaBackend.ptr;
 
 import java.lang.foreign.MemorySegment;
 import org.cnn4j.core.Shape;
-import org.cnn4j.kernels.host.Pool2dLaunches;
 import org.cnn4j.ops.Pool2d;
 
 /**
@@ -60,20 +59,12 @@ final class Pool2dCuda {
     }
 
     static void forward(CudaBackend b, Pool2d.Forward o) {
-        if (!b.cudnnOn() || !fitsCudnn(o.pool(), o.x().shape(), o.y().shape())) {
-            Pool2dLaunches.forward(b.host, o);
-            return;
-        }
         Cudnn.Descriptors s = b.descriptors;
         b.rt.cudnn.poolingForward(b.cudnnHandle, descriptor(s, o.pool()), tensor(s, o.x().shape()), ptr(o.x()),
                 tensor(s, o.y().shape()), ptr(o.y()));
     }
 
     static void backward(CudaBackend b, Pool2d.Backward o) {
-        if (!backwardOnCudnn(b, o.pool(), o.x().shape(), o.dy().shape())) {
-            Pool2dLaunches.backward(b.host, o);
-            return;
-        }
         long count = o.dy().size();
         long y = b.temp(count);
         try {

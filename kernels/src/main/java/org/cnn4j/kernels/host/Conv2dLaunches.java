@@ -54,13 +54,16 @@ public final class Conv2dLaunches {
         }
 
         KernelHost.Launch imageArgs(KernelHost.Launch l) {
-            return l.i(c).i(h).i(w).i(kh).i(kw).i(oh).i(ow).i(sh).i(sw).i(ph).i(pw).i(dh).i(dw);
+            return l.i("C", c).i("H", h).i("W", w).i("KH", kh).i("KW", kw).i("OH", oh).i("OW", ow).i("sh", sh)
+                    .i("sw", sw).i("ph", ph).i("pw", pw).i("dh", dh).i("dw", dw);
         }
     }
 
     private static void im2col(KernelHost b, Geometry g, long x, int n0, int nb, long col) {
         int total = nb * g.ckk() * g.ohw();
-        g.imageArgs(b.kernel("conv2d", "im2col_f32").p(x).i(n0 * g.c * g.h * g.w).p(col)).i(total).elements(total);
+        g.imageArgs(b.kernel("conv2d", "im2col_f32").p("x", x).i("xOff", n0 * g.c * g.h * g.w).p("col", col))
+                .i("total", total)
+                .elements(total);
     }
 
     /** One chunk of images [n0, n0 + nb) with its column buffer. */
@@ -94,7 +97,8 @@ public final class Conv2dLaunches {
         });
         if (o.bias() != null) {
             int total = o.y().size();
-            b.kernel("conv2d", "bias_add_f32").p(o.y()).p(o.bias()).i(g.k).i(g.ohw()).i(total).elements(total);
+            b.kernel("conv2d", "bias_add_f32").p("y", o.y()).p("bias", o.bias()).i("K", g.k).i("inner", g.ohw())
+                    .i("total", total).elements(total);
         }
     }
 
@@ -106,8 +110,9 @@ public final class Conv2dLaunches {
                     b.buffer(o.dy()), n0 * g.k * g.ohw(), g.k * g.ohw(), g.kg() * g.ohw(),
                     dcol, 0, g.ckk() * g.ohw(), g.cgkk() * g.ohw());
             int total = nb * g.c * g.h * g.w;
-            g.imageArgs(b.kernel("conv2d", "col2im_f32").p(dcol).p(o.dx()).i(n0 * g.c * g.h * g.w))
-                    .i(total).elements(total);
+            g.imageArgs(b.kernel("conv2d", "col2im_f32").p("col", dcol).p("dx", o.dx())
+                    .i("dxOff", n0 * g.c * g.h * g.w))
+                    .i("total", total).elements(total);
         });
     }
 
