@@ -53,6 +53,14 @@ class PrebuiltKernelsTest {
         assertTrue(none.getMessage().contains("no prebuilt kernel for nope.k"), none.getMessage());
     }
 
+    /** The prebuilt fatbins keep the floating-point contract of every CUDA compilation (no contraction). */
+    @Test
+    void nvccTakesTheDialectsOptions() {
+        assertTrue(PrebuiltKernels.NVCC_OPTIONS.containsAll(KernelSource.Dialect.CUDA.options()),
+                PrebuiltKernels.NVCC_OPTIONS + " lacks " + KernelSource.Dialect.CUDA.options());
+        assertTrue(PrebuiltKernels.NVCC_OPTIONS.contains(KernelSource.CUDA_CONTRACTION_OFF));
+    }
+
     @Test
     void theyRunOnComputeCapability90AndNewer() {
         assertTrue(PrebuiltKernels.runsOn(9, 0));
