@@ -19,7 +19,8 @@ import org.cnn4j.ops.Conv2d;
  *
  * <p>Without cuDNN ({@link CudaBackend} falls through to the portable kernels): im2col + batched GEMM
  * ({@link org.cnn4j.kernels.host.Conv2dLaunches}, as the OpenCL backend runs them), in chunks of images whose
- * columns fit in {@link CudaBackend#COL_LIMIT_FLOATS}, one GEMM launch per chunk (images and groups on grid z). Not yet run on a GPU.
+ * columns fit in {@link CudaBackend#COL_LIMIT_FLOATS}, one GEMM launch per chunk (images and groups on grid z).
+ * Not yet run on a GPU.
  */
 final class Conv2dCuda {
     private static final System.Logger LOG = System.getLogger(Conv2dCuda.class.getName());

@@ -34,7 +34,10 @@ final class PrebuiltKernels implements CudaKernels.Prebuilt {
     /** The architecture the cubins are for; PTX of the same virtual architecture is beside them. */
     static final int CC_MAJOR = 9;
     static final int CC_MINOR = 0;
-    /** nvcc's options: those of NVRTC ({@link KernelSource.Dialect#options}, C++17), uncompressed, sm_90 + compute_90. */
+    /**
+     * nvcc's options: those of NVRTC ({@link KernelSource.Dialect#options}, C++17), uncompressed, sm_90 +
+     * compute_90.
+     */
     static final List<String> NVCC_OPTIONS = List.of("-x", "cu", "-fatbin", "-std=c++17", "--fmad=false",
             "--no-compress", "-gencode", "arch=compute_90,code=sm_90", "-gencode", "arch=compute_90,code=compute_90");
 
@@ -163,7 +166,8 @@ final class PrebuiltKernels implements CudaKernels.Prebuilt {
             lines.add("# options: " + String.join(" ", NVCC_OPTIONS));
             for (String stem : KernelSource.STEMS) {
                 byte[] bin = Files.readAllBytes(dir.resolve(stem + ".fatbin"));
-                lines.add(sourceSha(KernelSource.Dialect.CUDA.source(stem)) + " " + sha256(bin) + " " + stem + ".fatbin");
+                lines.add(sourceSha(KernelSource.Dialect.CUDA.source(stem)) + " " + sha256(bin) + " " + stem
+                        + ".fatbin");
             }
             Files.writeString(dir.resolve(MANIFEST), String.join("\n", lines) + "\n");
         } else {

@@ -9,8 +9,8 @@ import org.cnn4j.ops.Softmax;
 /**
  * Softmax and log-softmax over axis 1 on cuDNN ({@code CUDNN_SOFTMAX_ACCURATE} subtracts the maximum;
  * {@code CUDNN_SOFTMAX_LOG} is log-softmax), channel mode on {@code [N, C, rest, 1]}, {@code rest} being the
- * product of the axes after 1 ({@link CudaBackend} skips empty calls). Without cuDNN: softmax.k, one thread per row of [outer, C, inner]. Not yet run
- * on a GPU.
+ * product of the axes after 1 ({@link CudaBackend} skips empty calls). Without cuDNN: softmax.k, one thread per
+ * row of [outer, C, inner]. Not yet run on a GPU.
  */
 final class SoftmaxCuda {
     private SoftmaxCuda() {

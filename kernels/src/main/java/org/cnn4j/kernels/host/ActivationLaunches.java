@@ -23,8 +23,7 @@ public final class ActivationLaunches {
     public static void forward(KernelHost b, Activation.Forward o) {
         int total = o.x().size();
         b.kernel("activation", "activation_forward_f32").p("x", o.x()).p("y", o.y()).i("kind", kind(o.act()))
-                .f("alpha", o.act().alpha())
-                .i("total", total).elements(total);
+                .f("alpha", o.act().alpha()).i("total", total).elements(total);
     }
 
     public static void backward(KernelHost b, Activation.Backward o) {
@@ -48,8 +47,7 @@ public final class ActivationLaunches {
         int[] l = layout(o.x().shape(), nw);
         int total = o.x().size();
         b.kernel("activation", "prelu_forward_f32").p("x", o.x()).p("w", o.weight()).p("y", o.y()).i("C", l[1])
-                .i("inner", l[2]).i("nw", nw)
-                .i("total", total).elements(total);
+                .i("inner", l[2]).i("nw", nw).i("total", total).elements(total);
     }
 
     public static void preluBackward(KernelHost b, Prelu.Backward o) {
@@ -57,10 +55,8 @@ public final class ActivationLaunches {
         int[] l = layout(o.x().shape(), nw);
         int total = o.x().size();
         b.kernel("activation", "prelu_backward_data_f32").p("x", o.x()).p("w", o.weight()).p("dy", o.dy())
-                .p("dx", o.dx())
-                .i("C", l[1]).i("inner", l[2]).i("nw", nw).i("total", total).elements(total);
+                .p("dx", o.dx()).i("C", l[1]).i("inner", l[2]).i("nw", nw).i("total", total).elements(total);
         b.kernel("reduce", "prelu_weight_grad_f32").p("x", o.x()).p("dy", o.dy()).p("dW", o.dWeight()).i("outer", l[0])
-                .i("C", l[1])
-                .i("inner", l[2]).groups(l[1], KernelHost.REDUCE_WG);
+                .i("C", l[1]).i("inner", l[2]).groups(l[1], KernelHost.REDUCE_WG);
     }
 }

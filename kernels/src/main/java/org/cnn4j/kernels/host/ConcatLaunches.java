@@ -28,8 +28,8 @@ public final class ConcatLaunches {
             int block = part.shape().dim(axis) * inner;
             int total = part.size();
             b.kernel("concat", "concat_blocks_f32").p("part", part).p("whole", whole).i("block", block)
-                    .i("wholeBlock", wholeBlock).i("offset", offset)
-                    .i("toWhole", join ? 1 : 0).i("total", total).elements(total);
+                    .i("wholeBlock", wholeBlock).i("offset", offset).i("toWhole", join ? 1 : 0).i("total", total)
+                    .elements(total);
             offset += block;
         }
     }

@@ -62,8 +62,7 @@ public final class Conv2dLaunches {
     private static void im2col(KernelHost b, Geometry g, long x, int n0, int nb, long col) {
         int total = nb * g.ckk() * g.ohw();
         g.imageArgs(b.kernel("conv2d", "im2col_f32").p("x", x).i("xOff", n0 * g.c * g.h * g.w).p("col", col))
-                .i("total", total)
-                .elements(total);
+                .i("total", total).elements(total);
     }
 
     /** One chunk of images [n0, n0 + nb) with its column buffer. */
@@ -111,8 +110,7 @@ public final class Conv2dLaunches {
                     dcol, 0, g.ckk() * g.ohw(), g.cgkk() * g.ohw());
             int total = nb * g.c * g.h * g.w;
             g.imageArgs(b.kernel("conv2d", "col2im_f32").p("col", dcol).p("dx", o.dx())
-                    .i("dxOff", n0 * g.c * g.h * g.w))
-                    .i("total", total).elements(total);
+                    .i("dxOff", n0 * g.c * g.h * g.w)).i("total", total).elements(total);
         });
     }
 

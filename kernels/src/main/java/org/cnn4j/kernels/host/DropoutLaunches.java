@@ -18,7 +18,7 @@ public final class DropoutLaunches {
         // the scale as a float pair hi + lo, so the kernel can round in * scale as the double product does
         float hi = (float) d.scale();
         b.kernel("dropout", "dropout_f32").p("in", in).p("out", out).i("k0", (int) seed).i("k1", (int) (seed >>> 32))
-                .i("threshold", d.threshold())
-                .f("scaleHi", hi).f("scaleLo", d.scale() - hi).i("total", total).elements(total);
+                .i("threshold", d.threshold()).f("scaleHi", hi).f("scaleLo", d.scale() - hi).i("total", total)
+                .elements(total);
     }
 }

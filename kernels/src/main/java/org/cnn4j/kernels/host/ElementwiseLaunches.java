@@ -21,8 +21,7 @@ public final class ElementwiseLaunches {
     public static void add(KernelHost b, Add.Run o) {
         int total = o.a().size();
         b.kernel("elementwise", "add_f32").p("a", o.a()).p("b", o.b()).p("out", o.out()).f("alpha", o.add().alpha())
-                .f("beta", o.add().beta())
-                .i("total", total).elements(total);
+                .f("beta", o.add().beta()).i("total", total).elements(total);
     }
 
     public static void scale(KernelHost b, Scale.Run o) {

@@ -28,7 +28,8 @@ public final class KernelSignatures {
 
     /**
      * One kernel: its file, name, parameters and body. {@code bound} is the parameter the kernel compares its
-     * global index against ({@code if (i >= total) return;} or {@code if (i < total)}); null for kernels that index by block.
+     * global index against ({@code if (i >= total) return;} or {@code if (i < total)}); null for kernels that
+     * index by block.
      */
     public record Kernel(String stem, String name, List<Param> params, String body, String bound) {
         public int index(String param) {

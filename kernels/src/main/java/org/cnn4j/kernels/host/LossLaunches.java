@@ -74,10 +74,8 @@ public final class LossLaunches {
             try {
                 b.kernel("loss", "loss_elements_f32").p("x", input).p("t", target)
                         .p("w", o.weight() == null ? input : b.buffer(o.weight())).p("out", terms).i("kind", kind(fn))
-                        .i("total", size)
-                        .i("hasW", o.weight() == null ? 0 : 1).f("alpha", fn.alpha()).f("gamma", fn.gamma())
-                        .f("beta", fn.beta()).f("scale", 1.0)
-                        .elements(size);
+                        .i("total", size).i("hasW", o.weight() == null ? 0 : 1).f("alpha", fn.alpha())
+                        .f("gamma", fn.gamma()).f("beta", fn.beta()).f("scale", 1.0).elements(size);
                 if (!none) {
                     b.reduceScalar(terms, terms, loss, size, 0, elementScale(fn, size));
                 }
@@ -95,9 +93,9 @@ public final class LossLaunches {
         try {
             double perRow = fn.kind() == Loss.Kind.HINGE ? 1.0 / g[1] : 1.0;
             b.kernel("loss", "loss_rows_f32").p("x", input).p("t", target).p("rowLoss", terms).i("kind", kind(fn))
-                    .i("rows", n).i("C", g[1]).i("inner", g[2])
-                    .i("indices", indices ? 1 : 0).i("ignoreIndex", fn.ignoreIndex()).f("margin", fn.margin())
-                    .f("scale", none ? perRow : 1.0).elements(n);
+                    .i("rows", n).i("C", g[1]).i("inner", g[2]).i("indices", indices ? 1 : 0)
+                    .i("ignoreIndex", fn.ignoreIndex()).f("margin", fn.margin()).f("scale", none ? perRow : 1.0)
+                    .elements(n);
             if (!none) {
                 b.reduceScalar(terms, terms, loss, n, 0, rowScale(fn, n, g[1], indices));
                 if (indices && fn.reduction() == Loss.Reduction.MEAN) {
@@ -140,9 +138,8 @@ public final class LossLaunches {
             int total = o.input().size();
             b.kernel("loss", "loss_elements_backward_f32").p("x", input).p("t", o.target())
                     .p("w", o.weight() == null ? input : b.buffer(o.weight())).p("up", up).p("d", o.dInput())
-                    .i("kind", kind(fn))
-                    .i("total", total).i("hasW", o.weight() == null ? 0 : 1).i("hasUp", hasUp).f("alpha", fn.alpha())
-                    .f("gamma", fn.gamma()).f("beta", fn.beta())
+                    .i("kind", kind(fn)).i("total", total).i("hasW", o.weight() == null ? 0 : 1).i("hasUp", hasUp)
+                    .f("alpha", fn.alpha()).f("gamma", fn.gamma()).f("beta", fn.beta())
                     .f("scale", elementScale(fn, total)).elements(total);
             return;
         }
@@ -153,9 +150,8 @@ public final class LossLaunches {
         long count = divide ? countTargets(b, o.target(), n, fn.ignoreIndex()) : input;
         try {
             b.kernel("loss", "loss_rows_backward_f32").p("x", input).p("t", o.target()).p("up", up).p("count", count)
-                    .p("d", o.dInput())
-                    .i("kind", kind(fn)).i("rows", n).i("C", g[1]).i("inner", g[2]).i("indices", indices ? 1 : 0)
-                    .i("ignoreIndex", fn.ignoreIndex()).f("margin", fn.margin())
+                    .p("d", o.dInput()).i("kind", kind(fn)).i("rows", n).i("C", g[1]).i("inner", g[2])
+                    .i("indices", indices ? 1 : 0).i("ignoreIndex", fn.ignoreIndex()).f("margin", fn.margin())
                     .f("scale", rowScale(fn, n, g[1], indices)).i("hasUp", hasUp).i("hasCount", divide ? 1 : 0)
                     .elements(n);
         } finally {
@@ -175,7 +171,6 @@ public final class LossLaunches {
     public static void l2Backward(KernelHost b, L2Penalty.Backward o) {
         int total = o.weight().size();
         b.kernel("elementwise", "axpy_f32").p("x", o.weight()).p("y", o.dWeight()).f("alpha", o.penalty().coefficient())
-                .i("total", total)
-                .elements(total);
+                .i("total", total).elements(total);
     }
 }

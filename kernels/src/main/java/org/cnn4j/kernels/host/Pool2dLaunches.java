@@ -17,14 +17,13 @@ public final class Pool2dLaunches {
 
     public static void forward(KernelHost b, Pool2d.Forward o) {
         int total = o.y().size();
-        args(b.kernel("pool2d", "pool2d_forward_f32").p("x", o.x()).p("y", o.y()), o.pool(), o.x().shape(),
-                o.y().shape()).i("total", total).elements(total);
+        args(b.kernel("pool2d", "pool2d_forward_f32").p("x", o.x())
+                .p("y", o.y()), o.pool(), o.x().shape(), o.y().shape()).i("total", total).elements(total);
     }
 
     public static void backward(KernelHost b, Pool2d.Backward o) {
         int total = o.dx().size();
         args(b.kernel("pool2d", "pool2d_backward_f32").p("x", o.x()).p("dy", o.dy())
-                .p("dx", o.dx()), o.pool(), o.x().shape(),
-                o.dy().shape()).i("total", total).elements(total);
+                .p("dx", o.dx()), o.pool(), o.x().shape(), o.dy().shape()).i("total", total).elements(total);
     }
 }

@@ -14,8 +14,7 @@ public final class SoftmaxLaunches {
         int inner = x.size() / (x.dim(0) * c);
         int rows = x.dim(0) * inner;
         b.kernel("softmax", "softmax_forward_f32").p("x", o.x()).p("y", o.y()).i("C", c).i("inner", inner)
-                .i("rows", rows)
-                .i("logMode", o.softmax().log() ? 1 : 0).elements(rows);
+                .i("rows", rows).i("logMode", o.softmax().log() ? 1 : 0).elements(rows);
     }
 
     public static void backward(KernelHost b, Softmax.Backward o) {
@@ -24,7 +23,6 @@ public final class SoftmaxLaunches {
         int inner = y.size() / (y.dim(0) * c);
         int rows = y.dim(0) * inner;
         b.kernel("softmax", "softmax_backward_f32").p("y", o.y()).p("dy", o.dy()).p("dx", o.dx()).i("C", c)
-                .i("inner", inner).i("rows", rows)
-                .i("logMode", o.softmax().log() ? 1 : 0).elements(rows);
+                .i("inner", inner).i("rows", rows).i("logMode", o.softmax().log() ? 1 : 0).elements(rows);
     }
 }

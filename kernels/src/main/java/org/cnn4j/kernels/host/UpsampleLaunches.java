@@ -24,14 +24,12 @@ public final class UpsampleLaunches {
     public static void forward(KernelHost b, Upsample.Forward o) {
         int total = o.y().size();
         geometry(b.kernel("upsample", "upsample_nearest_forward_f32").p("x", o.x())
-                .p("y", o.y()), o.up(), o.x().shape(),
-                o.y().shape()).i("total", total).elements(total);
+                .p("y", o.y()), o.up(), o.x().shape(), o.y().shape()).i("total", total).elements(total);
     }
 
     public static void backward(KernelHost b, Upsample.Backward o) {
         int total = o.dx().size();
         geometry(b.kernel("upsample", "upsample_nearest_backward_f32").p("dy", o.dy())
-                .p("dx", o.dx()), o.up(), o.dx().shape(),
-                o.dy().shape()).i("total", total).elements(total);
+                .p("dx", o.dx()), o.up(), o.dx().shape(), o.dy().shape()).i("total", total).elements(total);
     }
 }
