@@ -26,7 +26,6 @@ import static org.lwjgl.opencl.CL10.clSetKernelArg1p;
 import java.nio.ByteBuffer;
 import java.nio.IntBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +37,7 @@ import org.cnn4j.core.NativeCallException;
 import org.cnn4j.core.Probe;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
+import org.cnn4j.kernels.host.BufferPool;
 import org.cnn4j.kernels.host.KernelHost;
 import org.cnn4j.kernels.host.KernelSource;
 import org.cnn4j.kernels.host.PortableBackend;
@@ -57,9 +57,10 @@ import org.lwjgl.system.MemoryStack;
  * arguments, so two threads must not set them at once).
  *
  * <h2>Memory</h2>
- * Tensors own their buffers; closing a tensor returns its buffer to a pool keyed by byte size, so a training
- * step that allocates the same shapes each time reuses buffers instead of calling {@code clCreateBuffer}. Reuse
- * is safe without waiting: the queue is in order, so the next user's work runs after the last user's. Scratch
+ * Tensors own their buffers; closing a tensor returns its buffer to a pool keyed by byte size ({@link BufferPool},
+ * shared with the CUDA backend), so a training step that allocates the same shapes each time reuses buffers
+ * instead of calling {@code clCreateBuffer}. Reuse is safe without waiting: the queue is in order, so the next
+ * user's work runs after the last user's. Scratch
  * buffers (im2col columns, partial sums) come from the same pool. An allocation that fails empties the pool and
  * retries once, then throws {@link DeviceMemoryException}; the backend stays usable.
  *
@@ -82,16 +83,16 @@ public final class OpenClBackend extends PortableBackend<Long, Long> {
     private final OpenClDevices.Device device;
     private final long context;
     private final long queue;
-    private final Map<Long, ArrayDeque<Long>> pool = new HashMap<>();
+    /** Buffers by exact byte size (module kernels' pool, shared with the CUDA backend's allocator). */
+    private final BufferPool pool;
     private final Map<Long, Long> live = new HashMap<>();
-    private long pooledBytes;
-    private long buffersCreated;
     private volatile int colLimitFloats = COL_LIMIT_FLOATS;
     private boolean released;
 
     private OpenClBackend(OpenClDevices.Device device) {
         super("opencl", KernelSource.Dialect.OPENCL);
         this.device = device;
+        this.pool = new BufferPool("opencl", new ClBuffers(), BufferPool.EXACT, POOL_LIMIT_BYTES);
         limitMemoryTo(device.globalMemBytes());
         try (MemoryStack stack = MemoryStack.stackPush()) {
             IntBuffer err = stack.mallocInt(1);
@@ -177,32 +178,7 @@ public final class OpenClBackend extends PortableBackend<Long, Long> {
 
     /** A buffer of {@code bytes} from the pool, or a new one. */
     synchronized long obtain(long bytes) {
-        ArrayDeque<Long> free = pool.get(bytes);
-        if (free != null && !free.isEmpty()) {
-            pooledBytes -= bytes;
-            return free.pop();
-        }
-        if (bytes > device.maxAllocBytes()) {
-            throw new DeviceMemoryException(name(), bytes, -1, "CL_INVALID_BUFFER_SIZE: larger than"
-                    + " CL_DEVICE_MAX_MEM_ALLOC_SIZE = " + device.maxAllocBytes() + " bytes of " + device.name());
-        }
-        int status = 0;
-        for (int attempt = 0; attempt < 2; attempt++) {
-            try (MemoryStack stack = MemoryStack.stackPush()) {
-                IntBuffer err = stack.mallocInt(1);
-                long mem = clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, err);
-                status = err.get(0);
-                if (status == 0) {
-                    buffersCreated++;
-                    return mem;
-                }
-            }
-            if (!ClStatus.isOutOfMemory(status)) {
-                ClStatus.check(status, "clCreateBuffer", bytes + " bytes");
-            }
-            drainPool();
-        }
-        throw new DeviceMemoryException(name(), bytes, -1, ClStatus.name(status));
+        return pool.allocate(bytes);
     }
 
     /** Returns a buffer to the pool (or frees it when the pool is full or the backend closed). */
@@ -210,28 +186,73 @@ public final class OpenClBackend extends PortableBackend<Long, Long> {
         if (released) {
             return;
         }
-        if (pooledBytes + bytes > POOL_LIMIT_BYTES) {
-            ClStatus.check(clReleaseMemObject(mem), "clReleaseMemObject");
-            return;
-        }
-        pool.computeIfAbsent(bytes, k -> new ArrayDeque<>()).push(mem);
-        pooledBytes += bytes;
+        pool.free(mem, bytes);
     }
 
     private void drainPool() {
-        Releases r = new Releases();
-        drainPool(r);
-        r.check();
+        pool.emptyCache();
     }
 
     private void drainPool(Releases r) {
-        for (ArrayDeque<Long> free : pool.values()) {
-            for (long mem : free) {
-                r.add(clReleaseMemObject(mem), "clReleaseMemObject");
+        try {
+            pool.emptyCache();
+        } catch (NativeCallException e) {
+            r.add(e.code(), "clReleaseMemObject");
+        }
+    }
+
+    /**
+     * {@code cl_mem} buffers for the pool: {@code clCreateBuffer} (a size above
+     * {@code CL_DEVICE_MAX_MEM_ALLOC_SIZE} refused at once), {@code clReleaseMemObject}, which the driver defers
+     * until the queued commands that use the buffer have run, so the pool's wait is none.
+     */
+    private final class ClBuffers implements BufferPool.Device {
+        @Override
+        public int allocate(long bytes, long[] out) {
+            if (bytes > device.maxAllocBytes()) {
+                throw new DeviceMemoryException(name(), bytes, -1, "CL_INVALID_BUFFER_SIZE: larger than"
+                        + " CL_DEVICE_MAX_MEM_ALLOC_SIZE = " + device.maxAllocBytes() + " bytes of " + device.name());
+            }
+            try (MemoryStack stack = MemoryStack.stackPush()) {
+                IntBuffer err = stack.mallocInt(1);
+                out[0] = clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, err);
+                return err.get(0);
             }
         }
-        pool.clear();
-        pooledBytes = 0;
+
+        @Override
+        public boolean outOfMemory(int status) {
+            return ClStatus.isOutOfMemory(status);
+        }
+
+        @Override
+        public String statusName(int status) {
+            return ClStatus.name(status);
+        }
+
+        @Override
+        public RuntimeException failure(int status, long bytes) {
+            try {
+                ClStatus.check(status, "clCreateBuffer", bytes + " bytes");
+            } catch (RuntimeException e) {
+                return e;
+            }
+            throw new IllegalStateException("status " + status + " is not a failure");
+        }
+
+        @Override
+        public void free(long mem) {
+            ClStatus.check(clReleaseMemObject(mem), "clReleaseMemObject");
+        }
+
+        @Override
+        public long freeBytes() {
+            return -1;
+        }
+
+        @Override
+        public void synchronize() {
+        }
     }
 
     /** Release calls made in a row: all of them run, then the first failure is reported. */
@@ -267,14 +288,14 @@ public final class OpenClBackend extends PortableBackend<Long, Long> {
         colLimitFloats = floats;
     }
 
-    /** Number of {@code clCreateBuffer} calls so far (the pool's misses). */
+    /** Number of {@code clCreateBuffer} calls that made a buffer so far (the pool's misses). */
     synchronized long buffersCreated() {
-        return buffersCreated;
+        return pool.created();
     }
 
     /** Bytes held in the pool for reuse. */
     synchronized long pooledBytes() {
-        return pooledBytes;
+        return pool.cachedBytes();
     }
 
     synchronized void released(OpenClTensor t) {
