@@ -41,7 +41,8 @@ import org.cnn4j.spi.AbstractBackend;
  * sources of the API's {@link KernelSource.Dialect}, the cache of built programs and of their kernels, and the
  * backend as the launchers' {@link KernelHost}. A subclass supplies what differs per API through small hooks:
  * build a program ({@link #compile}), look up a kernel in it ({@link #function}), set arguments and launch
- * ({@link #start}), a tensor's device buffer, scratch memory, small host-to-device copies and device copies.
+ * ({@link #start}), a tensor's device buffer, scratch memory (both backends take it from a {@link BufferPool}),
+ * small host-to-device copies and device copies.
  *
  * <p>The operator families that a subclass may run on a vendor library instead (cuDNN, cuBLAS) go through a
  * protected method per call ({@link #conv2d(Conv2d.Forward)}, {@link #linear(Linear.Forward)}, ...) whose
