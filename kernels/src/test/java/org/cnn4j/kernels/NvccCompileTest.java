@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.cnn4j.kernels.host.KernelSource;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -82,9 +83,10 @@ class NvccCompileTest {
         Path out = Files.createTempDirectory("cnn4j-nvcc");
         return kernels().stream().map(k -> DynamicTest.dynamicTest(k.getFileName().toString(), () -> {
             Path ptx = out.resolve(k.getFileName() + ".ptx");
-            List<String> cmd = List.of(nvcc.toString(), "-x", "cu", "--ptx", "-include",
-                    PORTABLE.resolve("prelude_cuda.h").toAbsolutePath().toString(), "-I",
-                    PORTABLE.toAbsolutePath().toString(), "-o", ptx.toString(), k.toAbsolutePath().toString());
+            List<String> cmd = new ArrayList<>(List.of(nvcc.toString(), "-x", "cu", "--ptx"));
+            cmd.addAll(KernelSource.Dialect.CUDA.options()); // the floating-point contract: no contraction
+            cmd.addAll(List.of("-include", PORTABLE.resolve("prelude_cuda.h").toAbsolutePath().toString(), "-I",
+                    PORTABLE.toAbsolutePath().toString(), "-o", ptx.toString(), k.toAbsolutePath().toString()));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String log;
             try (var in = p.getInputStream()) {

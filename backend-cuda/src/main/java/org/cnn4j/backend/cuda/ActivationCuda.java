@@ -3,14 +3,13 @@ package org.cnn4j.backend.cuda;
 import static org.cnn4j.backend.cuda.CudaBackend.ptr;
 
 import java.lang.foreign.MemorySegment;
-import org.cnn4j.kernels.host.ActivationLaunches;
 import org.cnn4j.ops.Activation;
 
 /**
  * ReLU, ELU, sigmoid and tanh forward on cuDNN's activation functions with {@code CUDNN_PROPAGATE_NAN} (a NaN
  * input gives a NaN output, as {@link Activation} specifies); the tensor is seen as one row of {@code size}
  * values. Leaky ReLU (no cuDNN mode) and every activation without cuDNN run on activation.k
- * ({@link ActivationLaunches}, as does PReLU).
+ * ({@link org.cnn4j.kernels.host.ActivationLaunches}, as does PReLU: {@link CudaBackend} falls through to them).
  *
  * <p>Every backward runs on activation.k, with or without cuDNN. {@link Activation} requires a NaN in x, y or dy
  * to give NaN in dx; cuDNN documents its NaN option for the forward output only, and its backward formulas
@@ -39,23 +38,8 @@ final class ActivationCuda {
 
     static void forward(CudaBackend b, Activation.Forward o) {
         int n = o.x().size();
-        if (n == 0) {
-            return;
-        }
-        if (!b.cudnnOn() || !fitsCudnn(o.act())) {
-            ActivationLaunches.forward(b.host, o);
-            return;
-        }
         Cudnn.Descriptors s = b.descriptors;
         b.rt.cudnn.activationForward(b.cudnnHandle, descriptor(s, o.act()), s.tensor(1, 1, 1, n), ptr(o.x()),
                 ptr(o.y()));
-    }
-
-    /** On activation.k always (see the class comment). */
-    static void backward(CudaBackend b, Activation.Backward o) {
-        if (o.x().size() == 0) {
-            return;
-        }
-        ActivationLaunches.backward(b.host, o);
     }
 }

@@ -4,7 +4,6 @@ import static org.cnn4j.backend.cuda.CudaBackend.ptr;
 
 import java.lang.foreign.MemorySegment;
 import org.cnn4j.core.Shape;
-import org.cnn4j.kernels.host.BatchNormLaunches;
 import org.cnn4j.ops.BatchNorm;
 
 /**
@@ -30,10 +29,6 @@ final class BatchNormCuda {
     }
 
     static void forwardTraining(CudaBackend b, BatchNorm.ForwardTraining o) {
-        if (!b.cudnnOn()) {
-            BatchNormLaunches.forwardTraining(b.host, o);
-            return;
-        }
         {
             Cudnn.Descriptors s = b.descriptors;
             Shape x = o.x().shape();
@@ -44,10 +39,6 @@ final class BatchNormCuda {
     }
 
     static void forwardInference(CudaBackend b, BatchNorm.ForwardInference o) {
-        if (!b.cudnnOn()) {
-            BatchNormLaunches.forwardInference(b.host, o);
-            return;
-        }
         {
             Cudnn.Descriptors s = b.descriptors;
             Shape x = o.x().shape();
@@ -57,10 +48,6 @@ final class BatchNormCuda {
     }
 
     static void backward(CudaBackend b, BatchNorm.Backward o) {
-        if (!b.cudnnOn()) {
-            BatchNormLaunches.backward(b.host, o);
-            return;
-        }
         {
             Cudnn.Descriptors s = b.descriptors;
             Shape x = o.x().shape();

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.cnn4j.core.NativeCallException;
 import org.cnn4j.core.Shape;
-import org.cnn4j.kernels.host.Conv2dLaunches;
 import org.cnn4j.ops.Conv2d;
 
 /**
@@ -18,9 +17,10 @@ import org.cnn4j.ops.Conv2d;
  * cuDNN returns an error status for it the next one is tried and kept for later calls. An error from every
  * candidate is thrown with each one's status.
  *
- * <p>Without cuDNN: im2col + batched GEMM on the own kernels ({@link Conv2dLaunches}, as the OpenCL backend runs
- * them), in chunks of images whose columns fit in {@link CudaBackend#COL_LIMIT_FLOATS}, one GEMM launch per chunk
- * (images and groups on grid z). Not yet run on a GPU.
+ * <p>Without cuDNN ({@link CudaBackend} falls through to the portable kernels): im2col + batched GEMM
+ * ({@link org.cnn4j.kernels.host.Conv2dLaunches}, as the OpenCL backend runs them), in chunks of images whose
+ * columns fit in {@link CudaBackend#COL_LIMIT_FLOATS}, one GEMM launch per chunk (images and groups on grid z).
+ * Not yet run on a GPU.
  */
 final class Conv2dCuda {
     private static final System.Logger LOG = System.getLogger(Conv2dCuda.class.getName());
@@ -122,10 +122,6 @@ final class Conv2dCuda {
     }
 
     static void forward(CudaBackend b, Conv2d.Forward o) {
-        if (!b.cudnnOn()) {
-            Conv2dLaunches.forward(b.host, o);
-            return;
-        }
         Cudnn dnn = b.rt.cudnn;
         Cudnn.Descriptors s = b.descriptors;
         Conv2d.Geometry g = o.geometry();
@@ -143,10 +139,6 @@ final class Conv2dCuda {
     }
 
     static void backwardData(CudaBackend b, Conv2d.BackwardData o) {
-        if (!b.cudnnOn()) {
-            Conv2dLaunches.backwardData(b.host, o);
-            return;
-        }
         Cudnn dnn = b.rt.cudnn;
         Cudnn.Descriptors s = b.descriptors;
         Conv2d.Geometry g = o.geometry();
@@ -160,10 +152,6 @@ final class Conv2dCuda {
     }
 
     static void backwardFilter(CudaBackend b, Conv2d.BackwardFilter o) {
-        if (!b.cudnnOn()) {
-            Conv2dLaunches.backwardFilter(b.host, o);
-            return;
-        }
         Cudnn dnn = b.rt.cudnn;
         Cudnn.Descriptors s = b.descriptors;
         Conv2d.Geometry g = o.geometry();

@@ -7,40 +7,21 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.cnn4j.core.DType;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
-import org.cnn4j.kernels.host.ActivationLaunches;
-import org.cnn4j.kernels.host.ConcatLaunches;
-import org.cnn4j.kernels.host.BatchNormLaunches;
-import org.cnn4j.kernels.host.DropoutLaunches;
-import org.cnn4j.kernels.host.ElementwiseLaunches;
 import org.cnn4j.kernels.host.KernelHost;
-import org.cnn4j.kernels.host.LossLaunches;
-import org.cnn4j.kernels.host.OptimizerLaunches;
-import org.cnn4j.kernels.host.UpsampleLaunches;
+import org.cnn4j.kernels.host.KernelSource;
+import org.cnn4j.kernels.host.PortableBackend;
 import org.cnn4j.ops.Activation;
-import org.cnn4j.ops.Adagrad;
-import org.cnn4j.ops.Adam;
 import org.cnn4j.ops.Add;
 import org.cnn4j.ops.Axpy;
 import org.cnn4j.ops.BatchNorm;
-import org.cnn4j.ops.Concat;
 import org.cnn4j.ops.Conv2d;
-import org.cnn4j.ops.Copy;
-import org.cnn4j.ops.Dropout;
 import org.cnn4j.ops.Fill;
 import org.cnn4j.ops.Gemm;
-import org.cnn4j.ops.L2Penalty;
 import org.cnn4j.ops.Linear;
-import org.cnn4j.ops.Loss;
 import org.cnn4j.ops.Op;
 import org.cnn4j.ops.Pool2d;
-import org.cnn4j.ops.Prelu;
-import org.cnn4j.ops.RmsProp;
 import org.cnn4j.ops.Scale;
-import org.cnn4j.ops.Sgd;
 import org.cnn4j.ops.Softmax;
-import org.cnn4j.ops.SumAxes;
-import org.cnn4j.ops.Upsample;
-import org.cnn4j.spi.AbstractBackend;
 
 /**
  * The CUDA backend, float32 only: cuBLAS for GEMM, the fully connected layer and the BLAS-shaped element-wise
@@ -49,7 +30,9 @@ import org.cnn4j.spi.AbstractBackend;
  * NVRTC through {@link CudaKernels}) for everything else: PReLU, leaky ReLU, ceil-mode pooling that cuDNN's
  * padding cannot express, dropout, losses, the L2 penalty, optimizer steps and sums over axes. Without cuDNN
  * (absent, or {@code -Dcnn4j.cuda.cudnn=false}) the own kernels run its operators too, so every operator is
- * supported either way.
+ * supported either way: the operators, the kernel sources and the program cache are {@link PortableBackend}'s,
+ * and this class overrides only the families it sends to cuDNN or cuBLAS, calling {@code super} (the portable
+ * kernels) for what the library does not take.
  *
  * <h2>Execution</h2>
  * The device's primary context (retained once per process, {@link CudaRuntime.Primary}), one non-blocking
@@ -69,7 +52,7 @@ import org.cnn4j.spi.AbstractBackend;
  * and fake libraries in the tests; every operator is to be checked against the reference by the conformance suite
  * on a GPU machine ({@code scripts/gpu/run.sh}).
  */
-public final class CudaBackend extends AbstractBackend {
+public final class CudaBackend extends PortableBackend<MemorySegment, MemorySegment> {
     /** Switches read from system properties. */
     record Options(boolean useCudnn, boolean allowTf32, long workspaceLimit, CudaKernels.PtxStore ptxStore,
             boolean fastStep) {
@@ -153,7 +136,7 @@ public final class CudaBackend extends AbstractBackend {
     }
 
     private CudaBackend(CudaRuntime rt, Options options, Handles handles) {
-        super("cuda");
+        super("cuda", KernelSource.Dialect.CUDA);
         this.rt = rt;
         this.options = options;
         this.context = handles.context();
@@ -242,6 +225,7 @@ public final class CudaBackend extends AbstractBackend {
         return op.dtype() == DType.FLOAT32;
     }
 
+    /** Every operator ({@link PortableBackend#dispatch}), under the lock with the context current. */
     @Override
     protected void run(Op op) {
         enter();
@@ -249,89 +233,213 @@ public final class CudaBackend extends AbstractBackend {
             if (descriptors != null) {
                 descriptors.trim();
             }
-            switch (op) {
-                case Gemm.Run o -> LinearCuda.gemm(this, o);
-                case Linear.Forward o -> LinearCuda.forward(this, o);
-                case Linear.BackwardData o -> LinearCuda.backwardData(this, o);
-                case Linear.BackwardWeights o -> LinearCuda.backwardWeights(this, o);
-                case Fill.Run o -> ElementwiseCuda.fill(this, o);
-                case Copy.Run o -> ElementwiseCuda.copy(this, o);
-                case Add.Run o -> ElementwiseCuda.add(this, o);
-                case Scale.Run o -> ElementwiseCuda.scale(this, o);
-                case Axpy.Run o -> ElementwiseCuda.axpy(this, o);
-                case SumAxes.Run o -> ElementwiseLaunches.sumAxes(host, o);
-                case Conv2d.Forward o -> Conv2dCuda.forward(this, o);
-                case Conv2d.BackwardData o -> Conv2dCuda.backwardData(this, o);
-                case Conv2d.BackwardFilter o -> Conv2dCuda.backwardFilter(this, o);
-                case Pool2d.Forward o -> Pool2dCuda.forward(this, o);
-                case Pool2d.Backward o -> Pool2dCuda.backward(this, o);
-                case BatchNorm.ForwardTraining o -> BatchNormCuda.forwardTraining(this, o);
-                case BatchNorm.ForwardInference o -> BatchNormCuda.forwardInference(this, o);
-                case BatchNorm.Backward o -> BatchNormCuda.backward(this, o);
-                case Activation.Forward o -> ActivationCuda.forward(this, o);
-                case Activation.Backward o -> ActivationCuda.backward(this, o);
-                case Prelu.Forward o -> ActivationLaunches.preluForward(host, o);
-                case Prelu.Backward o -> ActivationLaunches.preluBackward(host, o);
-                case Softmax.Forward o -> SoftmaxCuda.forward(this, o);
-                case Softmax.Backward o -> SoftmaxCuda.backward(this, o);
-                case Dropout.Forward o -> DropoutLaunches.apply(host, o.dropout(), o.x(), o.y());
-                case Dropout.Backward o -> DropoutLaunches.apply(host, o.dropout(), o.dy(), o.dx());
-                case Loss.Forward o -> LossLaunches.forward(host, o);
-                case Loss.Backward o -> LossLaunches.backward(host, o);
-                case L2Penalty.Forward o -> LossLaunches.l2Forward(host, o);
-                case L2Penalty.Backward o -> LossLaunches.l2Backward(host, o);
-                case Sgd.Step o -> OptimizerLaunches.sgd(host, o);
-                case Adagrad.Step o -> OptimizerLaunches.adagrad(host, o);
-                case RmsProp.Step o -> OptimizerLaunches.rmsProp(host, o);
-                case Adam.Step o -> OptimizerLaunches.adam(host, o);
-                case Upsample.Forward o -> UpsampleLaunches.forward(host, o);
-                case Upsample.Backward o -> UpsampleLaunches.backward(host, o);
-                case Concat.Forward o -> ConcatLaunches.forward(host, o);
-                case Concat.Backward o -> ConcatLaunches.backward(host, o);
-                case BatchNorm.BackwardInference o -> BatchNormLaunches.backwardInference(host, o);
-            }
+            dispatch(op);
         } finally {
             lock.unlock();
         }
     }
 
-    /** This backend as the portable kernels' host ({@link org.cnn4j.kernels.host}): the own-kernel paths. */
-    final KernelHost host = new KernelHost() {
-        @Override
-        public Launch kernel(String file, String entry) {
-            return CudaBackend.this.kernel(file, entry);
-        }
+    // The families cuDNN and cuBLAS serve where they are on (and the call fits them); else the portable kernels.
 
-        @Override
-        public long buffer(Tensor t) {
-            return ptr(t);
+    @Override
+    protected void conv2d(Conv2d.Forward o) {
+        if (cudnnOn()) {
+            Conv2dCuda.forward(this, o);
+        } else {
+            super.conv2d(o);
         }
+    }
 
-        @Override
-        public long temp(long floats) {
-            return CudaBackend.this.temp(floats);
+    @Override
+    protected void conv2d(Conv2d.BackwardData o) {
+        if (cudnnOn()) {
+            Conv2dCuda.backwardData(this, o);
+        } else {
+            super.conv2d(o);
         }
+    }
 
-        @Override
-        public void freeTemp(long buffer, long floats) {
-            CudaBackend.this.freeTemp(buffer, floats);
+    @Override
+    protected void conv2d(Conv2d.BackwardFilter o) {
+        if (cudnnOn()) {
+            Conv2dCuda.backwardFilter(this, o);
+        } else {
+            super.conv2d(o);
         }
+    }
 
-        @Override
-        public void writeInts(long dst, int[] src) {
-            CudaBackend.this.writeInts(dst, src);
+    @Override
+    protected void pool2d(Pool2d.Forward o) {
+        if (cudnnOn() && Pool2dCuda.fitsCudnn(o.geometry())) {
+            Pool2dCuda.forward(this, o);
+        } else {
+            super.pool2d(o);
         }
+    }
 
-        @Override
-        public int colLimitFloats() {
-            return colLimitFloats;
+    @Override
+    protected void pool2d(Pool2d.Backward o) {
+        if (Pool2dCuda.backwardOnCudnn(this, o.geometry())) {
+            Pool2dCuda.backward(this, o);
+        } else {
+            super.pool2d(o);
         }
+    }
 
-        @Override
-        public int maxGemmBatch() {
-            return MAX_GRID_YZ; // gemm.k's batch is grid z
+    @Override
+    protected void batchNorm(BatchNorm.ForwardTraining o) {
+        if (cudnnOn()) {
+            BatchNormCuda.forwardTraining(this, o);
+        } else {
+            super.batchNorm(o);
         }
-    };
+    }
+
+    @Override
+    protected void batchNorm(BatchNorm.ForwardInference o) {
+        if (cudnnOn()) {
+            BatchNormCuda.forwardInference(this, o);
+        } else {
+            super.batchNorm(o);
+        }
+    }
+
+    @Override
+    protected void batchNorm(BatchNorm.Backward o) {
+        if (cudnnOn()) {
+            BatchNormCuda.backward(this, o);
+        } else {
+            super.batchNorm(o);
+        }
+    }
+
+    @Override
+    protected void activation(Activation.Forward o) {
+        if (o.x().size() == 0) {
+            return;
+        }
+        if (cudnnOn() && ActivationCuda.fitsCudnn(o.act())) {
+            ActivationCuda.forward(this, o);
+        } else {
+            super.activation(o);
+        }
+    }
+
+    @Override
+    protected void softmax(Softmax.Forward o) {
+        if (o.x().size() == 0) {
+            return;
+        }
+        if (cudnnOn()) {
+            SoftmaxCuda.forward(this, o);
+        } else {
+            super.softmax(o);
+        }
+    }
+
+    @Override
+    protected void softmax(Softmax.Backward o) {
+        if (o.y().size() == 0) {
+            return;
+        }
+        if (cudnnOn()) {
+            SoftmaxCuda.backward(this, o);
+        } else {
+            super.softmax(o);
+        }
+    }
+
+    @Override
+    protected void gemm(Gemm.Run o) {
+        if (cublasOn()) {
+            LinearCuda.gemm(this, o);
+        } else {
+            super.gemm(o);
+        }
+    }
+
+    @Override
+    protected void linear(Linear.Forward o) {
+        if (cublasOn()) {
+            LinearCuda.forward(this, o);
+        } else {
+            super.linear(o);
+        }
+    }
+
+    @Override
+    protected void linear(Linear.BackwardData o) {
+        if (cublasOn()) {
+            LinearCuda.backwardData(this, o);
+        } else {
+            super.linear(o);
+        }
+    }
+
+    @Override
+    protected void linear(Linear.BackwardWeights o) {
+        if (cublasOn()) {
+            LinearCuda.backwardWeights(this, o);
+        } else {
+            super.linear(o);
+        }
+    }
+
+    /** A 32-bit memset of the float's bits, with or without the libraries. */
+    @Override
+    protected void fill(Fill.Run o) {
+        ElementwiseCuda.fill(this, o);
+    }
+
+    @Override
+    protected void add(Add.Run o) {
+        if (cublasOn()) {
+            ElementwiseCuda.add(this, o);
+        } else {
+            super.add(o);
+        }
+    }
+
+    @Override
+    protected void scale(Scale.Run o) {
+        if (cublasOn()) {
+            ElementwiseCuda.scale(this, o);
+        } else {
+            super.scale(o);
+        }
+    }
+
+    @Override
+    protected void axpy(Axpy.Run o) {
+        if (cublasOn()) {
+            ElementwiseCuda.axpy(this, o);
+        } else {
+            super.axpy(o);
+        }
+    }
+
+    @Override
+    protected long buffer(Tensor t) {
+        return ptr(t);
+    }
+
+    @Override
+    protected int colLimitFloats() {
+        return colLimitFloats;
+    }
+
+    @Override
+    protected int maxGemmBatch() {
+        return MAX_GRID_YZ; // gemm.k's batch is grid z
+    }
+
+    /** A device-to-device copy on the stream; none when empty. */
+    @Override
+    protected void copy(long src, long dst, long bytes) {
+        if (bytes > 0) {
+            rt.driver.copyDeviceToDevice(dst, src, bytes, stream);
+        }
+    }
 
     /**
      * Takes the lock and makes the primary context current on this thread ({@code cuCtxSetCurrent} on a thread's
@@ -372,11 +480,13 @@ public final class CudaBackend extends AbstractBackend {
     }
 
     /** A scratch block of {@code count} floats, returned with {@link #freeTemp}; stream-ordered reuse is safe. */
-    long temp(long count) {
+    @Override
+    protected long temp(long count) {
         return allocator.allocate(Math.max(1, count * Float.BYTES));
     }
 
-    void freeTemp(long pointer, long count) {
+    @Override
+    protected void freeTemp(long pointer, long count) {
         allocator.free(pointer, Math.max(1, count * Float.BYTES));
     }
 
@@ -429,31 +539,29 @@ public final class CudaBackend extends AbstractBackend {
 
     volatile LaunchObserver launchObserver;
 
-    /** A loaded entry function and the kernel file it came from. */
-    private record Entry(String stem, MemorySegment function) {
-    }
-
-    private final java.util.HashMap<String, Entry> entries = new java.util.HashMap<>();
     private final Launch launch = new Launch();
 
     /**
-     * The launch of {@code entry} in kernel file {@code stem} ({@code portable/<stem>.k} of module kernels):
-     * set the arguments in the kernel's order, then launch with a geometry. The program is compiled on first use
-     * ({@link CudaKernels}); the function handle is cached by entry name, so later launches only look it up.
-     * The returned builder is the backend's one instance: use it at once, under the backend's lock.
+     * Compiles a portable program with the dialect's options ({@link CudaKernels}: NVRTC, the PTX store, or the
+     * prebuilt fatbins) and loads it as a module.
      */
-    Launch kernel(String stem, String entry) {
-        Entry e = entries.get(entry);
-        if (e == null) {
-            MemorySegment f = kernels.function(stem + ".k", CudaKernelSource.cuda(stem), java.util.Map.of(),
-                    CudaKernelSource.OPTIONS, entry);
-            e = new Entry(stem, f);
-            entries.put(entry, e);
-        } else if (!e.stem().equals(stem)) {
-            throw new IllegalStateException("kernel " + entry + " asked of " + stem + ".k but loaded from "
-                    + e.stem() + ".k");
-        }
-        return launch.start(e, entry);
+    @Override
+    protected MemorySegment compile(String label, String source) {
+        return kernels.module(label, source, java.util.Map.of(), dialect().options());
+    }
+
+    @Override
+    protected MemorySegment function(MemorySegment module, String stem, String entry) {
+        return kernels.entry(module, entry);
+    }
+
+    /**
+     * The launch of a kernel: set the arguments in the kernel's order, then launch with a geometry. The returned
+     * builder is the backend's one instance: use it at once, under the backend's lock.
+     */
+    @Override
+    protected Launch start(Kernel<MemorySegment> k) {
+        return launch.start(k);
     }
 
     /**
@@ -464,36 +572,36 @@ public final class CudaBackend extends AbstractBackend {
      */
     final class Launch implements KernelHost.Launch {
         private final CudaKernels.Args args = new CudaKernels.Args(java.lang.foreign.Arena.ofAuto(), 32);
-        private Entry entry;
+        private Kernel<MemorySegment> kernel;
         private String name;
 
-        private Launch start(Entry e, String entryName) {
-            entry = e;
-            name = entryName;
+        private Launch start(Kernel<MemorySegment> k) {
+            kernel = k;
+            name = k.entry();
             args.reset();
             return this;
         }
 
         @Override
-        public Launch p(Tensor t) {
+        public Launch p(String param, Tensor t) {
             args.p(ptr(t));
             return this;
         }
 
         @Override
-        public Launch p(long devicePointer) {
+        public Launch p(String param, long devicePointer) {
             args.p(devicePointer);
             return this;
         }
 
         @Override
-        public Launch i(int v) {
+        public Launch i(String param, int v) {
             args.i(v);
             return this;
         }
 
         @Override
-        public Launch f(double v) {
+        public Launch f(String param, double v) {
             args.f((float) v);
             return this;
         }
@@ -528,9 +636,9 @@ public final class CudaBackend extends AbstractBackend {
         void launch(int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ) {
             LaunchObserver o = launchObserver;
             if (o != null) {
-                o.launched(entry.stem(), name, args, gridX, gridY, gridZ, blockX, blockY, blockZ);
+                o.launched(kernel.stem(), name, args, gridX, gridY, gridZ, blockX, blockY, blockZ);
             }
-            rt.driver.launch(entry.function(), gridX, gridY, gridZ, blockX, blockY, blockZ, 0, stream,
+            rt.driver.launch(kernel.function(), gridX, gridY, gridZ, blockX, blockY, blockZ, 0, stream,
                     args.array());
         }
     }
@@ -612,7 +720,8 @@ public final class CudaBackend extends AbstractBackend {
     }
 
     /** Copies {@code src} to device memory at {@code dst} through a staging buffer, in stream order. */
-    void writeInts(long dst, int[] src) {
+    @Override
+    protected void writeInts(long dst, int[] src) {
         long bytes = (long) src.length * Integer.BYTES;
         if (capture != null) {
             // captured as a copy from host memory that the graph keeps: every replay copies these same values

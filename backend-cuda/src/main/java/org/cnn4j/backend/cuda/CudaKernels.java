@@ -186,13 +186,8 @@ final class CudaKernels {
     /** The entry {@code entry} of {@code source}, compiling (or taking from the store) and loading on first use. */
     synchronized MemorySegment function(String name, String source, Map<String, String> headers,
             List<String> extraOptions, String entry) {
-        List<String> options = options(extraOptions);
-        String k = key(source, headers, options, compilerId.isEmpty() ? arch : arch + "\u0000" + compilerId);
-        MemorySegment module = modules.get(k);
-        if (module == null) {
-            module = load(k, name, source, headers, options, extraOptions);
-            modules.put(k, module);
-        }
+        String k = moduleKey(source, headers, extraOptions);
+        MemorySegment module = module(k, name, source, headers, extraOptions);
         String fk = k + "/" + entry;
         MemorySegment f = functions.get(fk);
         if (f == null) {
@@ -200,6 +195,31 @@ final class CudaKernels {
             functions.put(fk, f);
         }
         return f;
+    }
+
+    /** The module of {@code source}, compiled (or taken from the store) and loaded on first use. */
+    synchronized MemorySegment module(String name, String source, Map<String, String> headers,
+            List<String> extraOptions) {
+        return module(moduleKey(source, headers, extraOptions), name, source, headers, extraOptions);
+    }
+
+    /** The function {@code entry} of a loaded module ({@code cuModuleGetFunction}). */
+    MemorySegment entry(MemorySegment module, String entry) {
+        return loader.function(module, entry);
+    }
+
+    private String moduleKey(String source, Map<String, String> headers, List<String> extraOptions) {
+        return key(source, headers, options(extraOptions), compilerId.isEmpty() ? arch : arch + "\u0000" + compilerId);
+    }
+
+    private MemorySegment module(String k, String name, String source, Map<String, String> headers,
+            List<String> extraOptions) {
+        MemorySegment module = modules.get(k);
+        if (module == null) {
+            module = load(k, name, source, headers, options(extraOptions), extraOptions);
+            modules.put(k, module);
+        }
+        return module;
     }
 
     private MemorySegment load(String k, String name, String source, Map<String, String> headers,

@@ -2,18 +2,17 @@ package org.cnn4j.backend.cuda;
 
 import static org.cnn4j.backend.cuda.CudaBackend.ptr;
 
-import org.cnn4j.kernels.host.ElementwiseLaunches;
 import org.cnn4j.ops.Add;
 import org.cnn4j.ops.Axpy;
-import org.cnn4j.ops.Copy;
 import org.cnn4j.ops.Fill;
 import org.cnn4j.ops.Scale;
 
 /**
  * The element-wise helpers without a kernel of our own: fill by a 32-bit memset of the float's bits (exact for
- * every value, NaN and infinities included), copy by a device-to-device copy, add and scale by
+ * every value, NaN and infinities included), add and scale by
  * {@code cublasSgeam} on a 1 x n matrix, axpy by {@code cublasSaxpy} (sums over axes run on reduce.k,
- * {@link org.cnn4j.kernels.host.ElementwiseLaunches}). Without cuBLAS, add, scale and axpy run on elementwise.k.
+ * {@link org.cnn4j.kernels.host.ElementwiseLaunches}; copies are {@link CudaBackend#copy}'s device-to-device copy).
+ * Without cuBLAS, {@link CudaBackend} runs add, scale and axpy on elementwise.k.
  * Not yet run on a GPU.
  */
 final class ElementwiseCuda {
@@ -27,18 +26,9 @@ final class ElementwiseCuda {
         }
     }
 
-    static void copy(CudaBackend b, Copy.Run o) {
-        long bytes = (long) o.x().size() * Float.BYTES;
-        if (bytes > 0 && ptr(o.x()) != ptr(o.y())) {
-            b.rt.driver.copyDeviceToDevice(ptr(o.y()), ptr(o.x()), bytes, b.stream);
-        }
-    }
-
     static void add(CudaBackend b, Add.Run o) {
         int n = o.out().size();
-        if (!b.cublasOn()) {
-            ElementwiseLaunches.add(b.host, o);
-        } else if (n > 0) {
+        if (n > 0) {
             b.rt.cublas.geam(b.cublasHandle, n, (float) o.add().alpha(), ptr(o.a()), (float) o.add().beta(),
                     ptr(o.b()), ptr(o.out()));
         }
@@ -46,9 +36,7 @@ final class ElementwiseCuda {
 
     static void scale(CudaBackend b, Scale.Run o) {
         int n = o.out().size();
-        if (!b.cublasOn()) {
-            ElementwiseLaunches.scale(b.host, o);
-        } else if (n > 0) {
+        if (n > 0) {
             b.rt.cublas.geam(b.cublasHandle, n, (float) o.scale().alpha(), ptr(o.x()), 0f, ptr(o.x()),
                     ptr(o.out()));
         }
@@ -56,9 +44,7 @@ final class ElementwiseCuda {
 
     static void axpy(CudaBackend b, Axpy.Run o) {
         int n = o.y().size();
-        if (!b.cublasOn()) {
-            ElementwiseLaunches.axpy(b.host, o);
-        } else if (n > 0) {
+        if (n > 0) {
             b.rt.cublas.axpy(b.cublasHandle, n, (float) o.axpy().alpha(), ptr(o.x()), ptr(o.y()));
         }
     }

@@ -8,8 +8,9 @@ import org.cnn4j.ops.Linear;
 /**
  * {@link Gemm} and {@link Linear} on cuBLAS. Row-major products go through {@link Cublas#gemmRowMajor}; a bias is
  * broadcast as the rank-1 product {@code ones[N,1] * bias[1,OUT]} added to {@code y}, and {@code dBias} is
- * {@code dy^T * ones[N]}, so no kernel of our own is needed. Without cuBLAS: gemm.k, bias_add_f32 and the channel
- * sum of reduce.k, as the OpenCL backend runs them. Not yet run on a GPU.
+ * {@code dy^T * ones[N]}, so no kernel of our own is needed. Without cuBLAS, {@link CudaBackend} falls through to
+ * gemm.k, bias_add_f32 and the channel sum of reduce.k ({@link org.cnn4j.kernels.host.LinearLaunches}), as the
+ * OpenCL backend runs them. Not yet run on a GPU.
  */
 final class LinearCuda {
     private LinearCuda() {
@@ -32,20 +33,7 @@ final class LinearCuda {
         b.rt.cublas.gemmRowMajor(b.cublasHandle, transA, transB, m, n, k, alpha, a, bm, beta, c);
     }
 
-    /** One matrix product on gemm.k (no cuBLAS), no batching. */
-    private static void ownGemm(CudaBackend b, boolean ta, boolean tb, int m, int n, int k, double alpha,
-            double beta, long a, long bm, long c) {
-        b.host.gemm(ta, tb, m, n, k, alpha, beta, 1, 1, a, 0, 0, 0, bm, 0, 0, 0, c, 0, 0, 0);
-    }
-
     static void gemm(CudaBackend b, Gemm.Run o) {
-        if (!b.cublasOn()) {
-            Gemm g = o.gemm();
-            int k = g.transA() ? o.a().shape().dim(0) : o.a().shape().dim(1);
-            ownGemm(b, g.transA(), g.transB(), o.c().shape().dim(0), o.c().shape().dim(1), k, g.alpha(), g.beta(),
-                    ptr(o.a()), ptr(o.b()), ptr(o.c()));
-            return;
-        }
         Gemm g = o.gemm();
         int m = o.c().shape().dim(0);
         int n = o.c().shape().dim(1);
@@ -59,14 +47,6 @@ final class LinearCuda {
         int n = o.x().shape().dim(0);
         int in = o.x().shape().dim(1);
         int out = o.weight().shape().dim(0);
-        if (!b.cublasOn()) {
-            ownGemm(b, false, true, n, out, in, 1, 0, ptr(o.x()), ptr(o.weight()), ptr(o.y()));
-            if (o.bias() != null) {
-                int total = o.y().size();
-                b.host.kernel("conv2d", "bias_add_f32").p(o.y()).p(o.bias()).i(out).i(1).i(total).elements(total);
-            }
-            return;
-        }
         product(b, false, true, n, out, in, 1f, ptr(o.x()), ptr(o.weight()), 0f, ptr(o.y()));
         if (o.bias() != null && n > 0) {
             product(b, false, false, n, out, 1, 1f, b.ones(n), ptr(o.bias()), 1f, ptr(o.y()));
@@ -78,10 +58,6 @@ final class LinearCuda {
         int n = o.dy().shape().dim(0);
         int out = o.dy().shape().dim(1);
         int in = o.weight().shape().dim(1);
-        if (!b.cublasOn()) {
-            ownGemm(b, false, false, n, in, out, 1, 0, ptr(o.dy()), ptr(o.weight()), ptr(o.dx()));
-            return;
-        }
         product(b, false, false, n, in, out, 1f, ptr(o.dy()), ptr(o.weight()), 0f, ptr(o.dx()));
     }
 
@@ -90,13 +66,6 @@ final class LinearCuda {
         int n = o.x().shape().dim(0);
         int in = o.x().shape().dim(1);
         int out = o.dy().shape().dim(1);
-        if (!b.cublasOn()) {
-            ownGemm(b, true, false, out, in, n, 1, 0, ptr(o.dy()), ptr(o.x()), ptr(o.dWeight()));
-            if (o.dBias() != null) {
-                b.host.channelSum(ptr(o.dy()), ptr(o.dBias()), n, out, 1);
-            }
-            return;
-        }
         product(b, true, false, out, in, n, 1f, ptr(o.dy()), ptr(o.x()), 0f, ptr(o.dWeight()));
         if (o.dBias() != null) {
             product(b, true, false, out, 1, n, 1f, ptr(o.dy()), n > 0 ? b.ones(n) : 0, 0f, ptr(o.dBias()));

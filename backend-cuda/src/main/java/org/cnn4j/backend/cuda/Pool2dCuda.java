@@ -3,7 +3,6 @@ package org.cnn4j.backend.cuda;
 import static org.cnn4j.backend.cuda.CudaBackend.ptr;
 
 import java.lang.foreign.MemorySegment;
-import org.cnn4j.kernels.host.PoolLaunches;
 import org.cnn4j.ops.Pool2d;
 
 /**
@@ -63,10 +62,6 @@ final class Pool2dCuda {
 
     static void forward(CudaBackend b, Pool2d.Forward o) {
         Pool2d.Geometry g = o.geometry();
-        if (!b.cudnnOn() || !fitsCudnn(g)) {
-            PoolLaunches.forward(b.host, o);
-            return;
-        }
         Cudnn.Descriptors s = b.descriptors;
         b.rt.cudnn.poolingForward(b.cudnnHandle, descriptor(s, g), input(s, g), ptr(o.x()), output(s, g),
                 ptr(o.y()));
@@ -74,10 +69,6 @@ final class Pool2dCuda {
 
     static void backward(CudaBackend b, Pool2d.Backward o) {
         Pool2d.Geometry g = o.geometry();
-        if (!backwardOnCudnn(b, g)) {
-            PoolLaunches.backward(b.host, o);
-            return;
-        }
         long count = o.dy().size();
         long y = b.temp(count);
         try {

@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.cnn4j.kernels.host.KernelSource;
 
 /**
  * The portable kernels compiled ahead of time with nvcc, shipped in the jar for a machine without NVRTC: one
@@ -21,7 +22,7 @@ import java.util.Map;
  * (compute capability below 9.0) need NVRTC.
  *
  * <p>{@code prebuilt/kernels.sha256} records, per file, the SHA-256 of what it was built from (the exact CUDA
- * string {@link CudaKernelSource#cuda} makes, and {@link #NVCC_OPTIONS}) and of the fatbin itself, with the
+ * string {@link KernelSource.Dialect#source} makes, and {@link #NVCC_OPTIONS}) and of the fatbin itself, with the
  * nvcc that built it. A fatbin is used only when both still match, so a kernel edited since the build is never
  * run from a stale binary; {@code PrebuiltKernelsTest} fails the build when they drift.
  * {@code scripts/cuda/build-kernels.sh} regenerates them: it calls {@link #main} for the sources, nvcc for each,
@@ -33,7 +34,10 @@ final class PrebuiltKernels implements CudaKernels.Prebuilt {
     /** The architecture the cubins are for; PTX of the same virtual architecture is beside them. */
     static final int CC_MAJOR = 9;
     static final int CC_MINOR = 0;
-    /** nvcc's options: those of NVRTC ({@link CudaKernelSource#OPTIONS}, C++17), uncompressed, sm_90 + compute_90. */
+    /**
+     * nvcc's options: those of NVRTC ({@link KernelSource.Dialect#options}, C++17), uncompressed, sm_90 +
+     * compute_90.
+     */
     static final List<String> NVCC_OPTIONS = List.of("-x", "cu", "-fatbin", "-std=c++17", "--fmad=false",
             "--no-compress", "-gencode", "arch=compute_90,code=sm_90", "-gencode", "arch=compute_90,code=compute_90");
 
@@ -149,8 +153,8 @@ final class PrebuiltKernels implements CudaKernels.Prebuilt {
             NVCC_OPTIONS.forEach(System.out::println);
         } else if (args.length == 2 && args[0].equals("sources")) {
             Path dir = Files.createDirectories(Path.of(args[1]));
-            for (String stem : CudaKernelSource.STEMS) {
-                Files.writeString(dir.resolve(stem + ".cu"), CudaKernelSource.cuda(stem));
+            for (String stem : KernelSource.STEMS) {
+                Files.writeString(dir.resolve(stem + ".cu"), KernelSource.Dialect.CUDA.source(stem));
             }
         } else if (args.length == 3 && args[0].equals("manifest")) {
             Path dir = Path.of(args[1]);
@@ -160,9 +164,10 @@ final class PrebuiltKernels implements CudaKernels.Prebuilt {
             lines.add("# Regenerate with scripts/cuda/build-kernels.sh; PrebuiltKernelsTest checks them.");
             lines.add("# " + args[2].strip());
             lines.add("# options: " + String.join(" ", NVCC_OPTIONS));
-            for (String stem : CudaKernelSource.STEMS) {
+            for (String stem : KernelSource.STEMS) {
                 byte[] bin = Files.readAllBytes(dir.resolve(stem + ".fatbin"));
-                lines.add(sourceSha(CudaKernelSource.cuda(stem)) + " " + sha256(bin) + " " + stem + ".fatbin");
+                lines.add(sourceSha(KernelSource.Dialect.CUDA.source(stem)) + " " + sha256(bin) + " " + stem
+                        + ".fatbin");
             }
             Files.writeString(dir.resolve(MANIFEST), String.join("\n", lines) + "\n");
         } else {

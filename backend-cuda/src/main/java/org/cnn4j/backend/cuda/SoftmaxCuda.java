@@ -4,14 +4,13 @@ import static org.cnn4j.backend.cuda.CudaBackend.ptr;
 
 import java.lang.foreign.MemorySegment;
 import org.cnn4j.core.Shape;
-import org.cnn4j.kernels.host.SoftmaxLaunches;
 import org.cnn4j.ops.Softmax;
 
 /**
  * Softmax and log-softmax over axis 1 on cuDNN ({@code CUDNN_SOFTMAX_ACCURATE} subtracts the maximum;
  * {@code CUDNN_SOFTMAX_LOG} is log-softmax), channel mode on {@code [N, C, rest, 1]}, {@code rest} being the
- * product of the axes after 1. Without cuDNN: softmax.k, one thread per row of [outer, C, inner]. Not yet run
- * on a GPU.
+ * product of the axes after 1 ({@link CudaBackend} skips empty calls). Without cuDNN: softmax.k, one thread per
+ * row of [outer, C, inner]. Not yet run on a GPU.
  */
 final class SoftmaxCuda {
     private SoftmaxCuda() {
@@ -29,13 +28,6 @@ final class SoftmaxCuda {
     }
 
     static void forward(CudaBackend b, Softmax.Forward o) {
-        if (o.x().size() == 0) {
-            return;
-        }
-        if (!b.cudnnOn()) {
-            SoftmaxLaunches.forward(b.host, o);
-            return;
-        }
         {
             Cudnn.Descriptors s = b.descriptors;
             b.rt.cudnn.softmaxForward(b.cudnnHandle, algo(o.softmax()), tensor(s, o.x().shape()), ptr(o.x()),
@@ -44,13 +36,6 @@ final class SoftmaxCuda {
     }
 
     static void backward(CudaBackend b, Softmax.Backward o) {
-        if (o.y().size() == 0) {
-            return;
-        }
-        if (!b.cudnnOn()) {
-            SoftmaxLaunches.backward(b.host, o);
-            return;
-        }
         {
             Cudnn.Descriptors s = b.descriptors;
             b.rt.cudnn.softmaxBackward(b.cudnnHandle, algo(o.softmax()), tensor(s, o.y().shape()), ptr(o.y()),

@@ -16,13 +16,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.cnn4j.kernels.host.KernelSignatures;
+import org.cnn4j.kernels.host.KernelSource;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
  * The CUDA programs the backend hands to NVRTC, checked without a GPU: the exact strings
- * ({@link CudaKernelSource#cuda}, prelude and includes inlined) compile with {@code nvcc --ptx} under the
+ * ({@link KernelSource.Dialect#source}, prelude and includes inlined) compile with {@code nvcc --ptx} under the
  * backend's options, and, where a real {@code libnvrtc} is found (the system's, or one in
  * {@code -Dcnn4j.cuda.libraryPath}), with NVRTC itself through the backend's binding, each yielding PTX with every
  * entry the file declares. Without nvcc or NVRTC those tests are skipped with the places searched;
@@ -38,10 +40,10 @@ class CudaKernelSourceTest {
             stems = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".k"))
                     .map(n -> n.substring(0, n.length() - 2)).sorted().toList();
         }
-        assertEquals(stems, CudaKernelSource.STEMS, "CudaKernelSource.STEMS must list every portable kernel file");
+        assertEquals(stems, KernelSource.STEMS, "KernelSource.STEMS must list every portable kernel file");
         Map<String, KernelSignatures.Kernel> all = KernelSignatures.all(); // throws on a name declared twice
         for (String stem : stems) {
-            List<String> entries = CudaKernelSource.entries(stem);
+            List<String> entries = KernelSource.entries(stem);
             assertFalse(entries.isEmpty(), stem);
             for (String e : entries) {
                 KernelSignatures.Kernel k = all.get(e);
@@ -50,18 +52,18 @@ class CudaKernelSourceTest {
                 assertNotEquals("?", k.bound(), e + " indexes by GID0 but its bound check was not recognised");
             }
         }
-        assertEquals(all.size(), stems.stream().mapToInt(s -> CudaKernelSource.entries(s).size()).sum());
+        assertEquals(all.size(), stems.stream().mapToInt(s -> KernelSource.entries(s).size()).sum());
     }
 
     @Test
     void theSourceIsSelfContained() {
-        for (String stem : CudaKernelSource.STEMS) {
-            String src = CudaKernelSource.cuda(stem);
+        for (String stem : KernelSource.STEMS) {
+            String src = KernelSource.Dialect.CUDA.source(stem);
             assertTrue(src.startsWith("/* prelude_cuda.h */\n"), stem);
             assertTrue(src.contains("#define KERNEL extern \"C\" __global__"), stem);
             assertFalse(src.contains("#include"), stem + ": NVRTC gets no include path");
         }
-        assertTrue(CudaKernelSource.cuda("reduce").contains("DEVICE_FN float group_sum2("));
+        assertTrue(KernelSource.Dialect.CUDA.source("reduce").contains("DEVICE_FN float group_sum2("));
     }
 
     static Path findNvcc(List<String> searched) {
@@ -90,7 +92,7 @@ class CudaKernelSourceTest {
     }
 
     private static void assertEntries(String stem, String ptx) {
-        for (String e : CudaKernelSource.entries(stem)) {
+        for (String e : KernelSource.entries(stem)) {
             assertTrue(ptx.contains(".entry " + e + "("), "no .entry " + e + " in the PTX of " + stem);
         }
     }
@@ -107,13 +109,13 @@ class CudaKernelSourceTest {
             abort(reason);
         }
         Path dir = Files.createTempDirectory("cnn4j-cuda-src");
-        return CudaKernelSource.STEMS.stream().map(stem -> DynamicTest.dynamicTest(stem, () -> {
+        return KernelSource.STEMS.stream().map(stem -> DynamicTest.dynamicTest(stem, () -> {
             Path cu = dir.resolve(stem + ".cu");
             Path ptx = dir.resolve(stem + ".ptx");
-            Files.writeString(cu, CudaKernelSource.cuda(stem), StandardCharsets.UTF_8);
+            Files.writeString(cu, KernelSource.Dialect.CUDA.source(stem), StandardCharsets.UTF_8);
             List<String> cmd = new ArrayList<>(List.of(nvcc.toString(), "-x", "cu", "--ptx", "-arch=compute_75",
                     "-std=c++17"));
-            cmd.addAll(CudaKernelSource.OPTIONS);
+            cmd.addAll(KernelSource.Dialect.CUDA.options());
             cmd.addAll(List.of("-o", ptx.toString(), cu.toString()));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String log;
@@ -144,9 +146,9 @@ class CudaKernelSourceTest {
         libs.openCompanions(s.loaded().get());
         Nvrtc nvrtc = new Nvrtc(s.loaded().get().symbols());
         CudaKernels k = new CudaKernels(nvrtc::compileToPtx, null, 7, 5);
-        List<String> options = k.options(CudaKernelSource.OPTIONS);
-        return CudaKernelSource.STEMS.stream().map(stem -> DynamicTest.dynamicTest(stem + " " + options, () -> {
-            byte[] ptx = nvrtc.compileToPtx(stem + ".k", CudaKernelSource.cuda(stem), Map.of(), options);
+        List<String> options = k.options(KernelSource.Dialect.CUDA.options());
+        return KernelSource.STEMS.stream().map(stem -> DynamicTest.dynamicTest(stem + " " + options, () -> {
+            byte[] ptx = nvrtc.compileToPtx(stem + ".k", KernelSource.Dialect.CUDA.source(stem), Map.of(), options);
             assertEquals(0, ptx[ptx.length - 1], "NUL-terminated for cuModuleLoadData");
             assertEntries(stem, new String(ptx, 0, ptx.length - 1, StandardCharsets.UTF_8));
         }));

@@ -22,6 +22,8 @@ import org.cnn4j.core.DeviceMemoryException;
 import org.cnn4j.core.Probe;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
+import org.cnn4j.kernels.host.KernelSignatures;
+import org.cnn4j.kernels.host.KernelSource;
 import org.cnn4j.ops.Activation;
 import org.cnn4j.ops.Conv2d;
 import org.cnn4j.ops.Fill;
@@ -285,7 +287,7 @@ class FakeDriverTest {
         expected.removeAll(NOT_LAUNCHED);
         assertEquals(expected, new java.util.TreeSet<>(launched), "every kernel, as with NVRTC");
         int loaded = cudaFake(noNvrtc, "fake_cuda_fatbins") - fatbins;
-        assertTrue(loaded > 5 && loaded <= CudaKernelSource.STEMS.size(), loaded + " fatbins: one per kernel file");
+        assertTrue(loaded > 5 && loaded <= KernelSource.STEMS.size(), loaded + " fatbins: one per kernel file");
     }
 
     @Test

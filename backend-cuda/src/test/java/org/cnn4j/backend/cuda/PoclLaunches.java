@@ -33,6 +33,7 @@ import java.nio.IntBuffer;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.cnn4j.kernels.host.KernelSource;
 import org.lwjgl.PointerBuffer;
 import org.lwjgl.system.MemoryStack;
 import org.lwjgl.system.MemoryUtil;
@@ -126,7 +127,7 @@ final class PoclLaunches implements AutoCloseable {
         try (MemoryStack stack = MemoryStack.stackPush()) {
             IntBuffer err = stack.mallocInt(1);
             if (program == null) {
-                String src = CudaKernelSource.withPrelude("prelude_opencl.h", stem);
+                String src = KernelSource.withPrelude("prelude_opencl.h", stem);
                 program = clCreateProgramWithSource(context, src, err);
                 check(err.get(0), "clCreateProgramWithSource");
                 if (clBuildProgram(program, device, "", null, 0) != 0) {

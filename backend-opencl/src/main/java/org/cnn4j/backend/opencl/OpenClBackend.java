@@ -26,11 +26,7 @@ import static org.lwjgl.opencl.CL10.clSetKernelArg1p;
 import java.nio.ByteBuffer;
 import java.nio.IntBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.cnn4j.core.BackendUnavailableException;
@@ -41,43 +37,11 @@ import org.cnn4j.core.NativeCallException;
 import org.cnn4j.core.Probe;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
-import org.cnn4j.kernels.host.ActivationLaunches;
-import org.cnn4j.kernels.host.ConcatLaunches;
-import org.cnn4j.kernels.host.BatchNormLaunches;
-import org.cnn4j.kernels.host.Conv2dLaunches;
-import org.cnn4j.kernels.host.DropoutLaunches;
-import org.cnn4j.kernels.host.ElementwiseLaunches;
+import org.cnn4j.kernels.host.BufferPool;
 import org.cnn4j.kernels.host.KernelHost;
-import org.cnn4j.kernels.host.LossLaunches;
-import org.cnn4j.kernels.host.OptimizerLaunches;
-import org.cnn4j.kernels.host.PoolLaunches;
-import org.cnn4j.kernels.host.SoftmaxLaunches;
-import org.cnn4j.kernels.host.UpsampleLaunches;
-import org.cnn4j.ops.Activation;
-import org.cnn4j.ops.Adagrad;
-import org.cnn4j.ops.Adam;
-import org.cnn4j.ops.Add;
-import org.cnn4j.ops.Axpy;
-import org.cnn4j.ops.BatchNorm;
-import org.cnn4j.ops.Concat;
-import org.cnn4j.ops.Conv2d;
-import org.cnn4j.ops.Copy;
-import org.cnn4j.ops.Dropout;
-import org.cnn4j.ops.Fill;
-import org.cnn4j.ops.Gemm;
-import org.cnn4j.ops.L2Penalty;
-import org.cnn4j.ops.Linear;
-import org.cnn4j.ops.Loss;
+import org.cnn4j.kernels.host.KernelSource;
+import org.cnn4j.kernels.host.PortableBackend;
 import org.cnn4j.ops.Op;
-import org.cnn4j.ops.Pool2d;
-import org.cnn4j.ops.Prelu;
-import org.cnn4j.ops.RmsProp;
-import org.cnn4j.ops.Scale;
-import org.cnn4j.ops.Sgd;
-import org.cnn4j.ops.Softmax;
-import org.cnn4j.ops.SumAxes;
-import org.cnn4j.ops.Upsample;
-import org.cnn4j.spi.AbstractBackend;
 import org.cnn4j.spi.SignalHandlers;
 import org.lwjgl.PointerBuffer;
 import org.lwjgl.system.MemoryStack;
@@ -93,18 +57,23 @@ import org.lwjgl.system.MemoryStack;
  * arguments, so two threads must not set them at once).
  *
  * <h2>Memory</h2>
- * Tensors own their buffers; closing a tensor returns its buffer to a pool keyed by byte size, so a training
- * step that allocates the same shapes each time reuses buffers instead of calling {@code clCreateBuffer}. Reuse
- * is safe without waiting: the queue is in order, so the next user's work runs after the last user's. Scratch
+ * Tensors own their buffers; closing a tensor returns its buffer to a pool keyed by byte size ({@link BufferPool},
+ * shared with the CUDA backend), so a training step that allocates the same shapes each time reuses buffers
+ * instead of calling {@code clCreateBuffer}. Reuse is safe without waiting: the queue is in order, so the next
+ * user's work runs after the last user's. Scratch
  * buffers (im2col columns, partial sums) come from the same pool. An allocation that fails empties the pool and
  * retries once, then throws {@link DeviceMemoryException}; the backend stays usable.
  *
  * <h2>Kernels</h2>
- * Each kernel file is built once per backend (context) with {@code clBuildProgram}, cached by the SHA-256 of its
- * source and build options; a failed build throws {@link KernelCompileException} with the build log.
+ * The operators, the kernel sources and the program cache are {@link PortableBackend}'s; this class builds a
+ * program with {@code clBuildProgram} (once per context: the cache is keyed by the SHA-256 of the source; a failed
+ * build throws {@link KernelCompileException} with the build log), sets kernel arguments and enqueues NDRanges.
  */
-public final class OpenClBackend extends AbstractBackend {
-    /** Build options for every program; no fast-math flags, so NaN and infinities behave as in the reference. */
+public final class OpenClBackend extends PortableBackend<Long, Long> {
+    /**
+     * Build options for every program; no fast-math flags, so NaN and infinities behave as in the reference
+     * (contraction is off by prelude_opencl.h's pragma, {@link KernelSource}).
+     */
     static final String BUILD_OPTIONS = "";
     /** Largest im2col scratch buffer, in floats, before convolution splits the batch into chunks (64 MiB). */
     static final int COL_LIMIT_FLOATS = 1 << 24;
@@ -114,18 +83,16 @@ public final class OpenClBackend extends AbstractBackend {
     private final OpenClDevices.Device device;
     private final long context;
     private final long queue;
-    private final Map<String, Long> programs = new HashMap<>();
-    private final Map<String, Long> kernels = new HashMap<>();
-    private final Map<Long, ArrayDeque<Long>> pool = new HashMap<>();
+    /** Buffers by exact byte size (module kernels' pool, shared with the CUDA backend's allocator). */
+    private final BufferPool pool;
     private final Map<Long, Long> live = new HashMap<>();
-    private long pooledBytes;
-    private long buffersCreated;
     private volatile int colLimitFloats = COL_LIMIT_FLOATS;
     private boolean released;
 
     private OpenClBackend(OpenClDevices.Device device) {
-        super("opencl");
+        super("opencl", KernelSource.Dialect.OPENCL);
         this.device = device;
+        this.pool = new BufferPool("opencl", new ClBuffers(), BufferPool.EXACT, POOL_LIMIT_BYTES);
         limitMemoryTo(device.globalMemBytes());
         try (MemoryStack stack = MemoryStack.stackPush()) {
             IntBuffer err = stack.mallocInt(1);
@@ -194,7 +161,8 @@ public final class OpenClBackend extends AbstractBackend {
         live.put(mem, bytes);
         OpenClTensor t = new OpenClTensor(this, shape, mem);
         try {
-            kernel("elementwise", "fill_f32").p(mem).f(0).i(shape.size()).elements(shape.size());
+            kernel("elementwise", "fill_f32").p("y", mem).f("value", 0).i("total", shape.size())
+                    .elements(shape.size());
         } catch (RuntimeException e) {
             live.remove(mem);
             clReleaseMemObject(mem); // cleanup on the way to reporting the fill's failure
@@ -210,32 +178,7 @@ public final class OpenClBackend extends AbstractBackend {
 
     /** A buffer of {@code bytes} from the pool, or a new one. */
     synchronized long obtain(long bytes) {
-        ArrayDeque<Long> free = pool.get(bytes);
-        if (free != null && !free.isEmpty()) {
-            pooledBytes -= bytes;
-            return free.pop();
-        }
-        if (bytes > device.maxAllocBytes()) {
-            throw new DeviceMemoryException(name(), bytes, -1, "CL_INVALID_BUFFER_SIZE: larger than"
-                    + " CL_DEVICE_MAX_MEM_ALLOC_SIZE = " + device.maxAllocBytes() + " bytes of " + device.name());
-        }
-        int status = 0;
-        for (int attempt = 0; attempt < 2; attempt++) {
-            try (MemoryStack stack = MemoryStack.stackPush()) {
-                IntBuffer err = stack.mallocInt(1);
-                long mem = clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, err);
-                status = err.get(0);
-                if (status == 0) {
-                    buffersCreated++;
-                    return mem;
-                }
-            }
-            if (!ClStatus.isOutOfMemory(status)) {
-                ClStatus.check(status, "clCreateBuffer", bytes + " bytes");
-            }
-            drainPool();
-        }
-        throw new DeviceMemoryException(name(), bytes, -1, ClStatus.name(status));
+        return pool.allocate(bytes);
     }
 
     /** Returns a buffer to the pool (or frees it when the pool is full or the backend closed). */
@@ -243,28 +186,73 @@ public final class OpenClBackend extends AbstractBackend {
         if (released) {
             return;
         }
-        if (pooledBytes + bytes > POOL_LIMIT_BYTES) {
-            ClStatus.check(clReleaseMemObject(mem), "clReleaseMemObject");
-            return;
-        }
-        pool.computeIfAbsent(bytes, k -> new ArrayDeque<>()).push(mem);
-        pooledBytes += bytes;
+        pool.free(mem, bytes);
     }
 
     private void drainPool() {
-        Releases r = new Releases();
-        drainPool(r);
-        r.check();
+        pool.emptyCache();
     }
 
     private void drainPool(Releases r) {
-        for (ArrayDeque<Long> free : pool.values()) {
-            for (long mem : free) {
-                r.add(clReleaseMemObject(mem), "clReleaseMemObject");
+        try {
+            pool.emptyCache();
+        } catch (NativeCallException e) {
+            r.add(e.code(), "clReleaseMemObject");
+        }
+    }
+
+    /**
+     * {@code cl_mem} buffers for the pool: {@code clCreateBuffer} (a size above
+     * {@code CL_DEVICE_MAX_MEM_ALLOC_SIZE} refused at once), {@code clReleaseMemObject}, which the driver defers
+     * until the queued commands that use the buffer have run, so the pool's wait is none.
+     */
+    private final class ClBuffers implements BufferPool.Device {
+        @Override
+        public int allocate(long bytes, long[] out) {
+            if (bytes > device.maxAllocBytes()) {
+                throw new DeviceMemoryException(name(), bytes, -1, "CL_INVALID_BUFFER_SIZE: larger than"
+                        + " CL_DEVICE_MAX_MEM_ALLOC_SIZE = " + device.maxAllocBytes() + " bytes of " + device.name());
+            }
+            try (MemoryStack stack = MemoryStack.stackPush()) {
+                IntBuffer err = stack.mallocInt(1);
+                out[0] = clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, err);
+                return err.get(0);
             }
         }
-        pool.clear();
-        pooledBytes = 0;
+
+        @Override
+        public boolean outOfMemory(int status) {
+            return ClStatus.isOutOfMemory(status);
+        }
+
+        @Override
+        public String statusName(int status) {
+            return ClStatus.name(status);
+        }
+
+        @Override
+        public RuntimeException failure(int status, long bytes) {
+            try {
+                ClStatus.check(status, "clCreateBuffer", bytes + " bytes");
+            } catch (RuntimeException e) {
+                return e;
+            }
+            throw new IllegalStateException("status " + status + " is not a failure");
+        }
+
+        @Override
+        public void free(long mem) {
+            ClStatus.check(clReleaseMemObject(mem), "clReleaseMemObject");
+        }
+
+        @Override
+        public long freeBytes() {
+            return -1;
+        }
+
+        @Override
+        public void synchronize() {
+        }
     }
 
     /** Release calls made in a row: all of them run, then the first failure is reported. */
@@ -285,8 +273,14 @@ public final class OpenClBackend extends AbstractBackend {
     }
 
     /** The im2col chunk limit in floats. */
-    int colLimitFloats() {
+    @Override
+    protected int colLimitFloats() {
         return colLimitFloats;
+    }
+
+    @Override
+    protected int maxGemmBatch() {
+        return Integer.MAX_VALUE; // an NDRange's third axis
     }
 
     /** Sets the im2col chunk limit (tests force small chunks to cover the chunked paths). */
@@ -294,14 +288,14 @@ public final class OpenClBackend extends AbstractBackend {
         colLimitFloats = floats;
     }
 
-    /** Number of {@code clCreateBuffer} calls so far (the pool's misses). */
+    /** Number of {@code clCreateBuffer} calls that made a buffer so far (the pool's misses). */
     synchronized long buffersCreated() {
-        return buffersCreated;
+        return pool.created();
     }
 
     /** Bytes held in the pool for reuse. */
     synchronized long pooledBytes() {
-        return pooledBytes;
+        return pool.cachedBytes();
     }
 
     synchronized void released(OpenClTensor t) {
@@ -326,17 +320,25 @@ public final class OpenClBackend extends AbstractBackend {
     }
 
     /** Writes a small int array (kernel metadata) into {@code mem}; blocking, so the array may be reused. */
-    synchronized void writeInts(long mem, int[] src) {
+    @Override
+    protected synchronized void writeInts(long mem, int[] src) {
         ClStatus.check(clEnqueueWriteBuffer(queue, mem, true, 0, src, null, null), "clEnqueueWriteBuffer");
     }
 
-    void copy(long src, long dst, long bytes) {
+    @Override
+    protected void copy(long src, long dst, long bytes) {
         ClStatus.check(clEnqueueCopyBuffer(queue, src, dst, 0, 0, bytes, null, null), "clEnqueueCopyBuffer");
     }
 
-    /** A scratch buffer of {@code floats} floats; give it back with {@link #recycle(long, long)}. */
-    long scratch(long floats) {
+    /** A scratch buffer of {@code floats} floats from the pool; give it back with {@link #freeTemp}. */
+    @Override
+    protected long temp(long floats) {
         return obtain(floats * Float.BYTES);
+    }
+
+    @Override
+    protected void freeTemp(long buffer, long floats) {
+        recycle(buffer, floats * Float.BYTES);
     }
 
     @Override
@@ -349,14 +351,13 @@ public final class OpenClBackend extends AbstractBackend {
     protected synchronized void shutdown() {
         Releases r = new Releases();
         r.add(clFinish(queue), "clFinish");
-        for (long k : kernels.values()) {
-            r.add(clReleaseKernel(k), "clReleaseKernel");
+        for (Kernel<Long> k : kernels()) {
+            r.add(clReleaseKernel(k.function()), "clReleaseKernel");
         }
-        kernels.clear();
-        for (long p : programs.values()) {
+        for (long p : programs()) {
             r.add(clReleaseProgram(p), "clReleaseProgram");
         }
-        programs.clear();
+        forgetPrograms();
         drainPool(r);
         for (long mem : live.keySet()) {
             r.add(clReleaseMemObject(mem), "clReleaseMemObject");
@@ -370,13 +371,14 @@ public final class OpenClBackend extends AbstractBackend {
 
     // ---- programs and kernels -----------------------------------------------------------------------
 
-    /** Builds {@code source} for this backend's device, or returns the cached program. */
-    synchronized long build(String label, String source, String options) {
-        String key = sha256(source + '\0' + options);
-        Long cached = programs.get(key);
-        if (cached != null) {
-            return cached;
-        }
+    /** Builds {@code source} for this backend's device, or returns the program built from it before. */
+    synchronized long build(String label, String source) {
+        return program(label, source);
+    }
+
+    @Override
+    protected Long compile(String label, String source) {
+        String options = BUILD_OPTIONS;
         try (MemoryStack stack = MemoryStack.stackPush()) {
             IntBuffer err = stack.mallocInt(1);
             long program = clCreateProgramWithSource(context, source, err);
@@ -387,7 +389,6 @@ public final class OpenClBackend extends AbstractBackend {
                 clReleaseProgram(program); // cleanup on the way to reporting the build failure
                 throw new KernelCompileException(label + " on " + device.name(), ClStatus.name(status), log);
             }
-            programs.put(key, program);
             return program;
         }
     }
@@ -418,77 +419,75 @@ public final class OpenClBackend extends AbstractBackend {
         }
     }
 
-    /** The kernel object for {@code entry} of kernel file {@code stem}, built on first use. */
-    synchronized long kernelObject(String stem, String entry) {
-        String key = stem + '#' + entry;
-        Long k = kernels.get(key);
-        if (k != null) {
-            return k;
-        }
-        long program = build(stem + ".k", KernelSource.opencl(stem), BUILD_OPTIONS);
+    @Override
+    protected Long function(Long program, String stem, String entry) {
         try (MemoryStack stack = MemoryStack.stackPush()) {
             IntBuffer err = stack.mallocInt(1);
             long kernel = clCreateKernel(program, entry, err);
             ClStatus.check(err.get(0), "clCreateKernel", entry + " in " + stem + ".k");
-            kernels.put(key, kernel);
             return kernel;
         }
     }
 
     /** A launch of {@code entry} in kernel file {@code stem}: set arguments in order, then enqueue. */
-    Launch kernel(String stem, String entry) {
-        return new Launch(kernelObject(stem, entry), entry);
+    @Override
+    protected Launch start(Kernel<Long> k) {
+        return launch.start(k.function(), k.entry());
     }
+
+    private final Launch launch = new Launch();
 
     long queue() {
         return queue;
     }
 
-    private static String sha256(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    @Override
+    protected long buffer(Tensor t) {
+        return mem(t);
     }
 
     static long mem(Tensor t) {
         return ((OpenClTensor) t).mem;
     }
 
-    /** Arguments set in order on one kernel, then one enqueue. Used under the backend's monitor. */
+    /**
+     * Arguments set in order on one kernel, then one enqueue: the backend's one instance, used at once under its
+     * monitor. The arguments' names are the kernel's parameter names (checked by the kernels module's tests, not
+     * here).
+     */
     final class Launch implements KernelHost.Launch {
-        private final long kernel;
-        private final String entry;
+        private long kernel;
+        private String entry;
         private int index;
 
-        private Launch(long kernel, String entry) {
+        private Launch start(long kernel, String entry) {
             this.kernel = kernel;
             this.entry = entry;
+            this.index = 0;
+            return this;
         }
 
         @Override
-        public Launch p(Tensor t) {
-            return p(OpenClBackend.mem(t));
+        public Launch p(String name, Tensor t) {
+            return p(name, OpenClBackend.mem(t));
         }
 
         @Override
-        public Launch p(long m) {
+        public Launch p(String name, long m) {
             ClStatus.check(clSetKernelArg1p(kernel, index, m), "clSetKernelArg", entry + " argument " + index);
             index++;
             return this;
         }
 
         @Override
-        public Launch i(int v) {
+        public Launch i(String name, int v) {
             ClStatus.check(clSetKernelArg1i(kernel, index, v), "clSetKernelArg", entry + " argument " + index);
             index++;
             return this;
         }
 
         @Override
-        public Launch f(double v) {
+        public Launch f(String name, double v) {
             ClStatus.check(clSetKernelArg1f(kernel, index, (float) v), "clSetKernelArg",
                     entry + " argument " + index);
             index++;
@@ -499,7 +498,7 @@ public final class OpenClBackend extends AbstractBackend {
         @Override
         public void elements(long total) {
             if (total > 0) {
-                enqueue(new long[] {(total + 63L) / 64 * 64}, null);
+                enqueue(1, (total + 63L) / 64 * 64, 1, 1, 0, 0, 0);
             }
         }
 
@@ -507,29 +506,31 @@ public final class OpenClBackend extends AbstractBackend {
         @Override
         public void groups(int groups, int size) {
             if (groups > 0) {
-                enqueue(new long[] {(long) groups * size}, new long[] {size});
+                enqueue(1, (long) groups * size, 1, 1, size, 1, 1);
             }
         }
 
         @Override
         public void tiles(int x, int y, int z, int threads) {
-            enqueue(new long[] {(long) x * threads, (long) y * threads, z}, new long[] {threads, threads, 1});
+            enqueue(3, (long) x * threads, (long) y * threads, z, threads, threads, 1);
         }
 
-        void enqueue(long[] global, long[] local) {
+        /** An NDRange of {@code dims} axes; local size {@code l0 = 0}: the driver's choice. */
+        private void enqueue(int dims, long g0, long g1, long g2, long l0, long l1, long l2) {
             try (MemoryStack stack = MemoryStack.stackPush()) {
-                PointerBuffer g = stack.mallocPointer(global.length);
-                for (int d = 0; d < global.length; d++) {
-                    g.put(d, global[d]);
+                PointerBuffer g = stack.mallocPointer(dims);
+                PointerBuffer l = l0 == 0 ? null : stack.mallocPointer(dims);
+                g.put(0, g0);
+                if (l != null) {
+                    l.put(0, l0);
                 }
-                PointerBuffer l = null;
-                if (local != null) {
-                    l = stack.mallocPointer(local.length);
-                    for (int d = 0; d < local.length; d++) {
-                        l.put(d, local[d]);
+                if (dims == 3) {
+                    g.put(1, g1).put(2, g2);
+                    if (l != null) {
+                        l.put(1, l1).put(2, l2);
                     }
                 }
-                ClStatus.check(clEnqueueNDRangeKernel(queue, kernel, global.length, null, g, l, null, null),
+                ClStatus.check(clEnqueueNDRangeKernel(queue, kernel, dims, null, g, l, null, null),
                         "clEnqueueNDRangeKernel", entry);
             }
         }
@@ -537,94 +538,11 @@ public final class OpenClBackend extends AbstractBackend {
 
     // ---- operators ----------------------------------------------------------------------------------
 
-    /** This backend as the portable kernels' host ({@link org.cnn4j.kernels.host}). */
-    final KernelHost host = new KernelHost() {
-        @Override
-        public Launch kernel(String file, String entry) {
-            return OpenClBackend.this.kernel(file, entry);
-        }
-
-        @Override
-        public long buffer(Tensor t) {
-            return mem(t);
-        }
-
-        @Override
-        public long temp(long floats) {
-            return scratch(floats);
-        }
-
-        @Override
-        public void freeTemp(long buffer, long floats) {
-            recycle(buffer, floats * Float.BYTES);
-        }
-
-        @Override
-        public void writeInts(long dst, int[] src) {
-            OpenClBackend.this.writeInts(dst, src);
-        }
-
-        @Override
-        public int colLimitFloats() {
-            return OpenClBackend.this.colLimitFloats();
-        }
-
-        @Override
-        public int maxGemmBatch() {
-            return Integer.MAX_VALUE; // an NDRange's third axis
-        }
-    };
-
-    private void copy(Copy.Run o) {
-        if (mem(o.x()) != mem(o.y())) { // a view of the same buffer already holds the values
-            copy(mem(o.x()), mem(o.y()), (long) o.x().size() * Float.BYTES);
-        }
-    }
-
+    /** Every operator on the portable kernels ({@link PortableBackend#dispatch}), under this backend's monitor. */
     @Override
     protected synchronized void run(Op op) {
         // execute() checked before waiting for this monitor; a close() may have released the context since.
         checkOpen();
-        switch (op) {
-            case Conv2d.Forward o -> Conv2dLaunches.forward(host, o);
-            case Conv2d.BackwardData o -> Conv2dLaunches.backwardData(host, o);
-            case Conv2d.BackwardFilter o -> Conv2dLaunches.backwardFilter(host, o);
-            case Pool2d.Forward o -> PoolLaunches.forward(host, o);
-            case Pool2d.Backward o -> PoolLaunches.backward(host, o);
-            case BatchNorm.ForwardTraining o -> BatchNormLaunches.forwardTraining(host, o);
-            case BatchNorm.ForwardInference o -> BatchNormLaunches.forwardInference(host, o);
-            case BatchNorm.Backward o -> BatchNormLaunches.backward(host, o);
-            case Activation.Forward o -> ActivationLaunches.forward(host, o);
-            case Activation.Backward o -> ActivationLaunches.backward(host, o);
-            case Prelu.Forward o -> ActivationLaunches.preluForward(host, o);
-            case Prelu.Backward o -> ActivationLaunches.preluBackward(host, o);
-            case Softmax.Forward o -> SoftmaxLaunches.forward(host, o);
-            case Softmax.Backward o -> SoftmaxLaunches.backward(host, o);
-            case Dropout.Forward o -> DropoutLaunches.apply(host, o.dropout(), o.x(), o.y());
-            case Dropout.Backward o -> DropoutLaunches.apply(host, o.dropout(), o.dy(), o.dx());
-            case Linear.Forward o -> GemmOpenCl.linearForward(this, o);
-            case Linear.BackwardData o -> GemmOpenCl.linearBackwardData(this, o);
-            case Linear.BackwardWeights o -> GemmOpenCl.linearBackwardWeights(this, o);
-            case Gemm.Run o -> GemmOpenCl.run(this, o);
-            case Loss.Forward o -> LossLaunches.forward(host, o);
-            case Loss.Backward o -> LossLaunches.backward(host, o);
-            case L2Penalty.Forward o -> LossLaunches.l2Forward(host, o);
-            case L2Penalty.Backward o -> LossLaunches.l2Backward(host, o);
-            case Sgd.Step o -> OptimizerLaunches.sgd(host, o);
-            case Adagrad.Step o -> OptimizerLaunches.adagrad(host, o);
-            case RmsProp.Step o -> OptimizerLaunches.rmsProp(host, o);
-            case Adam.Step o -> OptimizerLaunches.adam(host, o);
-            case Fill.Run o -> ElementwiseLaunches.fill(host, o);
-            case Copy.Run o -> copy(o);
-            case Add.Run o -> ElementwiseLaunches.add(host, o);
-            case Scale.Run o -> ElementwiseLaunches.scale(host, o);
-            case Axpy.Run o -> ElementwiseLaunches.axpy(host, o);
-            case SumAxes.Run o -> ElementwiseLaunches.sumAxes(host, o);
-            case Upsample.Forward o -> UpsampleLaunches.forward(host, o);
-            case Upsample.Backward o -> UpsampleLaunches.backward(host, o);
-            case Concat.Forward o -> ConcatLaunches.forward(host, o);
-            case Concat.Backward o -> ConcatLaunches.backward(host, o);
-            case BatchNorm.BackwardInference o -> BatchNormLaunches.backwardInference(host, o);
-        }
+        dispatch(op);
     }
 }

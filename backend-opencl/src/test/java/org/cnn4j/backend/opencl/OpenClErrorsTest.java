@@ -15,6 +15,7 @@ import org.cnn4j.core.NativeCallException;
 import org.cnn4j.core.Probe;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
+import org.cnn4j.kernels.host.KernelSource;
 import org.cnn4j.ops.Fill;
 import org.junit.jupiter.api.Test;
 import org.lwjgl.PointerBuffer;
@@ -54,7 +55,7 @@ class OpenClErrorsTest {
             // a kernel whose arguments were never set: the driver refuses the launch
             String source = "__kernel void unset_args(__global float* y, const int n) { if (get_global_id(0) < n)"
                     + " y[get_global_id(0)] = 1.0f; }";
-            long program = cl.build("unset_args test", source, "");
+            long program = cl.build("unset_args test", source);
             NativeCallException e;
             try (MemoryStack stack = MemoryStack.stackPush()) {
                 long kernel = CL10.clCreateKernel(program, "unset_args", stack.mallocInt(1));
@@ -79,7 +80,7 @@ class OpenClErrorsTest {
             String broken = KernelSource.resource("prelude_opencl.h")
                     + "\nKERNEL void broken_f32(GLOBAL float* y) { y[0] = undeclared_variable_xyz; }\n";
             KernelCompileException e = assertThrows(KernelCompileException.class,
-                    () -> cl.build("broken.k", broken, ""));
+                    () -> cl.build("broken.k", broken));
             assertTrue(e.buildLog().contains("undeclared_variable_xyz"), e.buildLog());
             assertTrue(e.getMessage().contains("CL_BUILD_PROGRAM_FAILURE"), e.getMessage());
             assertTrue(e.kernel().startsWith("broken.k"), e.kernel());
@@ -96,9 +97,9 @@ class OpenClErrorsTest {
         try (OpenClBackend cl = OpenClTestSupport.open()) {
             for (String stem : new String[] {"activation", "batchnorm", "conv2d", "dropout", "elementwise", "gemm",
                 "loss", "pool2d", "reduce", "softmax", "upsample", "concat"}) {
-                long p = cl.build(stem + ".k", KernelSource.opencl(stem), OpenClBackend.BUILD_OPTIONS);
+                long p = cl.build(stem + ".k", KernelSource.Dialect.OPENCL.source(stem));
                 // built once per context: the same source and options give the cached program
-                assertEquals(p, cl.build(stem + ".k", KernelSource.opencl(stem), OpenClBackend.BUILD_OPTIONS));
+                assertEquals(p, cl.build(stem + ".k", KernelSource.Dialect.OPENCL.source(stem)));
             }
         }
     }

@@ -22,14 +22,14 @@ public final class ActivationLaunches {
 
     public static void forward(KernelHost b, Activation.Forward o) {
         int total = o.x().size();
-        b.kernel("activation", "activation_forward_f32").p(o.x()).p(o.y()).i(kind(o.act())).f(o.act().alpha())
-                .i(total).elements(total);
+        b.kernel("activation", "activation_forward_f32").p("x", o.x()).p("y", o.y()).i("kind", kind(o.act()))
+                .f("alpha", o.act().alpha()).i("total", total).elements(total);
     }
 
     public static void backward(KernelHost b, Activation.Backward o) {
         int total = o.x().size();
-        b.kernel("activation", "activation_backward_f32").p(o.x()).p(o.y()).p(o.dy()).p(o.dx())
-                .i(kind(o.act())).f(o.act().alpha()).i(total).elements(total);
+        b.kernel("activation", "activation_backward_f32").p("x", o.x()).p("y", o.y()).p("dy", o.dy()).p("dx", o.dx())
+                .i("kind", kind(o.act())).f("alpha", o.act().alpha()).i("total", total).elements(total);
     }
 
     /** [outer, C, inner] of x for the slopes: C = 1 when the slope is shared. */
@@ -46,17 +46,17 @@ public final class ActivationLaunches {
         int nw = o.weight().size();
         int[] l = layout(o.x().shape(), nw);
         int total = o.x().size();
-        b.kernel("activation", "prelu_forward_f32").p(o.x()).p(o.weight()).p(o.y()).i(l[1]).i(l[2]).i(nw)
-                .i(total).elements(total);
+        b.kernel("activation", "prelu_forward_f32").p("x", o.x()).p("w", o.weight()).p("y", o.y()).i("C", l[1])
+                .i("inner", l[2]).i("nw", nw).i("total", total).elements(total);
     }
 
     public static void preluBackward(KernelHost b, Prelu.Backward o) {
         int nw = o.weight().size();
         int[] l = layout(o.x().shape(), nw);
         int total = o.x().size();
-        b.kernel("activation", "prelu_backward_data_f32").p(o.x()).p(o.weight()).p(o.dy()).p(o.dx())
-                .i(l[1]).i(l[2]).i(nw).i(total).elements(total);
-        b.kernel("reduce", "prelu_weight_grad_f32").p(o.x()).p(o.dy()).p(o.dWeight()).i(l[0]).i(l[1])
-                .i(l[2]).groups(l[1], KernelHost.REDUCE_WG);
+        b.kernel("activation", "prelu_backward_data_f32").p("x", o.x()).p("w", o.weight()).p("dy", o.dy())
+                .p("dx", o.dx()).i("C", l[1]).i("inner", l[2]).i("nw", nw).i("total", total).elements(total);
+        b.kernel("reduce", "prelu_weight_grad_f32").p("x", o.x()).p("dy", o.dy()).p("dW", o.dWeight()).i("outer", l[0])
+                .i("C", l[1]).i("inner", l[2]).groups(l[1], KernelHost.REDUCE_WG);
     }
 }

@@ -18,31 +18,34 @@ public final class BatchNormLaunches {
 
     public static void forwardTraining(KernelHost b, BatchNorm.ForwardTraining o) {
         Shape x = o.x().shape();
-        b.kernel("batchnorm", "batchnorm_forward_training_f32").p(o.x()).p(o.gamma()).p(o.beta())
-                .p(o.runningMean()).p(o.runningVar()).p(o.y()).p(o.savedMean()).p(o.savedInvStd())
-                .i(x.dim(0)).i(x.dim(1)).i(spatial(x)).f(o.bn().epsilon()).f(o.bn().momentum())
+        b.kernel("batchnorm", "batchnorm_forward_training_f32").p("x", o.x()).p("gamma", o.gamma()).p("beta", o.beta())
+                .p("runningMean", o.runningMean()).p("runningVar", o.runningVar()).p("y", o.y())
+                .p("savedMean", o.savedMean()).p("savedInvStd", o.savedInvStd()).i("N", x.dim(0)).i("C", x.dim(1))
+                .i("S", spatial(x)).f("eps", o.bn().epsilon()).f("momentum", o.bn().momentum())
                 .groups(x.dim(1), KernelHost.REDUCE_WG);
     }
 
     public static void forwardInference(KernelHost b, BatchNorm.ForwardInference o) {
         Shape x = o.x().shape();
         int total = x.size();
-        b.kernel("batchnorm", "batchnorm_forward_inference_f32").p(o.x()).p(o.gamma()).p(o.beta())
-                .p(o.runningMean()).p(o.runningVar()).p(o.y()).i(x.dim(1)).i(spatial(x))
-                .f(o.bn().epsilon()).i(total).elements(total);
+        b.kernel("batchnorm", "batchnorm_forward_inference_f32").p("x", o.x()).p("gamma", o.gamma()).p("beta", o.beta())
+                .p("runningMean", o.runningMean()).p("runningVar", o.runningVar()).p("y", o.y()).i("C", x.dim(1))
+                .i("S", spatial(x)).f("eps", o.bn().epsilon()).i("total", total).elements(total);
     }
 
     public static void backward(KernelHost b, BatchNorm.Backward o) {
         Shape x = o.x().shape();
-        b.kernel("batchnorm", "batchnorm_backward_f32").p(o.x()).p(o.dy()).p(o.gamma()).p(o.savedMean())
-                .p(o.savedInvStd()).p(o.dx()).p(o.dGamma()).p(o.dBeta())
-                .i(x.dim(0)).i(x.dim(1)).i(spatial(x)).groups(x.dim(1), KernelHost.REDUCE_WG);
+        b.kernel("batchnorm", "batchnorm_backward_f32").p("x", o.x()).p("dy", o.dy()).p("gamma", o.gamma())
+                .p("savedMean", o.savedMean()).p("savedInvStd", o.savedInvStd()).p("dx", o.dx()).p("dGamma", o.dGamma())
+                .p("dBeta", o.dBeta()).i("N", x.dim(0)).i("C", x.dim(1)).i("S", spatial(x))
+                .groups(x.dim(1), KernelHost.REDUCE_WG);
     }
 
     public static void backwardInference(KernelHost b, BatchNorm.BackwardInference o) {
         Shape x = o.x().shape();
-        b.kernel("batchnorm", "batchnorm_backward_inference_f32").p(o.x()).p(o.dy()).p(o.gamma())
-                .p(o.runningMean()).p(o.runningVar()).p(o.dx()).p(o.dGamma()).p(o.dBeta())
-                .i(x.dim(0)).i(x.dim(1)).i(spatial(x)).f(o.bn().epsilon()).groups(x.dim(1), KernelHost.REDUCE_WG);
+        b.kernel("batchnorm", "batchnorm_backward_inference_f32").p("x", o.x()).p("dy", o.dy()).p("gamma", o.gamma())
+                .p("runningMean", o.runningMean()).p("runningVar", o.runningVar()).p("dx", o.dx())
+                .p("dGamma", o.dGamma()).p("dBeta", o.dBeta()).i("N", x.dim(0)).i("C", x.dim(1)).i("S", spatial(x))
+                .f("eps", o.bn().epsilon()).groups(x.dim(1), KernelHost.REDUCE_WG);
     }
 }

@@ -27,8 +27,9 @@ public final class ConcatLaunches {
         for (Tensor part : parts) {
             int block = part.shape().dim(axis) * inner;
             int total = part.size();
-            b.kernel("concat", "concat_blocks_f32").p(part).p(whole).i(block).i(wholeBlock).i(offset)
-                    .i(join ? 1 : 0).i(total).elements(total);
+            b.kernel("concat", "concat_blocks_f32").p("part", part).p("whole", whole).i("block", block)
+                    .i("wholeBlock", wholeBlock).i("offset", offset).i("toWhole", join ? 1 : 0).i("total", total)
+                    .elements(total);
             offset += block;
         }
     }

@@ -32,13 +32,15 @@ public final class Conv2dLaunches {
     }
 
     private static KernelHost.Launch imageArgs(KernelHost.Launch l, Conv2d.Geometry g) {
-        return l.i(g.inChannels()).i(g.inH()).i(g.inW()).i(g.kernelH()).i(g.kernelW()).i(g.outH()).i(g.outW())
-                .i(g.strideH()).i(g.strideW()).i(g.paddingH()).i(g.paddingW()).i(g.dilationH()).i(g.dilationW());
+        return l.i("C", g.inChannels()).i("H", g.inH()).i("W", g.inW()).i("KH", g.kernelH()).i("KW", g.kernelW())
+                .i("OH", g.outH()).i("OW", g.outW()).i("sh", g.strideH()).i("sw", g.strideW())
+                .i("ph", g.paddingH()).i("pw", g.paddingW()).i("dh", g.dilationH()).i("dw", g.dilationW());
     }
 
     private static void im2col(KernelHost b, Conv2d.Geometry g, long x, int n0, int nb, long col) {
         int total = nb * ckk(g) * g.colCols();
-        imageArgs(b.kernel("conv2d", "im2col_f32").p(x).i(n0 * g.inImage()).p(col), g).i(total).elements(total);
+        imageArgs(b.kernel("conv2d", "im2col_f32").p("x", x).i("xOff", n0 * g.inImage()).p("col", col), g)
+                .i("total", total).elements(total);
     }
 
     /** One chunk of images [n0, n0 + nb) with its column buffer. */
@@ -75,7 +77,8 @@ public final class Conv2dLaunches {
         });
         if (o.bias() != null) {
             int total = o.y().size();
-            b.kernel("conv2d", "bias_add_f32").p(o.y()).p(o.bias()).i(g.outChannels()).i(ohw).i(total)
+            b.kernel("conv2d", "bias_add_f32").p("y", o.y()).p("bias", o.bias()).i("K", g.outChannels())
+                    .i("inner", ohw).i("total", total)
                     .elements(total);
         }
     }
@@ -91,8 +94,8 @@ public final class Conv2dLaunches {
                     b.buffer(o.dy()), n0 * g.outImage(), g.outImage(), kg * ohw,
                     dcol, 0, ckk(g) * ohw, cgkk * ohw);
             int total = nb * g.inImage();
-            imageArgs(b.kernel("conv2d", "col2im_f32").p(dcol).p(o.dx()).i(n0 * g.inImage()), g)
-                    .i(total).elements(total);
+            imageArgs(b.kernel("conv2d", "col2im_f32").p("col", dcol).p("dx", o.dx()).i("dxOff", n0 * g.inImage()), g)
+                    .i("total", total).elements(total);
         });
     }
 

@@ -17,7 +17,8 @@ public final class DropoutLaunches {
         long seed = d.seed();
         // the scale as a float pair hi + lo, so the kernel can round in * scale as the double product does
         float hi = (float) d.scale();
-        b.kernel("dropout", "dropout_f32").p(in).p(out).i((int) seed).i((int) (seed >>> 32)).i(d.threshold())
-                .f(hi).f(d.scale() - hi).i(total).elements(total);
+        b.kernel("dropout", "dropout_f32").p("in", in).p("out", out).i("k0", (int) seed).i("k1", (int) (seed >>> 32))
+                .i("threshold", d.threshold()).f("scaleHi", hi).f("scaleLo", d.scale() - hi).i("total", total)
+                .elements(total);
     }
 }

@@ -14,23 +14,26 @@ public final class ElementwiseLaunches {
 
     public static void fill(KernelHost b, Fill.Run o) {
         int total = o.y().size();
-        b.kernel("elementwise", "fill_f32").p(o.y()).f(o.fill().value()).i(total).elements(total);
+        b.kernel("elementwise", "fill_f32").p("y", o.y()).f("value", o.fill().value()).i("total", total)
+                .elements(total);
     }
 
     public static void add(KernelHost b, Add.Run o) {
         int total = o.a().size();
-        b.kernel("elementwise", "add_f32").p(o.a()).p(o.b()).p(o.out()).f(o.add().alpha()).f(o.add().beta())
-                .i(total).elements(total);
+        b.kernel("elementwise", "add_f32").p("a", o.a()).p("b", o.b()).p("out", o.out()).f("alpha", o.add().alpha())
+                .f("beta", o.add().beta()).i("total", total).elements(total);
     }
 
     public static void scale(KernelHost b, Scale.Run o) {
         int total = o.x().size();
-        b.kernel("elementwise", "scale_f32").p(o.x()).p(o.out()).f(o.scale().alpha()).i(total).elements(total);
+        b.kernel("elementwise", "scale_f32").p("x", o.x()).p("out", o.out()).f("alpha", o.scale().alpha())
+                .i("total", total).elements(total);
     }
 
     public static void axpy(KernelHost b, Axpy.Run o) {
         int total = o.x().size();
-        b.kernel("elementwise", "axpy_f32").p(o.x()).p(o.y()).f(o.axpy().alpha()).i(total).elements(total);
+        b.kernel("elementwise", "axpy_f32").p("x", o.x()).p("y", o.y()).f("alpha", o.axpy().alpha()).i("total", total)
+                .elements(total);
     }
 
     /**
@@ -63,7 +66,7 @@ public final class ElementwiseLaunches {
         long metaBuffer = b.temp(meta.length); // ints, 4 bytes each like floats
         try {
             b.writeInts(metaBuffer, meta);
-            b.kernel("reduce", "sum_axes_f32").p(o.x()).p(o.y()).p(metaBuffer).i(count)
+            b.kernel("reduce", "sum_axes_f32").p("x", o.x()).p("y", o.y()).p("meta", metaBuffer).i("count", count)
                     .groups(o.y().size(), KernelHost.REDUCE_WG);
         } finally {
             b.freeTemp(metaBuffer, meta.length);

@@ -6,7 +6,7 @@ import org.cnn4j.core.Tensor;
  * What the portable kernels of this module need from a backend to run: a launch of one entry with its arguments,
  * device buffers, scratch memory and the shared GEMM. The OpenCL backend ({@code clSetKernelArg},
  * {@code clEnqueueNDRangeKernel}) and the CUDA backend ({@code cuLaunchKernel}) implement it, so the host side of
- * each operator on the portable kernels ({@link Conv2dLaunches}, {@link PoolLaunches}, ...) is written once.
+ * each operator on the portable kernels ({@link Conv2dLaunches}, {@link Pool2dLaunches}, ...) is written once.
  *
  * <p>Buffers are {@code long}s: an OpenCL {@code cl_mem} handle or a CUDA device pointer. Launches are used at once,
  * under the backend's lock (a backend may hand out one builder instance).
@@ -52,16 +52,18 @@ public interface KernelHost {
         if (m == 0 || n == 0 || batch == 0) {
             return;
         }
-        kernel("gemm", "gemm_f32").i(m).i(n).i(k).i(transA ? 1 : 0).i(transB ? 1 : 0).f(alpha).f(beta).i(groups)
-                .p(a).i(aOff).i(aStrideN).i(aStrideG)
-                .p(b).i(bOff).i(bStrideN).i(bStrideG)
-                .p(c).i(cOff).i(cStrideN).i(cStrideG)
+        kernel("gemm", "gemm_f32").i("M", m).i("N", n).i("K", k).i("transA", transA ? 1 : 0)
+                .i("transB", transB ? 1 : 0).f("alpha", alpha).f("beta", beta).i("groups", groups)
+                .p("A", a).i("aOff", aOff).i("aStrideN", aStrideN).i("aStrideG", aStrideG)
+                .p("B", b).i("bOff", bOff).i("bStrideN", bStrideN).i("bStrideG", bStrideG)
+                .p("C", c).i("cOff", cOff).i("cStrideN", cStrideN).i("cStrideG", cStrideG)
                 .tiles((n + GEMM_TILE - 1) / GEMM_TILE, (m + GEMM_TILE - 1) / GEMM_TILE, batch, GEMM_THREADS);
     }
 
     /** {@code y[c] = sum over o, s of x[(o*C + c)*inner + s]} (reduce.k), one work-group per channel. */
     default void channelSum(long x, long y, int outer, int channels, int inner) {
-        kernel("reduce", "channel_sum_f32").p(x).p(y).i(outer).i(channels).i(inner).groups(channels, REDUCE_WG);
+        kernel("reduce", "channel_sum_f32").p("x", x).p("y", y).i("outer", outer).i("C", channels)
+                .i("inner", inner).groups(channels, REDUCE_WG);
     }
 
     /**
@@ -69,21 +71,28 @@ public interface KernelHost {
      * of squares of a, 2 sum of squared differences a - b, 3 sum of absolute differences.
      */
     default void reduceScalar(long a, long b, long out, int n, int mode, double scale) {
-        kernel("reduce", "reduce_scalar_f32").p(a).p(b).p(out).i(n).i(mode).f(scale).groups(1, REDUCE_WG);
+        kernel("reduce", "reduce_scalar_f32").p("a", a).p("b", b).p("out", out).i("n", n).i("mode", mode)
+                .f("scale", scale).groups(1, REDUCE_WG);
     }
 
-    /** The arguments of one launch, in the kernel's order, then its geometry. */
+    /**
+     * The arguments of one launch, in the kernel's order, each with the name of its parameter in the kernel's
+     * signature, then its geometry. The names cost nothing at run time (constants, ignored by the backends); the
+     * kernels module's tests record every launch and check each name, kind and count against the {@code .k}
+     * source ({@link KernelSignatures}), so a swapped or missing argument fails a test.
+     */
     interface Launch {
-        /** A tensor's buffer. */
-        Launch p(Tensor t);
+        /** A tensor's buffer, for the pointer parameter {@code name}. */
+        Launch p(String name, Tensor t);
 
-        /** A buffer. */
-        Launch p(long buffer);
+        /** A buffer, for the pointer parameter {@code name}. */
+        Launch p(String name, long buffer);
 
-        Launch i(int v);
+        /** An int (or uint) argument for the parameter {@code name}. */
+        Launch i(String name, int v);
 
-        /** A float argument (rounded from the double). */
-        Launch f(double v);
+        /** A float argument for the parameter {@code name} (rounded from the double). */
+        Launch f(String name, double v);
 
         /** One work-item per element, {@code total} elements (the kernel checks the bound); none when empty. */
         void elements(long total);

@@ -72,10 +72,10 @@ public final class LossLaunches {
             }
             long terms = none ? loss : b.temp(size);
             try {
-                b.kernel("loss", "loss_elements_f32").p(input).p(target)
-                        .p(o.weight() == null ? input : b.buffer(o.weight())).p(terms).i(kind(fn)).i(size)
-                        .i(o.weight() == null ? 0 : 1).f(fn.alpha()).f(fn.gamma()).f(fn.beta()).f(1.0)
-                        .elements(size);
+                b.kernel("loss", "loss_elements_f32").p("x", input).p("t", target)
+                        .p("w", o.weight() == null ? input : b.buffer(o.weight())).p("out", terms).i("kind", kind(fn))
+                        .i("total", size).i("hasW", o.weight() == null ? 0 : 1).f("alpha", fn.alpha())
+                        .f("gamma", fn.gamma()).f("beta", fn.beta()).f("scale", 1.0).elements(size);
                 if (!none) {
                     b.reduceScalar(terms, terms, loss, size, 0, elementScale(fn, size));
                 }
@@ -92,15 +92,17 @@ public final class LossLaunches {
         long terms = none ? loss : b.temp(n);
         try {
             double perRow = fn.kind() == Loss.Kind.HINGE ? 1.0 / g[1] : 1.0;
-            b.kernel("loss", "loss_rows_f32").p(input).p(target).p(terms).i(kind(fn)).i(n).i(g[1]).i(g[2])
-                    .i(indices ? 1 : 0).i(fn.ignoreIndex()).f(fn.margin()).f(none ? perRow : 1.0).elements(n);
+            b.kernel("loss", "loss_rows_f32").p("x", input).p("t", target).p("rowLoss", terms).i("kind", kind(fn))
+                    .i("rows", n).i("C", g[1]).i("inner", g[2]).i("indices", indices ? 1 : 0)
+                    .i("ignoreIndex", fn.ignoreIndex()).f("margin", fn.margin()).f("scale", none ? perRow : 1.0)
+                    .elements(n);
             if (!none) {
                 b.reduceScalar(terms, terms, loss, n, 0, rowScale(fn, n, g[1], indices));
                 if (indices && fn.reduction() == Loss.Reduction.MEAN) {
                     long count = countTargets(b, o.target(), n, fn.ignoreIndex());
                     try {
                         // 0/0 = NaN when every target is ignored, as PyTorch
-                        b.kernel("loss", "loss_divide_f32").p(loss).p(count).i(1).elements(1);
+                        b.kernel("loss", "loss_divide_f32").p("out", loss).p("count", count).i("n", 1).elements(1);
                     } finally {
                         b.freeTemp(count, 1);
                     }
@@ -117,7 +119,8 @@ public final class LossLaunches {
     private static long countTargets(KernelHost b, Tensor target, int n, int ignoreIndex) {
         long counts = b.temp(n);
         try {
-            b.kernel("loss", "loss_index_counts_f32").p(target).p(counts).i(n).i(ignoreIndex).elements(n);
+            b.kernel("loss", "loss_index_counts_f32").p("t", target).p("counts", counts).i("rows", n)
+                    .i("ignoreIndex", ignoreIndex).elements(n);
             long count = b.temp(1);
             b.reduceScalar(counts, counts, count, n, 0, 1.0);
             return count;
@@ -133,10 +136,11 @@ public final class LossLaunches {
         int hasUp = o.dLoss() == null ? 0 : 1;
         if (fn.kind().elementwise()) {
             int total = o.input().size();
-            b.kernel("loss", "loss_elements_backward_f32").p(input).p(o.target())
-                    .p(o.weight() == null ? input : b.buffer(o.weight())).p(up).p(o.dInput()).i(kind(fn))
-                    .i(total).i(o.weight() == null ? 0 : 1).i(hasUp).f(fn.alpha()).f(fn.gamma()).f(fn.beta())
-                    .f(elementScale(fn, total)).elements(total);
+            b.kernel("loss", "loss_elements_backward_f32").p("x", input).p("t", o.target())
+                    .p("w", o.weight() == null ? input : b.buffer(o.weight())).p("up", up).p("d", o.dInput())
+                    .i("kind", kind(fn)).i("total", total).i("hasW", o.weight() == null ? 0 : 1).i("hasUp", hasUp)
+                    .f("alpha", fn.alpha()).f("gamma", fn.gamma()).f("beta", fn.beta())
+                    .f("scale", elementScale(fn, total)).elements(total);
             return;
         }
         int[] g = rows(o.input().shape());
@@ -145,9 +149,11 @@ public final class LossLaunches {
         boolean divide = indices && fn.reduction() == Loss.Reduction.MEAN;
         long count = divide ? countTargets(b, o.target(), n, fn.ignoreIndex()) : input;
         try {
-            b.kernel("loss", "loss_rows_backward_f32").p(input).p(o.target()).p(up).p(count).p(o.dInput())
-                    .i(kind(fn)).i(n).i(g[1]).i(g[2]).i(indices ? 1 : 0).i(fn.ignoreIndex()).f(fn.margin())
-                    .f(rowScale(fn, n, g[1], indices)).i(hasUp).i(divide ? 1 : 0).elements(n);
+            b.kernel("loss", "loss_rows_backward_f32").p("x", input).p("t", o.target()).p("up", up).p("count", count)
+                    .p("d", o.dInput()).i("kind", kind(fn)).i("rows", n).i("C", g[1]).i("inner", g[2])
+                    .i("indices", indices ? 1 : 0).i("ignoreIndex", fn.ignoreIndex()).f("margin", fn.margin())
+                    .f("scale", rowScale(fn, n, g[1], indices)).i("hasUp", hasUp).i("hasCount", divide ? 1 : 0)
+                    .elements(n);
         } finally {
             if (divide) {
                 b.freeTemp(count, 1);
@@ -164,7 +170,7 @@ public final class LossLaunches {
     /** dWeight += coefficient * weight. */
     public static void l2Backward(KernelHost b, L2Penalty.Backward o) {
         int total = o.weight().size();
-        b.kernel("elementwise", "axpy_f32").p(o.weight()).p(o.dWeight()).f(o.penalty().coefficient()).i(total)
-                .elements(total);
+        b.kernel("elementwise", "axpy_f32").p("x", o.weight()).p("y", o.dWeight()).f("alpha", o.penalty().coefficient())
+                .i("total", total).elements(total);
     }
 }

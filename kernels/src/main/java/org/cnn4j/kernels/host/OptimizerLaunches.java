@@ -15,24 +15,26 @@ public final class OptimizerLaunches {
         int total = o.param().size();
         boolean hasBuf = s.momentum() != 0;
         // without momentum the buffer argument is never read; the parameter stands in for it
-        b.kernel("elementwise", "sgd_f32").p(o.param()).p(o.grad()).p(hasBuf ? o.momentumBuffer() : o.param())
-                .f(s.lr()).f(s.momentum()).f(s.weightDecay()).i(s.nesterov() ? 1 : 0).i(hasBuf ? 1 : 0).i(total)
-                .elements(total);
+        b.kernel("elementwise", "sgd_f32").p("p", o.param()).p("grad", o.grad())
+                .p("buf", hasBuf ? o.momentumBuffer() : o.param()).f("lr", s.lr()).f("momentum", s.momentum())
+                .f("wd", s.weightDecay()).i("nesterov", s.nesterov() ? 1 : 0).i("hasBuf", hasBuf ? 1 : 0)
+                .i("total", total).elements(total);
     }
 
     public static void adagrad(KernelHost b, Adagrad.Step o) {
         Adagrad a = o.adagrad();
         int total = o.param().size();
-        b.kernel("elementwise", "adagrad_f32").p(o.param()).p(o.grad()).p(o.stateSum()).f(a.clr())
-                .f(a.epsilon()).f(a.weightDecay()).i(total).elements(total);
+        b.kernel("elementwise", "adagrad_f32").p("p", o.param()).p("grad", o.grad()).p("sum", o.stateSum())
+                .f("lr", a.clr()).f("eps", a.epsilon()).f("wd", a.weightDecay()).i("total", total).elements(total);
     }
 
     public static void rmsProp(KernelHost b, RmsProp.Step o) {
         RmsProp r = o.rmsProp();
         int total = o.param().size();
         // 1 - alpha in double, then rounded: 1.0f - alpha in float loses the complement's low digits
-        b.kernel("elementwise", "rmsprop_f32").p(o.param()).p(o.grad()).p(o.squareAvg()).f(r.lr())
-                .f(r.alpha()).f(1 - r.alpha()).f(r.epsilon()).f(r.weightDecay()).i(total).elements(total);
+        b.kernel("elementwise", "rmsprop_f32").p("p", o.param()).p("grad", o.grad()).p("sq", o.squareAvg())
+                .f("lr", r.lr()).f("alpha", r.alpha()).f("oneMinusAlpha", 1 - r.alpha()).f("eps", r.epsilon())
+                .f("wd", r.weightDecay()).i("total", total).elements(total);
     }
 
     public static void adam(KernelHost b, Adam.Step o) {
@@ -42,8 +44,9 @@ public final class OptimizerLaunches {
         // sqrt(1 - beta2^t)
         double stepSize = a.lr() / (1 - Math.pow(a.beta1(), a.step()));
         double correction2 = Math.sqrt(1 - Math.pow(a.beta2(), a.step()));
-        b.kernel("elementwise", "adam_f32").p(o.param()).p(o.grad()).p(o.expAvg()).p(o.expAvgSq())
-                .f(stepSize).f(a.beta1()).f(1 - a.beta1()).f(a.beta2()).f(1 - a.beta2()).f(a.epsilon())
-                .f(correction2).f(a.weightDecay()).i(total).elements(total);
+        b.kernel("elementwise", "adam_f32").p("p", o.param()).p("grad", o.grad()).p("m", o.expAvg())
+                .p("v", o.expAvgSq()).f("stepSize", stepSize).f("beta1", a.beta1()).f("oneMinusBeta1", 1 - a.beta1())
+                .f("beta2", a.beta2()).f("oneMinusBeta2", 1 - a.beta2()).f("eps", a.epsilon())
+                .f("correction2", correction2).f("wd", a.weightDecay()).i("total", total).elements(total);
     }
 }

@@ -13,8 +13,8 @@ public final class SoftmaxLaunches {
         int c = x.dim(1);
         int inner = x.size() / (x.dim(0) * c);
         int rows = x.dim(0) * inner;
-        b.kernel("softmax", "softmax_forward_f32").p(o.x()).p(o.y()).i(c).i(inner).i(rows)
-                .i(o.softmax().log() ? 1 : 0).elements(rows);
+        b.kernel("softmax", "softmax_forward_f32").p("x", o.x()).p("y", o.y()).i("C", c).i("inner", inner)
+                .i("rows", rows).i("logMode", o.softmax().log() ? 1 : 0).elements(rows);
     }
 
     public static void backward(KernelHost b, Softmax.Backward o) {
@@ -22,7 +22,7 @@ public final class SoftmaxLaunches {
         int c = y.dim(1);
         int inner = y.size() / (y.dim(0) * c);
         int rows = y.dim(0) * inner;
-        b.kernel("softmax", "softmax_backward_f32").p(o.y()).p(o.dy()).p(o.dx()).i(c).i(inner).i(rows)
-                .i(o.softmax().log() ? 1 : 0).elements(rows);
+        b.kernel("softmax", "softmax_backward_f32").p("y", o.y()).p("dy", o.dy()).p("dx", o.dx()).i("C", c)
+                .i("inner", inner).i("rows", rows).i("logMode", o.softmax().log() ? 1 : 0).elements(rows);
     }
 }

@@ -17,18 +17,19 @@ public final class UpsampleLaunches {
         int w = x.dim(3);
         int oh = y.dim(2);
         int ow = y.dim(3);
-        return l.i(h).i(w).i(oh).i(ow).f(up.indexScaleH(h, oh)).f(up.indexScaleW(w, ow));
+        return l.i("H", h).i("W", w).i("OH", oh).i("OW", ow).f("scaleH", up.indexScaleH(h, oh))
+                .f("scaleW", up.indexScaleW(w, ow));
     }
 
     public static void forward(KernelHost b, Upsample.Forward o) {
         int total = o.y().size();
-        geometry(b.kernel("upsample", "upsample_nearest_forward_f32").p(o.x()).p(o.y()), o.up(), o.x().shape(),
-                o.y().shape()).i(total).elements(total);
+        geometry(b.kernel("upsample", "upsample_nearest_forward_f32").p("x", o.x())
+                .p("y", o.y()), o.up(), o.x().shape(), o.y().shape()).i("total", total).elements(total);
     }
 
     public static void backward(KernelHost b, Upsample.Backward o) {
         int total = o.dx().size();
-        geometry(b.kernel("upsample", "upsample_nearest_backward_f32").p(o.dy()).p(o.dx()), o.up(), o.dx().shape(),
-                o.dy().shape()).i(total).elements(total);
+        geometry(b.kernel("upsample", "upsample_nearest_backward_f32").p("dy", o.dy())
+                .p("dx", o.dx()), o.up(), o.dx().shape(), o.dy().shape()).i("total", total).elements(total);
     }
 }

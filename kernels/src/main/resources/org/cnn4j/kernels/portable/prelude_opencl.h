@@ -13,7 +13,14 @@
  *   EXPF, EXPM1F, LOGF, SQRTF, TANHF, FABSF, FMAXF, FMINF, FMAF single-precision math; ISNANF, ISFINITEF
  *   MULHI(a, b)   the high 32 bits of the 64-bit product of two uints
  *   LOG1PF, POWF, FLOORF single-precision math; NAN_F a quiet NaN
+ *
+ * Floating-point contraction is off in both dialects: a * b + c is a rounded product, then a rounded sum (the
+ * compensated sums of reduce.h and dropout's two-float scale depend on it); FMAF is the one fused multiply-add.
+ * OpenCL C lets a compiler contract by default, so the pragma below turns it off; CUDA has no such pragma, and
+ * every CUDA compilation takes --fmad=false instead (org.cnn4j.kernels.host.KernelSource states the contract).
  */
+#pragma OPENCL FP_CONTRACT OFF
+
 #define KERNEL __kernel
 #define GLOBAL __global
 #define LOCAL_MEM __local

@@ -1,4 +1,4 @@
-package org.cnn4j.backend.cuda;
+package org.cnn4j.kernels.host;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -9,22 +9,30 @@ import java.util.regex.Pattern;
 
 /**
  * The kernels the portable sources declare, read from the {@code .k} files themselves (independently of the
- * backend's code): each entry's parameters with their types, its body, and what its launch must cover.
+ * launchers' code): each entry's parameters with their names and types, its body, and what its launch must
+ * cover. The tests check every launch against it: argument names, kinds and count (this module's launch
+ * recording), sizes and grids (the CUDA backend's fake driver).
  */
-final class KernelSignatures {
+public final class KernelSignatures {
     /** One parameter: its name and whether it is a pointer (8 bytes) or a 4-byte int, uint or float. */
-    record Param(String name, String type, boolean pointer) {
-        int bytes() {
+    public record Param(String name, String type, boolean pointer) {
+        public int bytes() {
             return pointer ? 8 : 4;
+        }
+
+        /** How a launch sets it: {@code 'p'} (a buffer), {@code 'f'} (a float), {@code 'i'} (an int or uint). */
+        public char kind() {
+            return pointer ? 'p' : type.contains("float") ? 'f' : 'i';
         }
     }
 
     /**
      * One kernel: its file, name, parameters and body. {@code bound} is the parameter the kernel compares its
-     * global index against ({@code if (i >= total) return;} or {@code if (i < total)}); null for kernels that index by block.
+     * global index against ({@code if (i >= total) return;} or {@code if (i < total)}); null for kernels that
+     * index by block.
      */
-    record Kernel(String stem, String name, List<Param> params, String body, String bound) {
-        int index(String param) {
+    public record Kernel(String stem, String name, List<Param> params, String body, String bound) {
+        public int index(String param) {
             for (int i = 0; i < params.size(); i++) {
                 if (params.get(i).name().equals(param)) {
                     return i;
@@ -33,7 +41,7 @@ final class KernelSignatures {
             throw new IllegalArgumentException(name + " has no parameter " + param);
         }
 
-        boolean usesReduceGroup() {
+        public boolean usesReduceGroup() {
             return body.contains("REDUCE_WG");
         }
     }
@@ -46,10 +54,10 @@ final class KernelSignatures {
     }
 
     /** Every kernel of every portable file, by entry name. */
-    static Map<String, Kernel> all() {
+    public static Map<String, Kernel> all() {
         Map<String, Kernel> all = new LinkedHashMap<>();
-        for (String stem : CudaKernelSource.STEMS) {
-            String text = CudaKernelSource.resource(stem + ".k");
+        for (String stem : KernelSource.STEMS) {
+            String text = KernelSource.resource(stem + ".k");
             Matcher m = DECL.matcher(text);
             List<int[]> starts = new ArrayList<>();
             List<String[]> found = new ArrayList<>();
