@@ -40,9 +40,11 @@ mkdir -p "$stage/lib" "$stage/test-classes"
 
 echo "pack: building (tests skipped here; they run on the GPU machine)" >&2
 ./mvnw "${mvn_flags[@]}" -DskipTests package
-# a second run without the package phase: these -D properties would otherwise also reach the cli's own
-# copy-dependencies execution and leave cli/target/lib (the ./cnn4j launcher's class path) without cnn4j's jars
-./mvnw "${mvn_flags[@]}" dependency:copy-dependencies \
+# a second run up to the compile phase only: these -D properties would otherwise also reach the cli's own
+# copy-dependencies execution (package phase) and leave cli/target/lib (the ./cnn4j launcher's class path) without
+# cnn4j's jars; the compile phase (up to date, nothing recompiled) lets the reactor resolve the project's own modules,
+# where a bare dependency:copy-dependencies would look for them in ~/.m2 (absent, or an older install)
+./mvnw "${mvn_flags[@]}" -DskipTests compile dependency:copy-dependencies \
   -DincludeScope=test -DexcludeGroupIds=org.cnn4j -DoutputDirectory="$stage/lib" -Dmdep.overWriteIfNewer=true
 
 # Left out (room under 64 MiB): JMH and its statistics (bench-jmh's; the GPU runs use cnn4j bench, not JMH), and
