@@ -13,10 +13,15 @@ root=$(cd "$here/.." && pwd)
 rm -rf "$stage"
 mkdir -p "$stage/bin" "$stage/lib"
 cp "$jars"/*.jar "$stage/lib/"
-# Left out (the archive's size): JMH and its statistics (cnn4j bench uses its own runner, not JMH), and XChart's
-# PDF and SVG back ends (the PNG charts need only the JDK's ImageIO).
-for dropped in jmh-core jmh-generator-annprocess jopt-simple commons-math3 pdfbox pdfbox-io fontbox graphics2d \
-    VectorGraphics2D commons-logging; do
+# The command line's run-time class path has no test framework and no JMH (the parent pom's
+# no-test-frameworks-at-run-time rule): checked here again, on the jars themselves.
+banned=$(cd "$stage/lib" && ls | grep -E '^(junit|jqwik|jmh|opentest4j|apiguardian|cnn4j-conformance|cnn4j-bench-jmh)-' || true)
+if [[ -n "$banned" ]]; then
+  echo "dist: test frameworks in the archive's lib: $(echo $banned)" >&2
+  exit 1
+fi
+# Left out (the archive's size): XChart's PDF and SVG back ends (the PNG charts need only the JDK's ImageIO).
+for dropped in pdfbox pdfbox-io fontbox graphics2d VectorGraphics2D commons-logging; do
   rm -f "$stage/lib/$dropped"-[0-9]*.jar
 done
 # Uncompressed by jlink: gzip then packs the image smaller (about 32 MB against 39 MB for the runtime).

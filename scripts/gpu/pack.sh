@@ -40,13 +40,15 @@ mkdir -p "$stage/lib" "$stage/test-classes"
 
 echo "pack: building (tests skipped here; they run on the GPU machine)" >&2
 ./mvnw "${mvn_flags[@]}" -DskipTests package
-# a second run without the package phase: these -D properties would otherwise also reach the cli's own
-# copy-dependencies execution and leave cli/target/lib (the ./cnn4j launcher's class path) without cnn4j's jars
-./mvnw "${mvn_flags[@]}" dependency:copy-dependencies \
+# a second run up to the compile phase only: these -D properties would otherwise also reach the cli's own
+# copy-dependencies execution (package phase) and leave cli/target/lib (the ./cnn4j launcher's class path) without
+# cnn4j's jars; the compile phase (up to date, nothing recompiled) lets the reactor resolve the project's own modules,
+# where a bare dependency:copy-dependencies would look for them in ~/.m2 (absent, or an older install)
+./mvnw "${mvn_flags[@]}" -DskipTests compile dependency:copy-dependencies \
   -DincludeScope=test -DexcludeGroupIds=org.cnn4j -DoutputDirectory="$stage/lib" -Dmdep.overWriteIfNewer=true
 
-# Left out (room under 64 MiB): JMH and its statistics (the GPU runs use cnn4j bench, not JMH), and XChart's
-# PDF/SVG back ends (PNG charts need only the JDK's ImageIO).
+# Left out (room under 64 MiB): JMH and its statistics (bench-jmh's; the GPU runs use cnn4j bench, not JMH), and
+# XChart's PDF/SVG back ends (PNG charts need only the JDK's ImageIO).
 for dropped in jmh-core jmh-generator-annprocess jopt-simple commons-math3 pdfbox pdfbox-io fontbox graphics2d VectorGraphics2D commons-logging; do
   rm -f "$stage/lib/$dropped"-[0-9]*.jar
 done
@@ -58,12 +60,13 @@ export JAVA_HOME
 # The project's own module jars, and each module's test classes.
 for jar in */target/cnn4j-*.jar; do
   case "$jar" in
-    *-sources.jar|*-javadoc.jar|*-tests.jar) ;;
+    *-sources.jar|*-javadoc.jar|*-tests.jar|bench-jmh/*) ;; # bench-jmh: the JMH benchmarks, whose JMH is left out
     *) cp "$jar" "$stage/lib/" ;;
   esac
 done
 for tc in */target/test-classes; do
   module=${tc%%/*}
+  [[ "$module" == bench-jmh ]] && continue
   if [[ -n "$(ls -A "$tc" 2>/dev/null)" ]]; then
     mkdir -p "$stage/test-classes/$module"
     cp -r "$tc/." "$stage/test-classes/$module/"

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.cnn4j.cli.report.Plots;
+import org.cnn4j.cli.report.ProgressListener;
 import org.cnn4j.core.Backend;
 import org.cnn4j.nn.Init;
 import org.cnn4j.nn.data.DataSets;
@@ -209,8 +211,7 @@ final class Detectors {
                     kind.name().toLowerCase(Locale.ROOT), lr, c.batch, det.net().trainableCount());
             Files.createDirectories(out);
             SplittableRandom rng = new SplittableRandom(c.seed);
-            org.cnn4j.nn.train.ProgressListener progress = c.noProgress ? null
-                    : new org.cnn4j.nn.train.ProgressListener();
+            ProgressListener progress = c.noProgress ? null : new ProgressListener();
             List<List<Detection>> last = null;
             double[] cls = new double[c.epochs];
             double[] reg = new double[c.epochs];
@@ -244,7 +245,7 @@ final class Detectors {
                     cls[e - 1] = l.classification();
                     reg[e - 1] = l.regression();
                     aps[e - 1] = ap;
-                    org.cnn4j.nn.train.Plots.writeDetection(out, java.util.Arrays.copyOf(cls, e),
+                    Plots.writeDetection(out, java.util.Arrays.copyOf(cls, e),
                             java.util.Arrays.copyOf(reg, e), java.util.Arrays.copyOf(aps, e));
                     if (c.json) {
                         System.out.println(line);
@@ -264,7 +265,7 @@ final class Detectors {
             }
             if (last != null) {
                 Path png = out.resolve("precision-recall.png");
-                AveragePrecision.writeCurve(png, last, test.allBoxes(), test.allLabels(), k, 0.5);
+                Plots.writePrecisionRecall(png, last, test.allBoxes(), test.allLabels(), k, 0.5, null);
                 human.printf(Locale.ROOT, "test: AP@0.5 %.4f, COCO AP@[.5:.95] %.4f on %d images; plots: %s, %s%n",
                         AveragePrecision.mean(last, test.allBoxes(), test.allLabels(), k, 0.5),
                         AveragePrecision.coco(last, test.allBoxes(), test.allLabels(), k), test.size(),

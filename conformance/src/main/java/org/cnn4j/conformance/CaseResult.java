@@ -1,6 +1,7 @@
 package org.cnn4j.conformance;
 
 import java.util.List;
+import org.cnn4j.check.TensorCheck;
 
 /**
  * The outcome of one case on one candidate backend.

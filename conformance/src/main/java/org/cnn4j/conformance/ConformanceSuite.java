@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.cnn4j.check.TensorCheck;
+import org.cnn4j.check.Tolerances;
 import org.cnn4j.core.Backend;
 import org.cnn4j.core.BackendUnavailableException;
 import org.cnn4j.core.Backends;

@@ -54,7 +54,7 @@ import org.cnn4j.ops.Upsample;
  * db.error("Scale.Run", "out of another shape", "'out'", ctx -> new Scale.Run(new Scale(2),
  *         ctx.input("x", Shape.of(3), symmetric()), ctx.output("out", Shape.of(4))));
  * }</pre>
- * and give a new family its tolerance in {@link Tolerances#of}. Inputs come from {@link CaseContext#input}, in-place
+ * and give a new family its tolerance in {@link org.cnn4j.check.Tolerances#of}. Inputs come from {@link CaseContext#input}, in-place
  * tensors from {@link CaseContext#inOut}, outputs from {@link CaseContext#output} (NaN-poisoned); pick a
  * {@link Dist} that suits the operator. A builder must be deterministic: all randomness of parameters comes from
  * the {@link Draw}, all randomness of data from the context.

@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.cnn4j.check.TensorCheck;
+import org.cnn4j.check.Tolerances;
 import org.cnn4j.core.Backend;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;

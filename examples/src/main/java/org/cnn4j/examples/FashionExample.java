@@ -1,7 +1,6 @@
 package org.cnn4j.examples;
 
 import java.io.IOException;
-import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import org.cnn4j.core.Backend;
@@ -21,8 +20,8 @@ import org.cnn4j.nn.models.Model;
 import org.cnn4j.nn.train.EpochResult;
 import org.cnn4j.nn.train.Metrics;
 import org.cnn4j.nn.train.Optimizer;
-import org.cnn4j.nn.train.ProgressListener;
 import org.cnn4j.nn.train.Trainer;
+import org.cnn4j.nn.train.TrainingListener;
 
 /**
  * Trains a small CNN on a few hundred Fashion-MNIST images, evaluates it, and classifies a handful of test images.
@@ -58,10 +57,17 @@ public final class FashionExample {
                     Optimizer adam = new Optimizer(backend, net.parameters(),
                             Optimizer.Config.defaults(Optimizer.Kind.ADAM, 0.002));
                     Trainer trainer = new Trainer(model, adam, Trainer.Config.of(32, 1))) {
-                List<EpochResult> history = trainer.fit(train, null, epochs, new ProgressListener());
-                for (EpochResult r : history) {
-                    ProgressListener.print(System.out, r);
-                }
+                // A TrainingListener sees every batch and epoch (the cnn4j command draws its progress bar, charts and
+                // JSON log from these callbacks); this one prints a line per epoch.
+                TrainingListener log = new TrainingListener() {
+                    @Override
+                    public void epochDone(EpochResult r) {
+                        System.out.printf(Locale.ROOT, "epoch %d: train loss %.4f acc %.2f%%, %.1f s, %.1f img/s%n",
+                                r.epoch(), r.train().loss(), 100 * r.train().accuracy(), r.seconds(),
+                                r.imagesPerSecond());
+                    }
+                };
+                trainer.fit(train, null, epochs, log);
                 Metrics m = trainer.evaluate(test);
                 System.out.printf(Locale.ROOT, "test accuracy %.1f%% on %d images%n", 100 * m.accuracy(),
                         m.samples());

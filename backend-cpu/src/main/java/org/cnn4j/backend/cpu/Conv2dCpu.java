@@ -24,7 +24,7 @@ import org.cnn4j.ops.Conv2d;
  *
  * <p>A forward convolution with 12 to 32 output channels, 64 to 256 taps per channel, no groups or dilation and
  * rows of at least four outputs (LeNet-5's second layer) runs directly instead, on the vector path
- * ({@link VectorDirectConv}; off with {@code -Dcnn4j.cpu.directConv=false}).
+ * ({@link VectorDirectConv}; off with {@code -Dcnn4j.cpu.directConv=false}: {@link CpuBackend.Config#directConv}).
  */
 final class Conv2dCpu {
     private Conv2dCpu() {
@@ -51,22 +51,18 @@ final class Conv2dCpu {
         forward(be, g, data(o.x()), data(o.weight()), o.bias() == null ? null : data(o.bias()), data(o.y()));
     }
 
-    /** {@code -Dcnn4j.cpu.directConv=false} turns the direct forward convolution off (to compare the two). */
-    static final String DIRECT_PROPERTY = "cnn4j.cpu.directConv";
-    private static final boolean DIRECT = !"false".equals(System.getProperty(DIRECT_PROPERTY));
-
     /**
      * True when the forward runs as {@link VectorDirectConv}: one or two blocks of 16 output channels, mostly used
      * (12 to 32 channels), 64 to 256 taps per channel, no groups or dilation, rows of four outputs or more. Measured
      * side by side on the build machine (AVX2, two threads, {@code cnn4j bench} with and without
-     * {@value #DIRECT_PROPERTY}): LeNet-5's second layer 0.87-0.96 ms against 1.31-1.50 ms for im2col + GEMM; not
+     * {@code cnn4j.cpu.directConv}): LeNet-5's second layer 0.87-0.96 ms against 1.31-1.50 ms for im2col + GEMM; not
      * faster on its first (6 channels, 25 taps: a block mostly idle) and slower on the seed 002 CNN's first (9 taps:
      * writing the outputs out of the tile costs as much as the arithmetic), hence the bounds.
      */
     private static boolean direct(CpuBackend be, Conv2d.Geometry g) {
-        return DIRECT && be.config().vector() && g.groups() == 1 && g.dilationH() == 1 && g.dilationW() == 1
-                && g.outW() >= 4 && g.outChannels() >= 12 && g.outChannels() <= 2 * VectorDirectConv.BLOCK
-                && g.colRows() >= 64 && g.colRows() <= 256;
+        return be.config().directConv() && be.config().vector() && g.groups() == 1 && g.dilationH() == 1
+                && g.dilationW() == 1 && g.outW() >= 4 && g.outChannels() >= 12
+                && g.outChannels() <= 2 * VectorDirectConv.BLOCK && g.colRows() >= 64 && g.colRows() <= 256;
     }
 
     /** The direct forward: weights packed once by the calling thread, each worker padding its own images. */

@@ -60,6 +60,11 @@ public final class CpuBackend extends AbstractBackend {
      * per JVM; a width above the hardware's runs on the Vector API's slow Java fallback (for tests).
      */
     public static final String VECTOR_BITS_PROPERTY = "cnn4j.cpu.vectorBits";
+    /**
+     * System property: {@code false} turns the direct forward convolution off, so that every convolution runs
+     * through im2col and GEMM (to compare the two).
+     */
+    public static final String DIRECT_CONV_PROPERTY = "cnn4j.cpu.directConv";
 
     /** Work (about one multiply-add per unit) below which a loop runs on the calling thread. */
     static final long PARALLEL_THRESHOLD = 1 << 15;
@@ -67,10 +72,12 @@ public final class CpuBackend extends AbstractBackend {
     /**
      * How a backend runs.
      *
-     * @param threads worker threads, at least 1
-     * @param vector  use the Vector API micro-kernel (only honoured when the module is present)
+     * @param threads    worker threads, at least 1
+     * @param vector     use the Vector API micro-kernel (only honoured when the module is present)
+     * @param directConv run the forward convolutions it suits as a direct convolution on the vector path instead
+     *                   of im2col and GEMM (only with {@code vector})
      */
-    public record Config(int threads, boolean vector) {
+    public record Config(int threads, boolean vector, boolean directConv) {
         public Config {
             if (threads < 1) {
                 throw new IllegalArgumentException("cpu backend: threads must be at least 1 but is " + threads);
@@ -78,7 +85,15 @@ public final class CpuBackend extends AbstractBackend {
             vector = vector && vectorModulePresent();
         }
 
-        /** From {@value #THREADS_PROPERTY} and {@value #VECTOR_PROPERTY}, defaulting to all cores and vectors. */
+        /** {@code threads} and {@code vector}, with the direct convolution on. */
+        public Config(int threads, boolean vector) {
+            this(threads, vector, true);
+        }
+
+        /**
+         * From {@value #THREADS_PROPERTY}, {@value #VECTOR_PROPERTY} and {@value #DIRECT_CONV_PROPERTY}, defaulting
+         * to all cores, vectors and the direct convolution.
+         */
         public static Config fromSystemProperties() {
             int threads = Runtime.getRuntime().availableProcessors();
             String t = System.getProperty(THREADS_PROPERTY);
@@ -98,13 +113,16 @@ public final class CpuBackend extends AbstractBackend {
             if (vector && !vectorModulePresent()) {
                 vectorModuleMissing();
             }
-            return new Config(threads, vector);
+            boolean directConv = !"false".equalsIgnoreCase(System.getProperty(DIRECT_CONV_PROPERTY, "true").trim());
+            return new Config(threads, vector, directConv);
         }
 
         /** One line: threads and kernel. */
         public String describe() {
             return "host CPU, " + threads + " thread(s), " + Sgemm.kernelName(vector)
                     + (vector || !vectorModulePresent() ? "" : " (vector path disabled by -D" + VECTOR_PROPERTY
+                    + "=false)")
+                    + (directConv || !vector ? "" : " (direct convolution disabled by -D" + DIRECT_CONV_PROPERTY
                     + "=false)")
                     + (vectorModulePresent() ? "" : " (jdk.incubator.vector absent: pass --add-modules "
                     + "jdk.incubator.vector for the vector kernel)");

@@ -106,6 +106,51 @@ class CpuBackendTest {
         }
     }
 
+    /**
+     * The direct convolution is part of a backend's configuration ({@value CpuBackend#DIRECT_CONV_PROPERTY} read
+     * with the other properties, once): two backends in one JVM may differ, and agree on the result.
+     */
+    @Test
+    void theDirectConvolutionIsConfiguredPerBackend() {
+        String direct = System.getProperty(CpuBackend.DIRECT_CONV_PROPERTY);
+        try {
+            System.setProperty(CpuBackend.DIRECT_CONV_PROPERTY, " FALSE ");
+            assertFalse(CpuBackend.Config.fromSystemProperties().directConv());
+            System.clearProperty(CpuBackend.DIRECT_CONV_PROPERTY);
+            assertTrue(CpuBackend.Config.fromSystemProperties().directConv());
+        } finally {
+            restore(CpuBackend.DIRECT_CONV_PROPERTY, direct);
+        }
+        assertEquals(new CpuBackend.Config(2, true, true), new CpuBackend.Config(2, true));
+        // LeNet-5's second convolution (6 -> 16 channels, 5 x 5, 14 x 14 in): the shape the direct path takes
+        float[] x = new float[2 * 6 * 14 * 14];
+        float[] w = new float[16 * 6 * 5 * 5];
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(7);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rng.nextDouble(-1, 1);
+        }
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) rng.nextDouble(-0.2, 0.2);
+        }
+        float[][] y = new float[2][];
+        for (int run = 0; run < 2; run++) {
+            try (CpuBackend be = new CpuBackend(new CpuBackend.Config(2, true, run == 0));
+                    Tensor tx = be.fromArray(Shape.of(2, 6, 14, 14), x);
+                    Tensor tw = be.fromArray(Shape.of(16, 6, 5, 5), w);
+                    Tensor ty = be.allocate(Shape.of(2, 16, 10, 10))) {
+                assertEquals(run == 0, be.config().directConv());
+                if (CpuBackend.vectorModulePresent()) {
+                    assertEquals(run == 0, !be.device().contains("direct convolution disabled"), be.device());
+                }
+                be.execute(new org.cnn4j.ops.Conv2d.Forward(org.cnn4j.ops.Conv2d.of(1, 0), tx, tw, null, ty));
+                y[run] = ty.toFloatArray();
+            }
+        }
+        for (int i = 0; i < y[0].length; i++) {
+            assertEquals(y[1][i], y[0][i], 1e-4f * (1 + Math.abs(y[1][i])), "element " + i);
+        }
+    }
+
     @Test
     void splitLoopsRunOnEveryWorkerAndSmallLoopsOnTheCaller() {
         try (CpuBackend be = new CpuBackend(new CpuBackend.Config(2, true))) {

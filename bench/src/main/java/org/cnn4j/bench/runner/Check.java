@@ -3,8 +3,8 @@ package org.cnn4j.bench.runner;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import org.cnn4j.conformance.TensorCheck;
-import org.cnn4j.conformance.Tolerances;
+import org.cnn4j.check.TensorCheck;
+import org.cnn4j.check.Tolerances;
 import org.cnn4j.core.Backend;
 import org.cnn4j.core.Tensor;
 

@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.cnn4j.conformance.Tolerances;
+import org.cnn4j.check.Tolerances;
 import org.cnn4j.core.Backend;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;

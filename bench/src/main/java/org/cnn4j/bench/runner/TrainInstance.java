@@ -2,7 +2,7 @@ package org.cnn4j.bench.runner;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.cnn4j.conformance.Tolerances;
+import org.cnn4j.check.Tolerances;
 import org.cnn4j.core.Backend;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;

@@ -1,14 +1,7 @@
 package org.cnn4j.nn.detection;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * Average precision of detections against ground truth, PASCAL VOC style (the 2010+ devkit's all-point
@@ -79,44 +72,6 @@ public final class AveragePrecision {
             throw new IllegalArgumentException("curve: class " + cls + " is not in [0, " + classes + ")");
         }
         return compute(detections, gtBoxes, gtLabels, cls, iou);
-    }
-
-    /**
-     * Writes a PNG of the precision-recall curves (one series per class with ground truth, named with its AP) at
-     * IoU {@code iou}; {@code classNames} may be null (then "class k").
-     */
-    public static void writeCurve(Path png, List<List<Detection>> detections, List<float[]> gtBoxes,
-            List<int[]> gtLabels, int classes, double iou, List<String> classNames) throws IOException {
-        check(detections, gtBoxes, gtLabels, classes, iou);
-        XYChart chart = new XYChartBuilder().width(640).height(480)
-                .title(String.format("Precision-recall at IoU %.2f", iou)).xAxisTitle("recall")
-                .yAxisTitle("precision").build();
-        chart.getStyler().setXAxisMin(0.0).setXAxisMax(1.0).setYAxisMin(0.0).setYAxisMax(1.0)
-                .setXAxisDecimalPattern("0.0").setYAxisDecimalPattern("0.0");
-        for (int c = 0; c < classes; c++) {
-            Curve curve = compute(detections, gtBoxes, gtLabels, c, iou);
-            if (Double.isNaN(curve.ap())) {
-                continue;
-            }
-            String name = classNames != null && c < classNames.size() ? classNames.get(c) : "class " + c;
-            double[] r = curve.recall().length == 0 ? new double[] {0} : curve.recall();
-            double[] p = curve.precision().length == 0 ? new double[] {0} : curve.precision();
-            chart.addSeries(String.format("%s (AP %.3f)", name, curve.ap()), r, p).setMarker(SeriesMarkers.NONE);
-        }
-        if (chart.getSeriesMap().isEmpty()) {
-            chart.addSeries("no ground truth", new double[] {0}, new double[] {0});
-        }
-        Path dir = png.toAbsolutePath().getParent();
-        if (dir != null) {
-            Files.createDirectories(dir);
-        }
-        BitmapEncoder.saveBitmap(chart, png.toString().replaceFirst("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
-    }
-
-    /** {@link #writeCurve(Path, List, List, List, int, double, List)} with no class names. */
-    public static void writeCurve(Path png, List<List<Detection>> detections, List<float[]> gtBoxes,
-            List<int[]> gtLabels, int classes, double iou) throws IOException {
-        writeCurve(png, detections, gtBoxes, gtLabels, classes, iou, null);
     }
 
     private static Curve compute(List<List<Detection>> detections, List<float[]> gtBoxes, List<int[]> gtLabels,

@@ -5,15 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class AveragePrecisionTest {
     private static Detection det(float x1, float y1, float x2, float y2, float score, int label) {
@@ -188,15 +185,5 @@ class AveragePrecisionTest {
             double mean = Arrays.stream(per).filter(v -> !Double.isNaN(v)).average().orElse(Double.NaN);
             assertEquals(mean, AveragePrecision.mean(dets, gt, labels, classes, 0.5), 1e-12);
         }
-    }
-
-    @Test
-    void writesTheCurve(@TempDir Path dir) throws Exception {
-        float[] gt = {0, 0, 10, 10, 100, 100, 120, 120};
-        List<Detection> d = List.of(det(0, 0, 10, 10, 0.9f, 0), det(200, 200, 210, 210, 0.8f, 0));
-        Path png = dir.resolve("sub/pr.png");
-        AveragePrecision.writeCurve(png, List.of(d), List.of(gt), List.of(new int[2]), 1, 0.5, List.of("face"));
-        byte[] bytes = Files.readAllBytes(png);
-        assertTrue(bytes.length > 1000 && bytes[1] == 'P' && bytes[2] == 'N' && bytes[3] == 'G');
     }
 }

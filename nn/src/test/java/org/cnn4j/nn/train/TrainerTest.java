@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,10 +98,8 @@ class TrainerTest {
                     rowSum += v;
                 }
                 assertEquals(100, rowSum, 1e-9);
-                String json = JsonLog.line(r.get(1));
-                assertTrue(json.startsWith("{\"epoch\":2,\"step\":6,"), json);
-                assertTrue(json.contains("\"confusion_percent\":[["), json);
-                assertTrue(!json.contains("\n"));
+                assertEquals(2, r.get(1).epoch());
+                assertEquals(6, r.get(1).step());
             } finally {
                 closeAll(t);
             }
@@ -209,26 +205,6 @@ class TrainerTest {
                 t.fit(data, data, 3, new TrainingListener() { });
                 assertEquals(warm, b.liveTensors());
                 assertEquals(bytes, b.liveBytes());
-            } finally {
-                closeAll(t);
-            }
-        }
-    }
-
-    @Test
-    void chartsAreWritten() throws IOException {
-        try (Backend b = new ReferenceBackend()) {
-            Trainer t = trainer(b, "seed002-dense", Optimizer.Config.defaults(Optimizer.Kind.ADAM, 0.003),
-                    Trainer.Config.of(32, 1));
-            try {
-                List<EpochResult> r = new ArrayList<>(t.fit(DATA, DATA, 2, new TrainingListener() { }));
-                Plots.write(dir, r, DATA.classNames());
-                assertTrue(Files.size(dir.resolve("curves.png")) > 1000);
-                assertTrue(Files.size(dir.resolve("confusion.png")) > 1000);
-                String keep = System.getProperty("cnn4j.test.chartsDir");
-                if (keep != null) {
-                    Plots.write(Path.of(keep), r, DATA.classNames());
-                }
             } finally {
                 closeAll(t);
             }

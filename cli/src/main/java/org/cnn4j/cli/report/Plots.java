@@ -1,4 +1,4 @@
-package org.cnn4j.nn.train;
+package org.cnn4j.cli.report;
 
 import java.awt.Color;
 import java.io.IOException;
@@ -6,16 +6,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.cnn4j.nn.detection.AveragePrecision;
+import org.cnn4j.nn.detection.Detection;
+import org.cnn4j.nn.train.EpochResult;
+import org.cnn4j.nn.train.TrainingListener;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * PNG charts of a run (XChart): {@code curves.png} with loss and accuracy per epoch (training and validation),
  * and {@code confusion.png}, the last epoch's confusion matrix in percent of each true class. Rewritten after
- * every epoch when used as a listener.
+ * every epoch when used as a listener. A detector's: its losses and AP per epoch ({@link #writeDetection}) and its
+ * precision-recall curves ({@link #writePrecisionRecall}).
  */
 public final class Plots implements TrainingListener {
     private final Path dir;
@@ -112,6 +118,41 @@ public final class Plots implements TrainingListener {
         }
         BitmapEncoder.saveBitmap(List.of(loss, ap), 1, 2, dir.resolve("curves").toString(),
                 BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /**
+     * Writes a PNG of the precision-recall curves (one series per class with ground truth, named with its AP) at
+     * IoU {@code iou}, as {@link AveragePrecision#curve} computes them; {@code classNames} may be null (then
+     * "class k").
+     */
+    public static void writePrecisionRecall(Path png, List<List<Detection>> detections, List<float[]> gtBoxes,
+            List<int[]> gtLabels, int classes, double iou, List<String> classNames) throws IOException {
+        if (classes <= 0) {
+            throw new IllegalArgumentException("precision-recall: classes must be > 0, got " + classes);
+        }
+        XYChart chart = new XYChartBuilder().width(640).height(480)
+                .title(String.format("Precision-recall at IoU %.2f", iou)).xAxisTitle("recall")
+                .yAxisTitle("precision").build();
+        chart.getStyler().setXAxisMin(0.0).setXAxisMax(1.0).setYAxisMin(0.0).setYAxisMax(1.0)
+                .setXAxisDecimalPattern("0.0").setYAxisDecimalPattern("0.0");
+        for (int c = 0; c < classes; c++) {
+            AveragePrecision.Curve curve = AveragePrecision.curve(detections, gtBoxes, gtLabels, classes, c, iou);
+            if (Double.isNaN(curve.ap())) {
+                continue;
+            }
+            String name = classNames != null && c < classNames.size() ? classNames.get(c) : "class " + c;
+            double[] r = curve.recall().length == 0 ? new double[] {0} : curve.recall();
+            double[] p = curve.precision().length == 0 ? new double[] {0} : curve.precision();
+            chart.addSeries(String.format("%s (AP %.3f)", name, curve.ap()), r, p).setMarker(SeriesMarkers.NONE);
+        }
+        if (chart.getSeriesMap().isEmpty()) {
+            chart.addSeries("no ground truth", new double[] {0}, new double[] {0});
+        }
+        Path dir = png.toAbsolutePath().getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        BitmapEncoder.saveBitmap(chart, png.toString().replaceFirst("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
     }
 
     /** The colour scale of the confusion matrix, from 0% (white: an empty cell is blank) to 100%. */

@@ -1,4 +1,4 @@
-package org.cnn4j.nn.train;
+package org.cnn4j.cli.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package org.cnn4j.conformance;
+package org.cnn4j.check;
 
 /**
  * Every tolerance of the suite, in one place. A float32 result is compared with the reference (which computes in

@@ -1,4 +1,4 @@
-package org.cnn4j.conformance;
+package org.cnn4j.check;
 
 import java.util.Locale;
 import org.cnn4j.core.Shape;

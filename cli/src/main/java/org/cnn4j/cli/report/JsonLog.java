@@ -1,10 +1,12 @@
-package org.cnn4j.nn.train;
+package org.cnn4j.cli.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.cnn4j.nn.train.EpochResult;
+import org.cnn4j.nn.train.TrainingListener;
 
 /**
  * One line of JSON per epoch: {@code {"epoch":1,"step":750,"lr":0.001,"train_loss":..,"train_accuracy":..,

@@ -1,4 +1,4 @@
-package org.cnn4j.nn.train;
+package org.cnn4j.cli.report;
 
 import java.io.Console;
 import java.io.PrintStream;
@@ -8,6 +8,8 @@ import java.util.function.LongSupplier;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.cnn4j.nn.train.EpochResult;
+import org.cnn4j.nn.train.TrainingListener;
 
 /**
  * Training progress on stderr: images done, images/s, running loss and accuracy.

@@ -1,10 +1,11 @@
-package org.cnn4j.bench.runner;
+package org.cnn4j.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Arrays;
 import java.util.List;
-import org.cnn4j.bench.CaseBenchmark;
+import org.cnn4j.bench.runner.BenchCase;
+import org.cnn4j.bench.runner.Cases;
 import org.openjdk.jmh.annotations.Param;
 import org.junit.jupiter.api.Test;
 
