@@ -29,6 +29,9 @@ public interface Replicas {
     /** Replaces each value by its sum over the replicas, in place. */
     void sum(double[] values);
 
+    /** Returns once every replica has called it. */
+    void barrier();
+
     /** True on the replica that writes files and reports: rank 0. */
     default boolean isWriter() {
         return rank() == 0;
@@ -79,6 +82,10 @@ public interface Replicas {
 
         @Override
         public void sum(double[] values) {
+        }
+
+        @Override
+        public void barrier() {
         }
 
         @Override

@@ -94,6 +94,11 @@ final class ThreadReplicas implements Replicas {
         await();
     }
 
+    @Override
+    public void barrier() {
+        await();
+    }
+
     private void await() {
         try {
             group.barrier.await(60, TimeUnit.SECONDS);
