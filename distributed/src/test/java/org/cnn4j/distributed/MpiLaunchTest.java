@@ -1,0 +1,125 @@
+package org.cnn4j.distributed;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.cnn4j.core.Requirements;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two real ranks on this machine: {@code mpirun --oversubscribe -np 2 java ... MpiWorker <scenario>}. Skipped with
+ * the reason where {@code mpirun} or {@code libmpi} is missing, failed instead under {@code -Dcnn4j.require=mpi}
+ * (or {@code CNN4J_REQUIRE=mpi}).
+ */
+class MpiLaunchTest {
+    static Path mpirun;
+
+    @BeforeAll
+    static void findMpi() {
+        mpirun = findMpirun();
+        String why = null;
+        if (mpirun == null) {
+            why = "no mpirun on the PATH (Debian: apt-get install openmpi-bin libopenmpi-dev)";
+        } else {
+            NativeLibraries.Search s = NativeLibraries.system().load(NativeLibraries.Lib.MPI);
+            if (s.loaded().isEmpty()) {
+                why = s.describe();
+            }
+        }
+        if (why != null) {
+            Requirements.failIfRequired("mpi", why);
+        }
+        assumeTrue(why == null, why);
+    }
+
+    static Path findMpirun() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path p = Path.of(dir.isEmpty() ? "." : dir, "mpirun");
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** What a launch printed, how it ended and how long it took. */
+    record Run(int exitCode, String output, double seconds) {
+    }
+
+    static Run launch(Path dir, String scenario, long limitSeconds, String... jvmArgs) throws Exception {
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> cmd = new ArrayList<>(List.of(mpirun.toString(), "--oversubscribe", "-np", "2",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m"));
+        cmd.addAll(List.of(jvmArgs));
+        cmd.addAll(List.of("-cp", cp, MpiWorker.class.getName(), scenario, dir.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(scenario + ".log").toFile());
+        // mpirun refuses to start as root unless both are set (a CI container runs as root)
+        pb.environment().put("OMPI_ALLOW_RUN_AS_ROOT", "1");
+        pb.environment().put("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
+        long t0 = System.nanoTime();
+        Process p = pb.start();
+        boolean done = p.waitFor(limitSeconds, TimeUnit.SECONDS);
+        double s = (System.nanoTime() - t0) / 1e9;
+        if (!done) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+        String out = Files.readString(dir.resolve(scenario + ".log"), StandardCharsets.UTF_8);
+        assertTrue(done, "mpirun did not end within " + limitSeconds + " s:\n" + out);
+        return new Run(p.exitValue(), out, s);
+    }
+
+    @Test
+    void twoRanksGetTheRankOrderResultsBitForBitAndTwoRunsTheSameBits(@TempDir Path tmp) throws Exception {
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        Run first = launch(a, "collectives", 60);
+        assertEquals(0, first.exitCode(), first.output());
+        assertTrue(first.output().contains("rank 0: collectives OK") && first.output().contains(
+                "rank 1: collectives OK"), first.output());
+        Run second = launch(b, "collectives", 60);
+        assertEquals(0, second.exitCode(), second.output());
+        byte[] bits = Files.readAllBytes(a.resolve("rank0.bin"));
+        assertTrue(bits.length > 1_000_000, bits.length + " bytes of results");
+        assertArrayEquals(bits, Files.readAllBytes(a.resolve("rank1.bin")), "rank 0 and rank 1 differ");
+        assertArrayEquals(bits, Files.readAllBytes(b.resolve("rank0.bin")), "two runs differ");
+        assertArrayEquals(bits, Files.readAllBytes(b.resolve("rank1.bin")), "two runs differ");
+    }
+
+    /** Open MPI's mpirun ends the job when a rank dies; the ranks waiting in a collective do not hang. */
+    @Test
+    void aRankKilledMidCollectiveEndsTheJob(@TempDir Path tmp) throws Exception {
+        Run r = launch(tmp, "kill", 60, "-D" + ProcessGroups.TIMEOUT + "=120");
+        assertNotEquals(0, r.exitCode(), r.output());
+        assertTrue(r.output().contains("rank 0: entering allReduce"), r.output());
+        assertTrue(r.output().contains("exited on signal 9"), r.output());
+        assertTrue(!r.output().contains("returned (unexpected)"), r.output());
+        assertTrue(r.seconds() < 45, r.seconds() + " s");
+    }
+
+    /** A rank that lives but never joins: the watchdog aborts the job after the collective timeout. */
+    @Test
+    void aRankThatNeverJoinsEndsTheJobAfterTheTimeout(@TempDir Path tmp) throws Exception {
+        Run r = launch(tmp, "stall", 60, "-D" + ProcessGroups.TIMEOUT + "=2");
+        assertEquals(MpiProcessGroup.TIMEOUT_EXIT_CODE, r.exitCode(), r.output());
+        assertTrue(r.output().contains("cnn4j: rank 0 of 2: MPI_Alltoall did not finish within 2.0 s (-D"
+                + ProcessGroups.TIMEOUT + ")"), r.output());
+        assertTrue(!r.output().contains("returned (unexpected)"), r.output());
+        assertTrue(r.seconds() < 45, r.seconds() + " s");
+    }
+}
