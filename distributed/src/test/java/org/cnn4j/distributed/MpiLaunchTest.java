@@ -59,12 +59,27 @@ class MpiLaunchTest {
     }
 
     static Run launch(Path dir, String scenario, long limitSeconds, String... jvmArgs) throws Exception {
+        return launch(dir, scenario, limitSeconds, List.of(jvmArgs), MpiWorker.class.getName(), scenario,
+                dir.toString());
+    }
+
+    /** {@code mpirun -np 2} of {@code main}'s class with {@code dir} as its argument, logged to {@code dir}. */
+    static Run launchMain(Path dir, String main, long limitSeconds) throws Exception {
+        return launch(dir, "main", limitSeconds, List.of("--add-modules=jdk.incubator.vector"), main,
+                dir.toString());
+    }
+
+    private static Run launch(Path dir, String log, long limitSeconds, List<String> jvmArgs, String... mainAndArgs)
+            throws Exception {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(List.of(mpirun.toString(), "--oversubscribe", "-np", "2",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m"));
-        cmd.addAll(List.of(jvmArgs));
-        cmd.addAll(List.of("-cp", cp, MpiWorker.class.getName(), scenario, dir.toString()));
+        cmd.addAll(jvmArgs);
+        cmd.add("-cp");
+        cmd.add(cp);
+        cmd.addAll(List.of(mainAndArgs));
+        String scenario = log;
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(scenario + ".log").toFile());
         // mpirun refuses to start as root unless both are set (a CI container runs as root)
