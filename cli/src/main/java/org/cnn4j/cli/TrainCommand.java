@@ -17,6 +17,7 @@ import org.cnn4j.nn.Init;
 import org.cnn4j.nn.data.DataSets;
 import org.cnn4j.nn.data.ImageDataset;
 import org.cnn4j.nn.io.IoErrors;
+import org.cnn4j.nn.layers.BatchNorm;
 import org.cnn4j.nn.models.Model;
 import org.cnn4j.nn.models.Models;
 import org.cnn4j.nn.train.Augment;
@@ -29,7 +30,7 @@ import org.cnn4j.nn.train.Metrics;
 import org.cnn4j.nn.train.Optimizer;
 import org.cnn4j.nn.train.Plots;
 import org.cnn4j.nn.train.ProgressListener;
-import org.cnn4j.nn.train.Replicas;
+import org.cnn4j.nn.Replicas;
 import org.cnn4j.nn.train.StepLr;
 import org.cnn4j.nn.train.Trainer;
 import org.cnn4j.nn.train.TrainingListener;
@@ -131,6 +132,10 @@ final class TrainCommand implements Callable<Integer> {
             + "or single (default when given without a value: auto); --batch is the global batch")
     String distributed;
 
+    @Option(names = "--sync-batch-norm", description = "with --distributed: batch norm normalises with the "
+            + "statistics of the whole batch over all processes (PyTorch's SyncBatchNorm), not each process's share")
+    boolean syncBatchNorm;
+
     @Option(names = "--no-progress", description = "no progress bar")
     boolean noProgress;
 
@@ -156,6 +161,8 @@ final class TrainCommand implements Callable<Integer> {
         Cli.require(spec, lrDecay >= 0 && Double.isFinite(lrDecay), "--lr-decay", lrDecay, "must be 0 or more");
         Cli.require(spec, lrStep >= 0, "--lr-step", lrStep, "must be 0 (no decay) or more");
         Cli.require(spec, lrGamma > 0 && lrGamma <= 1, "--lr-gamma", lrGamma, "must be in (0, 1]");
+        Cli.require(spec, !syncBatchNorm || distributed != null, "--sync-batch-norm", true,
+                "needs --distributed (it synchronises the processes of a data-parallel run)");
         if (detector()) {
             Cli.require(spec, Detectors.DATASETS.contains(dataset.trim().toLowerCase(java.util.Locale.ROOT)),
                     "--dataset", dataset, "a detector trains on " + String.join(", ", Detectors.DATASETS));
@@ -257,13 +264,15 @@ final class TrainCommand implements Callable<Integer> {
                         init != null ? Init.parse(init) : Models.defaultInit(model));
                 Optimizer opt = new Optimizer(backend, m.net().parameters(), oc);
                 Trainer trainer = new Trainer(m, opt, tc, replicas)) {
+            int synced = syncBatchNorm ? BatchNorm.synchronize(m.net(), replicas) : 0;
             human.printf(Locale.ROOT, "%s on %s (%d train, %d validation images), backend %s (%s), %s lr %g, "
                     + "batch %d, %,d parameters%n", m.name(), ds, train.size(), val == null ? 0 : val.size(),
                     backend.name(), backend.device(), kind.name().toLowerCase(Locale.ROOT), oc.lr(), batch,
                     m.summary().trainable());
             if (replicas.size() > 1) {
                 human.println("data parallel: " + replicas + ", " + (batch / replicas.size()) + " to "
-                        + ((batch + replicas.size() - 1) / replicas.size()) + " images per replica and step");
+                        + ((batch + replicas.size() - 1) / replicas.size()) + " images per replica and step"
+                        + (syncBatchNorm ? ", " + synced + " batch-norm layers synchronised" : ""));
             }
             java.util.Map<String, String> run = new java.util.LinkedHashMap<>();
             run.put("dataset", ds);

@@ -88,6 +88,18 @@ class DistributedTrainTest {
                 resumed.out());
     }
 
+    @Test
+    void optionsThatNeedADistributedRunAreUsageErrors() {
+        CliErrorsTest.Result r = CliErrorsTest.run("train", "--sync-batch-norm", "--data-dir", dir.toString());
+        assertEquals(2, r.rc(), r.err());
+        assertEquals(1, r.errLines().size(), r.err());
+        assertTrue(r.err().contains("--sync-batch-norm") && r.err().contains("needs --distributed"), r.err());
+        CliErrorsTest.Result d = CliErrorsTest.run("train", "--model", "seed003-detector-small", "--dataset",
+                "fashion-detect", "--distributed", "mpi");
+        assertEquals(2, d.rc(), d.err());
+        assertTrue(d.err().contains("--distributed") && d.err().contains("one process"), d.err());
+    }
+
     private static String[] concat(List<String> args, String... more) {
         List<String> all = new ArrayList<>(args);
         for (int i = 0; i < more.length; i += 2) {

@@ -3,7 +3,7 @@ package org.cnn4j.distributed;
 import java.util.ArrayList;
 import java.util.List;
 import org.cnn4j.core.Tensor;
-import org.cnn4j.nn.train.Replicas;
+import org.cnn4j.nn.Replicas;
 
 /**
  * The trainer's {@link Replicas} over a {@link ProcessGroup}: one replica per rank, as PyTorch's

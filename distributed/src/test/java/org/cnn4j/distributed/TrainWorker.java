@@ -14,7 +14,7 @@ import org.cnn4j.nn.data.ImageDataset;
 import org.cnn4j.nn.models.Model;
 import org.cnn4j.nn.models.Models;
 import org.cnn4j.nn.train.Optimizer;
-import org.cnn4j.nn.train.Replicas;
+import org.cnn4j.nn.Replicas;
 import org.cnn4j.nn.train.StepLr;
 import org.cnn4j.nn.train.Trainer;
 import org.cnn4j.nn.train.TrainingListener;

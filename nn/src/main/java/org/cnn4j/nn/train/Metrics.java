@@ -1,5 +1,7 @@
 package org.cnn4j.nn.train;
 
+import org.cnn4j.nn.Replicas;
+
 /**
  * Loss, accuracy and confusion matrix over a pass through a data set.
  *

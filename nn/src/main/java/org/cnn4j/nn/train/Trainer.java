@@ -9,6 +9,7 @@ import org.cnn4j.core.DeviceMemoryException;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
 import org.cnn4j.nn.Parameter;
+import org.cnn4j.nn.Replicas;
 import org.cnn4j.nn.Workspace;
 import org.cnn4j.nn.data.ImageDataset;
 import org.cnn4j.nn.models.Model;
@@ -140,6 +141,7 @@ public final class Trainer implements AutoCloseable {
     public EpochResult trainEpoch(ImageDataset train, ImageDataset validation, int epochs,
             TrainingListener listener) {
         checkData(train);
+        checkShares(train.size());
         agreeWithReplicas();
         int e = epochsDone;
         optimizer.setLr(config.schedule().lr(baseLr, e));
@@ -303,6 +305,28 @@ public final class Trainer implements AutoCloseable {
                     "batch size %d: %,d images per step need at least %,d MiB for %s's %s, over the %,d MiB left "
                             + "of the limit of %,d MiB", config.batchSize(), samples, need >> 20, model.name(),
                     training ? "activations and gradients" : "activations", free >> 20, limit >> 20));
+        }
+    }
+
+    /**
+     * With batch-norm layers synchronised over the replicas, each of their training steps is a collective, so
+     * every replica needs a share of every batch, the last included.
+     */
+    private void checkShares(int samples) {
+        if (replicas.size() == 1) {
+            return;
+        }
+        boolean synced = false;
+        for (Map.Entry<String, org.cnn4j.nn.Layer> l : model.net().leaves()) {
+            synced |= l.getValue() instanceof org.cnn4j.nn.layers.BatchNorm b && b.isSynchronized();
+        }
+        int bs = Math.min(config.batchSize(), samples);
+        int last = samples % config.batchSize();
+        if (synced && (bs < replicas.size() || last != 0 && last < replicas.size())) {
+            throw new IllegalArgumentException("synchronised batch norm needs a share of every batch on each of "
+                    + "the " + replicas.size() + " replicas, but batch size " + config.batchSize() + " over "
+                    + samples + " samples leaves a batch of " + (bs < replicas.size() ? bs : last)
+                    + "; choose a batch size and data set size that give every replica a sample");
         }
     }
 

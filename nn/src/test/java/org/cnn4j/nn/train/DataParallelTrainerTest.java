@@ -12,8 +12,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.cnn4j.backend.cpu.CpuBackend;
 import org.cnn4j.core.Backend;
+import org.cnn4j.nn.Replicas;
 import org.cnn4j.nn.Synthetic;
 import org.cnn4j.nn.data.ImageDataset;
+import org.cnn4j.nn.layers.BatchNorm;
 import org.cnn4j.nn.models.Model;
 import org.cnn4j.nn.models.Models;
 import org.junit.jupiter.api.Test;
@@ -31,6 +33,11 @@ class DataParallelTrainerTest {
 
     /** Trains {@code model} for two epochs on {@code replicas} threads (1: the plain trainer). */
     static List<Run> train(String model, Optimizer.Config oc, int batch, int replicas) throws Exception {
+        return train(model, oc, batch, replicas, false);
+    }
+
+    static List<Run> train(String model, Optimizer.Config oc, int batch, int replicas, boolean syncBatchNorm)
+            throws Exception {
         ThreadReplicas.Group group = new ThreadReplicas.Group(replicas);
         ExecutorService pool = Executors.newFixedThreadPool(replicas);
         try {
@@ -42,6 +49,9 @@ class DataParallelTrainerTest {
                         // Replicas start from other weights: the trainer must give them replica 0's.
                         Model m = Models.create(model, b, DATA.sampleShape(), 10, 5 + 1000L * rank);
                         Replicas rep = replicas == 1 ? Replicas.single() : group.replica(rank);
+                        if (syncBatchNorm) {
+                            BatchNorm.synchronize(m.net(), rep);
+                        }
                         try (Optimizer opt = new Optimizer(b, m.net().parameters(), oc);
                                 Trainer t = new Trainer(m, opt, new Trainer.Config(batch, 3, 0, StepLr.none(),
                                         Augment.standard(8)), rep)) {
@@ -75,6 +85,33 @@ class DataParallelTrainerTest {
         Optimizer.Config oc = Optimizer.Config.defaults(Optimizer.Kind.SGD, 0.05).withMomentum(0.9);
         Run one = train("seed002-dense", oc, batch, 1).getFirst();
         List<Run> many = train("seed002-dense", oc, batch, replicas);
+        assertSameSteps(one, many, replicas);
+    }
+
+    /** Synchronised batch norm: the whole batch's statistics, so the one-process steps again (PyTorch's SyncBN). */
+    @ParameterizedTest(name = "{0} replicas, batch {1}")
+    @CsvSource({"2, 32", "3, 25"})
+    void synchronisedBatchNormTakesTheStepsOfOneProcess(int replicas, int batch) throws Exception {
+        Optimizer.Config oc = Optimizer.Config.defaults(Optimizer.Kind.SGD, 0.05).withMomentum(0.9);
+        Run one = train("seed003-mnist", oc, batch, 1).getFirst();
+        List<Run> many = train("seed003-mnist", oc, batch, replicas, true);
+        assertSameSteps(one, many, replicas);
+        // Without synchronisation each replica normalises its own share: other steps.
+        List<Run> own = train("seed003-mnist", oc, batch, replicas, false);
+        org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, () -> assertSameSteps(one, own,
+                replicas));
+    }
+
+    @Test
+    void synchronisedBatchNormRefusesABatchWithoutAShareForEveryReplica() {
+        Optimizer.Config oc = Optimizer.Config.defaults(Optimizer.Kind.SGD, 0.05);
+        // 96 samples at batch 47: the last batch of 2 leaves a replica of 3 without a sample.
+        java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> train("seed003-mnist", oc, 47, 3, true));
+        assertTrue(e.getCause().getMessage().contains("batch of 2"), e.getCause().getMessage());
+    }
+
+    private static void assertSameSteps(Run one, List<Run> many, int replicas) {
         assertEquals(one.steps().size(), many.getFirst().steps().size(), "steps");
         for (int s = 0; s < one.steps().size(); s++) {
             for (Map.Entry<String, float[]> e : one.steps().get(s).entrySet()) {
@@ -89,6 +126,10 @@ class DataParallelTrainerTest {
                 }
             }
         }
+        assertSameMetrics(one, many);
+    }
+
+    private static void assertSameMetrics(Run one, List<Run> many) {
         // The metrics cover the whole data sets, summed over the replicas.
         for (Run r : many) {
             for (int e = 0; e < 2; e++) {

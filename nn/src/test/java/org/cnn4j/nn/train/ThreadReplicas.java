@@ -6,6 +6,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.cnn4j.core.Tensor;
+import org.cnn4j.nn.Replicas;
 
 /**
  * Replicas as threads of one JVM, for tests of the trainer's data parallelism without MPI: each collective passes

@@ -1,4 +1,4 @@
-package org.cnn4j.nn.train;
+package org.cnn4j.nn;
 
 import java.util.List;
 import org.cnn4j.core.Tensor;
