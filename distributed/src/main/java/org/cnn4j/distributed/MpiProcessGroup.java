@@ -46,7 +46,7 @@ public final class MpiProcessGroup implements ProcessGroup {
     private final int size;
     private final int localRank;
     private final int threadLevel;
-    private final boolean deterministic;
+    private boolean deterministic;
     private final Watchdog watchdog;
     private final Arena arena = Arena.ofShared();
     private MemorySegment send = MemorySegment.NULL;
@@ -129,6 +129,11 @@ public final class MpiProcessGroup implements ProcessGroup {
         return deterministic;
     }
 
+    /** Switches between the fixed-order reduction and {@code MPI_Allreduce} (every rank alike; the benchmark). */
+    void deterministic(boolean on) {
+        deterministic = on;
+    }
+
     // ---- tensors -----------------------------------------------------------------------------------------
 
     @Override
@@ -136,6 +141,9 @@ public final class MpiProcessGroup implements ProcessGroup {
         open();
         check(tensor, "tensor");
         Objects.requireNonNull(op, "op");
+        if (size == 1) {
+            return;
+        }
         if (tensor.dtype() == DType.FLOAT64) {
             double[] h = doubles(tensor.size());
             tensor.copyTo(h);
@@ -289,16 +297,22 @@ public final class MpiProcessGroup implements ProcessGroup {
         } finally {
             watchdog.exit();
         }
-        for (int k = 0; k < chunk; k++) {
-            float acc = recv.getAtIndex(JAVA_FLOAT, k);
-            for (int j = 1; j < size; j++) {
-                acc += recv.getAtIndex(JAVA_FLOAT, (long) j * chunk + k);
+        // rank order: ((chunk of rank 0 + rank 1's) + rank 2's) ..., element by element, on arrays the JIT vectorizes
+        float[] acc = floatTemp(0, chunk);
+        float[] next = floatTemp(1, chunk);
+        MemorySegment.copy(recv, JAVA_FLOAT, 0, acc, 0, chunk);
+        for (int j = 1; j < size; j++) {
+            MemorySegment.copy(recv, JAVA_FLOAT, (long) j * chunk * 4, next, 0, chunk);
+            for (int k = 0; k < chunk; k++) {
+                acc[k] += next[k];
             }
-            if (op == ReduceOp.AVG) {
-                acc /= size;
-            }
-            mine.setAtIndex(JAVA_FLOAT, k, acc);
         }
+        if (op == ReduceOp.AVG) {
+            for (int k = 0; k < chunk; k++) {
+                acc[k] /= size;
+            }
+        }
+        MemorySegment.copy(acc, 0, mine, JAVA_FLOAT, 0, chunk);
         watchdog.enter("MPI_Allgather");
         try {
             mpi.allgather(mine, chunk, recv, mpi.typeFloat);
@@ -345,16 +359,21 @@ public final class MpiProcessGroup implements ProcessGroup {
         } finally {
             watchdog.exit();
         }
-        for (int k = 0; k < chunk; k++) {
-            double acc = recv.getAtIndex(JAVA_DOUBLE, k);
-            for (int j = 1; j < size; j++) {
-                acc += recv.getAtIndex(JAVA_DOUBLE, (long) j * chunk + k);
+        double[] acc = doubleTemp(0, chunk);
+        double[] next = doubleTemp(1, chunk);
+        MemorySegment.copy(recv, JAVA_DOUBLE, 0, acc, 0, chunk);
+        for (int j = 1; j < size; j++) {
+            MemorySegment.copy(recv, JAVA_DOUBLE, (long) j * chunk * 8, next, 0, chunk);
+            for (int k = 0; k < chunk; k++) {
+                acc[k] += next[k];
             }
-            if (op == ReduceOp.AVG) {
-                acc /= size;
-            }
-            mine.setAtIndex(JAVA_DOUBLE, k, acc);
         }
+        if (op == ReduceOp.AVG) {
+            for (int k = 0; k < chunk; k++) {
+                acc[k] /= size;
+            }
+        }
+        MemorySegment.copy(acc, 0, mine, JAVA_DOUBLE, 0, chunk);
         watchdog.enter("MPI_Allgather");
         try {
             mpi.allgather(mine, chunk, recv, mpi.typeDouble);
@@ -472,6 +491,24 @@ public final class MpiProcessGroup implements ProcessGroup {
         if (mine.byteSize() < mineBytes) {
             mine = arena.allocate(Math.max(mineBytes, mine.byteSize() * 2), 64);
         }
+    }
+
+    private final float[][] floatTemps = new float[2][0];
+    private final double[][] doubleTemps = new double[2][0];
+
+    /** Summation scratch {@code i} (0 or 1), at least {@code n} long, kept between calls. */
+    private float[] floatTemp(int i, int n) {
+        if (floatTemps[i].length < n) {
+            floatTemps[i] = new float[n];
+        }
+        return floatTemps[i];
+    }
+
+    private double[] doubleTemp(int i, int n) {
+        if (doubleTemps[i].length < n) {
+            doubleTemps[i] = new double[n];
+        }
+        return doubleTemps[i];
     }
 
     private float[] floats(int n) {

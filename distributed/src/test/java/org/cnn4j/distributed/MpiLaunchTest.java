@@ -60,11 +60,13 @@ class MpiLaunchTest {
 
     static Run launch(Path dir, String scenario, long limitSeconds, String... jvmArgs) throws Exception {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> cmd = new ArrayList<>(List.of(mpirun.toString(), "--oversubscribe", "-np", "2",
+        List<String> cmd = new ArrayList<>(List.of(mpirun.toString(), "--oversubscribe", "--bind-to", "none",
+                "--mca", "mpi_yield_when_idle", "1", "-np", "2",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m"));
         cmd.addAll(List.of(jvmArgs));
         cmd.addAll(List.of("-cp", cp, MpiWorker.class.getName(), scenario, dir.toString()));
+        // two ranks on a shared 2-core machine: unbound, and yielding the core while they wait for each other
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(scenario + ".log").toFile());
         // mpirun refuses to start as root unless both are set (a CI container runs as root)

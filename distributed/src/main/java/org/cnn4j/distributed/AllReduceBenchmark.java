@@ -1,0 +1,80 @@
+package org.cnn4j.distributed;
+
+import java.util.Locale;
+import org.cnn4j.core.Backend;
+import org.cnn4j.core.Backends;
+import org.cnn4j.core.Shape;
+import org.cnn4j.core.Tensor;
+
+/**
+ * All-reduce time and bandwidth against message size, for the process group this launch gives:
+ * {@code mpirun -np 2 java -cp ... org.cnn4j.distributed.AllReduceBenchmark [backend] [maxMiB]} (and the same
+ * without {@code mpirun} for one process). Each size is timed as the average over enough iterations to take about
+ * a quarter of a second, between barriers, averaged over the ranks, on tensors of the backend ({@code cpu} unless
+ * named), so host copies are included. For an MPI group both reductions are timed: the fixed-order one (the
+ * default) and {@code MPI_Allreduce}. Prints a Markdown table on rank 0: time per all-reduce, algorithm bandwidth
+ * (bytes / time) and bus bandwidth (algorithm bandwidth x 2(N-1)/N, what each rank moves in a ring all-reduce).
+ */
+public final class AllReduceBenchmark {
+    private AllReduceBenchmark() {
+    }
+
+    public static void main(String[] args) {
+        String backendName = args.length > 0 ? args[0] : "cpu";
+        int maxMiB = args.length > 1 ? Integer.parseInt(args[1]) : 64;
+        try (ProcessGroup g = ProcessGroups.open(System.getProperty("cnn4j.distributed", "auto"));
+                Backend b = Backends.open(backendName)) {
+            int n = g.worldSize();
+            boolean mpi = g instanceof MpiProcessGroup;
+            if (g.rank() == 0) {
+                System.out.println("all-reduce (SUM, float32 " + b.name() + " tensors), " + n + " process"
+                        + (n == 1 ? "" : "es") + ": " + g.describe());
+                System.out.println();
+                System.out.println(mpi && n > 1
+                        ? "| bytes | fixed-order us | algbw MB/s | busbw MB/s | MPI_Allreduce us | algbw MB/s |"
+                        + " busbw MB/s |\n|---:|---:|---:|---:|---:|---:|---:|"
+                        : "| bytes | us | algbw MB/s |\n|---:|---:|---:|");
+            }
+            for (long bytes = 4096; bytes <= (long) maxMiB << 20; bytes *= 4) {
+                int count = (int) (bytes / 4);
+                try (Tensor t = b.allocate(Shape.of(count))) {
+                    StringBuilder row = new StringBuilder("| " + human(bytes) + " |");
+                    for (boolean det : mpi && n > 1 ? new boolean[] {true, false} : new boolean[] {true}) {
+                        if (mpi) {
+                            ((MpiProcessGroup) g).deterministic(det);
+                        }
+                        double us = time(g, t);
+                        double algbw = bytes / us; // bytes per microsecond = MB/s
+                        row.append(String.format(Locale.ROOT, " %.1f | %.0f |", us, algbw));
+                        if (mpi && n > 1) {
+                            row.append(String.format(Locale.ROOT, " %.0f |", algbw * 2.0 * (n - 1) / n));
+                        }
+                    }
+                    if (g.rank() == 0) {
+                        System.out.println(row);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Microseconds per all-reduce of {@code t}, averaged over the ranks. */
+    private static double time(ProcessGroup g, Tensor t) {
+        g.allReduce(t, ReduceOp.SUM);
+        g.allReduce(t, ReduceOp.SUM);
+        long bytes = (long) t.size() * 4;
+        int iterations = (int) Math.clamp((256L << 20) / Math.max(bytes, 1), 3, 500);
+        g.barrier();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < iterations; i++) {
+            g.allReduce(t, ReduceOp.SUM);
+        }
+        double[] us = {(System.nanoTime() - t0) / 1e3 / iterations};
+        g.allReduce(us, ReduceOp.AVG);
+        return us[0];
+    }
+
+    private static String human(long bytes) {
+        return bytes >= 1 << 20 ? (bytes >> 20) + " MiB" : (bytes >> 10) + " KiB";
+    }
+}
