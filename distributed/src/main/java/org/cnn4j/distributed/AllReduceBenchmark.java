@@ -11,9 +11,10 @@ import org.cnn4j.core.Tensor;
  * {@code mpirun -np 2 java -cp ... org.cnn4j.distributed.AllReduceBenchmark [backend] [maxMiB]} (and the same
  * without {@code mpirun} for one process). Each size is timed as the average over enough iterations to take about
  * a quarter of a second, between barriers, averaged over the ranks, on tensors of the backend ({@code cpu} unless
- * named), so host copies are included. For an MPI group both reductions are timed: the fixed-order one (the
- * default) and {@code MPI_Allreduce}. Prints a Markdown table on rank 0: time per all-reduce, algorithm bandwidth
- * (bytes / time) and bus bandwidth (algorithm bandwidth x 2(N-1)/N, what each rank moves in a ring all-reduce).
+ * named), so host copies are included. For an MPI group three reductions are timed: the fixed-order one as chosen
+ * (the default), the fixed-order one by reduce-scatter and all-gather, and {@code MPI_Allreduce}. Prints a Markdown
+ * table on rank 0: time per all-reduce and bus bandwidth (bytes / time x 2(N-1)/N, what each rank moves in a ring
+ * all-reduce; one process: bytes / time).
  */
 public final class AllReduceBenchmark {
     private AllReduceBenchmark() {
@@ -31,24 +32,27 @@ public final class AllReduceBenchmark {
                         + (n == 1 ? "" : "es") + ": " + g.describe());
                 System.out.println();
                 System.out.println(mpi && n > 1
-                        ? "| bytes | fixed-order us | algbw MB/s | busbw MB/s | MPI_Allreduce us | algbw MB/s |"
-                        + " busbw MB/s |\n|---:|---:|---:|---:|---:|---:|---:|"
+                        ? "| bytes | fixed order, " + (n == 2 ? "gather" : "auto") + " us | busbw MB/s | fixed order,"
+                        + " reduce-scatter us | busbw MB/s | MPI_Allreduce us | busbw MB/s |\n"
+                        + "|---:|---:|---:|---:|---:|---:|---:|"
                         : "| bytes | us | algbw MB/s |\n|---:|---:|---:|");
             }
             for (long bytes = 4096; bytes <= (long) maxMiB << 20; bytes *= 4) {
                 int count = (int) (bytes / 4);
                 try (Tensor t = b.allocate(Shape.of(count))) {
                     StringBuilder row = new StringBuilder("| " + human(bytes) + " |");
-                    for (boolean det : mpi && n > 1 ? new boolean[] {true, false} : new boolean[] {true}) {
+                    int modes = mpi && n > 1 ? 3 : 1;
+                    for (int mode = 0; mode < modes; mode++) {
                         if (mpi) {
-                            ((MpiProcessGroup) g).deterministic(det);
+                            MpiProcessGroup m = (MpiProcessGroup) g;
+                            m.deterministic(mode < 2);
+                            m.sumPath(mode == 1 ? MpiProcessGroup.SumPath.REDUCE_SCATTER
+                                    : MpiProcessGroup.SumPath.AUTO);
                         }
                         double us = time(g, t);
                         double algbw = bytes / us; // bytes per microsecond = MB/s
-                        row.append(String.format(Locale.ROOT, " %.1f | %.0f |", us, algbw));
-                        if (mpi && n > 1) {
-                            row.append(String.format(Locale.ROOT, " %.0f |", algbw * 2.0 * (n - 1) / n));
-                        }
+                        row.append(String.format(Locale.ROOT, " %.1f | %.0f |", us,
+                                n > 1 ? algbw * 2.0 * (n - 1) / n : algbw));
                     }
                     if (g.rank() == 0) {
                         System.out.println(row);

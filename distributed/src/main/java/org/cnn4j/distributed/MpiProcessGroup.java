@@ -26,7 +26,9 @@ import org.cnn4j.spi.SignalHandlers;
  * and {@code MPI_Allgather} gives everyone every reduced chunk. Each element is added once, by one rank, in the
  * same order whatever MPI chooses, so every rank and every run get the same bits, and they are those of the
  * rank-order sum computed in one process. It moves the same {@code 2(N-1)/N} times the vector's bytes per rank as
- * a ring all-reduce (the cost model of the docs), and adds the summation on the host; {@code
+ * a ring all-reduce (the cost model of the docs), and adds the summation on the host. With two ranks, and for
+ * small vectors, one {@code MPI_Allgather} of the whole vectors followed by the same rank-order sum on every rank
+ * does it in one round trip instead of two (for two ranks with the same bytes moved); {@code
  * -Dcnn4j.distributed.deterministic=false} calls {@code MPI_Allreduce} instead (docs/distributed.md has both
  * measured). Integer sums ({@code long[]}) are exact in any order and always use {@code MPI_Allreduce}.
  *
@@ -286,6 +288,30 @@ public final class MpiProcessGroup implements ProcessGroup {
             }
             return;
         }
+        if (gatherAll((long) n * 4)) {
+            ensure((long) n * 4, (long) n * 4 * size, 0);
+            MemorySegment.copy(values, 0, send, JAVA_FLOAT, 0, n);
+            watchdog.enter("MPI_Allgather");
+            try {
+                mpi.allgather(send, n, recv, mpi.typeFloat);
+            } finally {
+                watchdog.exit();
+            }
+            float[] next = floatTemp(1, n);
+            MemorySegment.copy(recv, JAVA_FLOAT, 0, values, 0, n);
+            for (int j = 1; j < size; j++) {
+                MemorySegment.copy(recv, JAVA_FLOAT, (long) j * n * 4, next, 0, n);
+                for (int k = 0; k < n; k++) {
+                    values[k] += next[k];
+                }
+            }
+            if (op == ReduceOp.AVG) {
+                for (int k = 0; k < n; k++) {
+                    values[k] /= size;
+                }
+            }
+            return;
+        }
         int chunk = chunk(n);
         long padded = (long) chunk * size * 4;
         ensure(padded, padded, (long) chunk * 4);
@@ -344,6 +370,30 @@ public final class MpiProcessGroup implements ProcessGroup {
             if (op == ReduceOp.AVG) {
                 for (int i = 0; i < n; i++) {
                     values[i] /= size;
+                }
+            }
+            return;
+        }
+        if (gatherAll((long) n * 8)) {
+            ensure((long) n * 8, (long) n * 8 * size, 0);
+            MemorySegment.copy(values, 0, send, JAVA_DOUBLE, 0, n);
+            watchdog.enter("MPI_Allgather");
+            try {
+                mpi.allgather(send, n, recv, mpi.typeDouble);
+            } finally {
+                watchdog.exit();
+            }
+            double[] next = doubleTemp(1, n);
+            MemorySegment.copy(recv, JAVA_DOUBLE, 0, values, 0, n);
+            for (int j = 1; j < size; j++) {
+                MemorySegment.copy(recv, JAVA_DOUBLE, (long) j * n * 8, next, 0, n);
+                for (int k = 0; k < n; k++) {
+                    values[k] += next[k];
+                }
+            }
+            if (op == ReduceOp.AVG) {
+                for (int k = 0; k < n; k++) {
+                    values[k] /= size;
                 }
             }
             return;
@@ -472,6 +522,33 @@ public final class MpiProcessGroup implements ProcessGroup {
     }
 
     // ---- plumbing ------------------------------------------------------------------------------------------
+
+    /**
+     * Whether a fixed-order sum of {@code bytes} per rank gathers every rank's whole vector (one {@code
+     * MPI_Allgather}, {@code (N-1)} times the bytes in) instead of reduce-scatter plus all-gather (two collectives,
+     * {@code 2(N-1)/N} times): for two ranks both move the same bytes, and for small vectors one round trip is
+     * cheaper than two. Both add in rank order, so the choice never changes a bit of the result.
+     */
+    private boolean gatherAll(long bytes) {
+        return switch (sumPath) {
+            case AUTO -> size == 2 || bytes * size <= GATHER_ALL_BYTES;
+            case GATHER_ALL -> true;
+            case REDUCE_SCATTER -> false;
+        };
+    }
+
+    /** How the fixed-order sum moves the data; {@code AUTO} but in the tests and the benchmark. */
+    enum SumPath { AUTO, GATHER_ALL, REDUCE_SCATTER }
+
+    private SumPath sumPath = SumPath.AUTO;
+
+    /** Chooses the fixed-order sum's data movement (every rank alike); the result's bits do not depend on it. */
+    void sumPath(SumPath path) {
+        sumPath = path;
+    }
+
+    /** The most bytes a rank receives in the gather-everything sum (above, with more than 2 ranks: reduce-scatter). */
+    static final long GATHER_ALL_BYTES = 1 << 20;
 
     private int chunk(int n) {
         int chunk = (n + size - 1) / size;

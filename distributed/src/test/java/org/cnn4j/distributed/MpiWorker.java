@@ -40,7 +40,13 @@ public final class MpiWorker {
                 false)); Backend ref = new ReferenceBackend()) {
             out.println("rank " + g.rank() + " of " + g.worldSize() + ": " + g.describe());
             switch (scenario) {
-                case "collectives" -> collectives(g, b, ref, dir);
+                case "collectives" -> {
+                    // both ways of moving the data, each checked against the rank-order sum bit for bit
+                    ((MpiProcessGroup) g).sumPath(MpiProcessGroup.SumPath.REDUCE_SCATTER);
+                    collectives(g, b, ref, dir, "rs-");
+                    ((MpiProcessGroup) g).sumPath(MpiProcessGroup.SumPath.AUTO);
+                    collectives(g, b, ref, dir, "");
+                }
                 case "kill" -> kill(g, b);
                 case "stall" -> stall(g, b);
                 default -> throw new IllegalArgumentException("scenario " + scenario);
@@ -58,7 +64,7 @@ public final class MpiWorker {
         return x;
     }
 
-    private static void collectives(ProcessGroup g, Backend b, Backend ref, Path dir) throws IOException {
+    private static void collectives(ProcessGroup g, Backend b, Backend ref, Path dir, String prefix) throws IOException {
         int r = g.rank();
         int world = g.worldSize();
         ByteBuffer bits = ByteBuffer.allocate(64 << 20).order(ByteOrder.LITTLE_ENDIAN);
@@ -158,8 +164,8 @@ public final class MpiWorker {
             }
         }
         g.barrier();
-        Files.write(dir.resolve("rank" + r + ".bin"), Arrays.copyOf(bits.array(), bits.position()));
-        System.out.println("rank " + r + ": collectives OK");
+        Files.write(dir.resolve(prefix + "rank" + r + ".bin"), Arrays.copyOf(bits.array(), bits.position()));
+        System.out.println("rank " + r + ": " + prefix + "collectives OK");
     }
 
     private static double[] toDouble(float[] f) {
