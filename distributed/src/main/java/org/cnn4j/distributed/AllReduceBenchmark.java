@@ -9,12 +9,11 @@ import org.cnn4j.core.Tensor;
 /**
  * All-reduce time and bandwidth against message size, for the process group this launch gives:
  * {@code mpirun -np 2 java -cp ... org.cnn4j.distributed.AllReduceBenchmark [backend] [maxMiB]} (and the same
- * without {@code mpirun} for one process). Each size is timed as the average over enough iterations to take about
- * a quarter of a second, between barriers, averaged over the ranks, on tensors of the backend ({@code cpu} unless
- * named), so host copies are included. For an MPI group three reductions are timed: the fixed-order one as chosen
- * (the default), the fixed-order one by reduce-scatter and all-gather, and {@code MPI_Allreduce}. Prints a Markdown
- * table on rank 0: time per all-reduce and bus bandwidth (bytes / time x 2(N-1)/N, what each rank moves in a ring
- * all-reduce; one process: bytes / time).
+ * without {@code mpirun} for one process). Each size is timed as the median of five rounds (see {@link #time}) on
+ * tensors of the backend ({@code cpu} unless named), so host copies are included. For an MPI group three
+ * reductions are timed: the fixed-order one as chosen (the default), the fixed-order one by reduce-scatter and
+ * all-gather, and {@code MPI_Allreduce}. Prints a Markdown table on rank 0: time per all-reduce and bus bandwidth
+ * (bytes / time x 2(N-1)/N, what each rank moves in a ring all-reduce; one process: bytes / time).
  */
 public final class AllReduceBenchmark {
     private AllReduceBenchmark() {
@@ -62,20 +61,28 @@ public final class AllReduceBenchmark {
         }
     }
 
-    /** Microseconds per all-reduce of {@code t}, averaged over the ranks. */
+    /**
+     * Microseconds per all-reduce of {@code t}: five timed rounds of about 50 ms each (between barriers, averaged
+     * over the ranks), the median round reported, so that a machine shared with other work gives a stable figure.
+     */
     private static double time(ProcessGroup g, Tensor t) {
         g.allReduce(t, ReduceOp.SUM);
         g.allReduce(t, ReduceOp.SUM);
         long bytes = (long) t.size() * 4;
-        int iterations = (int) Math.clamp((256L << 20) / Math.max(bytes, 1), 3, 500);
-        g.barrier();
-        long t0 = System.nanoTime();
-        for (int i = 0; i < iterations; i++) {
-            g.allReduce(t, ReduceOp.SUM);
+        int iterations = (int) Math.clamp((48L << 20) / Math.max(bytes, 1), 2, 100);
+        double[] rounds = new double[5];
+        for (int r = 0; r < rounds.length; r++) {
+            g.barrier();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < iterations; i++) {
+                g.allReduce(t, ReduceOp.SUM);
+            }
+            double[] us = {(System.nanoTime() - t0) / 1e3 / iterations};
+            g.allReduce(us, ReduceOp.AVG);
+            rounds[r] = us[0];
         }
-        double[] us = {(System.nanoTime() - t0) / 1e3 / iterations};
-        g.allReduce(us, ReduceOp.AVG);
-        return us[0];
+        java.util.Arrays.sort(rounds);
+        return rounds[rounds.length / 2];
     }
 
     private static String human(long bytes) {
