@@ -13,7 +13,8 @@ import org.cnn4j.core.Tensor;
  * tensors of the backend ({@code cpu} unless named), so host copies are included. For an MPI group three
  * reductions are timed: the fixed-order one as chosen (the default), the fixed-order one by reduce-scatter and
  * all-gather, and {@code MPI_Allreduce}. Prints a Markdown table on rank 0: time per all-reduce and bus bandwidth
- * (bytes / time x 2(N-1)/N, what each rank moves in a ring all-reduce; one process: bytes / time).
+ * (bytes / time x 2(N-1)/N, what each rank moves in a ring all-reduce); for one process, the time of a tensor's
+ * copy out to host memory and back, the least a host-memory group adds.
  */
 public final class AllReduceBenchmark {
     private AllReduceBenchmark() {
@@ -34,7 +35,7 @@ public final class AllReduceBenchmark {
                         ? "| bytes | fixed order, " + (n == 2 ? "gather" : "auto") + " us | busbw MB/s | fixed order,"
                         + " reduce-scatter us | busbw MB/s | MPI_Allreduce us | busbw MB/s |\n"
                         + "|---:|---:|---:|---:|---:|---:|---:|"
-                        : "| bytes | us | algbw MB/s |\n|---:|---:|---:|");
+                        : "| bytes | all-reduce us | host copy out and in us |\n|---:|---:|---:|");
             }
             for (long bytes = 4096; bytes <= (long) maxMiB << 20; bytes *= 4) {
                 int count = (int) (bytes / 4);
@@ -50,8 +51,19 @@ public final class AllReduceBenchmark {
                         }
                         double us = time(g, t);
                         double algbw = bytes / us; // bytes per microsecond = MB/s
-                        row.append(String.format(Locale.ROOT, " %.1f | %.0f |", us,
-                                n > 1 ? algbw * 2.0 * (n - 1) / n : algbw));
+                        row.append(n > 1 ? String.format(Locale.ROOT, " %.1f | %.0f |", us, algbw * 2.0 * (n - 1) / n)
+                                : String.format(Locale.ROOT, " %.1f |", us));
+                    }
+                    if (n == 1) {
+                        // what a group that goes through host memory adds at the least: the tensor out and back in
+                        float[] h = new float[count];
+                        long t0 = System.nanoTime();
+                        int reps = (int) Math.clamp((48L << 20) / bytes, 2, 100);
+                        for (int i = 0; i < reps; i++) {
+                            t.copyTo(h);
+                            t.copyFrom(h);
+                        }
+                        row.append(String.format(Locale.ROOT, " %.1f |", (System.nanoTime() - t0) / 1e3 / reps));
                     }
                     if (g.rank() == 0) {
                         System.out.println(row);
