@@ -58,7 +58,7 @@ public final class AllReduceBenchmark {
                         // what a group that goes through host memory adds at the least: the tensor out and back in
                         float[] h = new float[count];
                         long t0 = System.nanoTime();
-                        int reps = (int) Math.clamp((48L << 20) / bytes, 2, 100);
+                        int reps = Math.clamp((48L << 20) / bytes, 2, 100);
                         for (int i = 0; i < reps; i++) {
                             t.copyTo(h);
                             t.copyFrom(h);
@@ -81,7 +81,7 @@ public final class AllReduceBenchmark {
         g.allReduce(t, ReduceOp.SUM);
         g.allReduce(t, ReduceOp.SUM);
         long bytes = (long) t.size() * 4;
-        int iterations = (int) Math.clamp((48L << 20) / Math.max(bytes, 1), 2, 100);
+        int iterations = Math.clamp((48L << 20) / Math.max(bytes, 1), 2, 100);
         double[] rounds = new double[5];
         for (int r = 0; r < rounds.length; r++) {
             g.barrier();

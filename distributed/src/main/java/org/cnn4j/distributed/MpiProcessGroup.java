@@ -8,6 +8,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.cnn4j.core.DType;
@@ -42,6 +43,7 @@ public final class MpiProcessGroup implements ProcessGroup {
     public static final int TIMEOUT_EXIT_CODE = 124;
 
     private static boolean initializedHere;
+    private static int providedLevel = -1;
 
     private final Mpi mpi;
     private final int rank;
@@ -81,13 +83,12 @@ public final class MpiProcessGroup implements ProcessGroup {
             throw new IllegalStateException("MPI was finalized in this process (a process group was closed): MPI"
                     + " allows one MPI_Init per process");
         }
-        int level;
         if (!mpi.initialized()) {
-            level = SignalHandlers.preserving(() -> mpi.initThread(Mpi.THREAD_MULTIPLE));
+            providedLevel = SignalHandlers.preserving(() -> mpi.initThread(Mpi.THREAD_MULTIPLE));
             initializedHere = true;
-        } else {
-            level = -1; // initialized by someone else in this process: the watchdog exits the process instead
         }
+        // initialized by someone else in this process: level unknown, the watchdog then halts the process instead
+        int level = initializedHere ? providedLevel : -1;
         mpi.errorsReturn();
         int rank = mpi.rank();
         int size = mpi.size();
@@ -97,6 +98,8 @@ public final class MpiProcessGroup implements ProcessGroup {
                     + (launch.mpiLauncher() ? "" : ": MPI needs an MPI launcher (mpirun, or srun with PMIx), not a"
                     + " torchrun-style one");
             if (size > 1) {
+                System.err.println("cnn4j: rank " + rank + " of " + size + " aborts the job: " + why);
+                System.err.flush();
                 mpi.abort(ABORT_EXIT_CODE);
             }
             throw new IllegalStateException(why);
@@ -156,6 +159,51 @@ public final class MpiProcessGroup implements ProcessGroup {
             tensor.copyTo(h);
             allReduce(h, op);
             tensor.copyFrom(h);
+        }
+    }
+
+    /** The float32 tensors as one message (host copies into one array), the others one by one. */
+    @Override
+    public void allReduce(List<Tensor> tensors, ReduceOp op) {
+        open();
+        Objects.requireNonNull(tensors, "tensors");
+        Objects.requireNonNull(op, "op");
+        long total = 0;
+        for (int i = 0; i < tensors.size(); i++) {
+            Tensor t = tensors.get(i);
+            check(t, "tensors[" + i + "]");
+            if (t.dtype() == DType.FLOAT32) {
+                total += t.size();
+            }
+        }
+        if (size == 1) {
+            return;
+        }
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("allReduce: " + total + " float32 values in one bucket, more than"
+                    + " a Java array holds; split the bucket");
+        }
+        float[] bucket = floats((int) total);
+        int at = 0;
+        for (Tensor t : tensors) {
+            if (t.dtype() == DType.FLOAT32) {
+                float[] h = floats(t.size());
+                t.copyTo(h);
+                System.arraycopy(h, 0, bucket, at, h.length);
+                at += h.length;
+            }
+        }
+        allReduce(bucket, op);
+        at = 0;
+        for (Tensor t : tensors) {
+            if (t.dtype() == DType.FLOAT32) {
+                float[] h = floats(t.size());
+                System.arraycopy(bucket, at, h, 0, h.length);
+                t.copyFrom(h);
+                at += h.length;
+            } else {
+                allReduce(t, op);
+            }
         }
     }
 

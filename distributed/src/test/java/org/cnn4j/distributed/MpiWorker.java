@@ -145,6 +145,31 @@ public final class MpiWorker {
                 put(bits, o.toFloatArray());
             }
         }
+        // a bucket of tensors: the same bits as one all-reduce each
+        int[] sizes = {5, 1000, 1, 4097};
+        Tensor[] one = new Tensor[sizes.length];
+        Tensor[] many = new Tensor[sizes.length];
+        try {
+            for (int i = 0; i < sizes.length; i++) {
+                one[i] = b.fromArray(Shape.of(sizes[i]), input(r, sizes[i], 300 + i));
+                many[i] = b.fromArray(Shape.of(sizes[i]), input(r, sizes[i], 300 + i));
+                g.allReduce(one[i], ReduceOp.AVG);
+            }
+            g.allReduce(java.util.List.of(many), ReduceOp.AVG);
+            for (int i = 0; i < sizes.length; i++) {
+                same("allReduce(bucket) tensor " + i, one[i].toFloatArray(), many[i].toFloatArray());
+                put(bits, many[i].toFloatArray());
+            }
+        } finally {
+            for (int i = 0; i < sizes.length; i++) {
+                if (one[i] != null) {
+                    one[i].close();
+                }
+                if (many[i] != null) {
+                    many[i].close();
+                }
+            }
+        }
         long[] counts = {r + 1, 1L << 40, -r};
         g.allReduce(counts, ReduceOp.SUM);
         long[] ce = {(long) world * (world + 1) / 2, (long) world << 40, -(long) world * (world - 1) / 2};
