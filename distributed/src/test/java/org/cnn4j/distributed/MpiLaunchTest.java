@@ -118,6 +118,17 @@ class MpiLaunchTest {
         assertTrue(r.seconds() < 45, r.seconds() + " s");
     }
 
+    /** {@code abort} on one rank ends every rank, with its reason and exit code 1. */
+    @Test
+    void abortOnOneRankEndsTheJobWithItsReason(@TempDir Path tmp) throws Exception {
+        Run r = launch(tmp, "abort", 60);
+        assertEquals(MpiProcessGroup.ABORT_EXIT_CODE, r.exitCode(), r.output());
+        assertTrue(r.output().contains("cnn4j: rank 1 of 2 aborts the job: cannot read its shard (test)"),
+                r.output());
+        assertTrue(!r.output().contains("returned (unexpected)"), r.output());
+        assertTrue(r.seconds() < 45, r.seconds() + " s");
+    }
+
     /** A rank that lives but never joins: the watchdog aborts the job after the collective timeout. */
     @Test
     void aRankThatNeverJoinsEndsTheJobAfterTheTimeout(@TempDir Path tmp) throws Exception {

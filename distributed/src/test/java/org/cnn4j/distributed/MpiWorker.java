@@ -24,6 +24,7 @@ import org.cnn4j.core.Tensor;
  *       {@code <dir>/rank<r>.bin} for comparison across ranks and runs. Exit 0 when all match.</li>
  *   <li>{@code kill}: rank 1 kills itself (SIGKILL) while rank 0 waits in an all-reduce.</li>
  *   <li>{@code stall}: rank 1 stays alive but never joins the all-reduce rank 0 waits in.</li>
+ *   <li>{@code abort}: rank 1 calls {@link ProcessGroup#abort} while rank 0 waits in a barrier.</li>
  * </ul>
  */
 public final class MpiWorker {
@@ -49,6 +50,14 @@ public final class MpiWorker {
                 }
                 case "kill" -> kill(g, b);
                 case "stall" -> stall(g, b);
+                case "abort" -> {
+                    g.barrier();
+                    if (g.rank() == 1) {
+                        g.abort("cannot read its shard (test)");
+                    }
+                    g.barrier();
+                    System.out.println("rank " + g.rank() + ": barrier returned (unexpected)");
+                }
                 default -> throw new IllegalArgumentException("scenario " + scenario);
             }
         }
