@@ -28,24 +28,25 @@ class MpiLaunchTest {
 
     @BeforeAll
     static void findMpi() {
-        mpirun = findMpirun();
-        String why = null;
-        if (mpirun == null) {
-            why = "no mpirun on the PATH (Debian: apt-get install openmpi-bin libopenmpi-dev)";
-        } else {
-            NativeLibraries.Search s = NativeLibraries.system().load(NativeLibraries.Lib.MPI);
-            if (s.loaded().isEmpty()) {
-                why = s.describe();
-            }
-        }
+        mpirun = findMpirun(System.getenv().getOrDefault("PATH", ""));
+        String why = missing(mpirun, NativeLibraries.system());
         if (why != null) {
             Requirements.failIfRequired("mpi", why);
         }
         assumeTrue(why == null, why);
     }
 
-    static Path findMpirun() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+    /** Why these tests cannot run here (null when they can): no {@code mpirun}, or no {@code libmpi}. */
+    static String missing(Path mpirun, NativeLibraries libraries) {
+        if (mpirun == null) {
+            return "no mpirun on the PATH (Debian: apt-get install openmpi-bin libopenmpi-dev)";
+        }
+        NativeLibraries.Search s = libraries.load(NativeLibraries.Lib.MPI);
+        return s.loaded().isEmpty() ? s.describe() : null;
+    }
+
+    static Path findMpirun(String pathList) {
+        for (String dir : pathList.split(File.pathSeparator)) {
             Path p = Path.of(dir.isEmpty() ? "." : dir, "mpirun");
             if (Files.isExecutable(p)) {
                 return p;
