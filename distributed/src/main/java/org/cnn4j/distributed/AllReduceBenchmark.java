@@ -74,14 +74,16 @@ public final class AllReduceBenchmark {
     }
 
     /**
-     * Microseconds per all-reduce of {@code t}: five timed rounds of about 50 ms each (between barriers, averaged
-     * over the ranks), the median round reported, so that a machine shared with other work gives a stable figure.
+     * Microseconds per all-reduce of {@code t}: after a warm-up round, five timed rounds of about 50 ms each
+     * (between barriers, averaged over the ranks), the median round reported, so that a machine shared with other
+     * work gives a steadier figure.
      */
     private static double time(ProcessGroup g, Tensor t) {
-        g.allReduce(t, ReduceOp.SUM);
-        g.allReduce(t, ReduceOp.SUM);
         long bytes = (long) t.size() * 4;
         int iterations = Math.clamp((48L << 20) / Math.max(bytes, 1), 2, 100);
+        for (int i = 0; i < iterations; i++) { // warm-up: buffers grown, the paths compiled
+            g.allReduce(t, ReduceOp.SUM);
+        }
         double[] rounds = new double[5];
         for (int r = 0; r < rounds.length; r++) {
             g.barrier();
