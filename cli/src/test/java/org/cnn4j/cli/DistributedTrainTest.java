@@ -40,7 +40,9 @@ class DistributedTrainTest {
                 "--epochs", "1", "--batch", "32", "--lr", "0.003", "--backend", "cpu", "--no-progress", "--json",
                 "--test-limit", "0");
 
-        List<String> cmd = new ArrayList<>(List.of(mpirun.toString(), "--oversubscribe", "-np", "2",
+        // two ranks on a shared 2-core machine: unbound, and yielding the core while they wait for each other
+        List<String> cmd = new ArrayList<>(List.of(mpirun.toString(), "--oversubscribe", "--bind-to", "none",
+                "--mca", "mpi_yield_when_idle", "1", "-np", "2",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
                 "-Xmx512m", "-cp", System.getProperty("surefire.test.class.path",

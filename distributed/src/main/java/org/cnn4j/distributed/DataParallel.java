@@ -1,6 +1,5 @@
 package org.cnn4j.distributed;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.cnn4j.core.Tensor;
 import org.cnn4j.nn.Replicas;
@@ -9,9 +8,9 @@ import org.cnn4j.nn.Replicas;
  * The trainer's {@link Replicas} over a {@link ProcessGroup}: one replica per rank, as PyTorch's
  * {@code DistributedDataParallel}. Pass it to {@code new Trainer(model, optimizer, config, DataParallel.over(group))}.
  *
- * <p>Gradient sums go in buckets: host tensors (every backend but cuda on NCCL) are packed into one host array of
- * at most {@value #BUCKET_FLOATS} floats and summed in one collective, so a model of many small tensors pays the
- * collective's latency once per bucket, not once per tensor; cuda tensors on NCCL are summed in device memory on
+ * <p>Gradient sums go in buckets: host tensors (every backend but cuda on NCCL) in runs of at most
+ * {@value #BUCKET_FLOATS} floats (a larger tensor alone), each summed in one collective through one host array, so
+ * a model of many small tensors pays the collective's latency once per bucket, not once per tensor; cuda tensors on NCCL are summed in device memory on
  * the backend's stream, one call per tensor. The sums are the group's, so they give the same bits on every rank
  * and in every run.
  */
@@ -21,8 +20,6 @@ public final class DataParallel implements Replicas {
 
     private final ProcessGroup group;
     private final boolean onDevice;
-    private float[] bucket = new float[0];
-    private final java.util.Map<Integer, float[]> staging = new java.util.HashMap<>();
 
     private DataParallel(ProcessGroup group) {
         this.group = group;
@@ -63,52 +60,20 @@ public final class DataParallel implements Replicas {
             }
             return;
         }
-        List<Tensor> pending = new ArrayList<>();
+        int from = 0;
         long filled = 0;
-        for (Tensor t : tensors) {
-            if (t.size() >= BUCKET_FLOATS) {
-                group.allReduce(t, ReduceOp.SUM);
-                continue;
-            }
-            if (filled + t.size() > BUCKET_FLOATS) {
-                flush(pending, (int) filled);
-                pending.clear();
+        for (int i = 0; i < tensors.size(); i++) {
+            long n = tensors.get(i).size();
+            if (filled > 0 && filled + n > BUCKET_FLOATS) {
+                group.allReduce(tensors.subList(from, i), ReduceOp.SUM);
+                from = i;
                 filled = 0;
             }
-            pending.add(t);
-            filled += t.size();
+            filled += n;
         }
-        flush(pending, (int) filled);
-    }
-
-    /** Sums the tensors of one bucket through one host array. */
-    private void flush(List<Tensor> pending, int floats) {
-        if (pending.isEmpty()) {
-            return;
+        if (from < tensors.size()) {
+            group.allReduce(tensors.subList(from, tensors.size()), ReduceOp.SUM);
         }
-        if (bucket.length != floats) {
-            bucket = new float[floats];
-        }
-        int off = 0;
-        for (Tensor t : pending) {
-            float[] a = staging(t.size());
-            t.copyTo(a);
-            System.arraycopy(a, 0, bucket, off, a.length);
-            off += a.length;
-        }
-        group.allReduce(bucket, ReduceOp.SUM);
-        off = 0;
-        for (Tensor t : pending) {
-            float[] a = staging(t.size());
-            System.arraycopy(bucket, off, a, 0, a.length);
-            t.copyFrom(a);
-            off += a.length;
-        }
-    }
-
-    /** A host array of exactly {@code n} floats (tensors copy whole arrays), one per size, kept across steps. */
-    private float[] staging(int n) {
-        return staging.computeIfAbsent(n, float[]::new);
     }
 
     @Override

@@ -8,6 +8,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.cnn4j.core.DType;
@@ -26,7 +27,9 @@ import org.cnn4j.spi.SignalHandlers;
  * and {@code MPI_Allgather} gives everyone every reduced chunk. Each element is added once, by one rank, in the
  * same order whatever MPI chooses, so every rank and every run get the same bits, and they are those of the
  * rank-order sum computed in one process. It moves the same {@code 2(N-1)/N} times the vector's bytes per rank as
- * a ring all-reduce (the cost model of the docs), and adds the summation on the host; {@code
+ * a ring all-reduce (the cost model of the docs), and adds the summation on the host. With two ranks, and for
+ * small vectors, one {@code MPI_Allgather} of the whole vectors followed by the same rank-order sum on every rank
+ * does it in one round trip instead of two (for two ranks with the same bytes moved); {@code
  * -Dcnn4j.distributed.deterministic=false} calls {@code MPI_Allreduce} instead (docs/distributed.md has both
  * measured). Integer sums ({@code long[]}) are exact in any order and always use {@code MPI_Allreduce}.
  *
@@ -40,13 +43,14 @@ public final class MpiProcessGroup implements ProcessGroup {
     public static final int TIMEOUT_EXIT_CODE = 124;
 
     private static boolean initializedHere;
+    private static int providedLevel = -1;
 
     private final Mpi mpi;
     private final int rank;
     private final int size;
     private final int localRank;
     private final int threadLevel;
-    private final boolean deterministic;
+    private boolean deterministic;
     private final Watchdog watchdog;
     private final Arena arena = Arena.ofShared();
     private MemorySegment send = MemorySegment.NULL;
@@ -79,13 +83,12 @@ public final class MpiProcessGroup implements ProcessGroup {
             throw new IllegalStateException("MPI was finalized in this process (a process group was closed): MPI"
                     + " allows one MPI_Init per process");
         }
-        int level;
         if (!mpi.initialized()) {
-            level = SignalHandlers.preserving(() -> mpi.initThread(Mpi.THREAD_MULTIPLE));
+            providedLevel = SignalHandlers.preserving(() -> mpi.initThread(Mpi.THREAD_MULTIPLE));
             initializedHere = true;
-        } else {
-            level = -1; // initialized by someone else in this process: the watchdog exits the process instead
         }
+        // initialized by someone else in this process: level unknown, the watchdog then halts the process instead
+        int level = initializedHere ? providedLevel : -1;
         mpi.errorsReturn();
         int rank = mpi.rank();
         int size = mpi.size();
@@ -95,6 +98,8 @@ public final class MpiProcessGroup implements ProcessGroup {
                     + (launch.mpiLauncher() ? "" : ": MPI needs an MPI launcher (mpirun, or srun with PMIx), not a"
                     + " torchrun-style one");
             if (size > 1) {
+                System.err.println("cnn4j: rank " + rank + " of " + size + " aborts the job: " + why);
+                System.err.flush();
                 mpi.abort(ABORT_EXIT_CODE);
             }
             throw new IllegalStateException(why);
@@ -129,6 +134,11 @@ public final class MpiProcessGroup implements ProcessGroup {
         return deterministic;
     }
 
+    /** Switches between the fixed-order reduction and {@code MPI_Allreduce} (every rank alike; the benchmark). */
+    void deterministic(boolean on) {
+        deterministic = on;
+    }
+
     // ---- tensors -----------------------------------------------------------------------------------------
 
     @Override
@@ -136,6 +146,9 @@ public final class MpiProcessGroup implements ProcessGroup {
         open();
         check(tensor, "tensor");
         Objects.requireNonNull(op, "op");
+        if (size == 1) {
+            return;
+        }
         if (tensor.dtype() == DType.FLOAT64) {
             double[] h = doubles(tensor.size());
             tensor.copyTo(h);
@@ -146,6 +159,51 @@ public final class MpiProcessGroup implements ProcessGroup {
             tensor.copyTo(h);
             allReduce(h, op);
             tensor.copyFrom(h);
+        }
+    }
+
+    /** The float32 tensors as one message (host copies into one array), the others one by one. */
+    @Override
+    public void allReduce(List<Tensor> tensors, ReduceOp op) {
+        open();
+        Objects.requireNonNull(tensors, "tensors");
+        Objects.requireNonNull(op, "op");
+        long total = 0;
+        for (int i = 0; i < tensors.size(); i++) {
+            Tensor t = tensors.get(i);
+            check(t, "tensors[" + i + "]");
+            if (t.dtype() == DType.FLOAT32) {
+                total += t.size();
+            }
+        }
+        if (size == 1) {
+            return;
+        }
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("allReduce: " + total + " float32 values in one bucket, more than"
+                    + " a Java array holds; split the bucket");
+        }
+        float[] bucket = floats((int) total);
+        int at = 0;
+        for (Tensor t : tensors) {
+            if (t.dtype() == DType.FLOAT32) {
+                float[] h = floats(t.size());
+                t.copyTo(h);
+                System.arraycopy(h, 0, bucket, at, h.length);
+                at += h.length;
+            }
+        }
+        allReduce(bucket, op);
+        at = 0;
+        for (Tensor t : tensors) {
+            if (t.dtype() == DType.FLOAT32) {
+                float[] h = floats(t.size());
+                System.arraycopy(bucket, at, h, 0, h.length);
+                t.copyFrom(h);
+                at += h.length;
+            } else {
+                allReduce(t, op);
+            }
         }
     }
 
@@ -278,6 +336,30 @@ public final class MpiProcessGroup implements ProcessGroup {
             }
             return;
         }
+        if (gatherAll((long) n * 4)) {
+            ensure((long) n * 4, (long) n * 4 * size, 0);
+            MemorySegment.copy(values, 0, send, JAVA_FLOAT, 0, n);
+            watchdog.enter("MPI_Allgather");
+            try {
+                mpi.allgather(send, n, recv, mpi.typeFloat);
+            } finally {
+                watchdog.exit();
+            }
+            float[] next = floatTemp(1, n);
+            MemorySegment.copy(recv, JAVA_FLOAT, 0, values, 0, n);
+            for (int j = 1; j < size; j++) {
+                MemorySegment.copy(recv, JAVA_FLOAT, (long) j * n * 4, next, 0, n);
+                for (int k = 0; k < n; k++) {
+                    values[k] += next[k];
+                }
+            }
+            if (op == ReduceOp.AVG) {
+                for (int k = 0; k < n; k++) {
+                    values[k] /= size;
+                }
+            }
+            return;
+        }
         int chunk = chunk(n);
         long padded = (long) chunk * size * 4;
         ensure(padded, padded, (long) chunk * 4);
@@ -289,16 +371,22 @@ public final class MpiProcessGroup implements ProcessGroup {
         } finally {
             watchdog.exit();
         }
-        for (int k = 0; k < chunk; k++) {
-            float acc = recv.getAtIndex(JAVA_FLOAT, k);
-            for (int j = 1; j < size; j++) {
-                acc += recv.getAtIndex(JAVA_FLOAT, (long) j * chunk + k);
+        // rank order: ((chunk of rank 0 + rank 1's) + rank 2's) ..., element by element, on arrays the JIT vectorizes
+        float[] acc = floatTemp(0, chunk);
+        float[] next = floatTemp(1, chunk);
+        MemorySegment.copy(recv, JAVA_FLOAT, 0, acc, 0, chunk);
+        for (int j = 1; j < size; j++) {
+            MemorySegment.copy(recv, JAVA_FLOAT, (long) j * chunk * 4, next, 0, chunk);
+            for (int k = 0; k < chunk; k++) {
+                acc[k] += next[k];
             }
-            if (op == ReduceOp.AVG) {
-                acc /= size;
-            }
-            mine.setAtIndex(JAVA_FLOAT, k, acc);
         }
+        if (op == ReduceOp.AVG) {
+            for (int k = 0; k < chunk; k++) {
+                acc[k] /= size;
+            }
+        }
+        MemorySegment.copy(acc, 0, mine, JAVA_FLOAT, 0, chunk);
         watchdog.enter("MPI_Allgather");
         try {
             mpi.allgather(mine, chunk, recv, mpi.typeFloat);
@@ -334,6 +422,30 @@ public final class MpiProcessGroup implements ProcessGroup {
             }
             return;
         }
+        if (gatherAll((long) n * 8)) {
+            ensure((long) n * 8, (long) n * 8 * size, 0);
+            MemorySegment.copy(values, 0, send, JAVA_DOUBLE, 0, n);
+            watchdog.enter("MPI_Allgather");
+            try {
+                mpi.allgather(send, n, recv, mpi.typeDouble);
+            } finally {
+                watchdog.exit();
+            }
+            double[] next = doubleTemp(1, n);
+            MemorySegment.copy(recv, JAVA_DOUBLE, 0, values, 0, n);
+            for (int j = 1; j < size; j++) {
+                MemorySegment.copy(recv, JAVA_DOUBLE, (long) j * n * 8, next, 0, n);
+                for (int k = 0; k < n; k++) {
+                    values[k] += next[k];
+                }
+            }
+            if (op == ReduceOp.AVG) {
+                for (int k = 0; k < n; k++) {
+                    values[k] /= size;
+                }
+            }
+            return;
+        }
         int chunk = chunk(n);
         long padded = (long) chunk * size * 8;
         ensure(padded, padded, (long) chunk * 8);
@@ -345,16 +457,21 @@ public final class MpiProcessGroup implements ProcessGroup {
         } finally {
             watchdog.exit();
         }
-        for (int k = 0; k < chunk; k++) {
-            double acc = recv.getAtIndex(JAVA_DOUBLE, k);
-            for (int j = 1; j < size; j++) {
-                acc += recv.getAtIndex(JAVA_DOUBLE, (long) j * chunk + k);
+        double[] acc = doubleTemp(0, chunk);
+        double[] next = doubleTemp(1, chunk);
+        MemorySegment.copy(recv, JAVA_DOUBLE, 0, acc, 0, chunk);
+        for (int j = 1; j < size; j++) {
+            MemorySegment.copy(recv, JAVA_DOUBLE, (long) j * chunk * 8, next, 0, chunk);
+            for (int k = 0; k < chunk; k++) {
+                acc[k] += next[k];
             }
-            if (op == ReduceOp.AVG) {
-                acc /= size;
-            }
-            mine.setAtIndex(JAVA_DOUBLE, k, acc);
         }
+        if (op == ReduceOp.AVG) {
+            for (int k = 0; k < chunk; k++) {
+                acc[k] /= size;
+            }
+        }
+        MemorySegment.copy(acc, 0, mine, JAVA_DOUBLE, 0, chunk);
         watchdog.enter("MPI_Allgather");
         try {
             mpi.allgather(mine, chunk, recv, mpi.typeDouble);
@@ -454,6 +571,33 @@ public final class MpiProcessGroup implements ProcessGroup {
 
     // ---- plumbing ------------------------------------------------------------------------------------------
 
+    /**
+     * Whether a fixed-order sum of {@code bytes} per rank gathers every rank's whole vector (one {@code
+     * MPI_Allgather}, {@code (N-1)} times the bytes in) instead of reduce-scatter plus all-gather (two collectives,
+     * {@code 2(N-1)/N} times): for two ranks both move the same bytes, and for small vectors one round trip is
+     * cheaper than two. Both add in rank order, so the choice never changes a bit of the result.
+     */
+    private boolean gatherAll(long bytes) {
+        return switch (sumPath) {
+            case AUTO -> size == 2 || bytes * size <= GATHER_ALL_BYTES;
+            case GATHER_ALL -> true;
+            case REDUCE_SCATTER -> false;
+        };
+    }
+
+    /** How the fixed-order sum moves the data; {@code AUTO} but in the tests and the benchmark. */
+    enum SumPath { AUTO, GATHER_ALL, REDUCE_SCATTER }
+
+    private SumPath sumPath = SumPath.AUTO;
+
+    /** Chooses the fixed-order sum's data movement (every rank alike); the result's bits do not depend on it. */
+    void sumPath(SumPath path) {
+        sumPath = path;
+    }
+
+    /** The most bytes a rank receives in the gather-everything sum (above, with more than 2 ranks: reduce-scatter). */
+    static final long GATHER_ALL_BYTES = 1 << 20;
+
     private int chunk(int n) {
         int chunk = (n + size - 1) / size;
         if ((long) chunk * size > Integer.MAX_VALUE) {
@@ -472,6 +616,24 @@ public final class MpiProcessGroup implements ProcessGroup {
         if (mine.byteSize() < mineBytes) {
             mine = arena.allocate(Math.max(mineBytes, mine.byteSize() * 2), 64);
         }
+    }
+
+    private final float[][] floatTemps = new float[2][0];
+    private final double[][] doubleTemps = new double[2][0];
+
+    /** Summation scratch {@code i} (0 or 1), at least {@code n} long, kept between calls. */
+    private float[] floatTemp(int i, int n) {
+        if (floatTemps[i].length < n) {
+            floatTemps[i] = new float[n];
+        }
+        return floatTemps[i];
+    }
+
+    private double[] doubleTemp(int i, int n) {
+        if (doubleTemps[i].length < n) {
+            doubleTemps[i] = new double[n];
+        }
+        return doubleTemps[i];
     }
 
     private float[] floats(int n) {

@@ -1,5 +1,6 @@
 package org.cnn4j.distributed;
 
+import java.util.List;
 import org.cnn4j.core.Tensor;
 
 /**
@@ -34,6 +35,17 @@ public interface ProcessGroup extends AutoCloseable {
 
     /** Replaces {@code tensor} on every rank with the sum (or average) of all ranks' {@code tensor}. */
     void allReduce(Tensor tensor, ReduceOp op);
+
+    /**
+     * All-reduces several tensors (a bucket of gradients) with the result of one {@link #allReduce(Tensor,
+     * ReduceOp)} each, bit for bit, in as few collectives as the group can: an MPI group sends the float32 ones as
+     * one message.
+     */
+    default void allReduce(List<Tensor> tensors, ReduceOp op) {
+        for (Tensor t : tensors) {
+            allReduce(t, op);
+        }
+    }
 
     /** Replaces {@code tensor} on every rank with rank {@code root}'s {@code tensor}. */
     void broadcast(Tensor tensor, int root);

@@ -102,6 +102,11 @@ public final class ProcessGroups {
         try {
             return NcclProcessGroup.open(nccl, bootstrap, CudaDeviceAccess.of(backend), timeoutMillis());
         } catch (RuntimeException e) {
+            if (bootstrap.worldSize() == 1) {
+                bootstrap.close();
+                throw e;
+            }
+            // the other ranks would wait for this one in the id broadcast or in ncclCommInitRank
             bootstrap.abort("NCCL did not start: " + e.getMessage());
             throw e;
         }

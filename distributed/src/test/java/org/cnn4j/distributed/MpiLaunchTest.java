@@ -28,24 +28,25 @@ class MpiLaunchTest {
 
     @BeforeAll
     static void findMpi() {
-        mpirun = findMpirun();
-        String why = null;
-        if (mpirun == null) {
-            why = "no mpirun on the PATH (Debian: apt-get install openmpi-bin libopenmpi-dev)";
-        } else {
-            NativeLibraries.Search s = NativeLibraries.system().load(NativeLibraries.Lib.MPI);
-            if (s.loaded().isEmpty()) {
-                why = s.describe();
-            }
-        }
+        mpirun = findMpirun(System.getenv().getOrDefault("PATH", ""));
+        String why = missing(mpirun, NativeLibraries.system());
         if (why != null) {
             Requirements.failIfRequired("mpi", why);
         }
         assumeTrue(why == null, why);
     }
 
-    static Path findMpirun() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+    /** Why these tests cannot run here (null when they can): no {@code mpirun}, or no {@code libmpi}. */
+    static String missing(Path mpirun, NativeLibraries libraries) {
+        if (mpirun == null) {
+            return "no mpirun on the PATH (Debian: apt-get install openmpi-bin libopenmpi-dev)";
+        }
+        NativeLibraries.Search s = libraries.load(NativeLibraries.Lib.MPI);
+        return s.loaded().isEmpty() ? s.describe() : null;
+    }
+
+    static Path findMpirun(String pathList) {
+        for (String dir : pathList.split(File.pathSeparator)) {
             Path p = Path.of(dir.isEmpty() ? "." : dir, "mpirun");
             if (Files.isExecutable(p)) {
                 return p;
@@ -72,7 +73,8 @@ class MpiLaunchTest {
     private static Run launch(Path dir, String log, long limitSeconds, List<String> jvmArgs, String... mainAndArgs)
             throws Exception {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> cmd = new ArrayList<>(List.of(mpirun.toString(), "--oversubscribe", "-np", "2",
+        List<String> cmd = new ArrayList<>(List.of(mpirun.toString(), "--oversubscribe", "--bind-to", "none",
+                "--mca", "mpi_yield_when_idle", "1", "-np", "2",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m"));
         cmd.addAll(jvmArgs);
@@ -80,6 +82,7 @@ class MpiLaunchTest {
         cmd.add(cp);
         cmd.addAll(List.of(mainAndArgs));
         String scenario = log;
+        // two ranks on a shared 2-core machine: unbound, and yielding the core while they wait for each other
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(scenario + ".log").toFile());
         // mpirun refuses to start as root unless both are set (a CI container runs as root)
@@ -105,8 +108,10 @@ class MpiLaunchTest {
         Path b = Files.createDirectories(tmp.resolve("b"));
         Run first = launch(a, "collectives", 60);
         assertEquals(0, first.exitCode(), first.output());
-        assertTrue(first.output().contains("rank 0: collectives OK") && first.output().contains(
-                "rank 1: collectives OK"), first.output());
+        for (String ok : new String[] {"rank 0: collectives OK", "rank 1: collectives OK",
+            "rank 0: rs-collectives OK", "rank 1: rs-collectives OK"}) {
+            assertTrue(first.output().contains(ok), first.output());
+        }
         Run second = launch(b, "collectives", 60);
         assertEquals(0, second.exitCode(), second.output());
         byte[] bits = Files.readAllBytes(a.resolve("rank0.bin"));
@@ -114,6 +119,8 @@ class MpiLaunchTest {
         assertArrayEquals(bits, Files.readAllBytes(a.resolve("rank1.bin")), "rank 0 and rank 1 differ");
         assertArrayEquals(bits, Files.readAllBytes(b.resolve("rank0.bin")), "two runs differ");
         assertArrayEquals(bits, Files.readAllBytes(b.resolve("rank1.bin")), "two runs differ");
+        assertArrayEquals(bits, Files.readAllBytes(a.resolve("rs-rank0.bin")), "reduce-scatter and gather differ");
+        assertArrayEquals(bits, Files.readAllBytes(b.resolve("rs-rank1.bin")), "reduce-scatter and gather differ");
     }
 
     /** Open MPI's mpirun ends the job when a rank dies; the ranks waiting in a collective do not hang. */
@@ -127,12 +134,23 @@ class MpiLaunchTest {
         assertTrue(r.seconds() < 45, r.seconds() + " s");
     }
 
+    /** {@code abort} on one rank ends every rank, with its reason and exit code 1. */
+    @Test
+    void abortOnOneRankEndsTheJobWithItsReason(@TempDir Path tmp) throws Exception {
+        Run r = launch(tmp, "abort", 60);
+        assertEquals(MpiProcessGroup.ABORT_EXIT_CODE, r.exitCode(), r.output());
+        assertTrue(r.output().contains("cnn4j: rank 1 of 2 aborts the job: cannot read its shard (test)"),
+                r.output());
+        assertTrue(!r.output().contains("returned (unexpected)"), r.output());
+        assertTrue(r.seconds() < 45, r.seconds() + " s");
+    }
+
     /** A rank that lives but never joins: the watchdog aborts the job after the collective timeout. */
     @Test
     void aRankThatNeverJoinsEndsTheJobAfterTheTimeout(@TempDir Path tmp) throws Exception {
         Run r = launch(tmp, "stall", 60, "-D" + ProcessGroups.TIMEOUT + "=2");
         assertEquals(MpiProcessGroup.TIMEOUT_EXIT_CODE, r.exitCode(), r.output());
-        assertTrue(r.output().contains("cnn4j: rank 0 of 2: MPI_Alltoall did not finish within 2.0 s (-D"
+        assertTrue(r.output().contains("cnn4j: rank 0 of 2: MPI_Allgather did not finish within 2.0 s (-D"
                 + ProcessGroups.TIMEOUT + ")"), r.output());
         assertTrue(!r.output().contains("returned (unexpected)"), r.output());
         assertTrue(r.seconds() < 45, r.seconds() + " s");

@@ -24,6 +24,7 @@ import org.cnn4j.core.Tensor;
  *       {@code <dir>/rank<r>.bin} for comparison across ranks and runs. Exit 0 when all match.</li>
  *   <li>{@code kill}: rank 1 kills itself (SIGKILL) while rank 0 waits in an all-reduce.</li>
  *   <li>{@code stall}: rank 1 stays alive but never joins the all-reduce rank 0 waits in.</li>
+ *   <li>{@code abort}: rank 1 calls {@link ProcessGroup#abort} while rank 0 waits in a barrier.</li>
  * </ul>
  */
 public final class MpiWorker {
@@ -40,9 +41,23 @@ public final class MpiWorker {
                 false)); Backend ref = new ReferenceBackend()) {
             out.println("rank " + g.rank() + " of " + g.worldSize() + ": " + g.describe());
             switch (scenario) {
-                case "collectives" -> collectives(g, b, ref, dir);
+                case "collectives" -> {
+                    // both ways of moving the data, each checked against the rank-order sum bit for bit
+                    ((MpiProcessGroup) g).sumPath(MpiProcessGroup.SumPath.REDUCE_SCATTER);
+                    collectives(g, b, ref, dir, "rs-");
+                    ((MpiProcessGroup) g).sumPath(MpiProcessGroup.SumPath.AUTO);
+                    collectives(g, b, ref, dir, "");
+                }
                 case "kill" -> kill(g, b);
                 case "stall" -> stall(g, b);
+                case "abort" -> {
+                    g.barrier();
+                    if (g.rank() == 1) {
+                        g.abort("cannot read its shard (test)");
+                    }
+                    g.barrier();
+                    System.out.println("rank " + g.rank() + ": barrier returned (unexpected)");
+                }
                 default -> throw new IllegalArgumentException("scenario " + scenario);
             }
         }
@@ -58,7 +73,7 @@ public final class MpiWorker {
         return x;
     }
 
-    private static void collectives(ProcessGroup g, Backend b, Backend ref, Path dir) throws IOException {
+    private static void collectives(ProcessGroup g, Backend b, Backend ref, Path dir, String prefix) throws IOException {
         int r = g.rank();
         int world = g.worldSize();
         ByteBuffer bits = ByteBuffer.allocate(64 << 20).order(ByteOrder.LITTLE_ENDIAN);
@@ -139,6 +154,31 @@ public final class MpiWorker {
                 put(bits, o.toFloatArray());
             }
         }
+        // a bucket of tensors: the same bits as one all-reduce each
+        int[] sizes = {5, 1000, 1, 4097};
+        Tensor[] one = new Tensor[sizes.length];
+        Tensor[] many = new Tensor[sizes.length];
+        try {
+            for (int i = 0; i < sizes.length; i++) {
+                one[i] = b.fromArray(Shape.of(sizes[i]), input(r, sizes[i], 300 + i));
+                many[i] = b.fromArray(Shape.of(sizes[i]), input(r, sizes[i], 300 + i));
+                g.allReduce(one[i], ReduceOp.AVG);
+            }
+            g.allReduce(java.util.List.of(many), ReduceOp.AVG);
+            for (int i = 0; i < sizes.length; i++) {
+                same("allReduce(bucket) tensor " + i, one[i].toFloatArray(), many[i].toFloatArray());
+                put(bits, many[i].toFloatArray());
+            }
+        } finally {
+            for (int i = 0; i < sizes.length; i++) {
+                if (one[i] != null) {
+                    one[i].close();
+                }
+                if (many[i] != null) {
+                    many[i].close();
+                }
+            }
+        }
         long[] counts = {r + 1, 1L << 40, -r};
         g.allReduce(counts, ReduceOp.SUM);
         long[] ce = {(long) world * (world + 1) / 2, (long) world << 40, -(long) world * (world - 1) / 2};
@@ -158,8 +198,8 @@ public final class MpiWorker {
             }
         }
         g.barrier();
-        Files.write(dir.resolve("rank" + r + ".bin"), Arrays.copyOf(bits.array(), bits.position()));
-        System.out.println("rank " + r + ": collectives OK");
+        Files.write(dir.resolve(prefix + "rank" + r + ".bin"), Arrays.copyOf(bits.array(), bits.position()));
+        System.out.println("rank " + r + ": " + prefix + "collectives OK");
     }
 
     private static double[] toDouble(float[] f) {

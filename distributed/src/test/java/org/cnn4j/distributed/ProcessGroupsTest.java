@@ -92,6 +92,16 @@ class ProcessGroupsTest {
         }
     }
 
+    /** The two-rank tests skip with the reason where MPI is missing (and fail under -Dcnn4j.require=mpi). */
+    @Test
+    void theTwoRankTestsSayWhyTheyCannotRun(@org.junit.jupiter.api.io.TempDir Path dir) {
+        assertEquals(null, MpiLaunchTest.findMpirun(dir.toString()));
+        assertEquals("no mpirun on the PATH (Debian: apt-get install openmpi-bin libopenmpi-dev)",
+                MpiLaunchTest.missing(null, nothing(dir)));
+        String why = MpiLaunchTest.missing(dir.resolve("mpirun"), nothing(dir));
+        assertTrue(why.startsWith("libmpi.so.40 or libmpi.so not found; tried: "), why);
+    }
+
     @Test
     void flagsAreCheckedWithOneClearMessage(@org.junit.jupiter.api.io.TempDir Path dir) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ProcessGroups.open("gloo",
