@@ -10,9 +10,10 @@ import org.cnn4j.nn.Replicas;
  *
  * <p>Gradient sums go in buckets: host tensors (every backend but cuda on NCCL) in runs of at most
  * {@value #BUCKET_FLOATS} floats (a larger tensor alone), each summed in one collective through one host array, so
- * a model of many small tensors pays the collective's latency once per bucket, not once per tensor; cuda tensors on NCCL are summed in device memory on
- * the backend's stream, one call per tensor. The sums are the group's, so they give the same bits on every rank
- * and in every run.
+ * a model of many small tensors pays the collective's latency once per bucket, not once per tensor; cuda tensors
+ * on NCCL are summed in device memory on the backend's stream, one call per tensor. The sums are the group's, so
+ * they give the same bits on every rank and in every run. The sums follow the whole backward: the backends here
+ * run a step on one thread or one stream, so overlapping them with the rest of backward is not built.
  */
 public final class DataParallel implements Replicas {
     /** Floats per bucket: 4 Mi (16 MiB), near PyTorch's default {@code bucket_cap_mb} of 25. */
