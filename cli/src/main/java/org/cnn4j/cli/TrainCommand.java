@@ -12,10 +12,16 @@ import org.cnn4j.cli.report.ProgressListener;
 import org.cnn4j.core.Backend;
 import org.cnn4j.core.Backends;
 import org.cnn4j.core.DeviceMemoryException;
+import org.cnn4j.distributed.DataParallel;
+import org.cnn4j.distributed.LaunchEnvironment;
+import org.cnn4j.distributed.ProcessGroup;
+import org.cnn4j.distributed.ProcessGroups;
 import org.cnn4j.nn.Init;
+import org.cnn4j.nn.Replicas;
 import org.cnn4j.nn.data.DataSets;
 import org.cnn4j.nn.data.ImageDataset;
 import org.cnn4j.nn.io.IoErrors;
+import org.cnn4j.nn.layers.BatchNorm;
 import org.cnn4j.nn.models.Model;
 import org.cnn4j.nn.models.Models;
 import org.cnn4j.nn.train.Augment;
@@ -121,6 +127,15 @@ final class TrainCommand implements Callable<Integer> {
             + "else $CNN4J_BACKEND, else auto)")
     String backendName;
 
+    @Option(names = "--distributed", arity = "0..1", fallbackValue = "auto", description = "train data parallel "
+            + "over the processes of an MPI launch (mpirun -np N ./cnn4j train --distributed ...): auto, mpi, nccl "
+            + "or single (default when given without a value: auto); --batch is the global batch")
+    String distributed;
+
+    @Option(names = "--sync-batch-norm", description = "with --distributed: batch norm normalises with the "
+            + "statistics of the whole batch over all processes (PyTorch's SyncBatchNorm), not each process's share")
+    boolean syncBatchNorm;
+
     @Option(names = "--no-progress", description = "no progress bar")
     boolean noProgress;
 
@@ -146,10 +161,14 @@ final class TrainCommand implements Callable<Integer> {
         Cli.require(spec, lrDecay >= 0 && Double.isFinite(lrDecay), "--lr-decay", lrDecay, "must be 0 or more");
         Cli.require(spec, lrStep >= 0, "--lr-step", lrStep, "must be 0 (no decay) or more");
         Cli.require(spec, lrGamma > 0 && lrGamma <= 1, "--lr-gamma", lrGamma, "must be in (0, 1]");
+        Cli.require(spec, !syncBatchNorm || distributed != null, "--sync-batch-norm", true,
+                "needs --distributed (it synchronises the processes of a data-parallel run)");
         if (detector()) {
             Cli.require(spec, Detectors.DATASETS.contains(dataset.trim().toLowerCase(java.util.Locale.ROOT)),
                     "--dataset", dataset, "a detector trains on " + String.join(", ", Detectors.DATASETS));
             Cli.require(spec, resume == null, "--resume", resume, "detectors do not resume yet; start a new run");
+            Cli.require(spec, distributed == null, "--distributed", distributed,
+                    "detectors train in one process; leave --distributed out");
             Cli.parse(spec, "--augment", augment, () -> Detectors.augment(augment, dataset.trim().toLowerCase(
                     java.util.Locale.ROOT)));
         } else {
@@ -171,15 +190,39 @@ final class TrainCommand implements Callable<Integer> {
         String backendChoice = Cli.backend(spec, backendName);
         String ds = detector() ? dataset.trim().toLowerCase(java.util.Locale.ROOT) : DataSets.canonical(dataset);
         Path out = outDir != null ? outDir : checkpointDir != null ? checkpointDir : Path.of("runs", model + "-" + ds);
+        // Of a data-parallel run, rank 0 alone writes files and reports; the launcher says which rank this is.
+        boolean writer = distributed == null
+                || LaunchEnvironment.detect().map(l -> l.rank() == 0).orElse(true);
         // the run's directories are this run's, and writable, before anything is loaded or trained
-        try (DirectoryLock checkpointLock = checkpointDir == null ? null : Cli.lock("--checkpoint-dir", checkpointDir);
-                DirectoryLock outLock = checkpointDir != null && sameDirectory(out, checkpointDir) ? null
+        try (DirectoryLock checkpointLock = checkpointDir == null || !writer ? null
+                        : Cli.lock("--checkpoint-dir", checkpointDir);
+                DirectoryLock outLock = !writer || checkpointDir != null && sameDirectory(out, checkpointDir) ? null
                         : Cli.lock("--out-dir", out);
-                Backend backend = Backends.open(backendChoice)) {
+                Backend backend = Backends.open(backendChoice);
+                ProcessGroup group = distributed == null ? null : openGroup(backend)) {
             if (detector()) {
                 return Detectors.train(this, kind, backend, out, json ? System.err : System.out);
             }
-            return train(kind, backend, ds, out, checkpointLock);
+            if (group == null || group.worldSize() == 1) {
+                return train(kind, backend, ds, out, checkpointLock, Replicas.single());
+            }
+            try {
+                return train(kind, backend, ds, out, checkpointLock, DataParallel.over(group));
+            } catch (IOException | RuntimeException | Error e) {
+                // The other ranks would wait for this one in the next collective: end the job with the reason.
+                group.abort("cnn4j train: rank " + group.rank() + " of " + group.worldSize() + ": "
+                        + (e.getMessage() != null ? e.getMessage() : e.toString()));
+                throw e;
+            }
+        }
+    }
+
+    private ProcessGroup openGroup(Backend backend) {
+        try {
+            return ProcessGroups.open(distributed, backend);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--distributed " + distributed + ": "
+                    + e.getMessage());
         }
     }
 
@@ -187,12 +230,20 @@ final class TrainCommand implements Callable<Integer> {
         return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
     }
 
-    private int train(Optimizer.Kind kind, Backend backend, String ds, Path out, DirectoryLock checkpointLock)
-            throws IOException {
-        PrintStream err = System.err;
+    private int train(Optimizer.Kind kind, Backend backend, String ds, Path out, DirectoryLock checkpointLock,
+            Replicas replicas) throws IOException {
+        boolean writer = replicas.isWriter();
+        PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
+        PrintStream err = writer ? System.err : quiet;
         // stdout holds one kind of line: the human-readable report, or with --json the epochs' JSON lines.
-        PrintStream human = json ? System.err : System.out;
-        ImageDataset all = DataSets.load(ds, dataDir, true, limit, !noDownload, err::println);
+        PrintStream human = !writer ? quiet : json ? System.err : System.out;
+        if (!writer) {
+            replicas.barrier(); // after rank 0 has loaded (and downloaded) the data
+        }
+        ImageDataset all = DataSets.load(ds, dataDir, true, limit, !noDownload && writer, err::println);
+        if (writer) {
+            replicas.barrier();
+        }
         ImageDataset train = all;
         ImageDataset val = null;
         if (validation > 0) {
@@ -212,11 +263,17 @@ final class TrainCommand implements Callable<Integer> {
         try (Model m = Models.create(model, backend, all.sampleShape(), all.classes(), seed,
                         init != null ? Init.parse(init) : Models.defaultInit(model));
                 Optimizer opt = new Optimizer(backend, m.net().parameters(), oc);
-                Trainer trainer = new Trainer(m, opt, tc)) {
+                Trainer trainer = new Trainer(m, opt, tc, replicas)) {
+            int synced = syncBatchNorm ? BatchNorm.synchronize(m.net(), replicas) : 0;
             human.printf(Locale.ROOT, "%s on %s (%d train, %d validation images), backend %s (%s), %s lr %g, "
                     + "batch %d, %,d parameters%n", m.name(), ds, train.size(), val == null ? 0 : val.size(),
                     backend.name(), backend.device(), kind.name().toLowerCase(Locale.ROOT), oc.lr(), batch,
                     m.summary().trainable());
+            if (replicas.size() > 1) {
+                human.println("data parallel: " + replicas + ", " + (batch / replicas.size()) + " to "
+                        + ((batch + replicas.size() - 1) / replicas.size()) + " images per replica and step"
+                        + (syncBatchNorm ? ", " + synced + " batch-norm layers synchronised" : ""));
+            }
             java.util.Map<String, String> run = new java.util.LinkedHashMap<>();
             run.put("dataset", ds);
             run.put("limit", Integer.toString(limit));
@@ -236,10 +293,11 @@ final class TrainCommand implements Callable<Integer> {
             }
             PrintStream jsonFile = null;
             try {
-                TrainingListener progress = noProgress ? new TrainingListener() { } : new ProgressListener();
-                TrainingListener jsonOut = json ? new JsonLog(System.out) : new TrainingListener() { };
+                TrainingListener progress = noProgress || !writer ? new TrainingListener() { }
+                        : new ProgressListener();
+                TrainingListener jsonOut = json && writer ? new JsonLog(System.out) : new TrainingListener() { };
                 TrainingListener files = new TrainingListener() { };
-                if (out != null) {
+                if (out != null && writer) {
                     Files.createDirectories(out);
                     jsonFile = new PrintStream(Files.newOutputStream(out.resolve("epochs.jsonl"),
                             java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND),
@@ -279,6 +337,9 @@ final class TrainCommand implements Callable<Integer> {
                 human.printf(Locale.ROOT, "test: loss %.4f accuracy %.2f%% on %d images%n", t.loss(),
                         100 * t.accuracy(), t.samples());
                 printConfusion(human, t.confusionPercent(), all.classNames());
+            }
+            if (!writer) {
+                return 0;
             }
             human.println("plots: " + out.resolve("curves.png") + ", " + out.resolve("confusion.png")
                     + "; one JSON line per epoch: " + out.resolve("epochs.jsonl"));

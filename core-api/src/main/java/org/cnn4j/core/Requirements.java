@@ -6,8 +6,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * What this machine must have: {@code -Dcnn4j.require=opencl,cuda,cudnn,nvcc,nvrtc,torch} (a comma-separated list;
- * {@code all} for everything), or the environment variable {@code CNN4J_REQUIRE} with the same list when the
+ * What this machine must have: {@code -Dcnn4j.require=opencl,cuda,cudnn,nvcc,nvrtc,torch,mpi} (a comma-separated
+ * list; {@code all} for everything), or the environment variable {@code CNN4J_REQUIRE} with the same list when the
  * property is not set (so a CI script can require without changing the build command). A test that needs something missing is skipped with the reason, unless the
  * something is required here, when it fails: so CI on a machine that has PoCL runs with {@code
  * -Dcnn4j.require=opencl} and goes red if the OpenCL tests stop running, and the GPU machine with {@code

@@ -793,6 +793,35 @@ public final class CudaBackend extends PortableBackend<MemorySegment, MemorySegm
         }
     }
 
+    /**
+     * The device address of {@code t}'s first element, for a library that works on this backend's memory in place
+     * (NCCL's collectives). Valid while {@code t} is open.
+     */
+    public long devicePointer(Tensor t) {
+        checkOpen();
+        if (t.backend() != this || !(t instanceof CudaTensor ct)) {
+            throw new IllegalArgumentException("tensor " + t + " is not a tensor of this cuda backend ("
+                    + device() + ")");
+        }
+        t.checkOpen();
+        return ct.pointer();
+    }
+
+    /**
+     * Runs {@code call} with this backend's context current on the calling thread and its lock held, passing the
+     * address of the {@code CUstream} all its work is queued on: another library's work (NCCL's collectives) is
+     * then queued in order with the backend's own.
+     */
+    public void onStream(java.util.function.LongConsumer call) {
+        checkOpen();
+        enter();
+        try {
+            call.accept(stream.address());
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Page-locked memory that device-to-host copies land in. */
     private MemorySegment readBack = MemorySegment.NULL;
 

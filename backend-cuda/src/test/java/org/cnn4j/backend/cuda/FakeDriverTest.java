@@ -226,6 +226,30 @@ class FakeDriverTest {
                 p.detail());
     }
 
+    /** What another library (NCCL) needs: a tensor's device address and the stream, with the context current. */
+    @Test
+    void devicePointerAndStreamAreGivenToOtherLibraries() throws Exception {
+        try (CudaBackend b = (CudaBackend) provider(oneDevice).open(); Tensor x = b.allocate(Shape.of(4));
+                Tensor v = x.reshape(Shape.of(2, 2));
+                Backend cpu = new org.cnn4j.backend.reference.ReferenceBackend(); Tensor h = cpu.allocate(
+                        Shape.of(4))) {
+            assertEquals(((CudaTensor) x).pointer(), b.devicePointer(x));
+            assertEquals(b.devicePointer(x), b.devicePointer(v), "a view has its base's address");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.devicePointer(h));
+            assertTrue(e.getMessage().startsWith("tensor "), e.getMessage());
+            assertTrue(e.getMessage().contains(" is not a tensor of this cuda backend ("), e.getMessage());
+            long[] seen = new long[1];
+            Thread t = new Thread(() -> b.onStream(s -> {
+                seen[0] = s;
+                b.allocator.cachedBytes(); // the lock is held: the backend's own work waits for the call
+            }));
+            t.start();
+            t.join();
+            assertEquals(b.stream.address(), seen[0]);
+            assertTrue(seen[0] != 0);
+        }
+    }
+
     @Test
     void cublasRunsWithDefaultMathNeverTf32() {
         try (Backend b = provider(oneDevice).open()) {

@@ -17,6 +17,7 @@ public final class Dropout extends Layer {
     private final double p;
     private long baseSeed;
     private long counter;
+    private int replica;
     private org.cnn4j.ops.Dropout current;
     private Shape inputShape;
 
@@ -42,6 +43,17 @@ public final class Dropout extends Layer {
 
     public long baseSeed() {
         return baseSeed;
+    }
+
+    /**
+     * Makes this layer draw the masks of data-parallel replica {@code rank}: replica 0 draws the one-process
+     * sequence, the others sequences keyed by their rank, so replicas drop different units of their shares.
+     */
+    public void setReplica(int rank) {
+        if (rank < 0) {
+            throw new IllegalArgumentException("rank must be >= 0 but is " + rank);
+        }
+        this.replica = rank;
     }
 
     /** Restores the sequence's key (from a checkpoint). */
@@ -74,7 +86,8 @@ public final class Dropout extends Layer {
         if (!isTraining() || p == 0) {
             return x;
         }
-        current = new org.cnn4j.ops.Dropout(p, seedAt(baseSeed, counter++));
+        long key = replica == 0 ? baseSeed : seedAt(baseSeed ^ 0x5851F42D4C957F2DL, -1 - replica);
+        current = new org.cnn4j.ops.Dropout(p, seedAt(key, counter++));
         Tensor y = workspace.get("y", x.shape());
         run(new org.cnn4j.ops.Dropout.Forward(current, x, y));
         return y;

@@ -53,12 +53,23 @@ public record Augment(int cropPadding, double flipProbability, double brightness
         return new Augment(crop, flip, bright);
     }
 
+    /**
+     * Draws what {@link #apply} would draw for one image, without an image: a data-parallel replica skips the
+     * samples it leaves to the others and stays on the one-process stream.
+     */
+    public void skip(SplittableRandom rng) {
+        apply(null, 0, 0, 0, 0, rng, null);
+    }
+
     /** Augments the image at {@code off} in {@code x} (C x H x W), using {@code scratch} (at least H x W). */
     public void apply(float[] x, int off, int c, int h, int w, SplittableRandom rng, float[] scratch) {
         int dy = cropPadding == 0 ? 0 : rng.nextInt(2 * cropPadding + 1) - cropPadding;
         int dx = cropPadding == 0 ? 0 : rng.nextInt(2 * cropPadding + 1) - cropPadding;
         boolean flip = flipProbability > 0 && rng.nextDouble() < flipProbability;
         float delta = brightness == 0 ? 0 : (float) ((rng.nextDouble() * 2 - 1) * brightness);
+        if (x == null) { // skip
+            return;
+        }
         for (int ch = 0; ch < c; ch++) {
             int base = off + ch * h * w;
             System.arraycopy(x, base, scratch, 0, h * w);

@@ -1,5 +1,7 @@
 package org.cnn4j.nn.train;
 
+import org.cnn4j.nn.Replicas;
+
 /**
  * Loss, accuracy and confusion matrix over a pass through a data set.
  *
@@ -54,6 +56,32 @@ public record Metrics(double loss, double accuracy, long samples, long[][] confu
                 confusion[truth][best]++;
                 if (best == truth) {
                     correct++;
+                }
+            }
+        }
+
+        /** Replaces the counts by their sums over {@code replicas} (each replica's own share of a pass). */
+        void sumOver(Replicas replicas) {
+            if (replicas.size() == 1) {
+                return;
+            }
+            int c = confusion.length;
+            double[] v = new double[3 + c * c];
+            v[0] = lossSum;
+            v[1] = samples;
+            v[2] = correct;
+            for (int i = 0; i < c; i++) {
+                for (int j = 0; j < c; j++) {
+                    v[3 + i * c + j] = confusion[i][j];
+                }
+            }
+            replicas.sum(v);
+            lossSum = v[0];
+            samples = (long) v[1];
+            correct = (long) v[2];
+            for (int i = 0; i < c; i++) {
+                for (int j = 0; j < c; j++) {
+                    confusion[i][j] = (long) v[3 + i * c + j];
                 }
             }
         }

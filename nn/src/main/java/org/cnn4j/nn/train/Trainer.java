@@ -9,11 +9,14 @@ import org.cnn4j.core.DeviceMemoryException;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
 import org.cnn4j.nn.Parameter;
+import org.cnn4j.nn.Replicas;
 import org.cnn4j.nn.Workspace;
 import org.cnn4j.nn.data.ImageDataset;
 import org.cnn4j.nn.models.Model;
+import org.cnn4j.ops.Fill;
 import org.cnn4j.ops.L2Penalty;
 import org.cnn4j.ops.Loss;
+import org.cnn4j.ops.Scale;
 
 /**
  * Mini-batch training of a {@link Model} with softmax cross-entropy on one-hot targets.
@@ -59,15 +62,44 @@ public final class Trainer implements AutoCloseable {
     private final Workspace workspace;
     private final Loss loss = Loss.softmaxCrossEntropy();
     private final double baseLr;
+    private final Replicas replicas;
+    private boolean replicasAgree;
     private int epochsDone;
 
     public Trainer(Model model, Optimizer optimizer, Config config) {
+        this(model, optimizer, config, Replicas.single());
+    }
+
+    /**
+     * A trainer that is one of {@code replicas}, data parallel: each replica takes its share of every batch (the
+     * batch size is the global one, over all replicas), and gradients are summed over the replicas, weighted by
+     * their shares, before the optimizer step, so every replica takes the step one process would take on the whole
+     * batch. Before the first step the weights, buffers and optimizer state are set to replica 0's; before each
+     * step and each evaluation the buffers (batch-norm running statistics) are, as PyTorch's
+     * {@code DistributedDataParallel} does with {@code broadcast_buffers}. Dropout draws other masks on each
+     * replica. Metrics are summed over the replicas.
+     */
+    public Trainer(Model model, Optimizer optimizer, Config config, Replicas replicas) {
         this.model = model;
         this.optimizer = optimizer;
         this.config = config;
         this.backend = model.net().backend();
         this.workspace = new Workspace(backend);
         this.baseLr = optimizer.config().lr();
+        this.replicas = java.util.Objects.requireNonNull(replicas, "replicas");
+        this.replicasAgree = replicas.size() == 1;
+        if (replicas.size() > 1) {
+            for (Map.Entry<String, org.cnn4j.nn.Layer> l : model.net().leaves()) {
+                if (l.getValue() instanceof org.cnn4j.nn.layers.Dropout d) {
+                    d.setReplica(replicas.rank());
+                }
+            }
+        }
+    }
+
+    /** The replicas this trainer trains with ({@link Replicas#single()} alone). */
+    public Replicas replicas() {
+        return replicas;
     }
 
     public Model model() {
@@ -96,7 +128,8 @@ public final class Trainer implements AutoCloseable {
     public List<EpochResult> fit(ImageDataset train, ImageDataset validation, int epochs, TrainingListener listener) {
         List<EpochResult> out = new ArrayList<>();
         if (epochsDone < epochs && workspace.size() == 0) {
-            checkStepMemory(Math.min(config.batchSize(), train.size()), true);
+            int batch = Math.min(config.batchSize(), train.size());
+            checkStepMemory(replicas.shardEnd(batch) - replicas.shardStart(batch), true);
         }
         while (epochsDone < epochs) {
             out.add(trainEpoch(train, validation, epochs, listener));
@@ -108,6 +141,8 @@ public final class Trainer implements AutoCloseable {
     public EpochResult trainEpoch(ImageDataset train, ImageDataset validation, int epochs,
             TrainingListener listener) {
         checkData(train);
+        checkShares(train.size());
+        agreeWithReplicas();
         int e = epochsDone;
         optimizer.setLr(config.schedule().lr(baseLr, e));
         listener.epochStarted(e + 1, epochs, train.size());
@@ -120,26 +155,47 @@ public final class Trainer implements AutoCloseable {
         float[] scratch = new float[train.height() * train.width()];
         int[] labels = new int[Math.min(bs, train.size())];
         for (int start = 0; start < train.size(); start += bs) {
-            int n = Math.min(bs, train.size() - start);
-            Tensor x = workspace.get("x", batchShape(n, train));
-            Tensor t = workspace.get("target", Shape.of(n, model.classes()));
-            float[] hx = hostBuffer("x", n * train.sampleSize());
-            float[] ht = hostBuffer("target", n * model.classes());
-            fill(train, order, start, n, hx, ht, labels);
-            if (config.augment() != null) {
-                for (int i = 0; i < n; i++) {
-                    config.augment().apply(hx, i * train.sampleSize(), train.channels(), train.height(),
-                            train.width(), augRng, scratch);
+            int batch = Math.min(bs, train.size() - start);
+            // This replica's share of the batch: samples [lo, lo + n) of it (all of it in one process).
+            int lo = replicas.shardStart(batch);
+            int n = replicas.shardEnd(batch) - lo;
+            broadcastBuffers();
+            Tensor logits = null;
+            Tensor lossT = null;
+            if (n > 0) {
+                Tensor x = workspace.get("x", batchShape(n, train));
+                Tensor t = workspace.get("target", Shape.of(n, model.classes()));
+                float[] hx = hostBuffer("x", n * train.sampleSize());
+                float[] ht = hostBuffer("target", n * model.classes());
+                fill(train, order, start + lo, n, hx, ht, labels);
+                if (config.augment() != null) {
+                    for (int i = 0; i < batch; i++) {
+                        if (i < lo || i >= lo + n) {
+                            config.augment().skip(augRng);
+                        } else {
+                            config.augment().apply(hx, (i - lo) * train.sampleSize(), train.channels(),
+                                    train.height(), train.width(), augRng, scratch);
+                        }
+                    }
                 }
+                x.copyFrom(hx);
+                t.copyFrom(ht);
+                logits = model.net().forward(x);
+                lossT = workspace.get("loss", Shape.scalar());
+                backend.execute(new Loss.Forward(loss, logits, t, lossT));
+                Tensor dLogits = workspace.get("dlogits", logits.shape());
+                backend.execute(new Loss.Backward(loss, logits, t, dLogits));
+                if (n != batch) {
+                    // The gradient of this share's part of the whole batch's mean: weighted by n / batch.
+                    Tensor share = workspace.get("dlogits-share", logits.shape());
+                    backend.execute(new Scale.Run(new Scale((double) n / batch), dLogits, share));
+                    dLogits = share;
+                }
+                model.net().backward(dLogits);
             }
-            x.copyFrom(hx);
-            t.copyFrom(ht);
-            Tensor logits = model.net().forward(x);
-            Tensor lossT = workspace.get("loss", Shape.scalar());
-            backend.execute(new Loss.Forward(loss, logits, t, lossT));
-            Tensor dLogits = workspace.get("dlogits", logits.shape());
-            backend.execute(new Loss.Backward(loss, logits, t, dLogits));
-            model.net().backward(dLogits);
+            if (replicas.size() > 1) {
+                sumGradients(n);
+            }
             if (config.l2() > 0) {
                 L2Penalty pen = new L2Penalty(config.l2());
                 for (Parameter p : model.net().parameters().values()) {
@@ -149,16 +205,19 @@ public final class Trainer implements AutoCloseable {
                 }
             }
             optimizer.step();
-            float[] hl = hostBuffer("logits", n * model.classes());
-            logits.copyTo(hl);
-            float[] one = hostBuffer("loss", 1);
-            lossT.copyTo(one);
-            acc.add(one[0], hl, labels, 0, n);
+            if (n > 0) {
+                float[] hl = hostBuffer("logits", n * model.classes());
+                logits.copyTo(hl);
+                float[] one = hostBuffer("loss", 1);
+                lossT.copyTo(one);
+                acc.add(one[0], hl, labels, 0, n);
+            }
             Metrics m = acc.result();
-            listener.batchDone(e + 1, start + n, m.loss(), m.accuracy());
+            listener.batchDone(e + 1, start + batch, m.loss(), m.accuracy());
         }
         backend.synchronize();
         double seconds = (System.nanoTime() - t0) / 1e9;
+        acc.sumOver(replicas);
         Metrics trainMetrics = acc.result();
         Metrics val = validation == null ? null : evaluate(validation);
         epochsDone++;
@@ -171,6 +230,8 @@ public final class Trainer implements AutoCloseable {
     /** Loss, accuracy and confusion matrix of the model in inference mode on {@code data}. */
     public Metrics evaluate(ImageDataset data) {
         checkData(data);
+        agreeWithReplicas();
+        broadcastBuffers();
         model.net().train(false);
         try {
             Metrics.Accumulator acc = new Metrics.Accumulator(model.classes());
@@ -178,13 +239,16 @@ public final class Trainer implements AutoCloseable {
             if (workspace.size() == 0) {
                 checkStepMemory(Math.min(bs, data.size()), false);
             }
-            int[] labels = new int[Math.min(bs, data.size())];
+            // Each replica evaluates its contiguous share of the data set (all of it in one process).
+            int first = replicas.shardStart(data.size());
+            int end = replicas.shardEnd(data.size());
+            int[] labels = new int[Math.max(1, Math.min(bs, end - first))];
             int[] order = new int[data.size()];
             for (int i = 0; i < order.length; i++) {
                 order[i] = i;
             }
-            for (int start = 0; start < data.size(); start += bs) {
-                int n = Math.min(bs, data.size() - start);
+            for (int start = first; start < end; start += bs) {
+                int n = Math.min(bs, end - start);
                 Tensor x = workspace.get("x", batchShape(n, data));
                 Tensor t = workspace.get("target", Shape.of(n, model.classes()));
                 float[] hx = hostBuffer("x", n * data.sampleSize());
@@ -201,6 +265,7 @@ public final class Trainer implements AutoCloseable {
                 lossT.copyTo(one);
                 acc.add(one[0], hl, labels, 0, n);
             }
+            acc.sumOver(replicas);
             return acc.result();
         } finally {
             model.net().train(true);
@@ -242,6 +307,70 @@ public final class Trainer implements AutoCloseable {
                     training ? "activations and gradients" : "activations", free >> 20, limit >> 20));
         }
     }
+
+    /**
+     * With batch-norm layers synchronised over the replicas, each of their training steps is a collective, so
+     * every replica needs a share of every batch, the last included.
+     */
+    private void checkShares(int samples) {
+        if (replicas.size() == 1) {
+            return;
+        }
+        boolean synced = false;
+        for (Map.Entry<String, org.cnn4j.nn.Layer> l : model.net().leaves()) {
+            synced |= l.getValue() instanceof org.cnn4j.nn.layers.BatchNorm b && b.isSynchronized();
+        }
+        int bs = Math.min(config.batchSize(), samples);
+        int last = samples % config.batchSize();
+        if (synced && (bs < replicas.size() || last != 0 && last < replicas.size())) {
+            throw new IllegalArgumentException("synchronised batch norm needs a share of every batch on each of "
+                    + "the " + replicas.size() + " replicas, but batch size " + config.batchSize() + " over "
+                    + samples + " samples leaves a batch of " + (bs < replicas.size() ? bs : last)
+                    + "; choose a batch size and data set size that give every replica a sample");
+        }
+    }
+
+    /** Before the first step: replica 0's weights, buffers and optimizer state on every replica. */
+    private void agreeWithReplicas() {
+        if (replicasAgree) {
+            return;
+        }
+        List<Tensor> all = new ArrayList<>();
+        for (Parameter p : model.net().parameters().values()) {
+            all.add(p.value());
+        }
+        all.addAll(model.net().buffers().values());
+        all.addAll(optimizer.state().values());
+        replicas.broadcast(all);
+        replicasAgree = true;
+    }
+
+    /** Replica 0's buffers (batch-norm running statistics) on every replica. */
+    private void broadcastBuffers() {
+        if (replicas.size() > 1) {
+            Map<String, Tensor> b = model.net().buffers();
+            if (!b.isEmpty()) {
+                replicas.broadcast(List.copyOf(b.values()));
+            }
+        }
+    }
+
+    /**
+     * The gradient of the whole batch's mean loss on every replica: the sum over the replicas of their gradients,
+     * each already weighted by its share of the batch. A replica without samples this step adds zeros.
+     */
+    private void sumGradients(int n) {
+        List<Tensor> grads = new ArrayList<>();
+        for (Parameter p : model.net().parameters().values()) {
+            if (n == 0) {
+                backend.execute(new Fill.Run(ZERO, p.grad()));
+            }
+            grads.add(p.grad());
+        }
+        replicas.sum(grads);
+    }
+
+    private static final Fill ZERO = new Fill(0);
 
     private void checkData(ImageDataset d) {
         if (!d.sampleShape().equals(model.sample())) {
