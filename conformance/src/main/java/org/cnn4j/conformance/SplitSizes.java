@@ -93,7 +93,7 @@ final class SplitSizes {
                 c("pointwise, stride 2", 1, 5, 6, 6, 4, 1, 1, Conv2d.of(2, 0), true),
                 c("kernel = input", 1, 3, 5, 5, 2, 5, 5, Conv2d.of(1, 0), true),
                 c("stride 5 > kernel", 2, 3, 4, 4, 2, 2, 2, Conv2d.of(5, 1), false),
-                c("threads: 4 images x 32 channels", 4, 16, 16, 16, 32, 3, 3, Conv2d.of(1, 1), true),
+                c("threads: 2 images x 32 channels", 2, 16, 16, 16, 32, 3, 3, Conv2d.of(1, 1), true),
                 c("48 outputs from 32 channels", 1, 32, 20, 20, 48, 3, 3, Conv2d.of(1, 1), true),
                 c("AlexNet-like 11x11 stride 4", 2, 3, 35, 35, 24, 11, 11, Conv2d.of(4, 2), true),
                 // the weight gradient by dot products: LeNet-5's layers, a pointwise one with rows of exactly two
