@@ -1,5 +1,30 @@
 package org.cnn4j.check;
 
+import org.cnn4j.ops.Activation;
+import org.cnn4j.ops.Adagrad;
+import org.cnn4j.ops.Adam;
+import org.cnn4j.ops.Add;
+import org.cnn4j.ops.Axpy;
+import org.cnn4j.ops.BatchNorm;
+import org.cnn4j.ops.Concat;
+import org.cnn4j.ops.Conv2d;
+import org.cnn4j.ops.Copy;
+import org.cnn4j.ops.Dropout;
+import org.cnn4j.ops.Fill;
+import org.cnn4j.ops.Gemm;
+import org.cnn4j.ops.L2Penalty;
+import org.cnn4j.ops.Linear;
+import org.cnn4j.ops.Loss;
+import org.cnn4j.ops.Op;
+import org.cnn4j.ops.Pool2d;
+import org.cnn4j.ops.Prelu;
+import org.cnn4j.ops.RmsProp;
+import org.cnn4j.ops.Scale;
+import org.cnn4j.ops.Sgd;
+import org.cnn4j.ops.Softmax;
+import org.cnn4j.ops.SumAxes;
+import org.cnn4j.ops.Upsample;
+
 /**
  * Every tolerance of the suite, in one place. A float32 result is compared with the reference (which computes in
  * double and rounds once) element by element, {@code |out - ref| <= atol + rtol * |ref|}, and per tensor by the
@@ -8,7 +33,8 @@ package org.cnn4j.check;
  *
  * <p>The bounds allow what float32 arithmetic in another order legitimately changes (sums of many terms,
  * {@code exp} and {@code sqrt} a few ulps off, fused multiply-adds), and no more: a planted fault (a wrong index,
- * sign or unwritten element) is off by orders of magnitude more.
+ * sign or unwritten element) is off by orders of magnitude more. Every backend is held to the same bounds, at every
+ * size (the split-sized cases of {@link SplitSizes} included): no backend, configuration or size has looser ones.
  */
 public final class Tolerances {
     private Tolerances() {
@@ -34,34 +60,58 @@ public final class Tolerances {
     }
 
     /** Copies: bit for bit. */
-    static final Tolerance EXACT = new Tolerance(0, 0, 0);
+    public static final Tolerance EXACT = new Tolerance(0, 0, 0);
     /** One or two roundings (add, scale, axpy, pooling, dropout's scale). */
-    static final Tolerance ELEMENTWISE = new Tolerance(1e-6, 2e-6, 2e-6);
+    public static final Tolerance ELEMENTWISE = new Tolerance(1e-6, 2e-6, 2e-6);
     /** Transcendental functions ({@code exp}, {@code tanh}, {@code log}) and optimizer divisions. */
-    static final Tolerance TRANSCENDENTAL = new Tolerance(1e-6, 1e-5, 1e-5);
+    public static final Tolerance TRANSCENDENTAL = new Tolerance(1e-6, 1e-5, 1e-5);
     /** Reductions over a batch or a tensor (sums, means, variances, losses). */
-    static final Tolerance REDUCTION = new Tolerance(1e-5, 1e-4, 1e-5);
+    public static final Tolerance REDUCTION = new Tolerance(1e-5, 1e-4, 1e-5);
     /** Dot products over many terms (convolution, linear, GEMM). */
-    static final Tolerance CONTRACTION = new Tolerance(1e-4, 1e-4, 1e-5);
+    public static final Tolerance CONTRACTION = new Tolerance(1e-4, 1e-4, 1e-5);
 
-    /** The tolerance for the call named {@code op} ({@code Family.Call}). */
-    public static Tolerance of(String op) {
-        String family = op.contains(".") ? op.substring(0, op.indexOf('.')) : op;
-        if (op.equals("Prelu.Backward")) {
-            return REDUCTION; // dWeight sums over every element sharing a slope
-        }
-        if (op.equals("Upsample.Backward")) {
-            return REDUCTION; // each dx sums the output cells that copied it (up to a factor's square), in float
-        }
-        return switch (family) {
-            case "Conv2d", "Linear", "Gemm" -> CONTRACTION;
-            case "BatchNorm", "Loss", "L2Penalty", "SumAxes" -> REDUCTION;
-            case "Activation", "Softmax", "Sgd", "Adagrad", "RmsProp", "Adam" -> TRANSCENDENTAL;
-            case "Pool2d", "Prelu", "Dropout", "Add", "Scale", "Axpy" -> ELEMENTWISE;
-            case "Fill", "Copy" -> EXACT;
-            case "Upsample", "Concat" -> EXACT; // copies (Upsample.Backward above)
-            default -> throw new IllegalArgumentException("no tolerance for operator family '" + family
-                    + "'; add it to Tolerances.of");
+    /**
+     * How much finer float64 arithmetic is than float32: the ratio of their machine epsilons (2^-52 / 2^-23).
+     * A float64 call gets its float32 bounds times this; the reference computes in double either way.
+     */
+    static final double FLOAT64_SCALE = Math.ulp(1.0) / Math.ulp(1.0f);
+
+    /**
+     * The tolerance of {@code op}, the same on every backend: chosen by the kind of arithmetic the call does
+     * (an exhaustive switch over the sealed {@link Op}, so a new operator does not compile until it has one), and
+     * scaled only by the element type ({@link #FLOAT64_SCALE}).
+     */
+    public static Tolerance of(Op op) {
+        Tolerance t = switch (op) {
+            // dot products over many terms
+            case Conv2d.Forward _, Conv2d.BackwardData _, Conv2d.BackwardFilter _ -> CONTRACTION;
+            case Linear.Forward _, Linear.BackwardData _, Linear.BackwardWeights _ -> CONTRACTION;
+            case Gemm.Run _ -> CONTRACTION;
+            // sums over a batch, a tensor or the elements sharing a parameter
+            case BatchNorm.ForwardTraining _, BatchNorm.ForwardInference _, BatchNorm.Backward _,
+                    BatchNorm.BackwardInference _ -> REDUCTION;
+            case Loss.Forward _, Loss.Backward _ -> REDUCTION;
+            case L2Penalty.Forward _, L2Penalty.Backward _ -> REDUCTION;
+            case SumAxes.Run _ -> REDUCTION;
+            case Prelu.Backward _ -> REDUCTION; // dWeight sums over every element sharing a slope
+            case Upsample.Backward _ -> REDUCTION; // each dx sums the output cells that copied it, in float
+            // exp, tanh, log, divisions and square roots
+            case Activation.Forward _, Activation.Backward _ -> TRANSCENDENTAL;
+            case Softmax.Forward _, Softmax.Backward _ -> TRANSCENDENTAL;
+            case Sgd.Step _, Adagrad.Step _, RmsProp.Step _, Adam.Step _ -> TRANSCENDENTAL;
+            // one or two roundings per element
+            case Pool2d.Forward _, Pool2d.Backward _ -> ELEMENTWISE;
+            case Prelu.Forward _ -> ELEMENTWISE;
+            case Dropout.Forward _, Dropout.Backward _ -> ELEMENTWISE;
+            case Add.Run _, Scale.Run _, Axpy.Run _ -> ELEMENTWISE;
+            // copies
+            case Fill.Run _, Copy.Run _ -> EXACT;
+            case Upsample.Forward _, Concat.Forward _, Concat.Backward _ -> EXACT;
+        };
+        return switch (op.dtype()) {
+            case FLOAT32 -> t;
+            case FLOAT64 -> new Tolerance(t.atol() * FLOAT64_SCALE, t.rtol() * FLOAT64_SCALE,
+                    t.relL2() * FLOAT64_SCALE);
         };
     }
 }

@@ -31,6 +31,11 @@ public record OpCase(String op, String params, long seed, Kind kind, String expe
         return op.substring(0, op.indexOf('.'));
     }
 
+    /** True for a case of the split-sized sweep ({@link SplitSizes}). */
+    public boolean splitSized() {
+        return params.startsWith(SplitSizes.PREFIX);
+    }
+
     /** The test name: op, kind, parameters and seed, enough to find and replay the case. */
     public String name() {
         String k = switch (kind) {

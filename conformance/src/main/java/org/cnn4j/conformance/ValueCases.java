@@ -82,7 +82,7 @@ public final class ValueCases {
             Map<String, double[]> got = new LinkedHashMap<>();
             Map<String, double[]> want = new LinkedHashMap<>();
             List<String> problems = new ArrayList<>();
-            Tolerances.Tolerance tol = Tolerances.of(op.name());
+            Tolerances.Tolerance tol = Tolerances.of(op);
             for (Map.Entry<String, Tensor> e : op.outputs().entrySet()) {
                 double[] o = e.getValue().toDoubleArray();
                 double[] r = refOp.outputs().get(e.getKey()).toDoubleArray();

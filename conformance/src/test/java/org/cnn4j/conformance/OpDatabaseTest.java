@@ -40,9 +40,38 @@ class OpDatabaseTest {
         Set<String> noEdges = ops.stream().filter(o -> !kinds.get(o).contains(OpCase.Kind.EDGE))
                 .collect(Collectors.toCollection(TreeSet::new));
         assertEquals(Set.of(), noEdges, "operators without named edge cases");
-        for (OpCase c : CI) {
-            Tolerances.of(c.op());
+    }
+
+    /**
+     * One generator per family, and the families' generators draw every call of the sealed {@link Op}: the suite's
+     * samples and the jqwik properties come from them alone.
+     */
+    @Test
+    void everyCallIsDrawnByItsFamilysOneGenerator() {
+        Set<String> ops = new TreeSet<>();
+        for (Class<?> c : Op.class.getPermittedSubclasses()) {
+            ops.add(c.getEnclosingClass().getSimpleName() + "." + c.getSimpleName());
         }
+        Set<String> drawn = new TreeSet<>();
+        for (OpDatabase.Generator g : OpDatabase.generators().values()) {
+            drawn.addAll(g.calls());
+        }
+        assertEquals(ops, drawn, "calls drawn by the generators");
+        Set<String> families = ops.stream().map(o -> o.substring(0, o.indexOf('.')))
+                .collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(families, new TreeSet<>(OpDatabase.generators().keySet()), "families with a generator");
+    }
+
+    /** The split-sized sweep reaches the sizes it is for: the cpu backend's thread split and GEMM blocks. */
+    @Test
+    void theSplitSizedSweepCrossesTheThresholds() {
+        List<OpCase> split = CI.stream().filter(c -> c.params().startsWith("split: ")).toList();
+        assertTrue(split.size() > 300, "split-sized cases: " + split.size());
+        assertTrue(split.stream().anyMatch(c -> c.name().contains("x[33, 1001]")), "element-wise past 2^15");
+        assertTrue(split.stream().anyMatch(c -> c.name().contains("N=4100")), "GEMM past a column block");
+        assertTrue(split.stream().anyMatch(c -> c.name().contains("K=257")), "GEMM past a depth block");
+        Set<String> ops = split.stream().map(OpCase::op).collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(39, ops.size(), "calls with split-sized cases: " + ops);
     }
 
     @Test
@@ -65,6 +94,8 @@ class OpDatabaseTest {
 
     @Test
     void theFullSweepIsLarger() {
-        assertTrue(OpDatabase.cases(Sweep.FULL, null).size() > 3 * CI.size());
+        long full = OpDatabase.cases(Sweep.FULL, null).stream().filter(c -> c.kind() == OpCase.Kind.SAMPLE).count();
+        long ci = CI.stream().filter(c -> c.kind() == OpCase.Kind.SAMPLE).count();
+        assertTrue(full > 3 * ci, full + " random samples in the full sweep, " + ci + " in CI");
     }
 }

@@ -141,8 +141,8 @@ public final class CpuBackend extends AbstractBackend {
         String message = "cpu backend: the JVM was started without --add-modules jdk.incubator.vector, so GEMM and "
                 + "convolution run the scalar kernel (several times slower); add that flag, or pass -D"
                 + VECTOR_PROPERTY + "=false to choose the scalar kernel";
-        if (java.util.List.of(System.getProperty("cnn4j.require", "").split(",")).contains("vector")) {
-            throw new IllegalStateException(message + " (-Dcnn4j.require=vector)");
+        if (org.cnn4j.core.Requirements.required("vector")) {
+            throw new IllegalStateException(message + " (" + org.cnn4j.core.Requirements.describe() + ")");
         }
         if (VECTOR_WARNED.compareAndSet(false, true)) {
             System.getLogger("org.cnn4j").log(System.Logger.Level.WARNING, message);

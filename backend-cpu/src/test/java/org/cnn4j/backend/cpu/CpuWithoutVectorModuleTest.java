@@ -3,17 +3,22 @@ package org.cnn4j.backend.cpu;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.stream.Stream;
+import org.cnn4j.conformance.ConformanceSuite;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
 /**
- * Every parity case again in a JVM started without {@code --add-modules jdk.incubator.vector}, as a launcher that
- * forgets the flag would: the backend must start, say that it runs the scalar kernel, and never load a Vector API
- * class. The surefire execution {@code without-vector-module} (backend-cpu/pom.xml) runs it; in the ordinary test
- * JVM, which has the module, it is skipped.
+ * The conformance suite again in a JVM started without {@code --add-modules jdk.incubator.vector}, as a launcher
+ * that forgets the flag would: the backend must start, say that it runs the scalar kernel, never load a Vector API
+ * class, and pass every case (the split-sized ones included) on its default threads. The surefire execution
+ * {@code without-vector-module} (backend-cpu/pom.xml) runs it; in the ordinary test JVM, which has the module, it
+ * is skipped.
  */
-class CpuWithoutVectorModuleTest extends CpuParityTest {
+class CpuWithoutVectorModuleTest {
     @BeforeAll
     static void onlyWithoutTheModule() {
         Assumptions.assumeFalse(CpuBackend.vectorModulePresent(),
@@ -27,5 +32,10 @@ class CpuWithoutVectorModuleTest extends CpuParityTest {
             assertTrue(be.device().contains("scalar") && be.device().contains("--add-modules jdk.incubator.vector"),
                     be.device());
         }
+    }
+
+    @TestFactory
+    Stream<DynamicNode> conformance() {
+        return ConformanceSuite.tests("without-vector-module", () -> new CpuBackend(new CpuBackend.Config(2, true)));
     }
 }

@@ -30,10 +30,17 @@ class VectorModuleAbsentTest {
     }
 
     private static String child(String... props) throws Exception {
+        return child(java.util.Map.of(), props);
+    }
+
+    private static String child(java.util.Map<String, String> env, String... props) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(List.of(props));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), VectorModuleAbsentTest.class.getName()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().remove("CNN4J_REQUIRE");
+        pb.environment().putAll(env);
+        Process p = pb.start();
         String out;
         try (var in = p.getInputStream()) {
             out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -56,6 +63,16 @@ class VectorModuleAbsentTest {
         String out = child("-Dcnn4j.require=vector");
         assertEquals(2, out.lines().filter(l -> l.startsWith("REFUSED ") && l.contains("-Dcnn4j.require=vector"))
                 .count(), out);
+    }
+
+    /** The requirement is read through Requirements alone: its environment variable and "all" count too. */
+    @Test
+    void theRequirementFromTheEnvironmentFailsToo() throws Exception {
+        String out = child(java.util.Map.of("CNN4J_REQUIRE", "opencl, Vector"));
+        assertEquals(2, out.lines().filter(l -> l.startsWith("REFUSED ") && l.contains("CNN4J_REQUIRE=opencl, Vector"))
+                .count(), out);
+        String all = child("-Dcnn4j.require=all");
+        assertEquals(2, all.lines().filter(l -> l.startsWith("REFUSED ")).count(), all);
     }
 
     @Test

@@ -122,4 +122,23 @@ class SuiteHarnessTest {
             assertTrue(m.contains(part), "message lacks " + part + ":\n" + m);
         }
     }
+
+    /**
+     * What jqwik shrinks a failure towards, choices of zero, draws each family's smallest valid case, and every
+     * call of it builds and runs (the generators' lower bounds are valid parameters).
+     */
+    @Test
+    void choicesOfZeroDrawTheSmallestValidCaseOfEveryFamily() {
+        try (ReferenceBackend reference = new ReferenceBackend(); ReferenceBackend candidate = new ReferenceBackend()) {
+            for (OpDatabase.Generator g : OpDatabase.generators().values()) {
+                OpDatabase.FamilySample s = g.draw(OpDatabase.Draw.fromChoices(
+                        org.cnn4j.conformance.OpProperties.SWEEP, List.of()));
+                for (var e : s.calls().entrySet()) {
+                    CaseResult r = ConformanceSuite.run(candidate, reference, new OpCase(e.getKey(), s.params(), 1,
+                            OpCase.Kind.SAMPLE, null, e.getValue()));
+                    assertEquals(CaseResult.Status.PASSED, r.status(), r.message());
+                }
+            }
+        }
+    }
 }

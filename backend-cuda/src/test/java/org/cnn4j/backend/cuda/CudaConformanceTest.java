@@ -38,8 +38,8 @@ class CudaConformanceTest {
 
     static Probe probeOrSkip() {
         Probe p = new CudaProvider().probe();
-        if (required()) {
-            assertTrue(p.available(), "-Dcnn4j.require=cuda but " + p);
+        if (!p.available()) {
+            org.cnn4j.core.Requirements.failIfRequired("cuda", p.toString());
         }
         assumeTrue(p.available(), "cuda backend unavailable: " + p.detail());
         return p;
@@ -58,8 +58,8 @@ class CudaConformanceTest {
         CudaProvider provider = new CudaProvider();
         assumeTrue(!"false".equalsIgnoreCase(System.getProperty("cnn4j.cuda.cudnn")),
                 "-Dcnn4j.cuda.cudnn=false: only the own kernels were asked for");
-        if (required("cudnn")) {
-            assertTrue(provider.hasCudnn(), "-Dcnn4j.require=cudnn but cuDNN was not found: " + provider.probe());
+        if (!provider.hasCudnn()) {
+            org.cnn4j.core.Requirements.failIfRequired("cudnn", "cuDNN was not found: " + provider.probe());
         }
         assumeTrue(provider.hasCudnn(), "no cuDNN on this machine: " + provider.probe().detail());
         return ConformanceSuite.tests(() -> {

@@ -103,9 +103,7 @@ class CudaKernelSourceTest {
         Path nvcc = findNvcc(searched);
         if (nvcc == null) {
             String reason = "nvcc not found (searched " + String.join(", ", searched) + ")";
-            if (required("nvcc")) {
-                fail("-Dcnn4j.require=nvcc but " + reason);
-            }
+            org.cnn4j.core.Requirements.failIfRequired("nvcc", reason);
             abort(reason);
         }
         Path dir = Files.createTempDirectory("cnn4j-cuda-src");
@@ -138,9 +136,7 @@ class CudaKernelSourceTest {
         CudaLibraries.Search s = libs.load(CudaLibraries.Lib.NVRTC);
         if (s.loaded().isEmpty()) {
             String reason = "no libnvrtc to compile with: " + s.describe();
-            if (required("nvrtc")) {
-                fail("-Dcnn4j.require=nvrtc but " + reason);
-            }
+            org.cnn4j.core.Requirements.failIfRequired("nvrtc", reason);
             abort(reason);
         }
         libs.openCompanions(s.loaded().get());

@@ -1,6 +1,5 @@
 package org.cnn4j.backend.opencl;
 
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.abort;
 
 import org.cnn4j.core.Probe;
@@ -21,9 +20,7 @@ final class OpenClTestSupport {
     static Probe requireDevice() {
         Probe p = OpenClProvider.find(System.getProperty(OpenClDevices.DEVICE_PROPERTY)).probe();
         if (!p.available()) {
-            if (required()) {
-                fail("-Dcnn4j.require=opencl but " + p);
-            }
+            org.cnn4j.core.Requirements.failIfRequired("opencl", p.toString());
             abort(p.toString());
         }
         return p;

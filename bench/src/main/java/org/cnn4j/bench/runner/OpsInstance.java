@@ -87,7 +87,7 @@ public final class OpsInstance implements Instance {
         for (int i = 0; i < timed.length; i++) {
             Op op = timed[i];
             for (Map.Entry<String, Tensor> e : op.outputs().entrySet()) {
-                out.put(i + ":" + op.name() + "." + e.getKey(), new Output(e.getValue(), Tolerances.of(op.name())));
+                out.put(i + ":" + op.name() + "." + e.getKey(), new Output(e.getValue(), Tolerances.of(op)));
             }
         }
         return out;

@@ -100,7 +100,7 @@ final class TrainInstance implements Instance {
     @Override
     public Map<String, Output> outputs() {
         Map<String, Output> out = new LinkedHashMap<>();
-        out.put("loss", new Output(loss, Tolerances.of("Loss.Forward")));
+        out.put("loss", new Output(loss, Tolerances.of(lossForward)));
         out.put("logits", new Output(lossForward.input(), NETWORK));
         out.put("dlogits", new Output(dLogits, NETWORK));
         for (Map.Entry<String, Parameter> e : model.net().parameters().entrySet()) {
