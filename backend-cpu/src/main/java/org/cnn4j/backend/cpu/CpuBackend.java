@@ -375,6 +375,10 @@ public final class CpuBackend extends AbstractBackend {
             case Concat.Forward o -> ConcatCpu.forward(this, o);
             case Concat.Backward o -> ConcatCpu.backward(this, o);
             case BatchNorm.BackwardInference o -> BatchNormCpu.backwardInference(this, o);
+            case Sgd.Steps o -> OptimizerCpu.sgd(this, o);
+            case Adagrad.Steps o -> OptimizerCpu.adagrad(this, o);
+            case RmsProp.Steps o -> OptimizerCpu.rmsProp(this, o);
+            case Adam.Steps o -> OptimizerCpu.adam(this, o);
         }
     }
 }

@@ -19,7 +19,7 @@ final class CudaKernelSource {
     static final String ROOT = "/org/cnn4j/kernels/portable/";
     /** Every kernel file, by stem. */
     static final List<String> STEMS = List.of("activation", "batchnorm", "concat", "conv2d", "dropout",
-            "elementwise", "gemm", "loss", "pool2d", "reduce", "softmax", "upsample");
+            "elementwise", "gemm", "loss", "optimizer", "pool2d", "reduce", "softmax", "upsample");
     /**
      * Options beside the architecture: no contraction of a product and a sum into an FMA, since the portable
      * kernels' compensated sums (reduce.h) and dropout's two-float scale depend on each product being rounded

@@ -625,6 +625,10 @@ public final class OpenClBackend extends AbstractBackend {
             case Concat.Forward o -> ConcatLaunches.forward(host, o);
             case Concat.Backward o -> ConcatLaunches.backward(host, o);
             case BatchNorm.BackwardInference o -> BatchNormLaunches.backwardInference(host, o);
+            case Sgd.Steps o -> OptimizerLaunches.sgd(host, o);
+            case Adagrad.Steps o -> OptimizerLaunches.adagrad(host, o);
+            case RmsProp.Steps o -> OptimizerLaunches.rmsProp(host, o);
+            case Adam.Steps o -> OptimizerLaunches.adam(host, o);
         }
     }
 }
