@@ -1777,7 +1777,7 @@ public final class OpDatabase {
     // ---- Multi-tensor optimizer steps -------------------------------------------------------------------------
 
     /** The parameter shapes of LeNet-5 (two convolutions, three linear layers: 10 tensors). */
-    static final List<Shape> LENET5 = List.of(Shape.of(6, 1, 5, 5), Shape.of(6), Shape.of(16, 6, 5, 5),
+    public static final List<Shape> LENET5 = List.of(Shape.of(6, 1, 5, 5), Shape.of(6), Shape.of(16, 6, 5, 5),
             Shape.of(16), Shape.of(120, 400), Shape.of(120), Shape.of(84, 120), Shape.of(84), Shape.of(10, 84),
             Shape.of(10));
 

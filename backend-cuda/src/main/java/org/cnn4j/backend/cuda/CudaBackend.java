@@ -13,6 +13,7 @@ import org.cnn4j.kernels.host.BatchNormLaunches;
 import org.cnn4j.kernels.host.DropoutLaunches;
 import org.cnn4j.kernels.host.ElementwiseLaunches;
 import org.cnn4j.kernels.host.KernelHost;
+import org.cnn4j.kernels.host.L2PenaltyLaunches;
 import org.cnn4j.kernels.host.LossLaunches;
 import org.cnn4j.kernels.host.OptimizerLaunches;
 import org.cnn4j.kernels.host.UpsampleLaunches;
@@ -278,8 +279,8 @@ public final class CudaBackend extends AbstractBackend {
                 case Dropout.Backward o -> DropoutLaunches.apply(host, o.dropout(), o.dy(), o.dx());
                 case Loss.Forward o -> LossLaunches.forward(host, o);
                 case Loss.Backward o -> LossLaunches.backward(host, o);
-                case L2Penalty.Forward o -> LossLaunches.l2Forward(host, o);
-                case L2Penalty.Backward o -> LossLaunches.l2Backward(host, o);
+                case L2Penalty.Forward o -> L2PenaltyLaunches.forward(host, o);
+                case L2Penalty.Backward o -> L2PenaltyLaunches.backward(host, o);
                 case Sgd.Step o -> OptimizerLaunches.sgd(host, o);
                 case Adagrad.Step o -> OptimizerLaunches.adagrad(host, o);
                 case RmsProp.Step o -> OptimizerLaunches.rmsProp(host, o);
@@ -467,7 +468,8 @@ public final class CudaBackend extends AbstractBackend {
      * their shared arrays statically, so no launch needs dynamic shared memory.
      */
     final class Launch implements KernelHost.Launch {
-        private final CudaKernels.Args args = new CudaKernels.Args(java.lang.foreign.Arena.ofAuto(), 32);
+        /** Room for the widest kernel, optimizer.k's adam_multi_f32 (16 tensors of 4 pointers, 16 ints, 8 floats). */
+        private final CudaKernels.Args args = new CudaKernels.Args(java.lang.foreign.Arena.ofAuto(), 96);
         private Entry entry;
         private String name;
 
