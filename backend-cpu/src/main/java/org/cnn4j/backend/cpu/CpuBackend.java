@@ -358,8 +358,8 @@ public final class CpuBackend extends AbstractBackend {
             case Gemm.Run o -> LinearCpu.gemm(this, o);
             case Loss.Forward o -> LossCpu.forward(this, o);
             case Loss.Backward o -> LossCpu.backward(this, o);
-            case L2Penalty.Forward o -> ElementwiseCpu.l2Forward(this, o);
-            case L2Penalty.Backward o -> ElementwiseCpu.l2Backward(this, o);
+            case L2Penalty.Forward o -> L2PenaltyCpu.forward(this, o);
+            case L2Penalty.Backward o -> L2PenaltyCpu.backward(this, o);
             case Sgd.Step o -> OptimizerCpu.sgd(this, o);
             case Adagrad.Step o -> OptimizerCpu.adagrad(this, o);
             case RmsProp.Step o -> OptimizerCpu.rmsProp(this, o);

@@ -48,6 +48,7 @@ import org.cnn4j.kernels.host.Conv2dLaunches;
 import org.cnn4j.kernels.host.DropoutLaunches;
 import org.cnn4j.kernels.host.ElementwiseLaunches;
 import org.cnn4j.kernels.host.KernelHost;
+import org.cnn4j.kernels.host.L2PenaltyLaunches;
 import org.cnn4j.kernels.host.LossLaunches;
 import org.cnn4j.kernels.host.OptimizerLaunches;
 import org.cnn4j.kernels.host.PoolLaunches;
@@ -608,8 +609,8 @@ public final class OpenClBackend extends AbstractBackend {
             case Gemm.Run o -> GemmOpenCl.run(this, o);
             case Loss.Forward o -> LossLaunches.forward(host, o);
             case Loss.Backward o -> LossLaunches.backward(host, o);
-            case L2Penalty.Forward o -> LossLaunches.l2Forward(host, o);
-            case L2Penalty.Backward o -> LossLaunches.l2Backward(host, o);
+            case L2Penalty.Forward o -> L2PenaltyLaunches.forward(host, o);
+            case L2Penalty.Backward o -> L2PenaltyLaunches.backward(host, o);
             case Sgd.Step o -> OptimizerLaunches.sgd(host, o);
             case Adagrad.Step o -> OptimizerLaunches.adagrad(host, o);
             case RmsProp.Step o -> OptimizerLaunches.rmsProp(host, o);
