@@ -99,6 +99,7 @@ public final class Tolerances {
             case Activation.Forward _, Activation.Backward _ -> TRANSCENDENTAL;
             case Softmax.Forward _, Softmax.Backward _ -> TRANSCENDENTAL;
             case Sgd.Step _, Adagrad.Step _, RmsProp.Step _, Adam.Step _ -> TRANSCENDENTAL;
+            case Sgd.Steps _, Adagrad.Steps _, RmsProp.Steps _, Adam.Steps _ -> TRANSCENDENTAL;
             // one or two roundings per element
             case Pool2d.Forward _, Pool2d.Backward _ -> ELEMENTWISE;
             case Prelu.Forward _ -> ELEMENTWISE;

@@ -361,6 +361,7 @@ public final class OpDatabase {
         concat(db);
         batchNormBackwardInference(db);
         softmaxOverChannels(db);
+        multiTensorOptimizers(db);
         SplitSizes.register(db);
     }
 
@@ -1559,33 +1560,44 @@ public final class OpDatabase {
     }
 
     static void optimizers(Db db) {
-        db.family(Generator.single("Sgd.Step", d -> {
+        // each rule's single step on one parameter, its multi-tensor step on a list of 1 to 20
+        db.family(new Generator("Sgd", List.of("Sgd.Step", "Sgd.Steps"), 1, d -> {
             double momentum = d.pick(0, 0.9, 0.5);
             Sgd o = new Sgd(d.pick(0.1, 0.01, 1), momentum, d.pick(0, 1e-4, 0.01), momentum > 0 && d.chance(0.5));
             Shape s = d.shape(1, 4);
-            return new Sample(o + " param" + s, sgd(o, s));
+            List<Shape> list = drawShapes(d);
+            return new FamilySample(o + " param" + s + " params" + list).call("Sgd.Step", sgd(o, s))
+                    .call("Sgd.Steps", sgdSteps(o, list));
         }));
         // without lr_decay, or with it at a drawn step
-        db.family(new Generator("Adagrad", List.of("Adagrad.Step"), 2, d -> {
+        db.family(new Generator("Adagrad", List.of("Adagrad.Step", "Adagrad.Steps"), 2, d -> {
             boolean decay = d.chance(0.5);
             Adagrad o = decay ? new Adagrad(d.pick(0.01, 0.1), d.pick(1e-10, 1e-6), d.pick(0, 0.01),
                     d.pick(0.01, 0.5, 3), d.between(1, 40)) : new Adagrad(d.pick(0.01, 0.1), d.pick(1e-10, 1e-6),
                     d.pick(0, 0.01));
             Shape s = d.shape(1, 4);
-            return new FamilySample(o + " param" + s).call("Adagrad.Step", adagrad(o, s, STATE));
+            List<Shape> list = drawShapes(d);
+            return new FamilySample(o + " param" + s + " params" + list).call("Adagrad.Step", adagrad(o, s, STATE))
+                    .call("Adagrad.Steps", adagradSteps(o, list, STATE));
         }));
-        db.family(Generator.single("RmsProp.Step", d -> {
+        db.family(new Generator("RmsProp", List.of("RmsProp.Step", "RmsProp.Steps"), 1, d -> {
             RmsProp o = new RmsProp(d.pick(0.01, 0.001), d.pick(0.99, 0.9, 0), 1e-8, d.pick(0, 0.01));
             Shape s = d.shape(1, 4);
-            return new Sample(o + " param" + s, rmsProp(o, s, STATE));
+            List<Shape> list = drawShapes(d);
+            return new FamilySample(o + " param" + s + " params" + list).call("RmsProp.Step", rmsProp(o, s, STATE))
+                    .call("RmsProp.Steps", rmsPropSteps(o, list, STATE));
         }));
-        db.family(Generator.single("Adam.Step", d -> {
+        db.family(new Generator("Adam", List.of("Adam.Step", "Adam.Steps"), 1, d -> {
             boolean defaults = d.chance(0.5);
             // early steps mostly; late ones (bias corrections near 1) sometimes
             Adam o = new Adam(d.pick(1e-3, 0.01, 0.1), defaults ? 0.9 : 0.8, defaults ? 0.999 : 0.95, 1e-8,
                     d.pick(0, 0.01), d.chance(0.3) ? d.between(13, 100_000) : d.between(1, 12));
             Shape s = d.shape(1, 4);
-            return new Sample(o + " param" + s, adam(o, s, Dist.uniform(-0.1, 0.1), Dist.uniform(1e-4, 0.1)));
+            List<Shape> list = drawShapes(d);
+            Dist m = Dist.uniform(-0.1, 0.1);
+            Dist v = Dist.uniform(1e-4, 0.1);
+            return new FamilySample(o + " param" + s + " params" + list).call("Adam.Step", adam(o, s, m, v))
+                    .call("Adam.Steps", adamSteps(o, list, m, v));
         }));
         Shape s = Shape.of(6, 1, 5, 5);
         db.edge("Sgd.Step", "plain: param" + s, sgd(Sgd.plain(0.1), s));
@@ -1917,5 +1929,138 @@ public final class OpDatabase {
         db.error("Concat.Backward", "dInputs differing off the axis", "'dx1'", ctx -> new Concat.Backward(
                 new Concat(0), ctx.input("dOut", Shape.of(4, 3, 4), symmetric()), List.of(ctx.output("dx0", a),
                         ctx.output("dx1", Shape.of(2, 4, 4)))));
+    }
+
+    // ---- Multi-tensor optimizer steps -------------------------------------------------------------------------
+
+    /** The parameter shapes of LeNet-5 (two convolutions, three linear layers: 10 tensors). */
+    public static final List<Shape> LENET5 = List.of(Shape.of(6, 1, 5, 5), Shape.of(6), Shape.of(16, 6, 5, 5),
+            Shape.of(16), Shape.of(120, 400), Shape.of(120), Shape.of(84, 120), Shape.of(84), Shape.of(10, 84),
+            Shape.of(10));
+
+    /** Tensors {@code role[0..]} of the shapes, updated in place, drawn from {@code dist}. */
+    static List<Tensor> inOuts(CaseContext ctx, String role, List<Shape> shapes, Dist dist) {
+        List<Tensor> ts = new ArrayList<>();
+        for (int i = 0; i < shapes.size(); i++) {
+            ts.add(ctx.inOut(role + "[" + i + "]", shapes.get(i), dist));
+        }
+        return ts;
+    }
+
+    static List<Tensor> grads(CaseContext ctx, List<Shape> shapes) {
+        List<Tensor> ts = new ArrayList<>();
+        for (int i = 0; i < shapes.size(); i++) {
+            ts.add(ctx.input("grads[" + i + "]", shapes.get(i), GRAD));
+        }
+        return ts;
+    }
+
+    static OpCase.Builder sgdSteps(Sgd o, List<Shape> shapes) {
+        return ctx -> new Sgd.Steps(o, inOuts(ctx, "params", shapes, symmetric()), grads(ctx, shapes),
+                o.momentum() != 0 ? inOuts(ctx, "momentumBuffers", shapes, symmetric()) : null);
+    }
+
+    static OpCase.Builder adagradSteps(Adagrad o, List<Shape> shapes, Dist state) {
+        return ctx -> new Adagrad.Steps(o, inOuts(ctx, "params", shapes, symmetric()), grads(ctx, shapes),
+                inOuts(ctx, "stateSums", shapes, state));
+    }
+
+    static OpCase.Builder rmsPropSteps(RmsProp o, List<Shape> shapes, Dist state) {
+        return ctx -> new RmsProp.Steps(o, inOuts(ctx, "params", shapes, symmetric()), grads(ctx, shapes),
+                inOuts(ctx, "squareAvgs", shapes, state));
+    }
+
+    static OpCase.Builder adamSteps(Adam o, List<Shape> shapes, Dist m, Dist v) {
+        return ctx -> new Adam.Steps(o, inOuts(ctx, "params", shapes, symmetric()), grads(ctx, shapes),
+                inOuts(ctx, "expAvgs", shapes, m), inOuts(ctx, "expAvgSqs", shapes, v));
+    }
+
+    /** 1 to 20 parameter shapes (more than one launch's 16 tensors on the GPU backends now and then). */
+    static List<Shape> drawShapes(Draw d) {
+        int n = d.between(1, 20);
+        List<Shape> shapes = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            shapes.add(d.shape(1, 4));
+        }
+        return shapes;
+    }
+
+    /**
+     * The multi-tensor steps ({@code Sgd.Steps}, ...), whose random samples the rules' generators draw (see
+     * {@code optimizers}): edges at LeNet-5's ten tensors, at 16 and 17 (a GPU launch's group and one
+     * past it) and at one-element tensors; errors for every list mismatch.
+     */
+    static void multiTensorOptimizers(Db db) {
+        List<Shape> seventeen = new ArrayList<>();
+        for (int i = 0; i < 17; i++) {
+            seventeen.add(Shape.of(i + 1));
+        }
+        List<Shape> sixteen = seventeen.subList(0, 16);
+        List<Shape> ones = List.of(Shape.of(1), Shape.of(1, 1), Shape.of(1), Shape.of(1, 1, 1, 1));
+        db.edge("Sgd.Steps", "LeNet-5's 10 tensors, momentum 0.9", sgdSteps(new Sgd(0.01, 0.9, 5e-4, false),
+                LENET5));
+        db.edge("Sgd.Steps", "17 tensors (two launches of 16 and 1), nesterov", sgdSteps(new Sgd(0.05, 0.9, 0,
+                true), seventeen));
+        db.edge("Sgd.Steps", "plain: 4 one-element tensors", sgdSteps(Sgd.plain(0.1), ones));
+        db.edge("Adagrad.Steps", "LeNet-5's 10 tensors, zero state", adagradSteps(new Adagrad(0.01, 1e-10, 0),
+                LENET5, Dist.constant(0)));
+        db.edge("Adagrad.Steps", "16 tensors (one full launch)", adagradSteps(new Adagrad(0.1, 1e-6, 0.01, 0.1, 5),
+                sixteen, STATE));
+        db.edge("RmsProp.Steps", "LeNet-5's 10 tensors", rmsPropSteps(new RmsProp(0.01, 0.99, 1e-8, 1e-4), LENET5,
+                STATE));
+        db.edge("RmsProp.Steps", "17 tensors (two launches of 16 and 1)", rmsPropSteps(new RmsProp(0.001, 0.9,
+                1e-8, 0), seventeen, STATE));
+        db.edge("Adam.Steps", "LeNet-5's 10 tensors, step 1, zero state", adamSteps(Adam.defaults(1e-3, 1), LENET5,
+                Dist.constant(0), Dist.constant(0)));
+        db.edge("Adam.Steps", "17 tensors (two launches of 16 and 1), step 10000", adamSteps(
+                Adam.defaults(1e-3, 10_000), seventeen, Dist.uniform(-0.1, 0.1), Dist.uniform(1e-4, 0.1)));
+        db.edge("Adam.Steps", "4 one-element tensors with weight decay", adamSteps(new Adam(0.01, 0.9, 0.999, 1e-8,
+                0.01, 3), ones, Dist.uniform(-0.1, 0.1), Dist.uniform(1e-4, 0.1)));
+        Shape t = Shape.of(3, 4);
+        Shape u = Shape.of(5);
+        db.error("Sgd.Steps", "no parameters", "'params' is empty", ctx -> new Sgd.Steps(Sgd.plain(0.1), List.of(),
+                List.of(), null));
+        db.error("Sgd.Steps", "fewer grads than params", "'grads' has 1 tensors but 'params' has 2",
+                ctx -> new Sgd.Steps(Sgd.plain(0.1), List.of(ctx.inOut("params[0]", t, symmetric()),
+                        ctx.inOut("params[1]", u, symmetric())), List.of(ctx.input("grads[0]", t, GRAD)), null));
+        db.error("Sgd.Steps", "momentum without buffers", "'momentumBuffers' is required", ctx -> new Sgd.Steps(
+                new Sgd(0.1, 0.9, 0, false), List.of(ctx.inOut("params[0]", t, symmetric())),
+                List.of(ctx.input("grads[0]", t, GRAD)), null));
+        db.error("Sgd.Steps", "a parameter given twice", "'params[1]' is the same tensor as 'params[0]'", ctx -> {
+            Tensor p = ctx.inOut("params[0]", t, symmetric());
+            return new Sgd.Steps(Sgd.plain(0.1), List.of(p, p), List.of(ctx.input("grads[0]", t, GRAD),
+                    ctx.input("grads[1]", t, GRAD)), null);
+        });
+        db.error("Adagrad.Steps", "stateSums[1] of the wrong shape",
+                "'stateSums[1]' has shape [4, 3] but must be [5] (same as 'params[1]')", ctx -> new Adagrad.Steps(
+                        new Adagrad(0.01, 1e-10, 0), List.of(ctx.inOut("params[0]", t, symmetric()),
+                                ctx.inOut("params[1]", u, symmetric())), List.of(ctx.input("grads[0]", t, GRAD),
+                                ctx.input("grads[1]", u, GRAD)), List.of(ctx.inOut("stateSums[0]", t, STATE),
+                                ctx.inOut("stateSums[1]", Shape.of(4, 3), STATE))));
+        db.error("RmsProp.Steps", "grads[1] float64", "'grads[1]' is float64", ctx -> new RmsProp.Steps(
+                new RmsProp(0.01, 0.99, 1e-8, 0), List.of(ctx.inOut("params[0]", t, symmetric()),
+                        ctx.inOut("params[1]", u, symmetric())), List.of(ctx.input("grads[0]", t, GRAD),
+                        ctx.input("grads[1]", u, DType.FLOAT64, GRAD)), List.of(ctx.inOut("squareAvgs[0]", t, STATE),
+                        ctx.inOut("squareAvgs[1]", u, STATE))));
+        db.error("Adam.Steps", "a gradient that is also a parameter", "'grads[0]' is the same tensor as 'params[1]'",
+                ctx -> {
+                    Tensor p1 = ctx.inOut("params[1]", t, symmetric());
+                    return new Adam.Steps(Adam.defaults(1e-3, 1), List.of(ctx.inOut("params[0]", t, symmetric()),
+                            p1), List.of(p1, ctx.input("grads[1]", t, GRAD)), List.of(ctx.inOut("expAvgs[0]", t,
+                            symmetric()), ctx.inOut("expAvgs[1]", t, symmetric())), List.of(ctx.inOut(
+                            "expAvgSqs[0]", t, STATE), ctx.inOut("expAvgSqs[1]", t, STATE)));
+                });
+        db.error("Adam.Steps", "one exp_avg_sq for two parameters", "'expAvgSqs[1]' is the same tensor as "
+                + "'expAvgSqs[0]'", ctx -> {
+                    Tensor v = ctx.inOut("expAvgSqs[0]", t, STATE);
+                    return new Adam.Steps(Adam.defaults(1e-3, 1), List.of(ctx.inOut("params[0]", t, symmetric()),
+                            ctx.inOut("params[1]", t, symmetric())), List.of(ctx.input("grads[0]", t, GRAD),
+                            ctx.input("grads[1]", t, GRAD)), List.of(ctx.inOut("expAvgs[0]", t, symmetric()),
+                            ctx.inOut("expAvgs[1]", t, symmetric())), List.of(v, v));
+                });
+        db.error("Adam.Steps", "a null expAvg", "'expAvgs[0]' is required", ctx -> new Adam.Steps(
+                Adam.defaults(1e-3, 1), List.of(ctx.inOut("params[0]", t, symmetric())),
+                List.of(ctx.input("grads[0]", t, GRAD)), java.util.Arrays.asList((Tensor) null),
+                List.of(ctx.inOut("expAvgSqs[0]", t, STATE))));
     }
 }

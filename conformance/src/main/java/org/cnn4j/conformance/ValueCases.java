@@ -65,6 +65,7 @@ public final class ValueCases {
         contractions(c);
         rest(c);
         merges(c);
+        multiTensorSteps(c);
         return c;
     }
 
@@ -552,5 +553,31 @@ public final class ValueCases {
                 ctx.input("dOut", Shape.of(1, 3), new double[] {NAN, -0.0, INF}),
                 List.of(ctx.output("dx0", Shape.of(1, 1)), ctx.output("dx1", Shape.of(1, 2)))),
                 allOf(at("dx0", 0, NAN), negativeZeroAt("dx1", 0), at("dx1", 1, INF))));
+    }
+
+    /**
+     * The multi-tensor steps keep the single step's IEEE behaviour per tensor: a NaN or infinite gradient in one
+     * tensor poisons its own elements only, never the elements of the other tensors of the launch.
+     */
+    private static void multiTensorSteps(List<Case> c) {
+        Shape v = Shape.of(2, 3);
+        Shape w = Shape.of(4);
+        c.add(new Case("Adam.Steps: a NaN gradient in the second tensor poisons its element only", ctx ->
+                new Adam.Steps(Adam.defaults(1e-3, 3), List.of(ctx.inOut("params[0]", v, Dist.symmetric()),
+                        ctx.inOut("params[1]", w, Dist.symmetric())), List.of(ctx.input("grads[0]", v,
+                        Dist.symmetric()), ctx.input("grads[1]", w, new double[] {1, NAN, INF, 0.5})),
+                        List.of(ctx.inOut("expAvgs[0]", v, Dist.symmetric()), ctx.inOut("expAvgs[1]", w,
+                                Dist.symmetric())), List.of(ctx.inOut("expAvgSqs[0]", v, Dist.uniform(0, 1)),
+                                ctx.inOut("expAvgSqs[1]", w, Dist.uniform(0, 1)))),
+                allOf(allFiniteAt("params[0]", 0), allFiniteAt("params[0]", 5), allFiniteAt("params[1]", 0),
+                        at("params[1]", 1, NAN), at("params[1]", 2, NAN), allFiniteAt("params[1]", 3))));
+        c.add(new Case("Sgd.Steps with momentum: an infinite gradient in the first tensor stays in it", ctx ->
+                new Sgd.Steps(new Sgd(0.1, 0.9, 1e-4, false), List.of(ctx.inOut("params[0]", w, Dist.symmetric()),
+                        ctx.inOut("params[1]", v, Dist.symmetric())), List.of(ctx.input("grads[0]", w,
+                        new double[] {INF, 1, NAN, 0}), ctx.input("grads[1]", v, Dist.symmetric())),
+                        List.of(ctx.inOut("momentumBuffers[0]", w, Dist.symmetric()),
+                                ctx.inOut("momentumBuffers[1]", v, Dist.symmetric()))),
+                allOf(at("params[0]", 0, -INF), allFiniteAt("params[0]", 1), at("params[0]", 2, NAN),
+                        allFiniteAt("params[1]", 0), allFiniteAt("params[1]", 5))));
     }
 }

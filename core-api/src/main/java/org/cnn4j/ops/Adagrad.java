@@ -1,5 +1,6 @@
 package org.cnn4j.ops;
 
+import java.util.List;
 import java.util.Map;
 import org.cnn4j.core.DType;
 import org.cnn4j.core.Tensor;
@@ -65,6 +66,45 @@ public record Adagrad(double lr, double epsilon, double weightDecay, double lrDe
         @Override
         public Map<String, Tensor> outputs() {
             return Check.operands("param", param, "stateSum", stateSum);
+        }
+    }
+
+    /**
+     * One AdaGrad step of many parameters at once (PyTorch's multi-tensor {@code _foreach} Adagrad): element for
+     * element the same update as {@link Step} on each {@code params[i]} with {@code grads[i]} and
+     * {@code stateSums[i]}, so a backend may run them all in one launch. The lists pair up index by index (same
+     * length, same shapes pairwise, one dtype); what the step writes must be distinct tensors.
+     */
+    public record Steps(Adagrad adagrad, List<Tensor> params, List<Tensor> grads, List<Tensor> stateSums)
+            implements Op {
+        public Steps {
+            String op = "Adagrad.Steps";
+            Check.descriptor(op, "adagrad", adagrad);
+            params = TensorLists.params(op, params);
+            grads = TensorLists.matching(op, "grads", grads, params);
+            stateSums = TensorLists.matching(op, "stateSums", stateSums, params);
+            TensorLists.distinct(op, grads, "params", params, "stateSums", stateSums);
+            Check.dtype(op, TensorLists.named("params", params, "grads", grads, "stateSums", stateSums));
+        }
+
+        /** The single-tensor step of parameter {@code i}. */
+        public Step step(int i) {
+            return new Step(adagrad, params.get(i), grads.get(i), stateSums.get(i));
+        }
+
+        @Override
+        public DType dtype() {
+            return params.getFirst().dtype();
+        }
+
+        @Override
+        public Map<String, Tensor> inputs() {
+            return TensorLists.named("params", params, "grads", grads, "stateSums", stateSums);
+        }
+
+        @Override
+        public Map<String, Tensor> outputs() {
+            return TensorLists.named("params", params, "stateSums", stateSums);
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.cnn4j.ops;
 
+import java.util.List;
 import java.util.Map;
 import org.cnn4j.core.DType;
 import org.cnn4j.core.Tensor;
@@ -64,6 +65,47 @@ public record Adam(double lr, double beta1, double beta2, double epsilon, double
         @Override
         public Map<String, Tensor> outputs() {
             return Check.operands("param", param, "expAvg", expAvg, "expAvgSq", expAvgSq);
+        }
+    }
+
+    /**
+     * One Adam step of many parameters at once (PyTorch's multi-tensor {@code _foreach} Adam): element for element
+     * the same update as {@link Step} on each {@code params[i]} with {@code grads[i]}, {@code expAvgs[i]},
+     * {@code expAvgSqs[i]}, so a backend may run them all in one launch. The lists pair up index by index (same
+     * length, same shapes pairwise, one dtype); what the step writes must be distinct tensors.
+     */
+    public record Steps(Adam adam, List<Tensor> params, List<Tensor> grads, List<Tensor> expAvgs,
+            List<Tensor> expAvgSqs) implements Op {
+        public Steps {
+            String op = "Adam.Steps";
+            Check.descriptor(op, "adam", adam);
+            params = TensorLists.params(op, params);
+            grads = TensorLists.matching(op, "grads", grads, params);
+            expAvgs = TensorLists.matching(op, "expAvgs", expAvgs, params);
+            expAvgSqs = TensorLists.matching(op, "expAvgSqs", expAvgSqs, params);
+            TensorLists.distinct(op, grads, "params", params, "expAvgs", expAvgs, "expAvgSqs", expAvgSqs);
+            Check.dtype(op, TensorLists.named("params", params, "grads", grads, "expAvgs", expAvgs, "expAvgSqs",
+                    expAvgSqs));
+        }
+
+        /** The single-tensor step of parameter {@code i}. */
+        public Step step(int i) {
+            return new Step(adam, params.get(i), grads.get(i), expAvgs.get(i), expAvgSqs.get(i));
+        }
+
+        @Override
+        public DType dtype() {
+            return params.getFirst().dtype();
+        }
+
+        @Override
+        public Map<String, Tensor> inputs() {
+            return TensorLists.named("params", params, "grads", grads, "expAvgs", expAvgs, "expAvgSqs", expAvgSqs);
+        }
+
+        @Override
+        public Map<String, Tensor> outputs() {
+            return TensorLists.named("params", params, "expAvgs", expAvgs, "expAvgSqs", expAvgSqs);
         }
     }
 }

@@ -23,7 +23,8 @@ import org.cnn4j.core.Tensor;
  *   <li>{@link Linear}: {@code Forward}, {@code BackwardData}, {@code BackwardWeights}; {@link Gemm}</li>
  *   <li>{@link Loss} (softmax cross-entropy, MSE, MAE, hinge, BCE with logits, sigmoid focal, smooth L1; mean,
  *       sum or no reduction) and {@link L2Penalty}: {@code Forward}, {@code Backward}</li>
- *   <li>optimizer steps: {@link Sgd}, {@link Adagrad}, {@link RmsProp}, {@link Adam}</li>
+ *   <li>optimizer steps: {@link Sgd}, {@link Adagrad}, {@link RmsProp}, {@link Adam}; their {@code Steps} update many
+ *       parameters in one call (PyTorch's multi-tensor {@code _foreach} optimizers)</li>
  *   <li>element-wise helpers: {@link Fill}, {@link Copy}, {@link Add}, {@link Scale}, {@link Axpy},
  *       {@link SumAxes}</li>
  *   <li>{@link Upsample} (nearest): {@code Forward}, {@code Backward}</li>
@@ -50,7 +51,8 @@ public sealed interface Op
                 Fill.Run, Copy.Run, Add.Run, Scale.Run, Axpy.Run, SumAxes.Run,
                 Upsample.Forward, Upsample.Backward,
                 Concat.Forward, Concat.Backward,
-                BatchNorm.BackwardInference {
+                BatchNorm.BackwardInference,
+                Sgd.Steps, Adagrad.Steps, RmsProp.Steps, Adam.Steps {
 
     /** The call's name, {@code Family.Call} ({@code Conv2d.Forward}). */
     default String name() {

@@ -2,6 +2,7 @@ package org.cnn4j.ops;
 
 import static org.cnn4j.ops.Check.fail;
 
+import java.util.List;
 import java.util.Map;
 import org.cnn4j.core.DType;
 import org.cnn4j.core.Tensor;
@@ -73,6 +74,60 @@ public record Sgd(double lr, double momentum, double weightDecay, boolean nester
         /** The buffer when momentum is used; with momentum 0 a given buffer is neither read nor written. */
         private Tensor buffer() {
             return sgd.momentum() != 0 ? momentumBuffer : null;
+        }
+    }
+
+    /**
+     * One SGD step of many parameters at once (PyTorch's multi-tensor {@code _foreach} SGD): element for element
+     * the same update as {@link Step} on each {@code params[i]} with {@code grads[i]} and
+     * {@code momentumBuffers[i]}, so a backend may run them all in one launch. The lists pair up index by index
+     * (same length, same shapes pairwise, one dtype); what the step writes must be distinct tensors. With
+     * momentum 0 the buffers may be null (the whole list) and are ignored when given.
+     */
+    public record Steps(Sgd sgd, List<Tensor> params, List<Tensor> grads, List<Tensor> momentumBuffers)
+            implements Op {
+        public Steps {
+            String op = "Sgd.Steps";
+            Check.descriptor(op, "sgd", sgd);
+            params = TensorLists.params(op, params);
+            grads = TensorLists.matching(op, "grads", grads, params);
+            if (sgd.momentum() != 0 && momentumBuffers == null) {
+                throw fail(op, "tensor list 'momentumBuffers' is required (null given) with momentum "
+                        + sgd.momentum());
+            }
+            if (momentumBuffers != null) {
+                momentumBuffers = TensorLists.matching(op, "momentumBuffers", momentumBuffers, params);
+            }
+            TensorLists.distinct(op, grads, "params", params, "momentumBuffers", buffers(sgd, momentumBuffers));
+            Check.dtype(op, TensorLists.named("params", params, "grads", grads, "momentumBuffers",
+                    momentumBuffers));
+        }
+
+        /** The single-tensor step of parameter {@code i}. */
+        public Step step(int i) {
+            return new Step(sgd, params.get(i), grads.get(i), momentumBuffers == null ? null
+                    : momentumBuffers.get(i));
+        }
+
+        @Override
+        public DType dtype() {
+            return params.getFirst().dtype();
+        }
+
+        @Override
+        public Map<String, Tensor> inputs() {
+            return TensorLists.named("params", params, "grads", grads, "momentumBuffers", buffers(sgd,
+                    momentumBuffers));
+        }
+
+        @Override
+        public Map<String, Tensor> outputs() {
+            return TensorLists.named("params", params, "momentumBuffers", buffers(sgd, momentumBuffers));
+        }
+
+        /** The buffers when momentum is used; with momentum 0 given buffers are neither read nor written. */
+        private static List<Tensor> buffers(Sgd sgd, List<Tensor> momentumBuffers) {
+            return sgd.momentum() != 0 ? momentumBuffers : null;
         }
     }
 }

@@ -376,8 +376,8 @@ public final class CpuBackend extends AbstractBackend {
             case Gemm.Run o -> LinearCpu.gemm(this, o);
             case Loss.Forward o -> LossCpu.forward(this, o);
             case Loss.Backward o -> LossCpu.backward(this, o);
-            case L2Penalty.Forward o -> ElementwiseCpu.l2Forward(this, o);
-            case L2Penalty.Backward o -> ElementwiseCpu.l2Backward(this, o);
+            case L2Penalty.Forward o -> L2PenaltyCpu.forward(this, o);
+            case L2Penalty.Backward o -> L2PenaltyCpu.backward(this, o);
             case Sgd.Step o -> OptimizerCpu.sgd(this, o);
             case Adagrad.Step o -> OptimizerCpu.adagrad(this, o);
             case RmsProp.Step o -> OptimizerCpu.rmsProp(this, o);
@@ -393,6 +393,10 @@ public final class CpuBackend extends AbstractBackend {
             case Concat.Forward o -> ConcatCpu.forward(this, o);
             case Concat.Backward o -> ConcatCpu.backward(this, o);
             case BatchNorm.BackwardInference o -> BatchNormCpu.backwardInference(this, o);
+            case Sgd.Steps o -> OptimizerCpu.sgd(this, o);
+            case Adagrad.Steps o -> OptimizerCpu.adagrad(this, o);
+            case RmsProp.Steps o -> OptimizerCpu.rmsProp(this, o);
+            case Adam.Steps o -> OptimizerCpu.adam(this, o);
         }
     }
 }

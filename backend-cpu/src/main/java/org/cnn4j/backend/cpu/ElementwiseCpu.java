@@ -7,12 +7,11 @@ import org.cnn4j.ops.Add;
 import org.cnn4j.ops.Axpy;
 import org.cnn4j.ops.Copy;
 import org.cnn4j.ops.Fill;
-import org.cnn4j.ops.L2Penalty;
 import org.cnn4j.ops.Scale;
 import org.cnn4j.ops.SumAxes;
 
 /**
- * Element-wise helpers, sum over axes and the L2 penalty. The element-wise loops are plain float loops that the
+ * Element-wise helpers and sum over axes. The element-wise loops are plain float loops that the
  * JIT vectorizes, in chunks over the workers; reductions accumulate in double.
  */
 final class ElementwiseCpu {
@@ -133,25 +132,5 @@ final class ElementwiseCpu {
         for (int i = 0; i < y.length; i++) {
             y[i] = (float) acc[i];
         }
-    }
-
-    static void l2Forward(CpuBackend be, L2Penalty.Forward o) {
-        float[] w = data(o.weight());
-        double sum = 0;
-        for (float v : w) {
-            sum += (double) v * v;
-        }
-        data(o.loss())[0] = (float) (o.penalty().coefficient() / 2 * sum);
-    }
-
-    static void l2Backward(CpuBackend be, L2Penalty.Backward o) {
-        float[] w = data(o.weight());
-        float[] dw = data(o.dWeight());
-        double coefficient = o.penalty().coefficient();
-        be.parallelFor(w.length, 2, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                dw[i] = (float) (dw[i] + coefficient * w[i]);
-            }
-        });
     }
 }

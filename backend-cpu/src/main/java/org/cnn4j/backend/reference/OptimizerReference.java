@@ -86,4 +86,29 @@ final class OptimizerReference {
         finish(o.expAvg());
         finish(o.expAvgSq());
     }
+
+    /** The multi-tensor steps: the single-tensor step of each parameter in turn. */
+    static void sgd(Sgd.Steps o) {
+        for (int i = 0; i < o.params().size(); i++) {
+            sgd(o.step(i));
+        }
+    }
+
+    static void adagrad(Adagrad.Steps o) {
+        for (int i = 0; i < o.params().size(); i++) {
+            adagrad(o.step(i));
+        }
+    }
+
+    static void rmsProp(RmsProp.Steps o) {
+        for (int i = 0; i < o.params().size(); i++) {
+            rmsProp(o.step(i));
+        }
+    }
+
+    static void adam(Adam.Steps o) {
+        for (int i = 0; i < o.params().size(); i++) {
+            adam(o.step(i));
+        }
+    }
 }

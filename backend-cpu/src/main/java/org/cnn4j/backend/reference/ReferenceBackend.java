@@ -148,6 +148,10 @@ public class ReferenceBackend extends AbstractBackend {
             case Concat.Forward o -> ConcatReference.forward(o);
             case Concat.Backward o -> ConcatReference.backward(o);
             case BatchNorm.BackwardInference o -> BatchNormReference.backwardInference(o);
+            case Sgd.Steps o -> OptimizerReference.sgd(o);
+            case Adagrad.Steps o -> OptimizerReference.adagrad(o);
+            case RmsProp.Steps o -> OptimizerReference.rmsProp(o);
+            case Adam.Steps o -> OptimizerReference.adam(o);
         }
     }
 }

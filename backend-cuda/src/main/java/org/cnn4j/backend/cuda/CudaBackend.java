@@ -571,7 +571,8 @@ public final class CudaBackend extends PortableBackend<MemorySegment, MemorySegm
      * their shared arrays statically, so no launch needs dynamic shared memory.
      */
     final class Launch implements KernelHost.Launch {
-        private final CudaKernels.Args args = new CudaKernels.Args(java.lang.foreign.Arena.ofAuto(), 32);
+        /** Room for the widest kernel, optimizer.k's adam_multi_f32 (16 tensors of 4 pointers, 16 ints, 8 floats). */
+        private final CudaKernels.Args args = new CudaKernels.Args(java.lang.foreign.Arena.ofAuto(), 96);
         private Kernel<MemorySegment> kernel;
         private String name;
 

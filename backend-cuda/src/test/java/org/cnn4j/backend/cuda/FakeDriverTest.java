@@ -94,12 +94,18 @@ class FakeDriverTest {
         gcc(cuda, graphs.resolve("libcuda.so.1"), "-DDEVICES=1");
         gcc(cublas, graphs.resolve("libcublas.so.13"));
         Files.copy(oneDevice.resolve("libnvrtc.so.13"), graphs.resolve("libnvrtc.so.13"));
+        steps = Files.createDirectories(dir.resolve("steps"));
+        gcc(cuda, steps.resolve("libcuda.so.1"), "-DDEVICES=1");
+        gcc(cublas, steps.resolve("libcublas.so.13"));
+        Files.copy(oneDevice.resolve("libnvrtc.so.13"), steps.resolve("libnvrtc.so.13"));
         noNvrtc = Files.createDirectories(dir.resolve("nonvrtc"));
         gcc(cuda, noNvrtc.resolve("libcuda.so.1"), "-DDEVICES=1");
         gcc(cublas, noNvrtc.resolve("libcublas.so.13"));
     }
 
     static Path failingCublas;
+    /** A fresh driver for the training-step tests, whose stream-order call log no other test touches. */
+    static Path steps;
     static Path noNvrtc;
     /** cuBLAS that needs libcublasLt beside it at load time (DT_NEEDED, no RUNPATH), as in NVIDIA's wheels. */
     static Path wheel;
@@ -1026,6 +1032,158 @@ class FakeDriverTest {
         for (Backend b : open) {
             if (b != null) {
                 b.close();
+            }
+        }
+    }
+
+    // ---- the optimizer in one launch, a training step without host waits ------------------------------------------
+
+    /** The fake's stream-order call log since its last reset: L launch, H/D copies, S/E synchronizations. */
+    static String callLog(Path libDir) {
+        java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(libDir.resolve("libcuda.so.1"));
+        java.lang.invoke.MethodHandle h = java.lang.foreign.Linker.nativeLinker().downcallHandle(
+                lib.find("fake_cuda_call_log").orElseThrow(),
+                java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.ADDRESS));
+        return ((java.lang.foreign.MemorySegment) Native.value(h)).reinterpret(1 << 20).getString(0);
+    }
+
+    static void resetCallLog(Path libDir) {
+        java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(libDir.resolve("libcuda.so.1"));
+        java.lang.invoke.MethodHandle h = java.lang.foreign.Linker.nativeLinker().downcallHandle(
+                lib.find("fake_cuda_call_log_reset").orElseThrow(), java.lang.foreign.FunctionDescriptor.ofVoid());
+        try {
+            h.invokeExact();
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * The multi-tensor optimizer kernels, run on OpenCL from the CUDA backend's launches, equal the single-tensor
+     * kernels bit for bit (LeNet-5's list in one launch, 33 tensors in three).
+     */
+    @Test
+    void multiTensorStepsEqualSingleTensorStepsOnOpenClLaunches() {
+        PoclLaunches cl = PoclLaunches.openOrSkip();
+        try (CudaBackend b = provider(oneDevice).open(CudaBackend.Options.fromSystemProperties())) {
+            b.launchObserver = cl::run;
+            List<String> m = org.cnn4j.conformance.MultiTensorParity.mismatches(b);
+            assertEquals(List.of(), m, m.size() + " rule/list pair(s) differ");
+        } finally {
+            cl.close();
+        }
+    }
+
+    /**
+     * The optimizer step of LeNet-5's ten parameters is one kernel launch (adam_multi_f32), 17 tensors two; the
+     * nn optimizer over a LeNet-5 model launches once per step.
+     */
+    @Test
+    void aLeNet5ParameterListIsOneOptimizerLaunch() {
+        try (CudaBackend b = provider(oneDevice).open(CudaBackend.Options.fromSystemProperties())) {
+            List<String> entries = new java.util.ArrayList<>();
+            b.launchObserver = (stem, entry, args, gx, gy, gz, bx, by, bz) -> entries.add(stem + "/" + entry);
+            List<Tensor> owned = new java.util.ArrayList<>();
+            java.util.function.Function<List<Shape>, List<Tensor>> alloc = shapes -> {
+                List<Tensor> ts = new java.util.ArrayList<>();
+                for (Shape s : shapes) {
+                    Tensor t = b.allocate(s);
+                    owned.add(t);
+                    ts.add(t);
+                }
+                return ts;
+            };
+            try {
+                List<Shape> lenet = org.cnn4j.conformance.OpDatabase.LENET5;
+                long l0 = launches(oneDevice);
+                b.execute(new org.cnn4j.ops.Adam.Steps(org.cnn4j.ops.Adam.defaults(1e-3, 1), alloc.apply(lenet),
+                        alloc.apply(lenet), alloc.apply(lenet), alloc.apply(lenet)));
+                assertEquals(1, launches(oneDevice) - l0, "10 tensors, one launch");
+                assertEquals(List.of("optimizer/adam_multi_f32"), entries);
+                List<Shape> seventeen = java.util.Collections.nCopies(17, Shape.of(3));
+                entries.clear();
+                b.execute(new org.cnn4j.ops.Sgd.Steps(new org.cnn4j.ops.Sgd(0.1, 0.9, 0, false),
+                        alloc.apply(seventeen), alloc.apply(seventeen), alloc.apply(seventeen)));
+                assertEquals(List.of("optimizer/sgd_multi_f32", "optimizer/sgd_multi_f32"), entries, "16 + 1");
+            } finally {
+                owned.forEach(Tensor::close);
+            }
+            org.cnn4j.nn.models.Model m = org.cnn4j.nn.models.Models.create("lenet5", b, Shape.of(1, 28, 28), 10, 1);
+            try (org.cnn4j.nn.train.Optimizer o = new org.cnn4j.nn.train.Optimizer(b, m.net().parameters(),
+                    org.cnn4j.nn.train.Optimizer.Config.defaults(org.cnn4j.nn.train.Optimizer.Kind.ADAM, 1e-3))) {
+                assertEquals(10, m.net().parameters().size());
+                entries.clear();
+                o.step();
+                assertEquals(List.of("optimizer/adam_multi_f32"), entries, "LeNet-5's optimizer step");
+            } finally {
+                m.close();
+            }
+        }
+    }
+
+    /**
+     * A LeNet-5 training epoch of five steps on the fake driver with {@code fastStep} uploads: by default each step
+     * reads its loss and logits back (a device-to-host copy and a stream synchronization per step); with
+     * {@code readEvery = 0} the steps make no synchronizing call at all (no cuStreamSynchronize, no
+     * cuEventSynchronize, no cuMemcpyDtoH): the call log is the five steps' uploads and launches, then the
+     * epoch's one read-back.
+     */
+    @Test
+    void aTrainingStepWithDeferredReadbackMakesNoSynchronizingCall() {
+        CudaBackend.Options o = CudaBackend.Options.fromSystemProperties();
+        int batches = 5;
+        int batch = 8;
+        byte[] pixels = new byte[batches * batch * 28 * 28];
+        new Random(7).nextBytes(pixels);
+        int[] labels = new int[batches * batch];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = i % 10;
+        }
+        org.cnn4j.nn.data.ImageDataset data = new org.cnn4j.nn.data.ImageDataset("noise", 1, 28, 28, pixels, labels,
+                List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"));
+        for (int readEvery : new int[] {1, 0}) {
+            try (CudaBackend b = provider(steps).open(new CudaBackend.Options(false, false, o.workspaceLimit(),
+                    o.ptxStore(), true))) {
+                org.cnn4j.nn.models.Model m = org.cnn4j.nn.models.Models.create("lenet5", b, Shape.of(1, 28, 28),
+                        10, 1);
+                org.cnn4j.nn.train.Optimizer opt = new org.cnn4j.nn.train.Optimizer(b, m.net().parameters(),
+                        org.cnn4j.nn.train.Optimizer.Config.defaults(org.cnn4j.nn.train.Optimizer.Kind.ADAM, 1e-3));
+                org.cnn4j.nn.train.Trainer t = new org.cnn4j.nn.train.Trainer(m, opt,
+                        org.cnn4j.nn.train.Trainer.Config.of(batch, 1).withReadEvery(readEvery));
+                String[] log = new String[1];
+                try {
+                    t.fit(data, null, 1, new org.cnn4j.nn.train.TrainingListener() {
+                        @Override
+                        public void epochStarted(int epoch, int epochs, long images) {
+                            resetCallLog(steps);
+                        }
+
+                        @Override
+                        public void epochDone(org.cnn4j.nn.train.EpochResult r) {
+                            log[0] = callLog(steps);
+                        }
+                    });
+                } finally {
+                    t.close();
+                    opt.close();
+                    m.close();
+                }
+                String calls = log[0];
+                // each step starts with the upload of its images and targets (HH); the loss read-back ends in D
+                int firstWait = java.util.stream.IntStream.range(0, calls.length())
+                        .filter(i -> "SDE".indexOf(calls.charAt(i)) >= 0).findFirst().orElse(calls.length());
+                String steps = calls.substring(0, firstWait);
+                if (readEvery == 1) {
+                    assertEquals(batches, calls.chars().filter(c -> c == 'D').count() / 2, calls);
+                    assertTrue(firstWait < calls.lastIndexOf("HH"), "by default the first step waits: " + calls);
+                } else {
+                    assertTrue(steps.matches("L*(HHL+){" + batches + "}"), "the five steps, no wait: " + steps);
+                    assertTrue(calls.substring(firstWait).matches("[DSEL]+"), "then the read-back only: "
+                            + calls.substring(firstWait));
+                    assertEquals(0, calls.substring(0, firstWait).chars().filter(c -> "SDE".indexOf(c) >= 0)
+                            .count());
+                }
+                assertEquals(0, b.stagingWaits, "the uploads took turns in the staging ring");
             }
         }
     }

@@ -28,7 +28,7 @@ public final class KernelSource {
     public static final String ROOT = "/org/cnn4j/kernels/portable/";
     /** Every kernel file, by stem. */
     public static final List<String> STEMS = List.of("activation", "batchnorm", "concat", "conv2d", "dropout",
-            "elementwise", "gemm", "loss", "pool2d", "reduce", "softmax", "upsample");
+            "elementwise", "gemm", "loss", "optimizer", "pool2d", "reduce", "softmax", "upsample");
 
     /** The pragma that turns contraction off in OpenCL C; prelude_opencl.h carries it. */
     public static final String OPENCL_CONTRACTION_OFF = "#pragma OPENCL FP_CONTRACT OFF";

@@ -2,11 +2,10 @@ package org.cnn4j.kernels.host;
 
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
-import org.cnn4j.ops.L2Penalty;
 import org.cnn4j.ops.Loss;
 
 /**
- * Losses (loss.k) and the L2 penalty: per-row or per-element terms, written as the output for reduction NONE,
+ * Losses (loss.k): per-row or per-element terms, written as the output for reduction NONE,
  * otherwise summed to the scalar by one work-group ({@link KernelHost#reduceScalar}); MEAN over class-index
  * targets then divides by the count of non-ignored targets on the device.
  */
@@ -159,18 +158,5 @@ public final class LossLaunches {
                 b.freeTemp(count, 1);
             }
         }
-    }
-
-    /** loss = coefficient / 2 * sum(weight^2). */
-    public static void l2Forward(KernelHost b, L2Penalty.Forward o) {
-        long w = b.buffer(o.weight());
-        b.reduceScalar(w, w, b.buffer(o.loss()), o.weight().size(), 1, o.penalty().coefficient() / 2);
-    }
-
-    /** dWeight += coefficient * weight. */
-    public static void l2Backward(KernelHost b, L2Penalty.Backward o) {
-        int total = o.weight().size();
-        b.kernel("elementwise", "axpy_f32").p("x", o.weight()).p("y", o.dWeight()).f("alpha", o.penalty().coefficient())
-                .i("total", total).elements(total);
     }
 }

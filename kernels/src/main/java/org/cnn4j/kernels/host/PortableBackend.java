@@ -198,12 +198,16 @@ public abstract class PortableBackend<P, F> extends AbstractBackend {
             case Gemm.Run o -> gemm(o);
             case Loss.Forward o -> LossLaunches.forward(host, o);
             case Loss.Backward o -> LossLaunches.backward(host, o);
-            case L2Penalty.Forward o -> LossLaunches.l2Forward(host, o);
-            case L2Penalty.Backward o -> LossLaunches.l2Backward(host, o);
+            case L2Penalty.Forward o -> L2PenaltyLaunches.forward(host, o);
+            case L2Penalty.Backward o -> L2PenaltyLaunches.backward(host, o);
             case Sgd.Step o -> OptimizerLaunches.sgd(host, o);
             case Adagrad.Step o -> OptimizerLaunches.adagrad(host, o);
             case RmsProp.Step o -> OptimizerLaunches.rmsProp(host, o);
             case Adam.Step o -> OptimizerLaunches.adam(host, o);
+            case Sgd.Steps o -> OptimizerLaunches.sgd(host, o);
+            case Adagrad.Steps o -> OptimizerLaunches.adagrad(host, o);
+            case RmsProp.Steps o -> OptimizerLaunches.rmsProp(host, o);
+            case Adam.Steps o -> OptimizerLaunches.adam(host, o);
             case Fill.Run o -> fill(o);
             case Copy.Run o -> copy(o);
             case Add.Run o -> add(o);

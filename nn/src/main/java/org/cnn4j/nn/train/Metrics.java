@@ -6,11 +6,25 @@ import org.cnn4j.nn.Replicas;
  * Loss, accuracy and confusion matrix over a pass through a data set.
  *
  * @param loss      mean loss per sample
- * @param accuracy  share of correct predictions, in [0, 1]
- * @param samples   number of samples seen
+ * @param accuracy  share of correct predictions, in [0, 1], over the {@link #predicted()} samples
+ * @param samples   number of samples seen (the loss covers them all)
  * @param confusion counts, [true class][predicted class]
  */
 public record Metrics(double loss, double accuracy, long samples, long[][] confusion) {
+    /**
+     * The samples the accuracy and confusion matrix were counted over: {@link #samples()}, except in training
+     * with {@link Trainer.Config#readEvery} other than 1, where only the batches read back are counted.
+     */
+    public long predicted() {
+        long n = 0;
+        for (long[] row : confusion) {
+            for (long v : row) {
+                n += v;
+            }
+        }
+        return n;
+    }
+
     /** The confusion matrix in percent of each true class (rows sum to 100, or 0 for an absent class). */
     public double[][] confusionPercent() {
         double[][] p = new double[confusion.length][];
@@ -33,6 +47,7 @@ public record Metrics(double loss, double accuracy, long samples, long[][] confu
         private double lossSum;
         private long samples;
         private long correct;
+        private long predicted;
 
         Accumulator(int classes) {
             confusion = new long[classes][classes];
@@ -40,9 +55,21 @@ public record Metrics(double loss, double accuracy, long samples, long[][] confu
 
         /** Adds a batch: mean loss over it, logits [n, classes] row-major, true labels. */
         void add(double meanLoss, float[] logits, int[] labels, int labelOffset, int n) {
-            int c = confusion.length;
             lossSum += meanLoss * n;
             samples += n;
+            addPredictions(logits, labels, labelOffset, n);
+        }
+
+        /** Adds the loss of {@code n} samples, {@code sum} being the sum of their losses. */
+        void addLossSum(double sum, long n) {
+            lossSum += sum;
+            samples += n;
+        }
+
+        /** Adds a batch's predictions (logits [n, classes] row-major) to the accuracy and confusion matrix only. */
+        void addPredictions(float[] logits, int[] labels, int labelOffset, int n) {
+            int c = confusion.length;
+            predicted += n;
             for (int i = 0; i < n; i++) {
                 int best = 0;
                 float bv = logits[i * c];
@@ -66,22 +93,24 @@ public record Metrics(double loss, double accuracy, long samples, long[][] confu
                 return;
             }
             int c = confusion.length;
-            double[] v = new double[3 + c * c];
+            double[] v = new double[4 + c * c];
             v[0] = lossSum;
             v[1] = samples;
             v[2] = correct;
+            v[3] = predicted;
             for (int i = 0; i < c; i++) {
                 for (int j = 0; j < c; j++) {
-                    v[3 + i * c + j] = confusion[i][j];
+                    v[4 + i * c + j] = confusion[i][j];
                 }
             }
             replicas.sum(v);
             lossSum = v[0];
             samples = (long) v[1];
             correct = (long) v[2];
+            predicted = (long) v[3];
             for (int i = 0; i < c; i++) {
                 for (int j = 0; j < c; j++) {
-                    confusion[i][j] = (long) v[3 + i * c + j];
+                    confusion[i][j] = (long) v[4 + i * c + j];
                 }
             }
         }
@@ -91,7 +120,7 @@ public record Metrics(double loss, double accuracy, long samples, long[][] confu
         }
 
         Metrics result() {
-            return new Metrics(meanLoss(), samples == 0 ? Double.NaN : (double) correct / samples, samples,
+            return new Metrics(meanLoss(), predicted == 0 ? Double.NaN : (double) correct / predicted, samples,
                     confusion);
         }
     }

@@ -13,6 +13,7 @@ import org.cnn4j.nn.Replicas;
 import org.cnn4j.nn.Workspace;
 import org.cnn4j.nn.data.ImageDataset;
 import org.cnn4j.nn.models.Model;
+import org.cnn4j.ops.Axpy;
 import org.cnn4j.ops.Fill;
 import org.cnn4j.ops.L2Penalty;
 import org.cnn4j.ops.Loss;
@@ -29,6 +30,13 @@ import org.cnn4j.ops.Scale;
  * <p>Per step: forward, loss, loss gradient, backward (parameter gradients are overwritten), the optional L2
  * penalty's gradient {@code l2 * w} added to conv and linear weights, then the optimizer step. The reported loss
  * is the data loss (without the penalty).
+ *
+ * <p>By default each step reads its loss and logits back to the host (a wait for the device per step) for the
+ * running loss and accuracy. With {@link Config#readEvery} {@code k != 1} a step reads nothing: the loss is summed
+ * on the device (an {@link Axpy} of the batch's mean loss times its size into a one-element sum) and read, with
+ * that batch's logits, every k-th step and at the epoch's end, so the epoch's loss covers every sample as before
+ * (summed in float over at most k batches, then in double) while its accuracy and confusion matrix cover the
+ * batches read ({@link Metrics#predicted()} says how many samples).
  */
 public final class Trainer implements AutoCloseable {
     /**
@@ -39,8 +47,16 @@ public final class Trainer implements AutoCloseable {
      * @param l2        L2 penalty coefficient on conv and linear weights (0 for none)
      * @param schedule  learning-rate schedule over epochs
      * @param augment   augmentation of training images, or null for none
+     * @param readEvery how often a training step reads its numbers back to the host: 1 (the default) after every
+     *                  step (the loss and the logits, for the running loss and accuracy); {@code k > 1} after every
+     *                  k-th step and the epoch's last, the loss summed on the device in between and the accuracy
+     *                  counted over the batches read; 0 only at the epoch's end. A step that reads nothing waits
+     *                  for nothing: a GPU backend queues the next step while this one runs
      */
-    public record Config(int batchSize, long seed, double l2, StepLr schedule, Augment augment) {
+    public record Config(int batchSize, long seed, double l2, StepLr schedule, Augment augment, int readEvery) {
+        /** The system property that sets {@link #readEvery} where a configuration does not name it. */
+        public static final String READ_EVERY_PROPERTY = "cnn4j.train.readEvery";
+
         public Config {
             if (batchSize < 1) {
                 throw new IllegalArgumentException("batchSize must be at least 1 but is " + batchSize);
@@ -48,10 +64,37 @@ public final class Trainer implements AutoCloseable {
             if (!(l2 >= 0)) {
                 throw new IllegalArgumentException("l2 must be >= 0 but is " + l2);
             }
+            if (readEvery < 0) {
+                throw new IllegalArgumentException("readEvery must be >= 0 (0: at the epoch's end only) but is "
+                        + readEvery);
+            }
+        }
+
+        /** With {@link #readEvery} from {@code -Dcnn4j.train.readEvery} (default 1: after every step). */
+        public Config(int batchSize, long seed, double l2, StepLr schedule, Augment augment) {
+            this(batchSize, seed, l2, schedule, augment, readEveryProperty());
         }
 
         public static Config of(int batchSize, long seed) {
             return new Config(batchSize, seed, 0, StepLr.none(), null);
+        }
+
+        /** This configuration reading back every {@code k}-th step (0: at the epoch's end only). */
+        public Config withReadEvery(int k) {
+            return new Config(batchSize, seed, l2, schedule, augment, k);
+        }
+
+        private static int readEveryProperty() {
+            String v = System.getProperty(READ_EVERY_PROPERTY);
+            if (v == null || v.isBlank()) {
+                return 1;
+            }
+            try {
+                return Integer.parseInt(v.strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("-D" + READ_EVERY_PROPERTY + "=" + v
+                        + " is not a whole number (1: after every step, k: every k-th step, 0: epoch end only)");
+            }
         }
     }
 
@@ -154,6 +197,13 @@ public final class Trainer implements AutoCloseable {
         int bs = config.batchSize();
         float[] scratch = new float[train.height() * train.width()];
         int[] labels = new int[Math.min(bs, train.size())];
+        Tensor lossSum = null;
+        if (config.readEvery() != 1) {
+            lossSum = workspace.get("lossSum", Shape.scalar());
+            backend.execute(new Fill.Run(ZERO, lossSum));
+        }
+        long unread = 0;
+        int steps = 0;
         for (int start = 0; start < train.size(); start += bs) {
             int batch = Math.min(bs, train.size() - start);
             // This replica's share of the batch: samples [lo, lo + n) of it (all of it in one process).
@@ -205,15 +255,39 @@ public final class Trainer implements AutoCloseable {
                 }
             }
             optimizer.step();
-            if (n > 0) {
-                float[] hl = hostBuffer("logits", n * model.classes());
-                logits.copyTo(hl);
-                float[] one = hostBuffer("loss", 1);
-                lossT.copyTo(one);
-                acc.add(one[0], hl, labels, 0, n);
+            steps++;
+            if (config.readEvery() == 1) {
+                if (n > 0) {
+                    float[] hl = hostBuffer("logits", n * model.classes());
+                    logits.copyTo(hl);
+                    float[] one = hostBuffer("loss", 1);
+                    lossT.copyTo(one);
+                    acc.add(one[0], hl, labels, 0, n);
+                }
+                Metrics m = acc.result();
+                listener.batchDone(e + 1, start + batch, m.loss(), m.accuracy());
+                continue;
             }
-            Metrics m = acc.result();
-            listener.batchDone(e + 1, start + batch, m.loss(), m.accuracy());
+            // the batch's loss times its size, summed on the device; read with the logits every readEvery steps
+            if (n > 0) {
+                backend.execute(new Axpy.Run(new Axpy(n), lossT, lossSum));
+                unread += n;
+            }
+            boolean last = start + batch >= train.size();
+            if (last || (config.readEvery() > 0 && steps % config.readEvery() == 0)) {
+                float[] one = hostBuffer("loss", 1);
+                lossSum.copyTo(one);
+                acc.addLossSum(one[0], unread);
+                unread = 0;
+                backend.execute(new Fill.Run(ZERO, lossSum));
+                if (n > 0) {
+                    float[] hl = hostBuffer("logits", n * model.classes());
+                    logits.copyTo(hl);
+                    acc.addPredictions(hl, labels, 0, n);
+                }
+                Metrics m = acc.result();
+                listener.batchDone(e + 1, start + batch, m.loss(), m.accuracy());
+            }
         }
         backend.synchronize();
         double seconds = (System.nanoTime() - t0) / 1e9;

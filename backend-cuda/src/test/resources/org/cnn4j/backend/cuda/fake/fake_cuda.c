@@ -67,12 +67,22 @@ static void glog(const char *what) {
     snprintf(graph_log + n, sizeof graph_log - n, "%s%s", n ? " " : "", what);
 }
 #define CAPTURE_UNSUPPORTED 900
+/*
+ * The stream-order calls, one letter each, for the tests to check where a step waits: L a kernel launch, H a
+ * host-to-device copy, D a device-to-host copy, S a stream synchronization, E an event synchronization.
+ */
+static char call_log[1 << 20];
+static size_t call_len;
+const char *fake_cuda_call_log(void) { call_log[call_len] = 0; return call_log; }
+void fake_cuda_call_log_reset(void) { call_len = 0; }
+static void call_note(char c) { if (call_len + 1 < sizeof call_log) call_log[call_len++] = c; }
 static int syncs;
 int fake_cuda_syncs(void) { return syncs; }
 int cuStreamSynchronize(void *s) {
     NEED_CONTEXT;
     if (capturing) return CAPTURE_UNSUPPORTED;
     syncs++;
+    call_note('S');
     return s == (void *) 0x2000 ? 0 : 400;
 }
 typedef struct {
@@ -132,7 +142,7 @@ int fake_cuda_event_syncs(void) { return event_syncs; }
 int cuEventCreate(void **e, unsigned flags) { NEED_CONTEXT; *e = malloc(8); return flags == 2 ? 0 : 1; }
 int cuEventRecord(void *e, void *s) { NEED_CONTEXT; return e && s == (void *) 0x2000 ? 0 : 400; }
 int cuEventQuery(void *e) { return e ? 0 : 400; }
-int cuEventSynchronize(void *e) { event_syncs++; return e ? 0 : 400; }
+int cuEventSynchronize(void *e) { event_syncs++; call_note('E'); return e ? 0 : 400; }
 int cuEventDestroy_v2(void *e) { free(e); return 0; }
 int cuMemAlloc_v2(CUdeviceptr *p, size_t bytes) {
     NEED_CONTEXT;
@@ -149,8 +159,8 @@ int cuMemFree_v2(CUdeviceptr p) {
     size_t *block = ((size_t *) p) - 2; used -= block[0]; free(block); return 0; }
 int cuMemAllocHost_v2(void **p, size_t bytes) { NEED_CONTEXT; *p = malloc(bytes); return 0; }
 int cuMemFreeHost(void *p) { free(p); return 0; }
-int cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t n, void *s) { NEED_CONTEXT; captured_nodes += capturing; memcpy((void *) dst, src, n); return 0; }
-int cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t n, void *s) { NEED_CONTEXT; if (capturing) return CAPTURE_UNSUPPORTED; memcpy(dst, (void *) src, n); return 0; }
+int cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t n, void *s) { NEED_CONTEXT; captured_nodes += capturing; if (!capturing) call_note('H'); memcpy((void *) dst, src, n); return 0; }
+int cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t n, void *s) { NEED_CONTEXT; if (capturing) return CAPTURE_UNSUPPORTED; call_note('D'); memcpy(dst, (void *) src, n); return 0; }
 int cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, void *s) {
     NEED_CONTEXT;
     memmove((void *) dst, (void *) src, n);
@@ -256,6 +266,7 @@ int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, 
         return 0;
     }
     launches++;
+    call_note('L');
     return 0;
 }
 int cuGetErrorName(int e, const char **s) { *s = "CUDA_ERROR_FAKE"; return 0; }
