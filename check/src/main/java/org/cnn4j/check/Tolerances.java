@@ -34,7 +34,7 @@ import org.cnn4j.ops.Upsample;
  * <p>The bounds allow what float32 arithmetic in another order legitimately changes (sums of many terms,
  * {@code exp} and {@code sqrt} a few ulps off, fused multiply-adds), and no more: a planted fault (a wrong index,
  * sign or unwritten element) is off by orders of magnitude more. Every backend is held to the same bounds, at every
- * size (the split-sized cases of {@link SplitSizes} included): no backend, configuration or size has looser ones.
+ * size (the conformance suite's split-sized cases included): no backend, configuration or size has looser ones.
  */
 public final class Tolerances {
     private Tolerances() {
