@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -312,173 +313,171 @@ public final class MpiProcessGroup implements ProcessGroup {
 
     @Override
     public void allReduce(float[] values, ReduceOp op) {
-        open();
         Objects.requireNonNull(values, "values");
-        Objects.requireNonNull(op, "op");
-        int n = values.length;
-        if (size == 1 || n == 0) {
-            return;
-        }
-        if (!deterministic) {
-            ensure((long) n * 4, 0, 0);
-            MemorySegment.copy(values, 0, send, JAVA_FLOAT, 0, n);
-            watchdog.enter("MPI_Allreduce");
-            try {
-                mpi.allreduce(Mpi.IN_PLACE, send, n, mpi.typeFloat);
-            } finally {
-                watchdog.exit();
-            }
-            MemorySegment.copy(send, JAVA_FLOAT, 0, values, 0, n);
-            if (op == ReduceOp.AVG) {
-                for (int i = 0; i < n; i++) {
-                    values[i] /= size;
-                }
-            }
-            return;
-        }
-        if (gatherAll((long) n * 4)) {
-            ensure((long) n * 4, (long) n * 4 * size, 0);
-            MemorySegment.copy(values, 0, send, JAVA_FLOAT, 0, n);
-            watchdog.enter("MPI_Allgather");
-            try {
-                mpi.allgather(send, n, recv, mpi.typeFloat);
-            } finally {
-                watchdog.exit();
-            }
-            float[] next = floatTemp(1, n);
-            MemorySegment.copy(recv, JAVA_FLOAT, 0, values, 0, n);
-            for (int j = 1; j < size; j++) {
-                MemorySegment.copy(recv, JAVA_FLOAT, (long) j * n * 4, next, 0, n);
-                for (int k = 0; k < n; k++) {
-                    values[k] += next[k];
-                }
-            }
-            if (op == ReduceOp.AVG) {
-                for (int k = 0; k < n; k++) {
-                    values[k] /= size;
-                }
-            }
-            return;
-        }
-        int chunk = chunk(n);
-        long padded = (long) chunk * size * 4;
-        ensure(padded, padded, (long) chunk * 4);
-        MemorySegment.copy(values, 0, send, JAVA_FLOAT, 0, n);
-        send.asSlice((long) n * 4, padded - (long) n * 4).fill((byte) 0);
-        watchdog.enter("MPI_Alltoall");
-        try {
-            mpi.alltoall(send, chunk, recv, mpi.typeFloat);
-        } finally {
-            watchdog.exit();
-        }
-        // rank order: ((chunk of rank 0 + rank 1's) + rank 2's) ..., element by element, on arrays the JIT vectorizes
-        float[] acc = floatTemp(0, chunk);
-        float[] next = floatTemp(1, chunk);
-        MemorySegment.copy(recv, JAVA_FLOAT, 0, acc, 0, chunk);
-        for (int j = 1; j < size; j++) {
-            MemorySegment.copy(recv, JAVA_FLOAT, (long) j * chunk * 4, next, 0, chunk);
-            for (int k = 0; k < chunk; k++) {
-                acc[k] += next[k];
-            }
-        }
-        if (op == ReduceOp.AVG) {
-            for (int k = 0; k < chunk; k++) {
-                acc[k] /= size;
-            }
-        }
-        MemorySegment.copy(acc, 0, mine, JAVA_FLOAT, 0, chunk);
-        watchdog.enter("MPI_Allgather");
-        try {
-            mpi.allgather(mine, chunk, recv, mpi.typeFloat);
-        } finally {
-            watchdog.exit();
-        }
-        MemorySegment.copy(recv, JAVA_FLOAT, 0, values, 0, n);
+        allReduce(values, values.length, FLOATS, op);
     }
 
     @Override
     public void allReduce(double[] values, ReduceOp op) {
-        open();
         Objects.requireNonNull(values, "values");
+        allReduce(values, values.length, DOUBLES, op);
+    }
+
+    /**
+     * The element type of a host all-reduce: its layout, its MPI datatype, and the rank-order sum on two host
+     * arrays of it (plain loops the JIT vectorizes).
+     */
+    private abstract static class Elements<A> {
+        final ValueLayout layout;
+
+        Elements(ValueLayout layout) {
+            this.layout = layout;
+        }
+
+        abstract MemorySegment mpiType(Mpi mpi);
+
+        /** Scratch array {@code slot} (0 or 1) of at least {@code n} elements, kept across calls. */
+        abstract A temp(MpiProcessGroup g, int slot, int n);
+
+        /** {@code acc[k] += next[k]} for k below {@code n}. */
+        abstract void add(A acc, A next, int n);
+
+        /** {@code acc[k] /= size} for k below {@code n}. */
+        abstract void divide(A acc, int n, int size);
+    }
+
+    private static final Elements<float[]> FLOATS = new Elements<>(JAVA_FLOAT) {
+        @Override
+        MemorySegment mpiType(Mpi mpi) {
+            return mpi.typeFloat;
+        }
+
+        @Override
+        float[] temp(MpiProcessGroup g, int slot, int n) {
+            if (g.floatTemps[slot].length < n) {
+                g.floatTemps[slot] = new float[n];
+            }
+            return g.floatTemps[slot];
+        }
+
+        @Override
+        void add(float[] acc, float[] next, int n) {
+            for (int k = 0; k < n; k++) {
+                acc[k] += next[k];
+            }
+        }
+
+        @Override
+        void divide(float[] acc, int n, int size) {
+            for (int k = 0; k < n; k++) {
+                acc[k] /= size;
+            }
+        }
+    };
+
+    private static final Elements<double[]> DOUBLES = new Elements<>(JAVA_DOUBLE) {
+        @Override
+        MemorySegment mpiType(Mpi mpi) {
+            return mpi.typeDouble;
+        }
+
+        @Override
+        double[] temp(MpiProcessGroup g, int slot, int n) {
+            if (g.doubleTemps[slot].length < n) {
+                g.doubleTemps[slot] = new double[n];
+            }
+            return g.doubleTemps[slot];
+        }
+
+        @Override
+        void add(double[] acc, double[] next, int n) {
+            for (int k = 0; k < n; k++) {
+                acc[k] += next[k];
+            }
+        }
+
+        @Override
+        void divide(double[] acc, int n, int size) {
+            for (int k = 0; k < n; k++) {
+                acc[k] /= size;
+            }
+        }
+    };
+
+    /** The float or double all-reduce of the {@code n} values of {@code values}, in place. */
+    private <A> void allReduce(A values, int n, Elements<A> e, ReduceOp op) {
+        open();
         Objects.requireNonNull(op, "op");
-        int n = values.length;
         if (size == 1 || n == 0) {
             return;
         }
+        long bytes = e.layout.byteSize();
+        MemorySegment type = e.mpiType(mpi);
         if (!deterministic) {
-            ensure((long) n * 8, 0, 0);
-            MemorySegment.copy(values, 0, send, JAVA_DOUBLE, 0, n);
+            ensure(n * bytes, 0, 0);
+            MemorySegment.copy(values, 0, send, e.layout, 0, n);
             watchdog.enter("MPI_Allreduce");
             try {
-                mpi.allreduce(Mpi.IN_PLACE, send, n, mpi.typeDouble);
+                mpi.allreduce(Mpi.IN_PLACE, send, n, type);
             } finally {
                 watchdog.exit();
             }
-            MemorySegment.copy(send, JAVA_DOUBLE, 0, values, 0, n);
+            MemorySegment.copy(send, e.layout, 0, values, 0, n);
             if (op == ReduceOp.AVG) {
-                for (int i = 0; i < n; i++) {
-                    values[i] /= size;
-                }
+                e.divide(values, n, size);
             }
             return;
         }
-        if (gatherAll((long) n * 8)) {
-            ensure((long) n * 8, (long) n * 8 * size, 0);
-            MemorySegment.copy(values, 0, send, JAVA_DOUBLE, 0, n);
+        if (gatherAll(n * bytes)) {
+            ensure(n * bytes, n * bytes * size, 0);
+            MemorySegment.copy(values, 0, send, e.layout, 0, n);
             watchdog.enter("MPI_Allgather");
             try {
-                mpi.allgather(send, n, recv, mpi.typeDouble);
+                mpi.allgather(send, n, recv, type);
             } finally {
                 watchdog.exit();
             }
-            double[] next = doubleTemp(1, n);
-            MemorySegment.copy(recv, JAVA_DOUBLE, 0, values, 0, n);
+            A next = e.temp(this, 1, n);
+            MemorySegment.copy(recv, e.layout, 0, values, 0, n);
             for (int j = 1; j < size; j++) {
-                MemorySegment.copy(recv, JAVA_DOUBLE, (long) j * n * 8, next, 0, n);
-                for (int k = 0; k < n; k++) {
-                    values[k] += next[k];
-                }
+                MemorySegment.copy(recv, e.layout, (long) j * n * bytes, next, 0, n);
+                e.add(values, next, n);
             }
             if (op == ReduceOp.AVG) {
-                for (int k = 0; k < n; k++) {
-                    values[k] /= size;
-                }
+                e.divide(values, n, size);
             }
             return;
         }
         int chunk = chunk(n);
-        long padded = (long) chunk * size * 8;
-        ensure(padded, padded, (long) chunk * 8);
-        MemorySegment.copy(values, 0, send, JAVA_DOUBLE, 0, n);
-        send.asSlice((long) n * 8, padded - (long) n * 8).fill((byte) 0);
+        long padded = chunk * bytes * size;
+        ensure(padded, padded, chunk * bytes);
+        MemorySegment.copy(values, 0, send, e.layout, 0, n);
+        send.asSlice(n * bytes, padded - n * bytes).fill((byte) 0);
         watchdog.enter("MPI_Alltoall");
         try {
-            mpi.alltoall(send, chunk, recv, mpi.typeDouble);
+            mpi.alltoall(send, chunk, recv, type);
         } finally {
             watchdog.exit();
         }
-        double[] acc = doubleTemp(0, chunk);
-        double[] next = doubleTemp(1, chunk);
-        MemorySegment.copy(recv, JAVA_DOUBLE, 0, acc, 0, chunk);
+        // rank order: ((chunk of rank 0 + rank 1's) + rank 2's) ..., element by element
+        A acc = e.temp(this, 0, chunk);
+        A next = e.temp(this, 1, chunk);
+        MemorySegment.copy(recv, e.layout, 0, acc, 0, chunk);
         for (int j = 1; j < size; j++) {
-            MemorySegment.copy(recv, JAVA_DOUBLE, (long) j * chunk * 8, next, 0, chunk);
-            for (int k = 0; k < chunk; k++) {
-                acc[k] += next[k];
-            }
+            MemorySegment.copy(recv, e.layout, (long) j * chunk * bytes, next, 0, chunk);
+            e.add(acc, next, chunk);
         }
         if (op == ReduceOp.AVG) {
-            for (int k = 0; k < chunk; k++) {
-                acc[k] /= size;
-            }
+            e.divide(acc, chunk, size);
         }
-        MemorySegment.copy(acc, 0, mine, JAVA_DOUBLE, 0, chunk);
+        MemorySegment.copy(acc, 0, mine, e.layout, 0, chunk);
         watchdog.enter("MPI_Allgather");
         try {
-            mpi.allgather(mine, chunk, recv, mpi.typeDouble);
+            mpi.allgather(mine, chunk, recv, type);
         } finally {
             watchdog.exit();
         }
-        MemorySegment.copy(recv, JAVA_DOUBLE, 0, values, 0, n);
+        MemorySegment.copy(recv, e.layout, 0, values, 0, n);
     }
 
     @Override
@@ -622,20 +621,6 @@ public final class MpiProcessGroup implements ProcessGroup {
     private final double[][] doubleTemps = new double[2][0];
 
     /** Summation scratch {@code i} (0 or 1), at least {@code n} long, kept between calls. */
-    private float[] floatTemp(int i, int n) {
-        if (floatTemps[i].length < n) {
-            floatTemps[i] = new float[n];
-        }
-        return floatTemps[i];
-    }
-
-    private double[] doubleTemp(int i, int n) {
-        if (doubleTemps[i].length < n) {
-            doubleTemps[i] = new double[n];
-        }
-        return doubleTemps[i];
-    }
-
     private float[] floats(int n) {
         return floatScratch.computeIfAbsent(n, float[]::new);
     }
