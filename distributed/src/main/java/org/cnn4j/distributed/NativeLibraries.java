@@ -1,7 +1,6 @@
 package org.cnn4j.distributed;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.SymbolLookup;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -12,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import org.cnn4j.spi.LibraryLoader;
 
 /**
  * Finds MPI's and NCCL's shared libraries at run time and records every place it looked, so that a missing library
@@ -53,30 +53,6 @@ public final class NativeLibraries {
         }
     }
 
-    /** How a candidate is opened; injectable for tests. */
-    public interface Loader {
-        /** Opens {@code fileName} through the dynamic loader's own search; throws with its message on failure. */
-        SymbolLookup byName(String fileName);
-
-        /** Opens the file at {@code path}; throws with the loader's message on failure. */
-        SymbolLookup byPath(Path path);
-
-        /** The JDK's loader, in the global arena (never unloaded). */
-        static Loader system() {
-            return new Loader() {
-                @Override
-                public SymbolLookup byName(String fileName) {
-                    return SymbolLookup.libraryLookup(fileName, Arena.global());
-                }
-
-                @Override
-                public SymbolLookup byPath(Path path) {
-                    return SymbolLookup.libraryLookup(path, Arena.global());
-                }
-            };
-        }
-    }
-
     /** A library that loaded: where from (a path, or a name on the loader path) and its symbols. */
     public record Loaded(Lib lib, String where, Path path, SymbolLookup symbols) {
     }
@@ -94,9 +70,9 @@ public final class NativeLibraries {
 
     private final Function<String, String> env;
     private final Function<String, String> properties;
-    private final Loader loader;
+    private final LibraryLoader loader;
 
-    public NativeLibraries(Function<String, String> env, Function<String, String> properties, Loader loader) {
+    public NativeLibraries(Function<String, String> env, Function<String, String> properties, LibraryLoader loader) {
         this.env = env;
         this.properties = properties;
         this.loader = loader;
@@ -104,7 +80,7 @@ public final class NativeLibraries {
 
     /** This process's environment, properties and loader. */
     public static NativeLibraries system() {
-        return new NativeLibraries(System::getenv, System::getProperty, Loader.system());
+        return new NativeLibraries(System::getenv, System::getProperty, LibraryLoader.system());
     }
 
     /** The directories searched after the loader's own, for {@code lib}, in order, without duplicates. */

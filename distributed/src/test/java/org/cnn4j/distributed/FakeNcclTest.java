@@ -30,6 +30,7 @@ import org.cnn4j.core.DType;
 import org.cnn4j.core.NativeCallException;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
+import org.cnn4j.spi.LibraryLoader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -92,7 +93,7 @@ class FakeNcclTest {
     /** Libraries searched only in {@code libDir}, never on the system. */
     static NativeLibraries only(Path libDir) {
         Map<String, String> props = Map.of(NativeLibraries.LIBRARY_PATH, libDir.toString());
-        return new NativeLibraries(k -> null, props::get, new NativeLibraries.Loader() {
+        return new NativeLibraries(k -> null, props::get, new LibraryLoader() {
             @Override
             public SymbolLookup byName(String fileName) {
                 throw new IllegalArgumentException("the loader path is not searched in this test");
@@ -100,7 +101,7 @@ class FakeNcclTest {
 
             @Override
             public SymbolLookup byPath(Path path) {
-                return NativeLibraries.Loader.system().byPath(path);
+                return LibraryLoader.system().byPath(path);
             }
         });
     }
@@ -112,7 +113,7 @@ class FakeNcclTest {
     }
 
     static String log(Path libDir) {
-        SymbolLookup lib = NativeLibraries.Loader.system().byPath(libDir.resolve("libnccl.so.2"));
+        SymbolLookup lib = LibraryLoader.system().byPath(libDir.resolve("libnccl.so.2"));
         try {
             MemorySegment s = (MemorySegment) Linker.nativeLinker().downcallHandle(
                     lib.find("fake_nccl_log").orElseThrow(), FunctionDescriptor.of(ValueLayout.ADDRESS)).invoke();

@@ -14,6 +14,7 @@ import org.cnn4j.backend.cpu.CpuBackend;
 import org.cnn4j.core.Backend;
 import org.cnn4j.core.Shape;
 import org.cnn4j.core.Tensor;
+import org.cnn4j.spi.LibraryLoader;
 import org.junit.jupiter.api.Test;
 
 /** Choosing a group, reading launchers' variables, and the one-process group; no library needed. */
@@ -21,7 +22,7 @@ class ProcessGroupsTest {
     /** A search that finds nothing anywhere. */
     static NativeLibraries nothing(Path dir) {
         Map<String, String> props = Map.of(NativeLibraries.LIBRARY_PATH, dir.toString());
-        return new NativeLibraries(k -> null, props::get, new NativeLibraries.Loader() {
+        return new NativeLibraries(k -> null, props::get, new LibraryLoader() {
             @Override
             public SymbolLookup byName(String fileName) {
                 throw new IllegalArgumentException(fileName + ": cannot open shared object file");

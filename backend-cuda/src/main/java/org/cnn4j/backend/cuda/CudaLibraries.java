@@ -1,7 +1,6 @@
 package org.cnn4j.backend.cuda;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.SymbolLookup;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -15,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.cnn4j.spi.LibraryLoader;
 
 /**
  * Finds the CUDA libraries by file name and major version, and records every place it looked, so that an
@@ -37,7 +37,7 @@ import java.util.function.Supplier;
  * one ({@code libcublas.so.13} anywhere before {@code libcublas.so.12}).
  *
  * <p>Nothing here loads a library until {@link #load} is called; the search itself only looks at files, so
- * tests run it against fake directory trees with a fake {@link Loader}.
+ * tests run it against fake directory trees with a fake {@link LibraryLoader}.
  */
 public final class CudaLibraries {
     /** The system property with extra directories to search first. */
@@ -98,30 +98,6 @@ public final class CudaLibraries {
         }
     }
 
-    /** How a candidate is opened: by name through the dynamic loader, or by absolute path. */
-    public interface Loader {
-        /** Opens {@code fileName} through the dynamic loader's own search; throws with its message on failure. */
-        SymbolLookup byName(String fileName);
-
-        /** Opens the file at {@code path}; throws with the loader's message on failure. */
-        SymbolLookup byPath(Path path);
-
-        /** The JDK's loader: {@link SymbolLookup#libraryLookup} in the global arena (never unloaded). */
-        static Loader system() {
-            return new Loader() {
-                @Override
-                public SymbolLookup byName(String fileName) {
-                    return SymbolLookup.libraryLookup(fileName, Arena.global());
-                }
-
-                @Override
-                public SymbolLookup byPath(Path path) {
-                    return SymbolLookup.libraryLookup(path, Arena.global());
-                }
-            };
-        }
-    }
-
     /** One place a library may be: a directory file, or a name for the dynamic loader ({@code path == null}). */
     public record Candidate(String fileName, Path path) {
         String describe() {
@@ -149,10 +125,10 @@ public final class CudaLibraries {
     }
 
     private final Environment environment;
-    private final Loader loader;
+    private final LibraryLoader loader;
     private List<Path> directories;
 
-    public CudaLibraries(Environment environment, Loader loader) {
+    public CudaLibraries(Environment environment, LibraryLoader loader) {
         this.environment = environment;
         this.loader = loader;
     }

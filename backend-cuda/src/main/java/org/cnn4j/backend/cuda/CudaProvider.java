@@ -4,6 +4,7 @@ import org.cnn4j.core.Backend;
 import org.cnn4j.core.BackendUnavailableException;
 import org.cnn4j.core.Probe;
 import org.cnn4j.spi.BackendProvider;
+import org.cnn4j.spi.LibraryLoader;
 import org.cnn4j.spi.SignalHandlers;
 
 import java.util.List;
@@ -19,7 +20,7 @@ public final class CudaProvider implements BackendProvider {
     private CudaRuntime.Discovery discovery;
 
     public CudaProvider() {
-        this(new CudaLibraries(CudaLibraries.Environment.system(), CudaLibraries.Loader.system()));
+        this(new CudaLibraries(CudaLibraries.Environment.system(), LibraryLoader.system()));
     }
 
     /** A provider searching with {@code libraries} (tests use fake directory trees). */

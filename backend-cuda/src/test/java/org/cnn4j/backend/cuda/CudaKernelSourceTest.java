@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.cnn4j.kernels.host.KernelSignatures;
 import org.cnn4j.kernels.host.KernelSource;
+import org.cnn4j.spi.LibraryLoader;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -132,7 +133,7 @@ class CudaKernelSourceTest {
 
     @TestFactory
     Stream<DynamicTest> theExactSourcesCompileWithNvrtc() {
-        CudaLibraries libs = new CudaLibraries(CudaLibraries.Environment.system(), CudaLibraries.Loader.system());
+        CudaLibraries libs = new CudaLibraries(CudaLibraries.Environment.system(), LibraryLoader.system());
         CudaLibraries.Search s = libs.load(CudaLibraries.Lib.NVRTC);
         if (s.loaded().isEmpty()) {
             String reason = "no libnvrtc to compile with: " + s.describe();

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.cnn4j.backend.cuda.CudaLibraries.Lib;
 import org.cnn4j.backend.cuda.CudaLibraries.Search;
+import org.cnn4j.spi.LibraryLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +31,7 @@ class CudaLibrariesTest {
     private final List<Path> broken = new ArrayList<>();
 
     /** Opens any existing file except those in {@link #broken}; nothing by name. */
-    private final CudaLibraries.Loader fakeLoader = new CudaLibraries.Loader() {
+    private final LibraryLoader fakeLoader = new LibraryLoader() {
         @Override
         public SymbolLookup byName(String fileName) {
             opened.add("name:" + fileName);

@@ -14,6 +14,7 @@ import java.util.Map;
 import org.cnn4j.core.BackendUnavailableException;
 import org.cnn4j.core.Backends;
 import org.cnn4j.core.Probe;
+import org.cnn4j.spi.LibraryLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,7 +30,7 @@ class CudaProbeFaultsTest {
     private CudaProvider provider(Path libraryDir) {
         Map<String, String> props = Map.of(CudaLibraries.LIBRARY_PATH, libraryDir.toString());
         return new CudaProvider(new CudaLibraries(new CudaLibraries.Environment(k -> null, props::get, List::of,
-                List.of(root.resolve("none")), List.of()), CudaLibraries.Loader.system()));
+                List.of(root.resolve("none")), List.of()), LibraryLoader.system()));
     }
 
     private static void stillComputes() {

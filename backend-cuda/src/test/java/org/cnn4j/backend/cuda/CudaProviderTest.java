@@ -13,6 +13,7 @@ import java.util.ServiceLoader;
 import org.cnn4j.core.BackendUnavailableException;
 import org.cnn4j.core.Probe;
 import org.cnn4j.spi.BackendProvider;
+import org.cnn4j.spi.LibraryLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +35,7 @@ class CudaProviderTest {
         Map<String, String> env = Map.of("CUDA_HOME", root.resolve("cuda").toString());
         Map<String, String> props = Map.of(CudaLibraries.LIBRARY_PATH, root.resolve("mine").toString());
         CudaLibraries libs = new CudaLibraries(new CudaLibraries.Environment(env::get, props::get, List::of,
-                List.of(root.resolve("sys")), List.of()), CudaLibraries.Loader.system());
+                List.of(root.resolve("sys")), List.of()), LibraryLoader.system());
         Probe p = new CudaProvider(libs).probe();
         assertFalse(p.available());
         assertEquals("cuda", p.backend());

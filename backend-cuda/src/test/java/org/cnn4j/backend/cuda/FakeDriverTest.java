@@ -29,6 +29,7 @@ import org.cnn4j.ops.Conv2d;
 import org.cnn4j.ops.Fill;
 import org.cnn4j.ops.Gemm;
 import org.cnn4j.ops.Linear;
+import org.cnn4j.spi.LibraryLoader;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.Test;
@@ -117,7 +118,7 @@ class FakeDriverTest {
     static Path graphs;
 
     static String graphLog() {
-        java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(graphs.resolve("libcuda.so.1"));
+        java.lang.foreign.SymbolLookup lib = LibraryLoader.system().byPath(graphs.resolve("libcuda.so.1"));
         java.lang.invoke.MethodHandle h = java.lang.foreign.Linker.nativeLinker().downcallHandle(
                 lib.find("fake_cuda_graph_log").orElseThrow(),
                 java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.ADDRESS));
@@ -380,7 +381,7 @@ class FakeDriverTest {
                 () -> provider(failingCublas).open());
         assertEquals("cublasSetStream_v2", e.function());
         assertEquals("CUBLAS_STATUS_INTERNAL_ERROR", e.status());
-        java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(
+        java.lang.foreign.SymbolLookup lib = LibraryLoader.system().byPath(
                 failingCublas.resolve("libcuda.so.1"));
         java.lang.invoke.MethodHandle held = java.lang.foreign.Linker.nativeLinker().downcallHandle(
                 lib.find("fake_cuda_held").orElseThrow(),
@@ -390,7 +391,7 @@ class FakeDriverTest {
 
     /** Calls {@code int name(int...)} of the fake library {@code file} in {@code libDir}. */
     static int fakeInt(Path libDir, String file, String name, int... args) {
-        java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(libDir.resolve(file));
+        java.lang.foreign.SymbolLookup lib = LibraryLoader.system().byPath(libDir.resolve(file));
         java.lang.foreign.MemoryLayout[] params = new java.lang.foreign.MemoryLayout[args.length];
         java.util.Arrays.fill(params, java.lang.foreign.ValueLayout.JAVA_INT);
         java.lang.invoke.MethodHandle h = java.lang.foreign.Linker.nativeLinker().downcallHandle(
@@ -413,7 +414,7 @@ class FakeDriverTest {
      */
     @Test
     void cudnnChoosesOnlyDeterministicAlgorithmsThatFitWithoutTensorOpMath() {
-        java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(withCudnn.resolve("libcudnn.so.9"));
+        java.lang.foreign.SymbolLookup lib = LibraryLoader.system().byPath(withCudnn.resolve("libcudnn.so.9"));
         Cudnn dnn = new Cudnn(lib, 9);
         assertEquals(90100, dnn.version());
         java.lang.foreign.MemorySegment h = dnn.create();
@@ -449,7 +450,7 @@ class FakeDriverTest {
 
     @Test
     void noUsableAlgorithmSaysWhyEachWasPassedOver() {
-        java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(withCudnn.resolve("libcudnn.so.9"));
+        java.lang.foreign.SymbolLookup lib = LibraryLoader.system().byPath(withCudnn.resolve("libcudnn.so.9"));
         Cudnn dnn = new Cudnn(lib, 9);
         java.lang.foreign.MemorySegment h = dnn.create();
         try (Cudnn.Descriptors s = dnn.descriptors()) {
@@ -603,7 +604,7 @@ class FakeDriverTest {
     static CudaProvider provider(Path libDir) {
         Map<String, String> props = Map.of(CudaLibraries.LIBRARY_PATH, libDir.toString());
         return new CudaProvider(new CudaLibraries(new CudaLibraries.Environment(k -> null, props::get, List::of,
-                List.of(), List.of()), new CudaLibraries.Loader() {
+                List.of(), List.of()), new LibraryLoader() {
                     @Override
                     public java.lang.foreign.SymbolLookup byName(String fileName) {
                         throw new IllegalArgumentException("the loader path is not searched in this test");
@@ -611,7 +612,7 @@ class FakeDriverTest {
 
                     @Override
                     public java.lang.foreign.SymbolLookup byPath(Path path) {
-                        return CudaLibraries.Loader.system().byPath(path);
+                        return LibraryLoader.system().byPath(path);
                     }
                 }));
     }
@@ -639,7 +640,7 @@ class FakeDriverTest {
 
     @Test
     void nvrtcCompilesWithHeadersAndOptionsAndReportsTheLogOnError() {
-        Nvrtc nvrtc = new Nvrtc(CudaLibraries.Loader.system().byPath(oneDevice.resolve("libnvrtc.so.13")));
+        Nvrtc nvrtc = new Nvrtc(LibraryLoader.system().byPath(oneDevice.resolve("libnvrtc.so.13")));
         assertArrayEquals(new int[] {13, 0}, nvrtc.version());
         byte[] ptx = nvrtc.compileToPtx("elementwise.k", "KERNEL void fill_f32() {}",
                 new java.util.LinkedHashMap<>(Map.of("reduce.h", "#define X 1")),
@@ -789,7 +790,7 @@ class FakeDriverTest {
     }
 
     static long launches(Path libDir) {
-        java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(libDir.resolve("libcuda.so.1"));
+        java.lang.foreign.SymbolLookup lib = LibraryLoader.system().byPath(libDir.resolve("libcuda.so.1"));
         java.lang.invoke.MethodHandle h = java.lang.foreign.Linker.nativeLinker().downcallHandle(
                 lib.find("fake_cuda_launches").orElseThrow(),
                 java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_LONG));
@@ -801,7 +802,7 @@ class FakeDriverTest {
     }
 
     static int loadedModules(Path libDir) {
-        java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(libDir.resolve("libcuda.so.1"));
+        java.lang.foreign.SymbolLookup lib = LibraryLoader.system().byPath(libDir.resolve("libcuda.so.1"));
         java.lang.invoke.MethodHandle h = java.lang.foreign.Linker.nativeLinker().downcallHandle(
                 lib.find("fake_cuda_modules").orElseThrow(),
                 java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT));
@@ -1040,7 +1041,7 @@ class FakeDriverTest {
 
     /** The fake's stream-order call log since its last reset: L launch, H/D copies, S/E synchronizations. */
     static String callLog(Path libDir) {
-        java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(libDir.resolve("libcuda.so.1"));
+        java.lang.foreign.SymbolLookup lib = LibraryLoader.system().byPath(libDir.resolve("libcuda.so.1"));
         java.lang.invoke.MethodHandle h = java.lang.foreign.Linker.nativeLinker().downcallHandle(
                 lib.find("fake_cuda_call_log").orElseThrow(),
                 java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.ADDRESS));
@@ -1048,7 +1049,7 @@ class FakeDriverTest {
     }
 
     static void resetCallLog(Path libDir) {
-        java.lang.foreign.SymbolLookup lib = CudaLibraries.Loader.system().byPath(libDir.resolve("libcuda.so.1"));
+        java.lang.foreign.SymbolLookup lib = LibraryLoader.system().byPath(libDir.resolve("libcuda.so.1"));
         java.lang.invoke.MethodHandle h = java.lang.foreign.Linker.nativeLinker().downcallHandle(
                 lib.find("fake_cuda_call_log_reset").orElseThrow(), java.lang.foreign.FunctionDescriptor.ofVoid());
         try {
