@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A dry run of the GPU scripts on a machine without a GPU: packs the archive (scripts/gpu/pack.sh, which prints the
 # upload budget), runs scripts/gpu/run.sh from it with the smoke, train and bench stages on opencl (PoCL), small,
-# and checks what a GPU session depends on: the stages it can run here pass, the two cuda suites fail as required
+# and checks what a GPU session depends on: the stages it can run here pass, the two cuda suites and NCCL fail as required
 # in their own JVMs (no GPU is a failure, not a skip), the JVMs write crash logs to $OUT, and $OUT holds what the
 # device tool returns (at most 8 files, two folders deep) with every log in the archive.
 #
@@ -14,7 +14,7 @@ bash scripts/gpu/pack.sh "$@"
 out=${CNN4J_DRY_RUN_OUT:-$(mktemp -d)}
 [[ -n "${CNN4J_DRY_RUN_OUT:-}" ]] || trap 'rm -rf "$out"' EXIT
 OUT="$out" CNN4J_GPU_BACKEND=opencl CNN4J_GPU_DEADLINE=600 CNN4J_GPU_SMOKE_CAP=150 \
-  CNN4J_GPU_STAGES="smoke cuda cuda-own train-lenet5 bench opencl" \
+  CNN4J_GPU_STAGES="smoke cuda cuda-own train-lenet5 train-lenet5-fast nccl bench opencl" \
   CNN4J_GPU_EPOCHS_LENET5=1 CNN4J_GPU_TRAIN_ARGS="--limit 1024 --test-limit 512" \
   CNN4J_GPU_BENCH_ARGS="--filter ^lenet5-b64/(conv1|pool1|fc3)/" \
   bash scripts/gpu/run.sh .gpu/cnn4j-gpu.tar.xz
@@ -38,6 +38,10 @@ check "the own-kernel cuda suite fails without a GPU, in its own JVM (ownKernels
 check "the JVMs write crash logs to \$OUT (-XX:ErrorFile)" "grep -q -- '-XX:ErrorFile=$out/hs_err_pid%p.log' '$out/machine.txt'"
 check "the opencl conformance suite passes" "grep -Eq '^opencl: exit 0 .* 0 tests failed' '$summary'"
 check "training runs on opencl from the packed data" "grep -Eq '^train-lenet5: exit 0 .*test:' '$summary'"
+check "training without a host wait in the step runs (readEvery 0)" \
+  "grep -Eq '^train-lenet5-fast: exit 0 .*test:' '$summary'"
+check "the nccl stage refuses a backend other than cuda, naming it" \
+  "grep -Eq \"^nccl: exit 1 .*works on the cuda backend's tensors, but the backend is opencl\" '$summary'"
 check "the bench stage passes its reference checks" "grep -Eq '^bench: exit 0 .* [1-9][0-9]* checks passed, 0 failed' '$summary'"
 listing=$(xz -dc "$out/gpu-results.tar.xz" | tar -tf -)
 for f in gpu-results/smoke.log gpu-results/cuda-own.log gpu-results/opencl.log gpu-results/train-lenet5/epochs.jsonl gpu-results/bench/results.json gpu-results/machine.txt; do

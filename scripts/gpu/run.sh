@@ -42,7 +42,7 @@ set -uo pipefail
 start=$SECONDS
 backend=${CNN4J_GPU_BACKEND:-cuda}
 deadline=${CNN4J_GPU_DEADLINE:-400}
-read -r -a stages <<< "${CNN4J_GPU_STAGES:-smoke cuda cuda-own cuda-reliability train-lenet5 bench torch train-seed002 opencl bench-opencl}"
+read -r -a stages <<< "${CNN4J_GPU_STAGES:-smoke cuda cuda-own cuda-reliability train-lenet5 train-lenet5-fast nccl bench torch train-seed002 opencl bench-opencl}"
 
 here=$(cd "$(dirname "$0")" && pwd)
 src=${1:-}
@@ -193,6 +193,7 @@ detail() {
         | tr -s ' []' ' ' | paste -sd, - ;;
     train-*) echo -n "; "; grep -E '^test:|^epoch [0-9]+:' "$log" | tail -2 | paste -sd' ' - ;;
     bench*) echo -n "; $(grep -c 'check passed' "$log") checks passed, $(grep -c 'check failed\|ERROR' "$log") failed or errors" ;;
+    nccl) echo -n "; "; grep -E '^all-reduce|^\| 64 MiB|Exception|needs|works on' "$log" | head -3 | cut -c1-200 | paste -sd' ' - ;;
   esac
 }
 
@@ -202,7 +203,8 @@ junit() {
     --class-path "$cp" --reports-dir "$res/$name" --details=tree --disable-banner \
     --config "jqwik.database=$res/jqwik-database-$name" "${selectors[@]}" > "$res/$name.log" 2>&1
 }
-cnn4j() { tmo "${java_env[@]}" "$java" "${jvm[@]}" -cp "$main_cp" org.cnn4j.cli.Main "$@"; }
+extra_jvm=()
+cnn4j() { tmo "${java_env[@]}" "$java" "${jvm[@]}" "${extra_jvm[@]}" -cp "$main_cp" org.cnn4j.cli.Main "$@"; }
 read -r -a train_args <<< "${CNN4J_GPU_TRAIN_ARGS:-}"
 read -r -a bench_args <<< "${CNN4J_GPU_BENCH_ARGS:-}"
 bench() {
@@ -214,6 +216,20 @@ train() {
   if [[ ! -d "$work/data/fashion-mnist" ]]; then echo "the archive carries no Fashion-MNIST" > "$res/train-$name.log"; return 3; fi
   cnn4j train --backend "$backend" --dataset fashion-mnist --data-dir "$work/data/fashion-mnist" --no-download \
     --no-progress --out-dir "$res/train-$name" "$@" "${train_args[@]}" > "$res/train-$name.log" 2>&1
+}
+# A training step without a host wait: the loss read back at the epoch's end only, uploads without waiting
+# (-Dcnn4j.cuda.fastStep; the other backends ignore it), the optimizer in one launch per 16 tensors.
+train_fast() {
+  extra_jvm=(-Dcnn4j.train.readEvery=0 -Dcnn4j.cuda.fastStep=true)
+  train "$@"
+  local rc=$?
+  extra_jvm=()
+  return $rc
+}
+# NCCL on one GPU, one process (no MPI needed): all-reduce of cuda tensors from 4 KiB to 64 MiB.
+nccl() {
+  tmo "${java_env[@]}" "$java" "${jvm[@]}" -Dcnn4j.distributed=nccl -cp "$main_cp" \
+    org.cnn4j.distributed.AllReduceBenchmark "$backend" 64 > "$res/nccl.log" 2>&1
 }
 quick=(); [[ "${CNN4J_GPU_BENCH:-quick}" == quick ]] && quick=(--quick)
 torch_bench() {
@@ -241,6 +257,8 @@ stage cuda-own 100 junit cuda-own -Dcnn4j.require=cuda
 selectors=(--select-class org.cnn4j.backend.cuda.CudaReliabilityTest --select-class org.cnn4j.backend.cuda.CudaOpPropertiesTest)
 stage cuda-reliability 90 junit cuda-reliability -Dcnn4j.require=cuda,cudnn
 stage train-lenet5 60 train lenet5 --model lenet5 --epochs "${CNN4J_GPU_EPOCHS_LENET5:-5}"
+stage train-lenet5-fast 60 train_fast lenet5-fast --model lenet5 --epochs "${CNN4J_GPU_EPOCHS_LENET5:-5}"
+stage nccl 30 nccl
 stage bench 90 bench bench --backend "${CNN4J_GPU_BENCH_BACKENDS:-$backend}"
 stage torch 60 torch_bench
 stage train-seed002 90 train seed002-cnn --model seed002-cnn --epochs "${CNN4J_GPU_EPOCHS_SEED002:-5}" --batch 32 --lr 0.001

@@ -23,8 +23,8 @@ public final class AllReduceBenchmark {
     public static void main(String[] args) {
         String backendName = args.length > 0 ? args[0] : "cpu";
         int maxMiB = args.length > 1 ? Integer.parseInt(args[1]) : 64;
-        try (ProcessGroup g = ProcessGroups.open(System.getProperty("cnn4j.distributed", "auto"));
-                Backend b = Backends.open(backendName)) {
+        try (Backend b = Backends.open(backendName);
+                ProcessGroup g = ProcessGroups.open(System.getProperty("cnn4j.distributed", "auto"), b)) {
             int n = g.worldSize();
             boolean mpi = g instanceof MpiProcessGroup;
             if (g.rank() == 0) {

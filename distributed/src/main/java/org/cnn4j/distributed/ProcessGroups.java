@@ -10,7 +10,7 @@ import org.cnn4j.core.Backend;
  * <ul>
  *   <li>{@code single}: one process, no library (world size 1);</li>
  *   <li>{@code mpi}: Open MPI's {@code libmpi.so.40}, for tensors of every backend through host memory;</li>
- *   <li>{@code nccl}: NVIDIA's {@code libnccl.so.2} for the cuda backend's tensors, with MPI to start it (NCCL's
+ *   <li>{@code nccl}: NVIDIA's {@code libnccl.so.2} for the cuda backend's tensors, with MPI to start it when several processes run (NCCL's
  *       unique id goes from rank 0 to the others by {@code MPI_Bcast}) and for host values;</li>
  *   <li>{@code auto} (or null or empty): {@code single} when no launcher set a world of more than one process
  *       ({@link LaunchEnvironment}); else {@code nccl} for a cuda backend when NCCL and MPI are found, else
@@ -98,7 +98,7 @@ public final class ProcessGroups {
         NativeLibraries.Search search = libraries.load(NativeLibraries.Lib.NCCL);
         Nccl nccl = new Nccl(search.loaded().orElseThrow(() -> new IllegalStateException(
                 "process group 'nccl' needs NVIDIA's NCCL: " + search.describe())));
-        MpiProcessGroup bootstrap = openMpi(launch, libraries);
+        ProcessGroup bootstrap = ncclBootstrap(launch, libraries);
         try {
             return NcclProcessGroup.open(nccl, bootstrap, CudaDeviceAccess.of(backend), timeoutMillis());
         } catch (RuntimeException e) {
@@ -110,6 +110,16 @@ public final class ProcessGroups {
             bootstrap.abort("NCCL did not start: " + e.getMessage());
             throw e;
         }
+    }
+
+    /**
+     * The group that hands NCCL's unique id to the ranks and carries host values: MPI's for a launch of several
+     * processes; for one process (no launcher, or a world of one) none is needed, so no MPI either (a GPU machine
+     * without Open MPI runs NCCL on one rank).
+     */
+    static ProcessGroup ncclBootstrap(Optional<LaunchEnvironment> launch, NativeLibraries libraries) {
+        return launch.isEmpty() || launch.get().worldSize() == 1 ? new SingleProcessGroup()
+                : openMpi(launch, libraries);
     }
 
     static Mpi mpi(NativeLibraries libraries, Optional<LaunchEnvironment> launch) {

@@ -281,6 +281,31 @@ class FakeNcclTest {
     }
 
     @Test
+    void oneProcessStartsNcclWithoutMpi() {
+        // a machine without any native library: nothing loads, by name or by path
+        NativeLibraries none = new NativeLibraries(k -> null, k -> null, new LibraryLoader() {
+            @Override
+            public SymbolLookup byName(String fileName) {
+                throw new IllegalArgumentException("no " + fileName + " here");
+            }
+
+            @Override
+            public SymbolLookup byPath(Path path) {
+                throw new IllegalArgumentException("no " + path + " here");
+            }
+        });
+        assertTrue(none.load(NativeLibraries.Lib.MPI).loaded().isEmpty());
+        try (ProcessGroup alone = ProcessGroups.ncclBootstrap(java.util.Optional.empty(), none);
+                ProcessGroup worldOfOne = ProcessGroups.ncclBootstrap(java.util.Optional.of(
+                        new LaunchEnvironment(0, 1, 0, "test", false)), none)) {
+            assertTrue(alone instanceof SingleProcessGroup && worldOfOne instanceof SingleProcessGroup);
+        }
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ProcessGroups.ncclBootstrap(
+                java.util.Optional.of(new LaunchEnvironment(1, 2, 1, "test", true)), none));
+        assertTrue(e.getMessage().contains("needs Open MPI's libmpi"), e.getMessage());
+    }
+
+    @Test
     void ncclIsRefusedForABackendOtherThanCuda() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ProcessGroups.open("nccl",
                 cpu));
