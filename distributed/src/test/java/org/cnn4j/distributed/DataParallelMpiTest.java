@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The trainer data parallel over two MPI ranks: global batch 64 (32 a rank) takes the steps one process takes at
- * batch 64, within float32 summation-order error; both ranks hold the same bits; two launches give the same bits.
+ * batch 64, within float32 summation-order error; both ranks hold the same bits; two launches give the same bits,
+ * the second with small buckets summed while backward runs.
  * Skipped or failed as {@link MpiLaunchTest} is when MPI is missing.
  */
 class DataParallelMpiTest {
@@ -30,16 +31,18 @@ class DataParallelMpiTest {
         Path a = Files.createDirectories(tmp.resolve("a"));
         Path b = Files.createDirectories(tmp.resolve("b"));
         TrainWorker.train(Replicas.single(), one);
-        for (Path d : new Path[] {a, b}) {
-            MpiLaunchTest.Run r = MpiLaunchTest.launchMain(d, TrainWorker.class.getName(), 120);
-            assertEquals(0, r.exitCode(), r.output());
-        }
+        // b: buckets of 300 then 2,000 floats, so several sums run on their thread while backward goes on
+        MpiLaunchTest.Run ra = MpiLaunchTest.launchMain(a, TrainWorker.class.getName(), 120);
+        assertEquals(0, ra.exitCode(), ra.output());
+        MpiLaunchTest.Run rb = MpiLaunchTest.launchMain(b, TrainWorker.class.getName(), 120, "300", "2000");
+        assertEquals(0, rb.exitCode(), rb.output());
         int steps = TrainWorker.IMAGES / TrainWorker.BATCH;
         for (int s = 1; s <= steps; s++) {
             String name = "-step" + s + ".bin";
             byte[] rank0 = Files.readAllBytes(a.resolve("rank0" + name));
             assertArrayEquals(rank0, Files.readAllBytes(a.resolve("rank1" + name)), "ranks differ at step " + s);
-            assertArrayEquals(rank0, Files.readAllBytes(b.resolve("rank0" + name)), "launches differ at step " + s);
+            assertArrayEquals(rank0, Files.readAllBytes(b.resolve("rank0" + name)),
+                    "launches with other buckets differ at step " + s);
             float[] want = floats(Files.readAllBytes(one.resolve("rank0" + name)));
             float[] got = floats(rank0);
             assertEquals(want.length, got.length);

@@ -64,10 +64,12 @@ class MpiLaunchTest {
                 dir.toString());
     }
 
-    /** {@code mpirun -np 2} of {@code main}'s class with {@code dir} as its argument, logged to {@code dir}. */
-    static Run launchMain(Path dir, String main, long limitSeconds) throws Exception {
-        return launch(dir, "main", limitSeconds, List.of("--add-modules=jdk.incubator.vector"), main,
-                dir.toString());
+    /** {@code mpirun -np 2} of {@code main}'s class with {@code dir} and {@code args}, logged to {@code dir}. */
+    static Run launchMain(Path dir, String main, long limitSeconds, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of(main, dir.toString()));
+        all.addAll(List.of(args));
+        return launch(dir, "main", limitSeconds, List.of("--add-modules=jdk.incubator.vector"),
+                all.toArray(String[]::new));
     }
 
     private static Run launch(Path dir, String log, long limitSeconds, List<String> jvmArgs, String... mainAndArgs)

@@ -20,7 +20,8 @@ import org.cnn4j.nn.train.Trainer;
 import org.cnn4j.nn.train.TrainingListener;
 
 /**
- * One replica of the data-parallel training tests, started by {@code mpirun -np N java ... TrainWorker <dir>}
+ * One replica of the data-parallel training tests, started by {@code mpirun -np N java ... TrainWorker <dir>
+ * [firstBucketFloats bucketFloats]}
  * (or called in one process with {@link Replicas#single()}): trains a small dense net on seeded images for one
  * epoch at batch {@value #BATCH} and writes every parameter after each step to
  * {@code <dir>/rank<r>-step<s>.bin}.
@@ -34,7 +35,10 @@ public final class TrainWorker {
 
     public static void main(String[] args) {
         try (ProcessGroup g = ProcessGroups.open("mpi")) {
-            train(DataParallel.over(g), Path.of(args[0]));
+            // optional bucket sizes (first, then the others): small ones put several sums under the backward
+            DataParallel dp = args.length > 2 ? DataParallel.over(g, Integer.parseInt(args[1]),
+                    Integer.parseInt(args[2])) : DataParallel.over(g);
+            train(dp, Path.of(args[0]));
             System.out.println("rank " + g.rank() + ": trained");
         }
     }

@@ -33,6 +33,8 @@ public abstract class Layer implements AutoCloseable {
     private boolean training = true;
     /** True once a container holds this layer: then the outermost container sums the shared gradients. */
     private boolean nested;
+    /** Told of each leaf whose backward has run, or null; see {@link #onBackwardDone}. */
+    private java.util.function.Consumer<Layer> backwardDone;
     private boolean inputGradient = true;
 
     protected Layer(Backend backend) {
@@ -152,6 +154,26 @@ public abstract class Layer implements AutoCloseable {
         return y;
     }
 
+    /**
+     * Calls {@code listener} with each leaf under this layer as soon as its backward has run in a container's
+     * backward, in backward order (null: no listener). The leaf's own parameters' gradients are then final, unless
+     * a shared copy adds to them at the end of the outermost backward. Data-parallel training starts summing them
+     * over the replicas from here while the rest of backward runs.
+     */
+    public final void onBackwardDone(java.util.function.Consumer<Layer> listener) {
+        this.backwardDone = listener;
+        for (Layer c : children().values()) {
+            c.onBackwardDone(listener);
+        }
+    }
+
+    /** For containers: after {@code child}'s backward, tells the listener of it when it is a leaf. */
+    protected final void backwardDone(Layer child) {
+        if (backwardDone != null && child.children().isEmpty()) {
+            backwardDone.accept(child);
+        }
+    }
+
     /** Marks {@code child} as held by a container (see {@link #sumSharedGradients}). */
     protected static void adopt(Layer child) {
         child.nested = true;
@@ -173,6 +195,20 @@ public abstract class Layer implements AutoCloseable {
                 out.add(p);
             }
         }
+    }
+
+    /**
+     * The parameters under this layer that shared copies also write gradients for (their gradient is final only
+     * once the outermost container has summed the copies' into it, at the end of its backward).
+     */
+    public final java.util.Set<Parameter> parametersWithSharedCopies() {
+        List<Parameter> copies = new ArrayList<>();
+        sharedParameters(copies);
+        java.util.Set<Parameter> owners = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Parameter p : copies) {
+            owners.add(p.owner());
+        }
+        return owners;
     }
 
     /** {@link #sharedParameters(List)} of a child, for containers. */

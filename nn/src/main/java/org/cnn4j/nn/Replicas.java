@@ -26,6 +26,38 @@ public interface Replicas {
     /** Replaces each tensor by its sum over the replicas, in place. */
     void sum(List<Tensor> tensors);
 
+    /**
+     * A sum over the replicas of tensors handed over one by one, as backward finishes them: each replica hands the
+     * same tensors in the same order ({@link GradientSum#ready}), then waits for all the sums
+     * ({@link GradientSum#finish}). The sums are the same bits as {@link #sum(List)} of the same tensors; a
+     * replica may start them early, while the rest of backward runs. This default sums them all at the finish.
+     */
+    default GradientSum gradientSum() {
+        return new GradientSum() {
+            private final java.util.List<Tensor> tensors = new java.util.ArrayList<>();
+
+            @Override
+            public void ready(Tensor t) {
+                tensors.add(t);
+            }
+
+            @Override
+            public void finish() {
+                sum(tensors);
+                tensors.clear();
+            }
+        };
+    }
+
+    /** See {@link #gradientSum()}. */
+    interface GradientSum {
+        /** {@code t} is final for this step: its sum over the replicas may start. */
+        void ready(Tensor t);
+
+        /** Returns once every tensor handed over holds its sum over the replicas. */
+        void finish();
+    }
+
     /** Replaces each value by its sum over the replicas, in place. */
     void sum(double[] values);
 

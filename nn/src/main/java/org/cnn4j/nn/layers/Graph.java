@@ -564,6 +564,7 @@ public final class Graph extends Layer {
                 case INPUT -> throw new IllegalStateException("input node inside the graph");
                 case LAYER -> {
                     Tensor dx = d.layer.backward(g);
+                    backwardDone(d.layer);
                     if (dx != null) {
                         contributions.get(d.in[0]).add(dx);
                     } else if (d.in[0] != 0) {

@@ -110,6 +110,7 @@ public final class Sequential extends Layer {
         Tensor g = dy;
         for (int i = order.size() - 1; i >= 0; i--) {
             g = order.get(i).backward(g);
+            backwardDone(order.get(i));
             if (g == null && i > 0) {
                 throw new IllegalStateException("layer " + i + " returned no input gradient");
             }

@@ -137,6 +137,36 @@ public final class Trainer implements AutoCloseable {
                     d.setReplica(replicas.rank());
                 }
             }
+            params = List.copyOf(model.net().parameters().values());
+            for (int k = 0; k < params.size(); k++) {
+                paramIndex.put(params.get(k), k);
+            }
+            posted = new boolean[params.size()];
+            withSharedCopies = model.net().parametersWithSharedCopies();
+            model.net().onBackwardDone(this::backwardDone);
+        }
+    }
+
+    // Data parallel: the gradient sum of this step, started as backward finishes each leaf (null outside a
+    // backward, or when synchronised batch norm makes collectives of its own inside the backward).
+    private List<Parameter> params = List.of();
+    private final Map<Parameter, Integer> paramIndex = new java.util.IdentityHashMap<>();
+    private boolean[] posted = new boolean[0];
+    private java.util.Set<Parameter> withSharedCopies = java.util.Set.of();
+    private Replicas.GradientSum gradientSum;
+    private boolean overlap;
+
+    /** A leaf's backward ran: its own parameters' gradients are final (unless shared copies add to them later). */
+    private void backwardDone(org.cnn4j.nn.Layer leaf) {
+        if (gradientSum == null) {
+            return;
+        }
+        for (Parameter p : leaf.parameters().values()) {
+            Integer k = paramIndex.get(p);
+            if (k != null && !posted[k] && !withSharedCopies.contains(p)) {
+                posted[k] = true;
+                gradientSum.ready(p.grad());
+            }
         }
     }
 
@@ -240,6 +270,9 @@ public final class Trainer implements AutoCloseable {
                     Tensor share = workspace.get("dlogits-share", logits.shape());
                     backend.execute(new Scale.Run(new Scale((double) n / batch), dLogits, share));
                     dLogits = share;
+                }
+                if (replicas.size() > 1 && overlap) {
+                    gradientSum = replicas.gradientSum();
                 }
                 model.net().backward(dLogits);
             }
@@ -394,6 +427,8 @@ public final class Trainer implements AutoCloseable {
         for (Map.Entry<String, org.cnn4j.nn.Layer> l : model.net().leaves()) {
             synced |= l.getValue() instanceof org.cnn4j.nn.layers.BatchNorm b && b.isSynchronized();
         }
+        // Synchronised batch norm makes collectives inside backward: the gradient sums then wait for its end.
+        overlap = !synced;
         int bs = Math.min(config.batchSize(), samples);
         int last = samples % config.batchSize();
         if (synced && (bs < replicas.size() || last != 0 && last < replicas.size())) {
@@ -431,17 +466,23 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * The gradient of the whole batch's mean loss on every replica: the sum over the replicas of their gradients,
-     * each already weighted by its share of the batch. A replica without samples this step adds zeros.
+     * each already weighted by its share of the batch. The sums of the gradients backward finished early are
+     * under way ({@link #backwardDone}); the rest (shared parameters, and all of them without an overlap) are
+     * handed over here, in parameter order. A replica without samples this step adds zeros.
      */
     private void sumGradients(int n) {
-        List<Tensor> grads = new ArrayList<>();
-        for (Parameter p : model.net().parameters().values()) {
-            if (n == 0) {
-                backend.execute(new Fill.Run(ZERO, p.grad()));
+        Replicas.GradientSum sum = gradientSum != null ? gradientSum : replicas.gradientSum();
+        gradientSum = null;
+        for (int k = 0; k < params.size(); k++) {
+            if (!posted[k]) {
+                if (n == 0) {
+                    backend.execute(new Fill.Run(ZERO, params.get(k).grad()));
+                }
+                sum.ready(params.get(k).grad());
             }
-            grads.add(p.grad());
         }
-        replicas.sum(grads);
+        java.util.Arrays.fill(posted, false);
+        sum.finish();
     }
 
     private static final Fill ZERO = new Fill(0);

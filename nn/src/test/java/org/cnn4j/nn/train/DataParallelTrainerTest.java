@@ -156,6 +156,92 @@ class DataParallelTrainerTest {
         }
     }
 
+    /**
+     * The gradient sum starts as backward finishes each layer: the last layer's gradients are handed over first,
+     * before the first layer's backward has run, and every parameter exactly once per step.
+     */
+    @Test
+    void gradientsAreHandedToTheSumAsBackwardFinishesEachLayer() throws Exception {
+        ThreadReplicas.Group group = new ThreadReplicas.Group(1 + 1);
+        List<List<String>> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<?>> runs = new ArrayList<>();
+            for (int r = 0; r < 2; r++) {
+                int rank = r;
+                runs.add(pool.submit(() -> {
+                    try (Backend b = new CpuBackend(new CpuBackend.Config(1, true))) {
+                        Model m = Models.create("seed002-dense", b, DATA.sampleShape(), 10, 5);
+                        Map<Object, String> names = new java.util.IdentityHashMap<>();
+                        m.net().parameters().forEach((k, v) -> names.put(v.grad(), k));
+                        Replicas inner = group.replica(rank);
+                        List<String> seen = new ArrayList<>();
+                        Replicas recording = new Replicas() {
+                            public int rank() {
+                                return inner.rank();
+                            }
+
+                            public int size() {
+                                return inner.size();
+                            }
+
+                            public void broadcast(List<org.cnn4j.core.Tensor> t) {
+                                inner.broadcast(t);
+                            }
+
+                            public void sum(List<org.cnn4j.core.Tensor> t) {
+                                inner.sum(t);
+                            }
+
+                            public void sum(double[] v) {
+                                inner.sum(v);
+                            }
+
+                            public void barrier() {
+                                inner.barrier();
+                            }
+
+                            public GradientSum gradientSum() {
+                                GradientSum s = inner.gradientSum();
+                                return new GradientSum() {
+                                    public void ready(org.cnn4j.core.Tensor t) {
+                                        seen.add(names.get(t));
+                                        s.ready(t);
+                                    }
+
+                                    public void finish() {
+                                        seen.add("finish");
+                                        s.finish();
+                                    }
+                                };
+                            }
+                        };
+                        try (Optimizer opt = new Optimizer(b, m.net().parameters(),
+                                Optimizer.Config.defaults(Optimizer.Kind.SGD, 0.05));
+                                Trainer t = new Trainer(m, opt, Trainer.Config.of(96, 3), recording)) {
+                            t.trainEpoch(DATA, null, 1, new TrainingListener() { });
+                        } finally {
+                            m.close();
+                        }
+                        order.add(seen);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : runs) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        List<String> want = List.of("7.weight", "7.bias", "5.weight", "5.bias", "3.weight", "3.bias", "1.weight",
+                "1.bias", "finish");
+        assertEquals(2, order.size());
+        for (List<String> seen : order) {
+            assertEquals(want, seen, "one step of 96 images: the order the gradients reached the sum");
+        }
+    }
+
     @Test
     void sharesCutTheBatchIntoContiguousPartsDifferingByAtMostOne() {
         ThreadReplicas.Group g = new ThreadReplicas.Group(3);
