@@ -1,8 +1,6 @@
 package org.cnn4j.distributed;
 
-import java.io.IOException;
 import java.lang.foreign.SymbolLookup;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import org.cnn4j.spi.LibraryLoader;
+import org.cnn4j.spi.PythonSites;
 
 /**
  * Finds MPI's and NCCL's shared libraries at run time and records every place it looked, so that a missing library
@@ -162,29 +161,14 @@ public final class NativeLibraries {
         List<Path> sites = new ArrayList<>();
         String venv = env.apply("VIRTUAL_ENV");
         if (venv != null && !venv.isBlank()) {
-            sites.addAll(pythonSites(Path.of(venv, "lib")));
+            sites.addAll(PythonSites.under(Path.of(venv, "lib")));
         }
         sites.addAll(split(env.apply("PYTHONPATH")));
-        sites.addAll(pythonSites(Path.of("/usr/local/lib")));
-        sites.addAll(pythonSites(Path.of("/usr/lib")));
+        sites.addAll(PythonSites.reported());
+        sites.addAll(PythonSites.under(Path.of("/usr/local/lib")));
+        sites.addAll(PythonSites.under(Path.of("/usr/lib")));
         sites.add(Path.of("/usr/lib/python3/dist-packages"));
         return sites;
-    }
-
-    private static List<Path> pythonSites(Path root) {
-        List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root, "python3*")) {
-            List<Path> pys = new ArrayList<>();
-            ds.forEach(pys::add);
-            pys.sort(null);
-            for (Path py : pys) {
-                out.add(py.resolve("site-packages"));
-                out.add(py.resolve("dist-packages"));
-            }
-        } catch (IOException e) {
-            // no python under this root
-        }
-        return out;
     }
 
     private static void home(Set<Path> dirs, String home, String... subdirs) {

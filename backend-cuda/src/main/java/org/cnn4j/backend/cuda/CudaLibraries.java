@@ -2,7 +2,6 @@ package org.cnn4j.backend.cuda;
 
 import java.io.IOException;
 import java.lang.foreign.SymbolLookup;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,10 +10,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.cnn4j.spi.LibraryLoader;
+import org.cnn4j.spi.PythonSites;
 
 /**
  * Finds the CUDA libraries by file name and major version, and records every place it looked, so that an
@@ -89,7 +88,7 @@ public final class CudaLibraries {
 
         /** This process's environment; python3 is asked for its site directories (once per process, 5 s at most). */
         public static Environment system() {
-            return new Environment(System::getenv, System::getProperty, PythonSites::get,
+            return new Environment(System::getenv, System::getProperty, PythonSites::reported,
                     List.of(Path.of("/usr/local/cuda/lib64"), Path.of("/usr/local/cuda/lib"),
                             Path.of("/usr/local/cuda/targets/x86_64-linux/lib"),
                             Path.of("/usr/lib/x86_64-linux-gnu"), Path.of("/usr/lib64"), Path.of("/usr/lib/wsl/lib"),
@@ -288,32 +287,15 @@ public final class CudaLibraries {
         Set<Path> sites = new LinkedHashSet<>();
         String venv = environment.env().apply("VIRTUAL_ENV");
         if (venv != null && !venv.isBlank()) {
-            sites.addAll(pythonLibSites(Path.of(venv, "lib")));
+            sites.addAll(PythonSites.under(Path.of(venv, "lib")));
         }
         sites.addAll(split(environment.env().apply("PYTHONPATH")));
         sites.addAll(environment.pythonSiteDirs().get());
         for (Path root : environment.pythonRoots()) {
-            sites.addAll(pythonLibSites(root));
+            sites.addAll(PythonSites.under(root));
         }
         sites.add(Path.of("/usr/lib/python3/dist-packages"));
         return List.copyOf(sites);
-    }
-
-    /** {@code root/python3*}{@code /site-packages} and {@code /dist-packages}, sorted. */
-    private static List<Path> pythonLibSites(Path root) {
-        List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root, "python3*")) {
-            List<Path> pys = new ArrayList<>();
-            ds.forEach(pys::add);
-            pys.sort(null);
-            for (Path py : pys) {
-                out.add(py.resolve("site-packages"));
-                out.add(py.resolve("dist-packages"));
-            }
-        } catch (IOException e) {
-            // no python under this root
-        }
-        return out;
     }
 
     /** {@code site/nvidia/<package>/lib} for every package of NVIDIA's wheels in {@code site}, sorted. */
@@ -331,51 +313,6 @@ public final class CudaLibraries {
         }
         out.sort(null);
         return out;
-    }
-
-    /**
-     * python3's answer, asked on first use and kept: it cannot change while the process runs, and providers are
-     * made afresh by every {@link java.util.ServiceLoader} pass.
-     */
-    private static final class PythonSites {
-        private static List<Path> sites;
-
-        static synchronized List<Path> get() {
-            if (sites == null) {
-                sites = askPython();
-            }
-            return sites;
-        }
-    }
-
-    /** Asks {@code python3} (when it exists) for its site directories; empty on any failure, 5 s at most. */
-    static List<Path> askPython() {
-        String script = "import site,sys\n"
-                + "p=[]\n"
-                + "try: p+=site.getsitepackages()\nexcept Exception: pass\n"
-                + "try: p.append(site.getusersitepackages())\nexcept Exception: pass\n"
-                + "print('\\n'.join(p+[x for x in sys.path if x]))\n";
-        try {
-            Process proc = new ProcessBuilder("python3", "-c", script).redirectErrorStream(false).start();
-            proc.getOutputStream().close();
-            if (!proc.waitFor(5, TimeUnit.SECONDS)) {
-                proc.destroyForcibly();
-                return List.of();
-            }
-            String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            List<Path> dirs = new ArrayList<>();
-            for (String line : out.split("\n")) {
-                if (!line.isBlank() && line.startsWith("/")) {
-                    dirs.add(Path.of(line.strip()));
-                }
-            }
-            return dirs;
-        } catch (IOException e) {
-            return List.of();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return List.of();
-        }
     }
 
     private static List<Path> split(String pathList) {
