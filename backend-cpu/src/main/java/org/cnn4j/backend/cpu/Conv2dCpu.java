@@ -166,45 +166,14 @@ final class Conv2dCpu {
         float[] x = data(o.x());
         float[] dy = data(o.dy());
         float[] dw = data(o.dWeight());
-        int ohw = g.colCols();
-        int wSize = dw.length;
-        // images in chunks, one weight-gradient accumulator per chunk: the first is dWeight itself, the others
-        // live in the calling thread's scratch (read by the workers, as the packed GEMM panels are)
-        int chunks = be.worthSplitting(g.batch(), g.macsPerImage()) ? Math.min(g.batch(), be.threads()) : 1;
-        float[] partial = chunks > 1 ? be.workspace().floats(Workspace.PARTIAL, (chunks - 1) * wSize) : null;
-        boolean dots = dotsPay(be, g);
-        be.parallelEach(chunks, g.batch() * g.macsPerImage() / chunks, (from, to) -> {
-            for (int t = from; t < to; t++) {
-                float[] acc = t == 0 ? dw : partial;
-                int accOff = t == 0 ? 0 : (t - 1) * wSize;
-                int n0 = (int) ((long) g.batch() * t / chunks);
-                int n1 = (int) ((long) g.batch() * (t + 1) / chunks);
-                if (dots) {
-                    filterByDots(be, g, x, dy, n0, n1, acc, accOff);
-                    continue;
-                }
-                for (int n = n0; n < n1; n++) {
-                    for (int gi = 0; gi < g.groups(); gi++) {
-                        float[] col = columns(be, g, x, n, gi);
-                        int colOff = g.pointwise() ? (n * g.inChannels() + gi * g.inPerGroup()) * g.inH() * g.inW() : 0;
-                        int dyOff = (n * g.outChannels() + gi * g.outPerGroup()) * ohw;
-                        be.sgemm.gemm(g.outPerGroup(), g.colRows(), ohw, 1f, dy, dyOff, ohw, 1, col, colOff, 1, ohw,
-                                n == n0 ? 0f : 1f, acc, accOff + gi * g.outPerGroup() * g.colRows(), g.colRows());
-                    }
-                }
-            }
-        });
-        if (chunks > 1) {
-            be.parallelFor(wSize, chunks, (from, to) -> {
-                for (int t = 1; t < chunks; t++) {
-                    int off = (t - 1) * wSize;
-                    for (int i = from; i < to; i++) {
-                        dw[i] += partial[off + i];
-                    }
-                }
-            });
+        String forced = System.getProperty("cnn4j.cpu.filterPath", "");
+        if (forced.equals("dots") || (forced.isEmpty() && dotsPay(be, g))) {
+            filterByDots(be, g, x, dy, dw);
+        } else {
+            filterByRows(be, g, x, dy, dw);
         }
         if (o.dBias() != null) {
+            int ohw = g.colCols();
             float[] db = data(o.dBias());
             be.parallelFor(g.outChannels(), (long) g.batch() * ohw, (from, to) -> {
                 for (int kk = from; kk < to; kk++) {
@@ -218,27 +187,210 @@ final class Conv2dCpu {
         }
     }
 
+    /** Depth (pixels) of one block of the weight-gradient GEMM: whole output rows, the rows of an image split evenly. */
+    static final int FILTER_KC = Integer.getInteger("cnn4j.cpu.filterKc", 256);
+
+    /**
+     * The weight gradient as one GEMM per group whose depth is every output pixel of the batch:
+     * {@code dW[g]^T (Cg*KH*KW x Kg) = col (Cg*KH*KW x N*OH*OW) * dy[g]^T (N*OH*OW x Kg)}, the column matrix never
+     * formed: its row (c, i, j) at output (oh, ow) is the (zero-padded) input at {@code (oh*sh + i*dh, ow*sw + j*dw)},
+     * so the micro-kernel reads it in place ({@link MicroKernel#rows}), each of its rows at its tap's offset, one
+     * segment per output row. The depth is cut into blocks of whole output rows of one image (about
+     * {@link #FILTER_KC} pixels); dy^T is packed once per block into the kernel's B panels ({@code nr} channels,
+     * zero past the group's), and every tile is full: {@code dW^T} is padded to whole tiles (rows past the column
+     * matrix read a real row, their sums discarded). The blocks are split into one fixed range per worker (the same
+     * ranges for the same batch and thread count, whatever the timing), each accumulating its own {@code dW^T} in
+     * the calling thread's scratch; the ranges' sums are then added in their order, transposed into dWeight.
+     */
+    private static void filterByRows(CpuBackend be, Conv2d.Geometry g, float[] x, float[] dy, float[] dw) {
+        MicroKernel kernel = be.sgemm.kernel();
+        int mr = kernel.mr;
+        int nr = kernel.nr;
+        int rows = g.colRows();
+        int kg = g.outPerGroup();
+        int mPanels = (rows + mr - 1) / mr;
+        int nPanels = (kg + nr - 1) / nr;
+        int ldc = nPanels * nr;
+        int cSize = mPanels * mr * ldc;
+        boolean padded = g.paddingH() > 0 || g.paddingW() > 0;
+        int hp = g.inH() + 2 * g.paddingH();
+        int wp = g.inW() + 2 * g.paddingW();
+        int plane = hp * wp;
+        int ow = g.outW();
+        int ohw = g.colCols();
+        // output rows per block, the image's rows split into equal blocks
+        int perImage = Math.max(1, Math.min(g.outH(), ohw / FILTER_KC));
+        int blockRows = (g.outH() + perImage - 1) / perImage;
+        int blocks = (g.outH() + blockRows - 1) / blockRows;
+        int units = g.batch() * blocks;
+        int chunks = be.worthSplitting(units, g.macsPerImage() / blocks) ? Math.min(be.threads(), units) : 1;
+        int groupSize = g.groups() * cSize;
+        Workspace caller = be.workspace();
+        float[] partial = caller.floats(Workspace.PARTIAL, chunks * groupSize);
+        // the offset of every column row (c, i, j) in the (padded) image of its group; rows past the matrix repeat
+        // the last
+        int[] rowOff = caller.ints(mPanels * mr);
+        for (int r = 0; r < mPanels * mr; r++) {
+            int rr = Math.min(r, rows - 1);
+            int c = rr / (g.kernelH() * g.kernelW());
+            int i = rr / g.kernelW() % g.kernelH();
+            int j = rr % g.kernelW();
+            rowOff[r] = c * plane + i * g.dilationH() * wp + j * g.dilationW();
+        }
+        be.parallelEach(chunks, g.batch() * g.macsPerImage() / chunks, (from, to) -> {
+            Workspace ws = be.workspace();
+            float[] xp = padded ? ws.floats(Workspace.COLUMNS, g.inChannels() * plane) : x;
+            float[] bp = ws.floats(Workspace.PACK_B, ldc * blockRows * ow);
+            for (int t = from; t < to; t++) {
+                int u0 = (int) ((long) units * t / chunks);
+                int u1 = (int) ((long) units * (t + 1) / chunks);
+                if (padded) {
+                    Arrays.fill(xp, 0, g.inChannels() * plane, 0f);
+                }
+                for (int u = u0; u < u1; u++) {
+                    int n = u / blocks;
+                    int oh0 = (u - n * blocks) * blockRows;
+                    int segs = Math.min(blockRows, g.outH() - oh0);
+                    int kc = segs * ow;
+                    if (padded && (u == u0 || oh0 == 0)) {
+                        padImage(g, x, n, xp, hp, wp);
+                    }
+                    int imageOff = padded ? 0 : n * g.inImage();
+                    for (int gi = 0; gi < g.groups(); gi++) {
+                        for (int jp = 0; jp < nPanels; jp++) {
+                            packGradients(g, dy, n, gi, jp * nr, nr, oh0 * ow, kc, bp, jp * kc * nr);
+                        }
+                        int aOff = imageOff + gi * g.inPerGroup() * plane + oh0 * g.strideH() * wp;
+                        int cOff = t * groupSize + gi * cSize;
+                        for (int ip = 0; ip < mPanels; ip++) {
+                            for (int jp = 0; jp < nPanels; jp++) {
+                                kernel.rows(segs, ow, g.strideH() * wp, g.strideW(), xp, aOff, rowOff, ip * mr, bp,
+                                        jp * kc * nr, partial, cOff + ip * mr * ldc + jp * nr, ldc, u == u0);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        // dW[g*Kg + k][r] = sum over the ranges, in order, of their dW^T[r][k]
+        be.parallelFor(g.outChannels(), (long) rows * chunks, (from, to) -> {
+            for (int o = from; o < to; o++) {
+                int gi = o / kg;
+                int k = o - gi * kg;
+                int src = gi * cSize + k;
+                int dst = o * rows;
+                for (int r = 0; r < rows; r++) {
+                    float s = partial[src + r * ldc];
+                    for (int t = 1; t < chunks; t++) {
+                        s += partial[t * groupSize + src + r * ldc];
+                    }
+                    dw[dst + r] = s;
+                }
+            }
+        });
+    }
+
+    /** Copies image n of x into the interior of {@code xp} (channels of {@code hp x wp}), whose border stays zero. */
+    private static void padImage(Conv2d.Geometry g, float[] x, int n, float[] xp, int hp, int wp) {
+        int xOff = n * g.inImage();
+        for (int c = 0; c < g.inChannels(); c++) {
+            for (int r = 0; r < g.inH(); r++) {
+                System.arraycopy(x, xOff + (c * g.inH() + r) * g.inW(), xp,
+                        (c * hp + r + g.paddingH()) * wp + g.paddingW(), g.inW());
+            }
+        }
+    }
+
+    /**
+     * Packs output channels {@code [k0, k0 + nr)} of group {@code gi}'s dy, image n, pixels {@code [p0, p0 + kc)}
+     * as {@code kc} steps of {@code nr} values: {@code bp[o + (p - p0)*nr + k - k0] = dy[n][gi*Kg + k][p]}, zero for
+     * channels past the group's. Four channels at a time: each step's four stores share a cache line (one channel
+     * at a time wrote a line per value, 4x per line; sixteen at a time read sixteen streams: both measured slower).
+     */
+    private static void packGradients(Conv2d.Geometry g, float[] dy, int n, int gi, int k0, int nr, int p0, int kc,
+            float[] bp, int o) {
+        int ohw = g.colCols();
+        int ks = Math.min(nr, g.outPerGroup() - k0);
+        int src = (n * g.outChannels() + gi * g.outPerGroup() + k0) * ohw + p0;
+        int kq = 0;
+        for (; kq + 3 < ks; kq += 4) {
+            int s0 = src + kq * ohw;
+            for (int p = 0, d = o + kq; p < kc; p++, d += nr) {
+                bp[d] = dy[s0 + p];
+                bp[d + 1] = dy[s0 + ohw + p];
+                bp[d + 2] = dy[s0 + 2 * ohw + p];
+                bp[d + 3] = dy[s0 + 3 * ohw + p];
+            }
+        }
+        for (; kq < ks; kq++) {
+            int s0 = src + kq * ohw;
+            for (int p = 0, d = o + kq; p < kc; p++, d += nr) {
+                bp[d] = dy[s0 + p];
+            }
+        }
+        if (ks < nr) {
+            for (int p = 0, d = o; p < kc; p++, d += nr) {
+                for (int q = ks; q < nr; q++) {
+                    bp[d + q] = 0;
+                }
+            }
+        }
+    }
+
     /**
      * True when the weight gradient is better computed as dot products of the rows of dy and of the column matrix
-     * ({@link VectorDots}) than by a GEMM: on the vector path, over rows of at least two vectors, when the lane-wise
-     * partial sums of all groups ({@code K * Cg*KH*KW * lanes} floats) fit in {@value #DOTS_MAX_LANE_BYTES} bytes,
-     * about an L2 cache. Measured single-thread on the build machine (AVX2): 3.5x faster on LeNet-5's first layer
-     * (a GEMM with 6 of 8 tile rows used, packing a transposed panel per image), 1.5x on the seed 002 CNN's second
-     * (32 x 288 weights), even on its third (64 x 288), slower on its fourth (64 x 576, partial sums past L2).
+     * ({@link VectorDots}) than by {@link #filterByRows}: on the vector path, over rows of at least two vectors, with
+     * fewer than {@value #DOTS_MAX_ROWS} column rows (taps per output channel), and when the lane-wise partial sums
+     * of all groups ({@code K * Cg*KH*KW * lanes} floats) fit in {@value #DOTS_MAX_LANE_BYTES} bytes, about an L2
+     * cache. With few taps the GEMM's packing of dy (one value per output channel and pixel) costs as much as its
+     * arithmetic (a few taps per value). Measured side by side on the build machine (AVX2, two threads): the dots
+     * win on LeNet-5's first layer (25 taps, 6 channels) and the seed 002 CNN's first (9 taps), and at 27 and 36
+     * taps; the GEMM wins from 54 taps on (LeNet-5's second layer: 150).
      */
     private static boolean dotsPay(CpuBackend be, Conv2d.Geometry g) {
-        return be.config().vector() && g.colCols() >= 2 * VectorDots.L
+        return be.config().vector() && g.colCols() >= 2 * VectorDots.L && g.colRows() < DOTS_MAX_ROWS
                 && (long) g.outChannels() * g.colRows() * VectorDots.L * Float.BYTES <= DOTS_MAX_LANE_BYTES;
     }
+
+    /** The column rows (taps per output channel) below which the weight gradient may be taken as dot products. */
+    static final int DOTS_MAX_ROWS = 48;
 
     /** The most bytes of lane-wise partial sums {@link VectorDots} may keep for one weight gradient. */
     static final int DOTS_MAX_LANE_BYTES = 640 * 1024;
 
     /**
+     * dW = sum over the images of dy[n, g] * col(x[n, g])^T as dot products: the images in chunks, one per worker,
+     * each kept as lane-wise partial sums reduced once at its end; the first chunk's sums go to dWeight, the others'
+     * to the calling thread's scratch, added to dWeight in chunk order.
+     */
+    private static void filterByDots(CpuBackend be, Conv2d.Geometry g, float[] x, float[] dy, float[] dw) {
+        int wSize = dw.length;
+        int chunks = be.worthSplitting(g.batch(), g.macsPerImage()) ? Math.min(g.batch(), be.threads()) : 1;
+        float[] partial = chunks > 1 ? be.workspace().floats(Workspace.PARTIAL, (chunks - 1) * wSize) : null;
+        be.parallelEach(chunks, g.batch() * g.macsPerImage() / chunks, (from, to) -> {
+            for (int t = from; t < to; t++) {
+                int n0 = (int) ((long) g.batch() * t / chunks);
+                int n1 = (int) ((long) g.batch() * (t + 1) / chunks);
+                dotsOfImages(be, g, x, dy, n0, n1, t == 0 ? dw : partial, t == 0 ? 0 : (t - 1) * wSize);
+            }
+        });
+        if (chunks > 1) {
+            be.parallelFor(wSize, chunks, (from, to) -> {
+                for (int t = 1; t < chunks; t++) {
+                    int off = (t - 1) * wSize;
+                    for (int i = from; i < to; i++) {
+                        dw[i] += partial[off + i];
+                    }
+                }
+            });
+        }
+    }
+
+    /**
      * dW (into {@code acc} at {@code accOff}, overwritten) = sum over images [n0, n1) of dy[n, g] * col(x[n, g])^T,
      * as lane-wise partial sums reduced once at the end.
      */
-    private static void filterByDots(CpuBackend be, Conv2d.Geometry g, float[] x, float[] dy, int n0, int n1,
+    private static void dotsOfImages(CpuBackend be, Conv2d.Geometry g, float[] x, float[] dy, int n0, int n1,
             float[] acc, int accOff) {
         int ohw = g.colCols();
         int kgCkk = g.outPerGroup() * g.colRows();

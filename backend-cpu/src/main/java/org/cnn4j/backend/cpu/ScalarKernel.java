@@ -78,4 +78,50 @@ final class ScalarKernel extends MicroKernel {
             c[o + 3] = alpha * v3;
         }
     }
+
+    @Override
+    void rows(int segs, int len, int segStride, int step, float[] a, int aOff, int[] rowOff, int ro,
+            float[] bp, int bOff, float[] c, int cOff, int ldc, boolean overwrite) {
+        final int o0 = aOff + rowOff[ro];
+        final int o1 = aOff + rowOff[ro + 1];
+        final int o2 = aOff + rowOff[ro + 2];
+        final int o3 = aOff + rowOff[ro + 3];
+        float c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+        float c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+        float c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+        float c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        int b = bOff;
+        for (int s = 0, base = 0; s < segs; s++, base += segStride) {
+            for (int p = 0, i = base; p < len; p++, i += step, b += 4) {
+                float b0 = bp[b];
+                float b1 = bp[b + 1];
+                float b2 = bp[b + 2];
+                float b3 = bp[b + 3];
+                float a0 = a[o0 + i];
+                float a1 = a[o1 + i];
+                float a2 = a[o2 + i];
+                float a3 = a[o3 + i];
+                c00 += a0 * b0;
+                c01 += a0 * b1;
+                c02 += a0 * b2;
+                c03 += a0 * b3;
+                c10 += a1 * b0;
+                c11 += a1 * b1;
+                c12 += a1 * b2;
+                c13 += a1 * b3;
+                c20 += a2 * b0;
+                c21 += a2 * b1;
+                c22 += a2 * b2;
+                c23 += a2 * b3;
+                c30 += a3 * b0;
+                c31 += a3 * b1;
+                c32 += a3 * b2;
+                c33 += a3 * b3;
+            }
+        }
+        store(c, cOff, c00, c01, c02, c03, 1f, !overwrite);
+        store(c, cOff + ldc, c10, c11, c12, c13, 1f, !overwrite);
+        store(c, cOff + 2 * ldc, c20, c21, c22, c23, 1f, !overwrite);
+        store(c, cOff + 3 * ldc, c30, c31, c32, c33, 1f, !overwrite);
+    }
 }

@@ -79,4 +79,70 @@ final class VectorKernel5 extends VectorKernel {
             c41.fma(va, FloatVector.fromArray(S, c, cOff + 4 * ldc + L)).intoArray(c, cOff + 4 * ldc + L);
         }
     }
+
+    @Override
+    void rows(int segs, int len, int segStride, int step, float[] a, int aOff, int[] rowOff, int ro,
+            float[] bp, int bOff, float[] c, int cOff, int ldc, boolean overwrite) {
+        final int o0 = aOff + rowOff[ro + 0];
+        final int o1 = aOff + rowOff[ro + 1];
+        final int o2 = aOff + rowOff[ro + 2];
+        final int o3 = aOff + rowOff[ro + 3];
+        final int o4 = aOff + rowOff[ro + 4];
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        final int nr = 2 * L;
+        int b = bOff;
+        for (int s = 0, base = 0; s < segs; s++, base += segStride) {
+            for (int p = 0, i = base; p < len; p++, i += step, b += nr) {
+                FloatVector b0 = FloatVector.fromArray(S, bp, b);
+                FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
+                FloatVector a0 = FloatVector.broadcast(S, a[o0 + i]);
+                c00 = a0.fma(b0, c00);
+                c01 = a0.fma(b1, c01);
+                FloatVector a1 = FloatVector.broadcast(S, a[o1 + i]);
+                c10 = a1.fma(b0, c10);
+                c11 = a1.fma(b1, c11);
+                FloatVector a2 = FloatVector.broadcast(S, a[o2 + i]);
+                c20 = a2.fma(b0, c20);
+                c21 = a2.fma(b1, c21);
+                FloatVector a3 = FloatVector.broadcast(S, a[o3 + i]);
+                c30 = a3.fma(b0, c30);
+                c31 = a3.fma(b1, c31);
+                FloatVector a4 = FloatVector.broadcast(S, a[o4 + i]);
+                c40 = a4.fma(b0, c40);
+                c41 = a4.fma(b1, c41);
+            }
+        }
+        if (overwrite) {
+            c00.intoArray(c, cOff);
+            c01.intoArray(c, cOff + L);
+            c10.intoArray(c, cOff + ldc);
+            c11.intoArray(c, cOff + ldc + L);
+            c20.intoArray(c, cOff + 2 * ldc);
+            c21.intoArray(c, cOff + 2 * ldc + L);
+            c30.intoArray(c, cOff + 3 * ldc);
+            c31.intoArray(c, cOff + 3 * ldc + L);
+            c40.intoArray(c, cOff + 4 * ldc);
+            c41.intoArray(c, cOff + 4 * ldc + L);
+        } else {
+            c00.add(FloatVector.fromArray(S, c, cOff)).intoArray(c, cOff);
+            c01.add(FloatVector.fromArray(S, c, cOff + L)).intoArray(c, cOff + L);
+            c10.add(FloatVector.fromArray(S, c, cOff + ldc)).intoArray(c, cOff + ldc);
+            c11.add(FloatVector.fromArray(S, c, cOff + ldc + L)).intoArray(c, cOff + ldc + L);
+            c20.add(FloatVector.fromArray(S, c, cOff + 2 * ldc)).intoArray(c, cOff + 2 * ldc);
+            c21.add(FloatVector.fromArray(S, c, cOff + 2 * ldc + L)).intoArray(c, cOff + 2 * ldc + L);
+            c30.add(FloatVector.fromArray(S, c, cOff + 3 * ldc)).intoArray(c, cOff + 3 * ldc);
+            c31.add(FloatVector.fromArray(S, c, cOff + 3 * ldc + L)).intoArray(c, cOff + 3 * ldc + L);
+            c40.add(FloatVector.fromArray(S, c, cOff + 4 * ldc)).intoArray(c, cOff + 4 * ldc);
+            c41.add(FloatVector.fromArray(S, c, cOff + 4 * ldc + L)).intoArray(c, cOff + 4 * ldc + L);
+        }
+    }
 }

@@ -31,6 +31,7 @@ final class Workspace {
 
     private final float[][] floats = new float[SLOTS][];
     private double[] doubles = new double[0];
+    private int[] ints = new int[0];
 
     /** An array of at least {@code size} floats in {@code slot}; its contents are unspecified. */
     float[] floats(int slot, int size) {
@@ -40,6 +41,14 @@ final class Workspace {
             floats[slot] = a;
         }
         return a;
+    }
+
+    /** An array of at least {@code size} ints; its contents are unspecified. */
+    int[] ints(int size) {
+        if (ints.length < size) {
+            ints = new int[Math.max(size, ints.length + (ints.length >> 1))];
+        }
+        return ints;
     }
 
     /** An array of at least {@code size} doubles; its contents are unspecified. */
