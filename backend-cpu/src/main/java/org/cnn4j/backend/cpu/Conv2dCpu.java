@@ -166,9 +166,10 @@ final class Conv2dCpu {
         float[] x = data(o.x());
         float[] dy = data(o.dy());
         float[] dw = data(o.dWeight());
-        String forced = System.getProperty("cnn4j.cpu.filterPath", "");
-        if (forced.equals("dots") || (forced.isEmpty() && dotsPay(be, g))) {
-            filterByDots(be, g, x, dy, dw);
+        if (dotsPay(be, g)) {
+            filterPerImage(be, g, x, dy, dw, true);
+        } else if (g.outPerGroup() >= ROWS_MAX_CHANNELS && g.outW() < ROWS_MIN_WIDTH) {
+            filterPerImage(be, g, x, dy, dw, false);
         } else {
             filterByRows(be, g, x, dy, dw);
         }
@@ -187,20 +188,38 @@ final class Conv2dCpu {
         }
     }
 
-    /** Depth (pixels) of one block of the weight-gradient GEMM: whole output rows, the rows of an image split evenly. */
-    static final int FILTER_KC = Integer.getInteger("cnn4j.cpu.filterKc", 256);
+    /**
+     * With at least this many output channels per group and output rows narrower than {@link #ROWS_MIN_WIDTH}, the
+     * weight gradient is a GEMM per image on its im2col columns rather than {@link #filterByRows}: that GEMM's
+     * packing (of the columns, once per image) is spread over as many output channels, while the micro-kernel of
+     * {@link #filterByRows} restarts its loop at every output row. Measured side by side on the build machine (AVX2,
+     * two threads): AlexNet's last three layers at batch 8 (13 x 13 outputs, 256 and 384 channels) are faster per
+     * image, its second (27 x 27, 256 channels) and every narrower layer faster by rows.
+     */
+    static final int ROWS_MAX_CHANNELS = 256;
+
+    /** See {@link #ROWS_MAX_CHANNELS}. */
+    static final int ROWS_MIN_WIDTH = 16;
+
+    /** Depth (pixels) of one block of the weight-gradient GEMM: whole output rows, of one image or several. */
+    static final int FILTER_KC = 256;
+
+    /** The most bytes of packed dy (B panels) multiplied with every row panel of the column matrix in turn. */
+    static final int FILTER_B_BYTES = 192 * 1024;
 
     /**
      * The weight gradient as one GEMM per group whose depth is every output pixel of the batch:
      * {@code dW[g]^T (Cg*KH*KW x Kg) = col (Cg*KH*KW x N*OH*OW) * dy[g]^T (N*OH*OW x Kg)}, the column matrix never
      * formed: its row (c, i, j) at output (oh, ow) is the (zero-padded) input at {@code (oh*sh + i*dh, ow*sw + j*dw)},
      * so the micro-kernel reads it in place ({@link MicroKernel#rows}), each of its rows at its tap's offset, one
-     * segment per output row. The depth is cut into blocks of whole output rows of one image (about
-     * {@link #FILTER_KC} pixels); dy^T is packed once per block into the kernel's B panels ({@code nr} channels,
-     * zero past the group's), and every tile is full: {@code dW^T} is padded to whole tiles (rows past the column
-     * matrix read a real row, their sums discarded). The blocks are split into one fixed range per worker (the same
-     * ranges for the same batch and thread count, whatever the timing), each accumulating its own {@code dW^T} in
-     * the calling thread's scratch; the ranges' sums are then added in their order, transposed into dWeight.
+     * segment per output row. The depth is cut into blocks of whole output rows (about {@link #FILTER_KC} pixels,
+     * across images when they are small, so that the {@code dW^T} scratch is read and written once per block of
+     * that size); dy^T is packed once per block into the kernel's B panels ({@code nr} channels, zero past the
+     * group's), multiplied with every row panel in slices of at most {@link #FILTER_B_BYTES}, and every tile is
+     * full: {@code dW^T} is padded to whole tiles (rows past the column matrix read a real row, their sums
+     * discarded). The blocks are split into one fixed range per worker (the same ranges for the same batch and
+     * thread count, whatever the timing), each accumulating its own {@code dW^T} in the calling thread's scratch;
+     * the ranges' sums are then added in their order, transposed into dWeight.
      */
     private static void filterByRows(CpuBackend be, Conv2d.Geometry g, float[] x, float[] dy, float[] dw) {
         MicroKernel kernel = be.sgemm.kernel();
@@ -217,19 +236,22 @@ final class Conv2dCpu {
         int wp = g.inW() + 2 * g.paddingW();
         int plane = hp * wp;
         int ow = g.outW();
-        int ohw = g.colCols();
-        // output rows per block, the image's rows split into equal blocks
-        int perImage = Math.max(1, Math.min(g.outH(), ohw / FILTER_KC));
-        int blockRows = (g.outH() + perImage - 1) / perImage;
-        int blocks = (g.outH() + blockRows - 1) / blockRows;
-        int units = g.batch() * blocks;
-        int chunks = be.worthSplitting(units, g.macsPerImage() / blocks) ? Math.min(be.threads(), units) : 1;
+        int oh = g.outH();
+        // blocks of output rows over the whole batch, all of the same size but the last
+        long allRows = (long) g.batch() * oh;
+        int blockRows = (int) Math.min(allRows, Math.max(1, FILTER_KC / ow));
+        int blocks = (int) ((allRows + blockRows - 1) / blockRows);
+        // padded images kept at once: those a block spans, plus the next one
+        int slots = padded ? Math.min(g.batch(), (blockRows + oh - 2) / oh + 2) : 0;
+        int panelsPerSlice = Math.max(1, Math.min(nPanels, FILTER_B_BYTES / (blockRows * ow * nr * Float.BYTES)));
+        int chunks = be.worthSplitting(blocks, g.macsPerImage() * blockRows / oh)
+                ? Math.min(be.threads(), blocks) : 1;
         int groupSize = g.groups() * cSize;
         Workspace caller = be.workspace();
         float[] partial = caller.floats(Workspace.PARTIAL, chunks * groupSize);
         // the offset of every column row (c, i, j) in the (padded) image of its group; rows past the matrix repeat
         // the last
-        int[] rowOff = caller.ints(mPanels * mr);
+        int[] rowOff = caller.ints(Workspace.ROW_OFFSETS, mPanels * mr);
         for (int r = 0; r < mPanels * mr; r++) {
             int rr = Math.min(r, rows - 1);
             int c = rr / (g.kernelH() * g.kernelW());
@@ -239,33 +261,51 @@ final class Conv2dCpu {
         }
         be.parallelEach(chunks, g.batch() * g.macsPerImage() / chunks, (from, to) -> {
             Workspace ws = be.workspace();
-            float[] xp = padded ? ws.floats(Workspace.COLUMNS, g.inChannels() * plane) : x;
+            int image = g.inChannels() * plane;
+            float[] xp = padded ? ws.floats(Workspace.COLUMNS, slots * image) : x;
             float[] bp = ws.floats(Workspace.PACK_B, ldc * blockRows * ow);
+            int[] segOff = ws.ints(Workspace.SEGMENT_OFFSETS, blockRows);
             for (int t = from; t < to; t++) {
-                int u0 = (int) ((long) units * t / chunks);
-                int u1 = (int) ((long) units * (t + 1) / chunks);
+                int b0 = (int) ((long) blocks * t / chunks);
+                int b1 = (int) ((long) blocks * (t + 1) / chunks);
                 if (padded) {
-                    Arrays.fill(xp, 0, g.inChannels() * plane, 0f);
+                    Arrays.fill(xp, 0, slots * image, 0f);
                 }
-                for (int u = u0; u < u1; u++) {
-                    int n = u / blocks;
-                    int oh0 = (u - n * blocks) * blockRows;
-                    int segs = Math.min(blockRows, g.outH() - oh0);
+                int last = -1; // the last image padded
+                for (int bi = b0; bi < b1; bi++) {
+                    long row0 = (long) bi * blockRows;
+                    int segs = (int) Math.min(blockRows, allRows - row0);
                     int kc = segs * ow;
-                    if (padded && (u == u0 || oh0 == 0)) {
-                        padImage(g, x, n, xp, hp, wp);
-                    }
-                    int imageOff = padded ? 0 : n * g.inImage();
-                    for (int gi = 0; gi < g.groups(); gi++) {
-                        for (int jp = 0; jp < nPanels; jp++) {
-                            packGradients(g, dy, n, gi, jp * nr, nr, oh0 * ow, kc, bp, jp * kc * nr);
+                    for (int s = 0; s < segs; s++) {
+                        int n = (int) ((row0 + s) / oh);
+                        int y = (int) (row0 + s - (long) n * oh);
+                        if (padded && n > last) {
+                            padImage(g, x, n, xp, (n % slots) * image, hp, wp);
+                            last = n;
                         }
-                        int aOff = imageOff + gi * g.inPerGroup() * plane + oh0 * g.strideH() * wp;
-                        int cOff = t * groupSize + gi * cSize;
-                        for (int ip = 0; ip < mPanels; ip++) {
+                        segOff[s] = (padded ? (n % slots) * image : n * g.inImage()) + y * g.strideH() * wp;
+                    }
+                    for (int gi = 0; gi < g.groups(); gi++) {
+                        // dy^T of the block: runs of rows of one image
+                        for (int s = 0; s < segs; ) {
+                            int n = (int) ((row0 + s) / oh);
+                            int y = (int) (row0 + s - (long) n * oh);
+                            int run = Math.min(segs - s, oh - y);
                             for (int jp = 0; jp < nPanels; jp++) {
-                                kernel.rows(segs, ow, g.strideH() * wp, g.strideW(), xp, aOff, rowOff, ip * mr, bp,
-                                        jp * kc * nr, partial, cOff + ip * mr * ldc + jp * nr, ldc, u == u0);
+                                packGradients(g, dy, n, gi, jp * nr, nr, y * ow, run * ow, bp,
+                                        jp * kc * nr + s * ow * nr);
+                            }
+                            s += run;
+                        }
+                        int aOff = gi * g.inPerGroup() * plane;
+                        int cOff = t * groupSize + gi * cSize;
+                        for (int j0 = 0; j0 < nPanels; j0 += panelsPerSlice) {
+                            int j1 = Math.min(nPanels, j0 + panelsPerSlice);
+                            for (int ip = 0; ip < mPanels; ip++) {
+                                for (int jp = j0; jp < j1; jp++) {
+                                    kernel.rows(segs, ow, g.strideW(), segOff, 0, xp, aOff, rowOff, ip * mr, bp,
+                                            jp * kc * nr, partial, cOff + ip * mr * ldc + jp * nr, ldc, bi == b0);
+                                }
                             }
                         }
                     }
@@ -290,13 +330,16 @@ final class Conv2dCpu {
         });
     }
 
-    /** Copies image n of x into the interior of {@code xp} (channels of {@code hp x wp}), whose border stays zero. */
-    private static void padImage(Conv2d.Geometry g, float[] x, int n, float[] xp, int hp, int wp) {
+    /**
+     * Copies image n of x into the interior of {@code xp} at {@code o} (channels of {@code hp x wp}), whose border
+     * stays zero.
+     */
+    private static void padImage(Conv2d.Geometry g, float[] x, int n, float[] xp, int o, int hp, int wp) {
         int xOff = n * g.inImage();
         for (int c = 0; c < g.inChannels(); c++) {
             for (int r = 0; r < g.inH(); r++) {
                 System.arraycopy(x, xOff + (c * g.inH() + r) * g.inW(), xp,
-                        (c * hp + r + g.paddingH()) * wp + g.paddingW(), g.inW());
+                        o + (c * hp + r + g.paddingH()) * wp + g.paddingW(), g.inW());
             }
         }
     }
@@ -359,19 +402,36 @@ final class Conv2dCpu {
     static final int DOTS_MAX_LANE_BYTES = 640 * 1024;
 
     /**
-     * dW = sum over the images of dy[n, g] * col(x[n, g])^T as dot products: the images in chunks, one per worker,
-     * each kept as lane-wise partial sums reduced once at its end; the first chunk's sums go to dWeight, the others'
-     * to the calling thread's scratch, added to dWeight in chunk order.
+     * dW = sum over the images of dy[n, g] * col(x[n, g])^T, the images in chunks, one per worker: as dot products
+     * kept as lane-wise partial sums reduced once at the chunk's end ({@code dots}), or as a GEMM per image and group
+     * on its im2col columns. The first chunk's sums go to dWeight, the others' to the calling thread's scratch, added
+     * to dWeight in chunk order.
      */
-    private static void filterByDots(CpuBackend be, Conv2d.Geometry g, float[] x, float[] dy, float[] dw) {
+    private static void filterPerImage(CpuBackend be, Conv2d.Geometry g, float[] x, float[] dy, float[] dw,
+            boolean dots) {
+        int ohw = g.colCols();
         int wSize = dw.length;
         int chunks = be.worthSplitting(g.batch(), g.macsPerImage()) ? Math.min(g.batch(), be.threads()) : 1;
         float[] partial = chunks > 1 ? be.workspace().floats(Workspace.PARTIAL, (chunks - 1) * wSize) : null;
         be.parallelEach(chunks, g.batch() * g.macsPerImage() / chunks, (from, to) -> {
             for (int t = from; t < to; t++) {
+                float[] acc = t == 0 ? dw : partial;
+                int accOff = t == 0 ? 0 : (t - 1) * wSize;
                 int n0 = (int) ((long) g.batch() * t / chunks);
                 int n1 = (int) ((long) g.batch() * (t + 1) / chunks);
-                dotsOfImages(be, g, x, dy, n0, n1, t == 0 ? dw : partial, t == 0 ? 0 : (t - 1) * wSize);
+                if (dots) {
+                    dotsOfImages(be, g, x, dy, n0, n1, acc, accOff);
+                    continue;
+                }
+                for (int n = n0; n < n1; n++) {
+                    for (int gi = 0; gi < g.groups(); gi++) {
+                        float[] col = columns(be, g, x, n, gi);
+                        int colOff = g.pointwise() ? (n * g.inChannels() + gi * g.inPerGroup()) * g.inH() * g.inW() : 0;
+                        int dyOff = (n * g.outChannels() + gi * g.outPerGroup()) * ohw;
+                        be.sgemm.gemm(g.outPerGroup(), g.colRows(), ohw, 1f, dy, dyOff, ohw, 1, col, colOff, 1, ohw,
+                                n == n0 ? 0f : 1f, acc, accOff + gi * g.outPerGroup() * g.colRows(), g.colRows());
+                    }
+                }
             }
         });
         if (chunks > 1) {

@@ -31,12 +31,12 @@ abstract class MicroKernel {
 
     /**
      * A tile whose A is read in place, in {@code segs} segments of {@code len} steps: {@code c[cOff + r*ldc + q]
-     * (+)= sum over s < segs, p < len of a[aOff + rowOff[ro + r] + s*segStride + p*step] * bp[bOff + (s*len + p)*nr + q]}
-     * for every {@code r < mr, q < nr}, B a packed panel of {@code segs * len} steps. Written ({@code =}, the old C
-     * neither read nor kept) when {@code overwrite}, else added. This is the convolution's weight gradient, whose
-     * A (the column matrix) is the input image itself: row r is the image shifted by its tap's offset, a segment
-     * one output row.
+     * (+)= sum over s < segs, p < len of a[aOff + rowOff[ro + r] + segOff[so + s] + p*step] * bp[bOff + (s*len +
+     * p)*nr + q]} for every {@code r < mr, q < nr}, B a packed panel of {@code segs * len} steps. Written ({@code =},
+     * the old C neither read nor kept) when {@code overwrite}, else added. This is the convolution's weight
+     * gradient, whose A (the column matrix) is the input image itself: row r is the image shifted by its tap's
+     * offset, a segment one output row.
      */
-    abstract void rows(int segs, int len, int segStride, int step, float[] a, int aOff, int[] rowOff, int ro,
+    abstract void rows(int segs, int len, int step, int[] segOff, int so, float[] a, int aOff, int[] rowOff, int ro,
             float[] bp, int bOff, float[] c, int cOff, int ldc, boolean overwrite);
 }

@@ -80,7 +80,7 @@ final class ScalarKernel extends MicroKernel {
     }
 
     @Override
-    void rows(int segs, int len, int segStride, int step, float[] a, int aOff, int[] rowOff, int ro,
+    void rows(int segs, int len, int step, int[] segOff, int so, float[] a, int aOff, int[] rowOff, int ro,
             float[] bp, int bOff, float[] c, int cOff, int ldc, boolean overwrite) {
         final int o0 = aOff + rowOff[ro];
         final int o1 = aOff + rowOff[ro + 1];
@@ -91,8 +91,8 @@ final class ScalarKernel extends MicroKernel {
         float c20 = 0, c21 = 0, c22 = 0, c23 = 0;
         float c30 = 0, c31 = 0, c32 = 0, c33 = 0;
         int b = bOff;
-        for (int s = 0, base = 0; s < segs; s++, base += segStride) {
-            for (int p = 0, i = base; p < len; p++, i += step, b += 4) {
+        for (int s = 0; s < segs; s++) {
+            for (int p = 0, i = segOff[so + s]; p < len; p++, i += step, b += 4) {
                 float b0 = bp[b];
                 float b1 = bp[b + 1];
                 float b2 = bp[b + 2];

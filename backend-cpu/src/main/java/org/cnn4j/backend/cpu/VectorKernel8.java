@@ -104,7 +104,7 @@ final class VectorKernel8 extends VectorKernel {
     }
 
     @Override
-    void rows(int segs, int len, int segStride, int step, float[] a, int aOff, int[] rowOff, int ro,
+    void rows(int segs, int len, int step, int[] segOff, int so, float[] a, int aOff, int[] rowOff, int ro,
             float[] bp, int bOff, float[] c, int cOff, int ldc, boolean overwrite) {
         final int o0 = aOff + rowOff[ro + 0];
         final int o1 = aOff + rowOff[ro + 1];
@@ -132,8 +132,8 @@ final class VectorKernel8 extends VectorKernel {
         FloatVector c71 = FloatVector.zero(S);
         final int nr = 2 * L;
         int b = bOff;
-        for (int s = 0, base = 0; s < segs; s++, base += segStride) {
-            for (int p = 0, i = base; p < len; p++, i += step, b += nr) {
+        for (int s = 0; s < segs; s++) {
+            for (int p = 0, i = segOff[so + s]; p < len; p++, i += step, b += nr) {
                 FloatVector b0 = FloatVector.fromArray(S, bp, b);
                 FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
                 FloatVector a0 = FloatVector.broadcast(S, a[o0 + i]);

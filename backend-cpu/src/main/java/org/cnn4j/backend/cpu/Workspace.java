@@ -31,7 +31,7 @@ final class Workspace {
 
     private final float[][] floats = new float[SLOTS][];
     private double[] doubles = new double[0];
-    private int[] ints = new int[0];
+    private final int[][] ints = new int[INT_SLOTS][];
 
     /** An array of at least {@code size} floats in {@code slot}; its contents are unspecified. */
     float[] floats(int slot, int size) {
@@ -43,12 +43,20 @@ final class Workspace {
         return a;
     }
 
-    /** An array of at least {@code size} ints; its contents are unspecified. */
-    int[] ints(int size) {
-        if (ints.length < size) {
-            ints = new int[Math.max(size, ints.length + (ints.length >> 1))];
+    /** Offsets of the column rows of the convolution's weight gradient (the calling thread's, shared). */
+    static final int ROW_OFFSETS = 0;
+    /** Offsets of the output rows of one block of the convolution's weight gradient. */
+    static final int SEGMENT_OFFSETS = 1;
+    static final int INT_SLOTS = 2;
+
+    /** An array of at least {@code size} ints in {@code slot}; its contents are unspecified. */
+    int[] ints(int slot, int size) {
+        int[] a = ints[slot];
+        if (a == null || a.length < size) {
+            a = new int[Math.max(size, a == null ? 0 : a.length + (a.length >> 1))];
+            ints[slot] = a;
         }
-        return ints;
+        return a;
     }
 
     /** An array of at least {@code size} doubles; its contents are unspecified. */
