@@ -168,7 +168,8 @@ final class Conv2dCpu {
         float[] dw = data(o.dWeight());
         if (dotsPay(be, g)) {
             filterPerImage(be, g, x, dy, dw, true);
-        } else if (g.outPerGroup() >= ROWS_MAX_CHANNELS && g.outW() < ROWS_MIN_WIDTH) {
+        } else if (g.outPerGroup() >= ROWS_MAX_CHANNELS && g.outW() < ROWS_MIN_WIDTH
+                || be.config().vector() && 2 * g.outPerGroup() <= be.sgemm.kernel().nr) {
             filterPerImage(be, g, x, dy, dw, false);
         } else {
             filterByRows(be, g, x, dy, dw);
@@ -194,7 +195,10 @@ final class Conv2dCpu {
      * packing (of the columns, once per image) is spread over as many output channels, while the micro-kernel of
      * {@link #filterByRows} restarts its loop at every output row. Measured side by side on the build machine (AVX2,
      * two threads): AlexNet's last three layers at batch 8 (13 x 13 outputs, 256 and 384 channels) are faster per
-     * image, its second (27 x 27, 256 channels) and every narrower layer faster by rows.
+     * image, its second (27 x 27, 256 channels) and every narrower layer faster by rows. So is, on the vector path,
+     * a group of at most half a tile's columns of output channels (the rows' B panels then mostly zeros; the GEMM per
+     * image takes dot products for so few rows of C): 8 groups of 8 channels, 72 taps, 28 x 28 at batch 16, 1.9-2.0
+     * ms against 2.6 ms by rows (with the scalar kernel the rows win, 10.6 against 16.8 ms).
      */
     static final int ROWS_MAX_CHANNELS = 256;
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the micro-kernel, one segment per output row): column rows and output channels just past a tile, groups, strides,
  * dilation, padding wider than the image, a single image and a single output row, more images than threads, blocks
  * that span images or end inside one; and its other paths (dot products for few taps, a GEMM per image for many
- * channels on narrow rows); against a double-precision loop, on one to three threads, with the vector and the
+ * channels on narrow rows or few channels per group); against a double-precision loop, on one to three threads, with the vector and the
  * scalar kernel, and bit for bit the same on a second run.
  */
 class Conv2dFilterTest {
@@ -58,8 +58,9 @@ class Conv2dFilterTest {
                 new Geo(3, 10, 9, 9, 20, 3, 3, 1, 1, 1, 1, 1, 1, 10),
                 // one image with output rows wider than a depth block: blocks of one row
                 new Geo(1, 4, 20, 300, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1),
-                // many channels on narrow rows: a GEMM per image
-                new Geo(3, 6, 6, 6, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1));
+                // many channels on narrow rows, or groups of few channels: a GEMM per image on the vector path
+                new Geo(3, 6, 6, 6, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+                new Geo(3, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 2));
         List<Object[]> out = new ArrayList<>();
         for (Geo g : geos) {
             for (int threads : new int[] {1, 2, 3}) {
