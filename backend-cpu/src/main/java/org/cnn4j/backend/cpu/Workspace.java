@@ -8,13 +8,19 @@ package org.cnn4j.backend.cpu;
 final class Workspace {
     /** Packed A panels of the GEMM (the calling thread's, shared read-only with the workers). */
     static final int PACK_A = 0;
-    /** Packed B panels of the GEMM. */
+    /** Packed B panels of the GEMM, or the convolution's weight gradient's packed dy. */
     static final int PACK_B = 1;
     /** GEMM edge tile, or a row of the direct convolution's outputs. */
     static final int TILE = 2;
-    /** im2col columns of one image (convolution), or the direct convolution's padded image. */
+    /**
+     * im2col columns of one image (convolution), the direct convolution's padded image, or the padded images of the
+     * convolution's weight gradient.
+     */
     static final int COLUMNS = 3;
-    /** Partial weight gradients of the image chunks (convolution backward filter; the calling thread's, shared). */
+    /**
+     * Partial weight gradients of the image chunks, or the padded {@code dW^T} of each range of output rows
+     * (convolution backward filter; the calling thread's, shared).
+     */
     static final int PARTIAL = 4;
     /** Flipped, channel-swapped weights (convolution backward data as a forward; the calling thread's, shared). */
     static final int FLIPPED = 5;
