@@ -16,8 +16,9 @@ import org.cnn4j.ops.Conv2d;
  * </pre>
  * With stride 1 the backward data is itself a forward convolution (of dy with the flipped filters, see
  * {@link #asForward}), which needs no col2im. The weight gradient is one GEMM over the pixels of all images with
- * col read in place from x ({@link #filterByRows}), or, with few taps, dot products of the rows of dy and col
- * ({@link VectorDots}). {@code col} is im2col (rows c*KH*KW + i*KW + j, zeros where the tap falls in the padding). A 1x1 kernel with
+ * col read in place from x ({@link #filterByRows}); with few taps, dot products of the rows of dy and col
+ * ({@link VectorDots}); with many channels on narrow rows or few channels per group, the GEMM per image above.
+ * {@code col} is im2col (rows c*KH*KW + i*KW + j, zeros where the tap falls in the padding). A 1x1 kernel with
  * stride 1 and no padding needs no im2col: x[n, g] is the column matrix itself. Images are spread over the
  * workers (each with its own column buffer); a single image lets the GEMM spread its tiles instead. The bias is
  * written into y before the GEMM, which then accumulates onto it (beta = 1).
