@@ -22,6 +22,10 @@ import org.cnn4j.ops.Conv2d;
  * workers (each with its own column buffer); a single image lets the GEMM spread its tiles instead. The bias is
  * written into y before the GEMM, which then accumulates onto it (beta = 1).
  *
+ * <p>A 3x3 stride-1 forward with at least eight input and output channels (the seed 002 CNN's and AlexNet's 3x3
+ * layers, and their backward data as a forward) runs by Winograd's F(2x2, 3x3) ({@link Conv2dWinograd}; off with
+ * {@code -Dcnn4j.cpu.winograd=false}: {@link CpuBackend.Config#winograd}).
+ *
  * <p>A forward convolution with 12 to 32 output channels, 64 to 256 taps per channel, no groups or dilation and
  * rows of at least four outputs (LeNet-5's second layer) runs directly instead, on the vector path
  * ({@link VectorDirectConv}; off with {@code -Dcnn4j.cpu.directConv=false}: {@link CpuBackend.Config#directConv}).
@@ -100,6 +104,10 @@ final class Conv2dCpu {
 
     /** y = conv(x, w) + bias for geometry {@code g}, the images spread over the workers. */
     private static void forward(CpuBackend be, Conv2d.Geometry g, float[] x, float[] w, float[] bias, float[] y) {
+        if (Conv2dWinograd.applies(be, g)) {
+            Conv2dWinograd.forward(be, g, x, w, bias, y);
+            return;
+        }
         if (direct(be, g)) {
             forwardDirect(be, g, x, w, bias, y);
             return;
@@ -128,12 +136,16 @@ final class Conv2dCpu {
         float[] dy = data(o.dy());
         float[] w = data(o.weight());
         float[] dx = data(o.dx());
-        Conv2d.Geometry transposed = g.pointwise() || g.inPerGroup() < g.outPerGroup() ? null : asForward(g);
+        Conv2d.Geometry transposed = g.pointwise() ? null : asForward(g);
+        if (transposed != null && !Conv2dWinograd.applies(be, transposed) && g.inPerGroup() < g.outPerGroup()) {
+            transposed = null;
+        }
         if (transposed != null) {
-            // a forward convolution of dy with the flipped, channel-swapped filters: im2col of dy and a GEMM whose
-            // B is read in place, instead of a GEMM into columns and a scattering col2im. It pays when the input
-            // has at least as many channels as dy: its columns (Kg*KH*KW x H*W) are then no larger than col2im's
-            // (Cg*KH*KW x OH*OW) and the GEMM has Cg rows (with few input channels, LeNet-5's, it loses 3x).
+            // a forward convolution of dy with the flipped, channel-swapped filters: by Winograd where it applies,
+            // else im2col of dy and a GEMM whose B is read in place, instead of a GEMM into columns and a
+            // scattering col2im. The latter pays when the input has at least as many channels as dy: its columns
+            // (Kg*KH*KW x H*W) are then no larger than col2im's (Cg*KH*KW x OH*OW) and the GEMM has Cg rows (with
+            // few input channels, LeNet-5's, it loses 3x).
             float[] flipped = be.workspace().floats(Workspace.FLIPPED, w.length);
             flipFilters(g, w, flipped);
             forward(be, transposed, dy, flipped, null, dx);

@@ -66,6 +66,11 @@ final class Sgemm {
         return kernel.name();
     }
 
+    /** The micro-kernel, for callers that pack their own panels (the Winograd convolution). */
+    MicroKernel kernel() {
+        return kernel;
+    }
+
     /**
      * {@code c[cOff + i*ldc + j] = alpha * sum_p A(i, p) * B(p, j) + beta * c[...]} for {@code i < m, j < n},
      * where {@code A(i, p) = a[aOff + i*aRs + p*aCs]} and {@code B(p, j) = b[bOff + p*bRs + j*bCs]} (row and

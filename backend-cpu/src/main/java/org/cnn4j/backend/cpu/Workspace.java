@@ -24,13 +24,24 @@ final class Workspace {
     static final int DIRECT_WEIGHTS = 7;
     /** Lane-wise partial sums and their totals of the GEMM's dot-product path (few rows of C). */
     static final int DOTS = 8;
-    static final int SLOTS = 9;
+    /** Transformed filters of the Winograd convolution (the calling thread's, shared read-only with the workers). */
+    static final int WINOGRAD_FILTERS = 9;
+    /** Transformed input tiles of the Winograd convolution (the micro-kernel's packed B panels). */
+    static final int WINOGRAD_INPUT = 10;
+    /** The 16 products of the Winograd convolution for a block of tiles. */
+    static final int WINOGRAD_PRODUCTS = 11;
+    /** The Winograd convolution's input planes split by parity, or its four outputs of a block's tiles. */
+    static final int WINOGRAD_SPLIT = 12;
+    /** The Winograd convolution's half-transformed tiles (of the input or of the products). */
+    static final int WINOGRAD_HALF = 13;
+    static final int SLOTS = 14;
 
     /** True while this thread runs a chunk of a split loop: loops it starts then run on it, unsplit. */
     boolean inLoop;
 
     private final float[][] floats = new float[SLOTS][];
     private double[] doubles = new double[0];
+    private int[] ints = new int[0];
 
     /** An array of at least {@code size} floats in {@code slot}; its contents are unspecified. */
     float[] floats(int slot, int size) {
@@ -40,6 +51,14 @@ final class Workspace {
             floats[slot] = a;
         }
         return a;
+    }
+
+    /** An array of at least {@code size} ints; its contents are unspecified. */
+    int[] ints(int size) {
+        if (ints.length < size) {
+            ints = new int[Math.max(size, ints.length + (ints.length >> 1))];
+        }
+        return ints;
     }
 
     /** An array of at least {@code size} doubles; its contents are unspecified. */
