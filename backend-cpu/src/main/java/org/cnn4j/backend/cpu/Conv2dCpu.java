@@ -27,7 +27,7 @@ import org.cnn4j.ops.Conv2d;
  * {@code -Dcnn4j.cpu.winograd=false}: {@link CpuBackend.Config#winograd}).
  *
  * <p>A forward convolution with 12 to 32 output channels, 64 to 256 taps per channel, no groups or dilation and
- * rows of at least four outputs (LeNet-5's second layer) runs directly instead, on the vector path
+ * rows of at least five outputs (LeNet-5's second layer) runs directly instead, on the vector path
  * ({@link VectorDirectConv}; off with {@code -Dcnn4j.cpu.directConv=false}: {@link CpuBackend.Config#directConv}).
  */
 final class Conv2dCpu {
@@ -57,7 +57,7 @@ final class Conv2dCpu {
 
     /**
      * True when the forward runs as {@link VectorDirectConv}: one or two blocks of 16 output channels, mostly used
-     * (12 to 32 channels), 64 to 256 taps per channel, no groups or dilation, rows of four outputs or more. Measured
+     * (12 to 32 channels), 64 to 256 taps per channel, no groups or dilation, rows of five outputs or more. Measured
      * side by side on the build machine (AVX2, two threads, {@code cnn4j bench} with and without
      * {@code cnn4j.cpu.directConv}): LeNet-5's second layer 0.87-0.96 ms against 1.31-1.50 ms for im2col + GEMM; not
      * faster on its first (6 channels, 25 taps: a block mostly idle) and slower on the seed 002 CNN's first (9 taps:
@@ -65,7 +65,7 @@ final class Conv2dCpu {
      */
     private static boolean direct(CpuBackend be, Conv2d.Geometry g) {
         return be.config().directConv() && be.config().vector() && g.groups() == 1 && g.dilationH() == 1
-                && g.dilationW() == 1 && g.outW() >= 4 && g.outChannels() >= 12
+                && g.dilationW() == 1 && g.outW() >= VectorDirectConv.PIXELS && g.outChannels() >= 12
                 && g.outChannels() <= 2 * VectorDirectConv.BLOCK && g.colRows() >= 64 && g.colRows() <= 256;
     }
 
@@ -78,6 +78,9 @@ final class Conv2dCpu {
         int hp = g.inH() + 2 * g.paddingH();
         int wpad = g.inW() + 2 * g.paddingW();
         boolean padded = g.paddingH() > 0 || g.paddingW() > 0;
+        int[] taps = be.workspace().ints(g.colRows());
+        VectorDirectConv.taps(g.inChannels(), padded ? hp : g.inH(), padded ? wpad : g.inW(), g.kernelH(),
+                g.kernelW(), taps);
         be.parallelFor(g.batch(), g.macsPerImage(), (from, to) -> {
             Workspace ws = be.workspace();
             float[] tile = ws.floats(Workspace.TILE, g.outW() * VectorDirectConv.BLOCK);
@@ -97,7 +100,7 @@ final class Conv2dCpu {
                 }
                 VectorDirectConv.image(xp, padded ? 0 : xOff, g.inChannels(), padded ? hp : g.inH(),
                         padded ? wpad : g.inW(), g.strideH(), g.strideW(), g.kernelH(), g.kernelW(), wp,
-                        g.outChannels(), g.outH(), g.outW(), tile, y, n * g.outImage());
+                        g.outChannels(), g.outH(), g.outW(), taps, tile, y, n * g.outImage());
             }
         });
     }
