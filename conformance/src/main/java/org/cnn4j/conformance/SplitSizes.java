@@ -39,8 +39,9 @@ import org.cnn4j.ops.Upsample;
  *       {@code KC} = 256, row blocks of {@code MC} = 96, column blocks of {@code NC} = 4096, the dot-product path
  *       for M up to 16 (or up to 128 with K of 256 and more), B read directly for M up to 128; tails of 8- and
  *       16-lane vectors;</li>
- *   <li>cpu, convolution: the direct forward's blocks of 16 output channels and rows of 5 outputs, Winograd's
- *       tiles and blocks of tiles, the weight gradient by dot products, im2col of full-width rows;</li>
+ *   <li>cpu, convolution: the direct forward's blocks of 16 output channels and rows of 5 outputs, the forward
+ *       over pixels' passes of 3 channels and steps of 24 outputs, Winograd's tiles and blocks of tiles, the
+ *       weight gradient by dot products, im2col of full-width rows;</li>
  *   <li>portable kernels (OpenCL, CUDA): GEMM tiles of 64 x 64 with depth steps of 16, reductions in work-groups
  *       of 256 ({@code REDUCE_WG}), element-wise work-groups of 256.</li>
  * </ul>
@@ -116,6 +117,13 @@ final class SplitSizes {
                 c("direct: rows of four", 2, 8, 8, 7, 16, 3, 4, Conv2d.of(1, 0), true),
                 c("direct: 63 taps", 2, 7, 8, 8, 16, 3, 3, Conv2d.of(1, 1), true),
                 c("direct: 264 taps", 1, 22, 8, 8, 16, 3, 4, Conv2d.of(1, 1), true),
+                // the forward over pixels (6 outputs or fewer, stride 1): LeNet-5's first layer (two passes of three
+                // channels), four outputs with a 3x2 kernel (a part-used pass), one output over eight columns, and
+                // LeNet-5's second layer, whose backward data is such a forward of dy (six outputs, 16 channels)
+                c("pixels: LeNet-5 C1", 3, 1, 28, 28, 6, 5, 5, Conv2d.of(1, 2), true),
+                c("pixels: 4 outputs, 3x2 kernel", 2, 5, 9, 13, 4, 3, 2, Conv2d.of(1, 1), false),
+                c("pixels: one output, eight columns", 2, 3, 6, 10, 1, 3, 3, Conv2d.of(1, 0), true),
+                c("pixels: backward data of LeNet-5 C3", 3, 6, 14, 14, 16, 5, 5, Conv2d.of(1, 0), true),
                 // Winograd F(2x2, 3x3) (3x3, stride 1, 8 channels or more): odd outputs (tiles past the edge),
                 // padding 0 and 2, the fewest channels, output channels past a micro-kernel tile, more tiles than
                 // a block (several blocks and a short last one), a single tile

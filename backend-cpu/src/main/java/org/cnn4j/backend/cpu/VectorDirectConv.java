@@ -55,7 +55,7 @@ final class VectorDirectConv {
     /**
      * One image: {@code x} at {@code xOff} is [c, h, w] (padded), {@code y} at {@code yOff} is [k, oh, ow];
      * {@code wp} from {@link #pack}; {@code tile} holds at least {@code ow * 16} floats; {@code taps} holds the
-     * {@code c * kh * kw} offsets in x of the taps (from {@link #taps}). Needs {@code ow >= }{@value #PIXELS}.
+     * {@code c * kh * kw} offsets in x of the taps (from {@link Conv2dCpu#tapOffsets}). Needs {@code ow >= }{@value #PIXELS}.
      */
     static void image(float[] x, int xOff, int c, int h, int w, int sh, int sw, int kh, int kw, float[] wp, int k,
             int oh, int ow, int[] taps, float[] tile, float[] y, int yOff) {
@@ -78,18 +78,6 @@ final class VectorDirectConv {
                     for (int q = 0; q < ow; q++) {
                         y[yo + q] = tile[q * BLOCK + kk];
                     }
-                }
-            }
-        }
-    }
-
-    /** {@code taps[(ci*kh + i)*kw + j] = (ci*h + i)*w + j}: where each tap reads, from a pixel's first. */
-    static void taps(int c, int h, int w, int kh, int kw, int[] taps) {
-        int t = 0;
-        for (int ci = 0; ci < c; ci++) {
-            for (int i = 0; i < kh; i++) {
-                for (int j = 0; j < kw; j++) {
-                    taps[t++] = (ci * h + i) * w + j;
                 }
             }
         }
