@@ -39,8 +39,9 @@ import org.cnn4j.ops.Upsample;
  *       {@code KC} = 256, row blocks of {@code MC} = 96, column blocks of {@code NC} = 4096, the dot-product path
  *       for M up to 16 (or up to 128 with K of 256 and more), B read directly for M up to 128; tails of 8- and
  *       16-lane vectors;</li>
- *   <li>cpu, convolution: the direct forward's blocks of 16 output channels and rows of 4 outputs, the weight
- *       gradient by dot products, im2col of full-width rows;</li>
+ *   <li>cpu, convolution: the direct forward's blocks of 16 output channels and rows of 5 outputs, the forward
+ *       over pixels' passes of 3 channels and steps of 24 outputs, Winograd's tiles and blocks of tiles, the
+ *       weight gradient by dot products, im2col of full-width rows;</li>
  *   <li>portable kernels (OpenCL, CUDA): GEMM tiles of 64 x 64 with depth steps of 16, reductions in work-groups
  *       of 256 ({@code REDUCE_WG}), element-wise work-groups of 256.</li>
  * </ul>
@@ -103,18 +104,34 @@ final class SplitSizes {
                 c("dots: rows of two vectors", 3, 7, 4, 8, 3, 1, 1, Conv2d.of(1, 0), false),
                 c("dots: 32 x 32 channels", 3, 32, 12, 12, 32, 3, 3, Conv2d.of(1, 1), true),
                 c("dots: 5 channels per group", 3, 10, 11, 9, 10, 3, 2, conv(1, 1, 1, 2), true),
-                // the direct forward: 32 outputs (two full blocks), 20 (a padded block) with stride 2, padding and
-                // no bias, 12 with rows of exactly four outputs, 16 with rows of five (the last step overlapping);
-                // and just past its bounds (33 outputs, 11, rows of 3, 63 and 261 taps, dilation, groups)
-                c("direct: two blocks", 2, 8, 9, 9, 32, 3, 3, Conv2d.of(1, 1), true),
+                // the direct forward (3 x 4 kernels: a 3x3 one with as many channels goes to Winograd): 32 outputs
+                // (two full blocks), 20 (a padded block) with stride 2, padding and no bias, 16 with rows of exactly
+                // five outputs, 12 with rows of six (the last step overlapping); and just past its bounds (33
+                // outputs, 11, rows of 4, 63 and 264 taps, dilation, groups)
+                c("direct: two blocks", 2, 8, 9, 9, 32, 3, 4, Conv2d.of(1, 1), true),
                 c("direct: a padded block, stride 2", 2, 3, 11, 13, 20, 5, 5, Conv2d.of(2, 1), false),
-                c("direct: rows of four", 2, 8, 6, 4, 12, 3, 3, Conv2d.of(1, 1), true),
+                c("direct: rows of six", 2, 8, 6, 7, 12, 3, 4, Conv2d.of(1, 1), true),
                 c("direct: rows of five", 2, 4, 7, 9, 16, 4, 5, Conv2d.of(1, 0), true),
-                c("direct: 33 outputs", 2, 8, 8, 8, 33, 3, 3, Conv2d.of(1, 1), true),
-                c("direct: 11 outputs", 2, 8, 8, 8, 11, 3, 3, Conv2d.of(1, 1), true),
-                c("direct: rows of three", 2, 8, 8, 5, 16, 3, 3, Conv2d.of(1, 0), true),
+                c("direct: 33 outputs", 2, 8, 8, 8, 33, 3, 4, Conv2d.of(1, 1), true),
+                c("direct: 11 outputs", 2, 8, 8, 8, 11, 3, 4, Conv2d.of(1, 1), true),
+                c("direct: rows of four", 2, 8, 8, 7, 16, 3, 4, Conv2d.of(1, 0), true),
                 c("direct: 63 taps", 2, 7, 8, 8, 16, 3, 3, Conv2d.of(1, 1), true),
-                c("direct: 261 taps", 1, 29, 8, 8, 16, 3, 3, Conv2d.of(1, 1), true),
+                c("direct: 264 taps", 1, 22, 8, 8, 16, 3, 4, Conv2d.of(1, 1), true),
+                // the forward over pixels (6 outputs or fewer, stride 1): LeNet-5's first layer (two passes of three
+                // channels), four outputs with a 3x2 kernel (a part-used pass), one output over eight columns, and
+                // LeNet-5's second layer, whose backward data is such a forward of dy (six outputs, 16 channels)
+                c("pixels: LeNet-5 C1", 3, 1, 28, 28, 6, 5, 5, Conv2d.of(1, 2), true),
+                c("pixels: 4 outputs, 3x2 kernel", 2, 5, 9, 13, 4, 3, 2, Conv2d.of(1, 1), false),
+                c("pixels: one output, eight columns", 2, 3, 6, 10, 1, 3, 3, Conv2d.of(1, 0), true),
+                c("pixels: backward data of LeNet-5 C3", 3, 6, 14, 14, 16, 5, 5, Conv2d.of(1, 0), true),
+                // Winograd F(2x2, 3x3) (3x3, stride 1, 8 channels or more): odd outputs (tiles past the edge),
+                // padding 0 and 2, the fewest channels, output channels past a micro-kernel tile, more tiles than
+                // a block (several blocks and a short last one), a single tile
+                c("winograd: odd outputs", 3, 8, 9, 7, 8, 3, 3, Conv2d.of(1, 1), true),
+                c("winograd: padding 0", 2, 9, 10, 11, 13, 3, 3, Conv2d.of(1, 0), false),
+                c("winograd: padding 2", 2, 12, 5, 6, 17, 3, 3, Conv2d.of(1, 2), true),
+                c("winograd: 37 outputs, blocks", 3, 33, 14, 13, 37, 3, 3, Conv2d.of(1, 1), true),
+                c("winograd: one tile", 1, 8, 3, 4, 8, 3, 3, Conv2d.of(1, 0), true),
                 c("direct: dilation 2", 2, 8, 9, 9, 16, 3, 3, conv(1, 2, 2, 1), true),
                 c("direct: groups 2", 2, 8, 9, 9, 16, 3, 3, conv(1, 1, 1, 2), true),
                 // im2col of full-width rows (stride 1, output as wide as the input) where the shift passes the row

@@ -23,8 +23,12 @@ import org.cnn4j.ops.Conv2d;
  * workers (each with its own column buffer); a single image lets the GEMM spread its tiles instead. The bias is
  * written into y before the GEMM, which then accumulates onto it (beta = 1).
  *
+ * <p>A 3x3 stride-1 forward with at least eight input and output channels (the seed 002 CNN's and AlexNet's 3x3
+ * layers, and their backward data as a forward) runs by Winograd's F(2x2, 3x3) ({@link Conv2dWinograd}; off with
+ * {@code -Dcnn4j.cpu.winograd=false}: {@link CpuBackend.Config#winograd}).
+ *
  * <p>A forward convolution with 12 to 32 output channels, 64 to 256 taps per channel, no groups or dilation and
- * rows of at least four outputs (LeNet-5's second layer) runs directly instead, on the vector path
+ * rows of at least five outputs (LeNet-5's second layer) runs directly instead, on the vector path
  * ({@link VectorDirectConv}; off with {@code -Dcnn4j.cpu.directConv=false}: {@link CpuBackend.Config#directConv}).
  */
 final class Conv2dCpu {
@@ -54,7 +58,7 @@ final class Conv2dCpu {
 
     /**
      * True when the forward runs as {@link VectorDirectConv}: one or two blocks of 16 output channels, mostly used
-     * (12 to 32 channels), 64 to 256 taps per channel, no groups or dilation, rows of four outputs or more. Measured
+     * (12 to 32 channels), 64 to 256 taps per channel, no groups or dilation, rows of five outputs or more. Measured
      * side by side on the build machine (AVX2, two threads, {@code cnn4j bench} with and without
      * {@code cnn4j.cpu.directConv}): LeNet-5's second layer 0.87-0.96 ms against 1.31-1.50 ms for im2col + GEMM; not
      * faster on its first (6 channels, 25 taps: a block mostly idle) and slower on the seed 002 CNN's first (9 taps:
@@ -62,7 +66,7 @@ final class Conv2dCpu {
      */
     private static boolean direct(CpuBackend be, Conv2d.Geometry g) {
         return be.config().directConv() && be.config().vector() && g.groups() == 1 && g.dilationH() == 1
-                && g.dilationW() == 1 && g.outW() >= 4 && g.outChannels() >= 12
+                && g.dilationW() == 1 && g.outW() >= VectorDirectConv.PIXELS && g.outChannels() >= 12
                 && g.outChannels() <= 2 * VectorDirectConv.BLOCK && g.colRows() >= 64 && g.colRows() <= 256;
     }
 
@@ -75,6 +79,8 @@ final class Conv2dCpu {
         int hp = g.inH() + 2 * g.paddingH();
         int wpad = g.inW() + 2 * g.paddingW();
         boolean padded = g.paddingH() > 0 || g.paddingW() > 0;
+        int[] taps = be.workspace().ints(g.colRows());
+        tapOffsets(g, padded ? hp : g.inH(), padded ? wpad : g.inW(), taps);
         be.parallelFor(g.batch(), g.macsPerImage(), (from, to) -> {
             Workspace ws = be.workspace();
             float[] tile = ws.floats(Workspace.TILE, g.outW() * VectorDirectConv.BLOCK);
@@ -94,13 +100,77 @@ final class Conv2dCpu {
                 }
                 VectorDirectConv.image(xp, padded ? 0 : xOff, g.inChannels(), padded ? hp : g.inH(),
                         padded ? wpad : g.inW(), g.strideH(), g.strideW(), g.kernelH(), g.kernelW(), wp,
-                        g.outChannels(), g.outH(), g.outW(), tile, y, n * g.outImage());
+                        g.outChannels(), g.outH(), g.outW(), taps, tile, y, n * g.outImage());
+            }
+        });
+    }
+
+    /** {@code taps[(ci*KH + i)*KW + j] = (ci*h + i)*w + j}: where each tap of {@code g} reads in a [C, h, w] input. */
+    static void tapOffsets(Conv2d.Geometry g, int h, int w, int[] taps) {
+        int t = 0;
+        for (int ci = 0; ci < g.inPerGroup(); ci++) {
+            for (int i = 0; i < g.kernelH(); i++) {
+                for (int j = 0; j < g.kernelW(); j++) {
+                    taps[t++] = (ci * h + i) * w + j;
+                }
+            }
+        }
+    }
+
+    /**
+     * True when the forward runs as {@link VectorPixelConv}: on the vector path, at most six output channels (two passes of three), stride
+     * and dilation 1, one group, rows of at least eight outputs (LeNet-5's first layer, and its second's backward
+     * data as a forward). Measured side by side on the build machine (AVX2, two threads, {@code cnn4j bench} with
+     * and without {@code cnn4j.cpu.directConv}): see docs/cpu-backend.md.
+     */
+    private static boolean pixels(CpuBackend be, Conv2d.Geometry g) {
+        return be.config().directConv() && be.config().vector() && g.groups() == 1 && g.strideH() == 1
+                && g.strideW() == 1 && g.dilationH() == 1 && g.dilationW() == 1
+                && g.outChannels() <= 2 * VectorPixelConv.CHANNELS && g.outW() >= 8;
+    }
+
+    /** The forward by {@link VectorPixelConv}: weights packed once, each worker padding its own images. */
+    private static void forwardPixels(CpuBackend be, Conv2d.Geometry g, float[] x, float[] w, float[] bias,
+            float[] y) {
+        int ckk = g.colRows();
+        float[] wpk = be.workspace().floats(Workspace.DIRECT_WEIGHTS,
+                VectorPixelConv.packedSize(g.outChannels(), ckk));
+        VectorPixelConv.pack(w, g.outChannels(), ckk, wpk);
+        int hp = g.inH() + 2 * g.paddingH();
+        int wp = g.inW() + 2 * g.paddingW();
+        int[] taps = be.workspace().ints(ckk);
+        tapOffsets(g, hp, wp, taps);
+        int padded = VectorPixelConv.paddedSize(g.inChannels(), hp, wp);
+        be.parallelFor(g.batch(), g.macsPerImage(), (from, to) -> {
+            Workspace ws = be.workspace();
+            float[] xp = ws.floats(Workspace.COLUMNS, padded);
+            float[] out = ws.floats(Workspace.TILE, VectorPixelConv.outSize(g.outH(), wp));
+            // zeros in the padding (and the slack past it); only the interior is rewritten per image
+            Arrays.fill(xp, 0, padded, 0f);
+            for (int n = from; n < to; n++) {
+                int xOff = n * g.inImage();
+                for (int ci = 0; ci < g.inChannels(); ci++) {
+                    for (int r = 0; r < g.inH(); r++) {
+                        System.arraycopy(x, xOff + (ci * g.inH() + r) * g.inW(), xp,
+                                (ci * hp + r + g.paddingH()) * wp + g.paddingW(), g.inW());
+                    }
+                }
+                VectorPixelConv.image(xp, taps, ckk, wpk, g.outChannels(), bias, g.outH(), g.outW(), wp, out, y,
+                        n * g.outImage());
             }
         });
     }
 
     /** y = conv(x, w) + bias for geometry {@code g}, the images spread over the workers. */
     private static void forward(CpuBackend be, Conv2d.Geometry g, float[] x, float[] w, float[] bias, float[] y) {
+        if (Conv2dWinograd.applies(be, g)) {
+            Conv2dWinograd.forward(be, g, x, w, bias, y);
+            return;
+        }
+        if (pixels(be, g)) {
+            forwardPixels(be, g, x, w, bias, y);
+            return;
+        }
         if (direct(be, g)) {
             forwardDirect(be, g, x, w, bias, y);
             return;
@@ -129,12 +199,17 @@ final class Conv2dCpu {
         float[] dy = data(o.dy());
         float[] w = data(o.weight());
         float[] dx = data(o.dx());
-        Conv2d.Geometry transposed = g.pointwise() || g.inPerGroup() < g.outPerGroup() ? null : asForward(g);
+        Conv2d.Geometry transposed = g.pointwise() ? null : asForward(g);
+        if (transposed != null && g.inPerGroup() < g.outPerGroup() && !Conv2dWinograd.applies(be, transposed)
+                && !pixels(be, transposed)) {
+            transposed = null;
+        }
         if (transposed != null) {
-            // a forward convolution of dy with the flipped, channel-swapped filters: im2col of dy and a GEMM whose
-            // B is read in place, instead of a GEMM into columns and a scattering col2im. It pays when the input
-            // has at least as many channels as dy: its columns (Kg*KH*KW x H*W) are then no larger than col2im's
-            // (Cg*KH*KW x OH*OW) and the GEMM has Cg rows (with few input channels, LeNet-5's, it loses 3x).
+            // a forward convolution of dy with the flipped, channel-swapped filters: by Winograd or over pixels
+            // where they apply, else im2col of dy and a GEMM whose B is read in place, instead of a GEMM into columns and a
+            // scattering col2im. The latter pays when the input has at least as many channels as dy: its columns
+            // (Kg*KH*KW x H*W) are then no larger than col2im's (Cg*KH*KW x OH*OW) and the GEMM has Cg rows (with
+            // few input channels, LeNet-5's, it loses 3x).
             float[] flipped = be.workspace().floats(Workspace.FLIPPED, w.length);
             flipFilters(g, w, flipped);
             forward(be, transposed, dy, flipped, null, dx);

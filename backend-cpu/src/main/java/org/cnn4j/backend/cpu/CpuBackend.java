@@ -65,6 +65,11 @@ public final class CpuBackend extends AbstractBackend {
      * through im2col and GEMM (to compare the two).
      */
     public static final String DIRECT_CONV_PROPERTY = "cnn4j.cpu.directConv";
+    /**
+     * System property: {@code false} turns the Winograd convolution off, so that 3x3 stride-1 convolutions run
+     * through im2col and GEMM (to compare the two, or to get im2col's rounding).
+     */
+    public static final String WINOGRAD_PROPERTY = "cnn4j.cpu.winograd";
 
     /** Work (about one multiply-add per unit) below which a loop runs on the calling thread. */
     static final long PARALLEL_THRESHOLD = 1 << 15;
@@ -76,8 +81,10 @@ public final class CpuBackend extends AbstractBackend {
      * @param vector     use the Vector API micro-kernel (only honoured when the module is present)
      * @param directConv run the forward convolutions it suits as a direct convolution on the vector path instead
      *                   of im2col and GEMM (only with {@code vector})
+     * @param winograd   run 3x3 stride-1 convolutions (forward, and backward data as a forward) by Winograd's
+     *                   F(2x2, 3x3) instead of im2col and GEMM
      */
-    public record Config(int threads, boolean vector, boolean directConv) {
+    public record Config(int threads, boolean vector, boolean directConv, boolean winograd) {
         public Config {
             if (threads < 1) {
                 throw new IllegalArgumentException("cpu backend: threads must be at least 1 but is " + threads);
@@ -85,14 +92,19 @@ public final class CpuBackend extends AbstractBackend {
             vector = vector && vectorModulePresent();
         }
 
-        /** {@code threads} and {@code vector}, with the direct convolution on. */
+        /** {@code threads} and {@code vector}, with the direct and the Winograd convolutions on. */
         public Config(int threads, boolean vector) {
-            this(threads, vector, true);
+            this(threads, vector, true, true);
+        }
+
+        /** {@code threads}, {@code vector} and {@code directConv}, with the Winograd convolution on. */
+        public Config(int threads, boolean vector, boolean directConv) {
+            this(threads, vector, directConv, true);
         }
 
         /**
-         * From {@value #THREADS_PROPERTY}, {@value #VECTOR_PROPERTY} and {@value #DIRECT_CONV_PROPERTY}, defaulting
-         * to all cores, vectors and the direct convolution.
+         * From {@value #THREADS_PROPERTY}, {@value #VECTOR_PROPERTY}, {@value #DIRECT_CONV_PROPERTY} and
+         * {@value #WINOGRAD_PROPERTY}, defaulting to all cores, vectors, the direct and the Winograd convolutions.
          */
         public static Config fromSystemProperties() {
             int threads = Runtime.getRuntime().availableProcessors();
@@ -114,7 +126,8 @@ public final class CpuBackend extends AbstractBackend {
                 vectorModuleMissing();
             }
             boolean directConv = !"false".equalsIgnoreCase(System.getProperty(DIRECT_CONV_PROPERTY, "true").trim());
-            return new Config(threads, vector, directConv);
+            boolean winograd = !"false".equalsIgnoreCase(System.getProperty(WINOGRAD_PROPERTY, "true").trim());
+            return new Config(threads, vector, directConv, winograd);
         }
 
         /** One line: threads and kernel. */
@@ -124,6 +137,7 @@ public final class CpuBackend extends AbstractBackend {
                     + "=false)")
                     + (directConv || !vector ? "" : " (direct convolution disabled by -D" + DIRECT_CONV_PROPERTY
                     + "=false)")
+                    + (winograd ? "" : " (Winograd convolution disabled by -D" + WINOGRAD_PROPERTY + "=false)")
                     + (vectorModulePresent() ? "" : " (jdk.incubator.vector absent: pass --add-modules "
                     + "jdk.incubator.vector for the vector kernel)");
         }

@@ -66,7 +66,10 @@ final class Sgemm {
         return kernel.name();
     }
 
-    /** The micro-kernel, for routines that pack their own panels (the convolution's weight gradient). */
+    /**
+     * The micro-kernel, for callers that pack their own panels (the Winograd convolution, the convolution's weight
+     * gradient).
+     */
     MicroKernel kernel() {
         return kernel;
     }

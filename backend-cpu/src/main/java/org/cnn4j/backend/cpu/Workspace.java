@@ -30,7 +30,17 @@ final class Workspace {
     static final int DIRECT_WEIGHTS = 7;
     /** Lane-wise partial sums and their totals of the GEMM's dot-product path (few rows of C). */
     static final int DOTS = 8;
-    static final int SLOTS = 9;
+    /** Transformed filters of the Winograd convolution (the calling thread's, shared read-only with the workers). */
+    static final int WINOGRAD_FILTERS = 9;
+    /** Transformed input tiles of the Winograd convolution (the micro-kernel's packed B panels). */
+    static final int WINOGRAD_INPUT = 10;
+    /** The 16 products of the Winograd convolution for a block of tiles. */
+    static final int WINOGRAD_PRODUCTS = 11;
+    /** The Winograd convolution's input planes split by parity, or its four outputs of a block's tiles. */
+    static final int WINOGRAD_SPLIT = 12;
+    /** The Winograd convolution's half-transformed tiles (of the input or of the products). */
+    static final int WINOGRAD_HALF = 13;
+    static final int SLOTS = 14;
 
     /** True while this thread runs a chunk of a split loop: loops it starts then run on it, unsplit. */
     boolean inLoop;
@@ -49,11 +59,13 @@ final class Workspace {
         return a;
     }
 
+    /** Tap offsets of the direct convolution ({@link #ints(int)}). */
+    static final int TAPS = 0;
     /** Offsets of the column rows of the convolution's weight gradient (the calling thread's, shared). */
-    static final int ROW_OFFSETS = 0;
+    static final int ROW_OFFSETS = 1;
     /** Offsets of the output rows of one block of the convolution's weight gradient. */
-    static final int SEGMENT_OFFSETS = 1;
-    static final int INT_SLOTS = 2;
+    static final int SEGMENT_OFFSETS = 2;
+    static final int INT_SLOTS = 3;
 
     /** An array of at least {@code size} ints in {@code slot}; its contents are unspecified. */
     int[] ints(int slot, int size) {
@@ -63,6 +75,11 @@ final class Workspace {
             ints[slot] = a;
         }
         return a;
+    }
+
+    /** An array of at least {@code size} ints (slot {@link #TAPS}); its contents are unspecified. */
+    int[] ints(int size) {
+        return ints(TAPS, size);
     }
 
     /** An array of at least {@code size} doubles; its contents are unspecified. */
