@@ -79,7 +79,7 @@ final class Conv2dCpu {
         int hp = g.inH() + 2 * g.paddingH();
         int wpad = g.inW() + 2 * g.paddingW();
         boolean padded = g.paddingH() > 0 || g.paddingW() > 0;
-        int[] taps = be.workspace().ints(g.colRows());
+        int[] taps = be.workspace().ints(Workspace.TAPS, g.colRows());
         tapOffsets(g, padded ? hp : g.inH(), padded ? wpad : g.inW(), taps);
         be.parallelFor(g.batch(), g.macsPerImage(), (from, to) -> {
             Workspace ws = be.workspace();
@@ -89,14 +89,9 @@ final class Conv2dCpu {
                 Arrays.fill(xp, 0, g.inChannels() * hp * wpad, 0f);
             }
             for (int n = from; n < to; n++) {
-                int xOff = n * g.inChannels() * g.inH() * g.inW();
+                int xOff = n * g.inImage();
                 if (padded) {
-                    for (int ci = 0; ci < g.inChannels(); ci++) {
-                        for (int r = 0; r < g.inH(); r++) {
-                            System.arraycopy(x, xOff + (ci * g.inH() + r) * g.inW(), xp,
-                                    (ci * hp + r + g.paddingH()) * wpad + g.paddingW(), g.inW());
-                        }
-                    }
+                    padImage(g, x, n, xp, 0, hp, wpad);
                 }
                 VectorDirectConv.image(xp, padded ? 0 : xOff, g.inChannels(), padded ? hp : g.inH(),
                         padded ? wpad : g.inW(), g.strideH(), g.strideW(), g.kernelH(), g.kernelW(), wp,
@@ -105,13 +100,16 @@ final class Conv2dCpu {
         });
     }
 
-    /** {@code taps[(ci*KH + i)*KW + j] = (ci*h + i)*w + j}: where each tap of {@code g} reads in a [C, h, w] input. */
+    /**
+     * {@code taps[(ci*KH + i)*KW + j] = (ci*h + i*dilationH)*w + j*dilationW}: where each tap (each row of the
+     * column matrix) of {@code g} reads, from an output's first, in a group's [Cg, h, w] input.
+     */
     static void tapOffsets(Conv2d.Geometry g, int h, int w, int[] taps) {
         int t = 0;
         for (int ci = 0; ci < g.inPerGroup(); ci++) {
             for (int i = 0; i < g.kernelH(); i++) {
                 for (int j = 0; j < g.kernelW(); j++) {
-                    taps[t++] = (ci * h + i) * w + j;
+                    taps[t++] = (ci * h + i * g.dilationH()) * w + j * g.dilationW();
                 }
             }
         }
@@ -138,7 +136,7 @@ final class Conv2dCpu {
         VectorPixelConv.pack(w, g.outChannels(), ckk, wpk);
         int hp = g.inH() + 2 * g.paddingH();
         int wp = g.inW() + 2 * g.paddingW();
-        int[] taps = be.workspace().ints(ckk);
+        int[] taps = be.workspace().ints(Workspace.TAPS, ckk);
         tapOffsets(g, hp, wp, taps);
         int padded = VectorPixelConv.paddedSize(g.inChannels(), hp, wp);
         be.parallelFor(g.batch(), g.macsPerImage(), (from, to) -> {
@@ -148,13 +146,7 @@ final class Conv2dCpu {
             // zeros in the padding (and the slack past it); only the interior is rewritten per image
             Arrays.fill(xp, 0, padded, 0f);
             for (int n = from; n < to; n++) {
-                int xOff = n * g.inImage();
-                for (int ci = 0; ci < g.inChannels(); ci++) {
-                    for (int r = 0; r < g.inH(); r++) {
-                        System.arraycopy(x, xOff + (ci * g.inH() + r) * g.inW(), xp,
-                                (ci * hp + r + g.paddingH()) * wp + g.paddingW(), g.inW());
-                    }
-                }
+                padImage(g, x, n, xp, 0, hp, wp);
                 VectorPixelConv.image(xp, taps, ckk, wpk, g.outChannels(), bias, g.outH(), g.outW(), wp, out, y,
                         n * g.outImage());
             }
@@ -332,13 +324,8 @@ final class Conv2dCpu {
         // the offset of every column row (c, i, j) in the (padded) image of its group; rows past the matrix repeat
         // the last
         int[] rowOff = caller.ints(Workspace.ROW_OFFSETS, mPanels * mr);
-        for (int r = 0; r < mPanels * mr; r++) {
-            int rr = Math.min(r, rows - 1);
-            int c = rr / (g.kernelH() * g.kernelW());
-            int i = rr / g.kernelW() % g.kernelH();
-            int j = rr % g.kernelW();
-            rowOff[r] = c * plane + i * g.dilationH() * wp + j * g.dilationW();
-        }
+        tapOffsets(g, hp, wp, rowOff);
+        Arrays.fill(rowOff, rows, mPanels * mr, rowOff[rows - 1]);
         be.parallelEach(chunks, g.batch() * g.macsPerImage() / chunks, (from, to) -> {
             Workspace ws = be.workspace();
             int image = g.inChannels() * plane;

@@ -22,9 +22,9 @@ import org.cnn4j.ops.Conv2d;
  *
  * <p>Each output is computed by the same operations in the same order whatever the block, the thread count or the
  * vector width (each product adds over the channels in order, as every micro-kernel does): the same bits run after
- * run. The error is that of the transforms' few adds on top of the product's: F(2x2, 3x3) keeps within the
- * convolution's tolerances where F(4x4, 3x3), whose transforms multiply by up to 8, grows the error several fold,
- * and is not used.
+ * run. The error is that of the transforms' few adds on top of the product's, within the convolution's
+ * tolerances ({@code Conv2dWinogradTest}). F(4x4, 3x3), whose transforms multiply by up to 8, would do fewer
+ * multiplies; its error growth has not been measured, and it is not used.
  */
 final class Conv2dWinograd {
     /** Fewest input and output channels: below, the transforms cost more than the multiplies saved. */

@@ -59,7 +59,7 @@ final class Workspace {
         return a;
     }
 
-    /** Tap offsets of the direct convolution ({@link #ints(int)}). */
+    /** Tap offsets of the direct convolutions (the calling thread's, shared read-only with the workers). */
     static final int TAPS = 0;
     /** Offsets of the column rows of the convolution's weight gradient (the calling thread's, shared). */
     static final int ROW_OFFSETS = 1;
@@ -75,11 +75,6 @@ final class Workspace {
             ints[slot] = a;
         }
         return a;
-    }
-
-    /** An array of at least {@code size} ints (slot {@link #TAPS}); its contents are unspecified. */
-    int[] ints(int size) {
-        return ints(TAPS, size);
     }
 
     /** An array of at least {@code size} doubles; its contents are unspecified. */
